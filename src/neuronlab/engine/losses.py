@@ -1,0 +1,69 @@
+"""Loss functions, each with the error signal it sends into backpropagation.
+
+Normalisation, stated once and used everywhere: the loss of a batch is the **mean over
+samples** of the per-sample loss. Cross-entropy sums over classes; mean squared error carries
+a factor ½ so that its derivative has no stray 2.
+
+Notation
+--------
+Z : (n, k) output pre-activations (logits)
+P : (n, k) network output: softmax(Z) for classification, Z itself for regression
+Y : (n, k) targets: one-hot rows for classification, real values for regression
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+Array = np.ndarray
+
+
+def softmax(Z: Array, out: Array | None = None) -> Array:
+    """eq. 7: p_j = e^(z_j) / Σ_i e^(z_i), row by row.
+
+    Subtracting the row maximum first changes nothing mathematically and keeps e^z finite.
+    """
+    out = np.subtract(Z, Z.max(axis=1, keepdims=True), out=out)
+    np.exp(out, out=out)
+    out /= out.sum(axis=1, keepdims=True)
+    return out
+
+
+def log_softmax(Z: Array) -> Array:
+    """log p_j = z_j − max(z) − log Σ_i e^(z_i − max(z)): finite even when p_j underflows to 0."""
+    shifted = Z - Z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def cross_entropy(Z: Array, Y: Array) -> float:
+    """eq. 8: C = −(1/n) Σ_samples Σ_classes y log p, with log p from log-softmax of the logits Z."""
+    n = Z.shape[0]
+    return float(-(Y * log_softmax(Z)).sum() / n)
+
+
+def cross_entropy_delta(P: Array, Y: Array, out: Array | None = None) -> Array:
+    """BP1′: softmax with cross-entropy fuse into δ = (p − y) / n (the 1/n is the mean)."""
+    out = np.subtract(P, Y, out=out)
+    out *= 1.0 / P.shape[0]
+    return out
+
+
+def mse(P: Array, Y: Array) -> float:
+    """eq. 6: C = (1/2n) Σ_samples Σ_outputs (ŷ − y)²."""
+    diff = P - Y
+    return float(0.5 * np.vdot(diff, diff) / P.shape[0])
+
+
+def mse_delta(P: Array, Y: Array, out: Array | None = None) -> Array:
+    """BP1 with an identity output (f′ = 1): δ = ∂C/∂ŷ = (ŷ − y) / n."""
+    out = np.subtract(P, Y, out=out)
+    out *= 1.0 / P.shape[0]
+    return out
+
+
+# output layer name -> (loss name, loss from (Z, P, Y), delta from (P, Y))
+LOSSES = {
+    "cross_entropy": (lambda Z, P, Y: cross_entropy(Z, Y), cross_entropy_delta),
+    "mse": (lambda Z, P, Y: mse(P, Y), mse_delta),
+}
+OUTPUT_LOSS = {"softmax": "cross_entropy", "identity": "mse"}

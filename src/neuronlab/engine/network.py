@@ -1,0 +1,269 @@
+"""A fully connected network: forward pass (eq. 5) and backpropagation (BP1–BP4).
+
+Notation (rows are samples, so every equation of the course appears transposed)
+--------
+n        : number of samples in the batch
+l        : layer index, 0 .. L−1 (the course counts from 1: our W[0] is its W¹)
+X        : (n, d) inputs, a⁽⁰⁾ = X
+W[l]     : (n_in, n_out) weights; the course's eq. 5 z = W a + b for a column a
+           is, for a batch of row vectors, z = a W + b with our W its transpose
+b[l]     : (n_out,) biases
+z[l]     : (n, n_out) pre-activations
+a[l]     : (n, n_out) activations, a = f(z); softmax or identity on the last layer
+delta[l] : (n, n_out) error δ = ∂C/∂z, with the batch mean's 1/n already inside it
+C        : the mean loss over the batch (see losses.py), plus weight penalties
+
+Every W and b is a view into one flat array ``params`` (and every dW, db into ``grads``).
+The benchmark showed why: an optimiser step over one array is a dozen NumPy calls, over
+one array per layer it is several dozen, and at these sizes a call costs more than its
+arithmetic. For the same reason the buffers of the forward and backward passes are
+allocated once per batch size and reused (``out=``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .activations import get_activation
+from .initialisers import init_weights
+from .losses import LOSSES, OUTPUT_LOSS, softmax
+from .util import as_rng
+
+OUTPUTS = ("softmax", "identity")
+MAX_CACHED_BATCH_SIZES = 6
+
+
+class _Buffers:
+    """Preallocated arrays for one batch size n."""
+
+    def __init__(self, n: int, sizes: list[int], dtype: np.dtype):
+        outs = sizes[1:]
+        self.z = [np.empty((n, k), dtype) for k in outs]  # pre-activations
+        self.a = [np.empty((n, k), dtype) for k in outs]  # activations
+        self.delta = [np.empty((n, k), dtype) for k in outs]  # δ = ∂C/∂z
+        self.deriv = [np.empty((n, k), dtype) for k in outs]  # f'(z)
+        self.ones = np.ones(n, dtype)  # Σ over samples as a product: ones @ δ
+        self.a_in: np.ndarray | None = None  # the batch the last forward pass saw
+
+
+class Network:
+    """A multilayer perceptron with any depth and widths.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        ``[d_in, h1, ..., d_out]``: inputs, hidden widths, outputs.
+    activation : str
+        Hidden activation, a key of ``ACTIVATIONS``.
+    output : {"softmax", "identity"}
+        Softmax with cross-entropy for classification, identity with MSE for regression.
+    seed : int, Generator or None
+        Seeds the initial weights (He for the ReLU family, Xavier otherwise).
+    dtype : numpy dtype
+        float64 (default) or float32.
+    """
+
+    def __init__(
+        self,
+        layer_sizes: Sequence[int],
+        activation: str = "relu",
+        output: str = "softmax",
+        seed: int | np.random.Generator | None = 0,
+        dtype: type | np.dtype = np.float64,
+    ):
+        sizes = _check_layer_sizes(layer_sizes)
+        self.act = get_activation(activation)
+        if output not in OUTPUTS:
+            raise ValueError(f"output must be one of {list(OUTPUTS)}, got {output!r}")
+        if output == "softmax" and sizes[-1] < 2:
+            raise ValueError("a softmax output needs at least 2 units (one per class)")
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64, got {self.dtype}")
+        self.layer_sizes = sizes
+        self.activation = activation
+        self.output = output
+        self.loss_name = OUTPUT_LOSS[output]
+
+        shapes = list(zip(sizes[:-1], sizes[1:], strict=True))
+        self.n_params = sum(n_in * n_out + n_out for n_in, n_out in shapes)
+        self.params = np.zeros(self.n_params, self.dtype)
+        self.grads = np.zeros(self.n_params, self.dtype)
+        self._is_weight = np.zeros(self.n_params, self.dtype)  # 1 on weights, 0 on biases
+        self.W, self.b, self.dW, self.db = [], [], [], []
+        offset = 0
+        for n_in, n_out in shapes:
+            size = n_in * n_out
+            self.W.append(self.params[offset : offset + size].reshape(n_in, n_out))
+            self.dW.append(self.grads[offset : offset + size].reshape(n_in, n_out))
+            self._is_weight[offset : offset + size] = 1.0
+            offset += size
+            self.b.append(self.params[offset : offset + n_out])
+            self.db.append(self.grads[offset : offset + n_out])
+            offset += n_out
+        self._penalty = np.empty(self.n_params, self.dtype)
+
+        rng = as_rng(seed)
+        for W in self.W:
+            init_weights(W, self.act.init, rng)
+
+        self._buffers: dict[int, _Buffers] = {}
+        self._last: _Buffers | None = None
+
+    @property
+    def n_layers(self) -> int:
+        """Number of weight layers (hidden layers + 1)."""
+        return len(self.W)
+
+    def _buffers_for(self, n: int) -> _Buffers:
+        buf = self._buffers.get(n)
+        if buf is None:
+            if len(self._buffers) >= MAX_CACHED_BATCH_SIZES:
+                self._buffers.clear()
+            buf = self._buffers[n] = _Buffers(n, self.layer_sizes, self.dtype)
+        return buf
+
+    # ----------------------------------------------------------------------------- forward
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """Run the batch through every layer, caching z and a for backward.
+
+        Returns the output (n, d_out): softmax probabilities or regression values. The array
+        is a buffer the network reuses: copy it if you keep it past the next call.
+        """
+        X = self._check_X(X)
+        buf = self._buffers_for(X.shape[0])
+        buf.a_in = X
+        a = X
+        last = self.n_layers - 1
+        for l in range(self.n_layers):
+            z = buf.z[l]
+            np.matmul(a, self.W[l], out=z)  # eq. 5: z = W a + b, here a @ W: (n, n_out)
+            z += self.b[l]
+            if l < last:
+                a = self.act.f(z, out=buf.a[l])  # a = f(z)
+            elif self.output == "softmax":
+                a = softmax(z, out=buf.a[l])  # eq. 7
+            else:
+                a = buf.a[l]
+                a[...] = z  # identity output: ŷ = z
+        self._last = buf
+        return a
+
+    # ---------------------------------------------------------------------------- backward
+    def backward(self, Y: np.ndarray, l2: float = 0.0, l1: float = 0.0) -> None:
+        """Fill ``grads`` with ∂C/∂W and ∂C/∂b for the batch of the last ``forward``.
+
+        Y is (n, d_out): one-hot rows for softmax, targets for identity. ``l2`` and ``l1``
+        add the gradients of (l2/2)·ΣW² and l1·Σ|W| (weights only, never biases).
+        """
+        buf = self._last
+        if buf is None:
+            raise RuntimeError("call forward(X) before backward(Y)")
+        L = self.n_layers
+        P = buf.a[L - 1]
+        if Y.shape != P.shape:
+            raise ValueError(f"Y must have shape {P.shape} to match the batch, got {Y.shape}")
+        delta = buf.delta[L - 1]
+        # BP1′ (softmax + cross-entropy) or BP1 (identity + MSE): both give δ = (ŷ − y) / n
+        LOSSES[self.loss_name][1](P, Y, out=delta)
+        for l in range(L - 1, -1, -1):
+            a_prev = buf.a_in if l == 0 else buf.a[l - 1]
+            np.matmul(a_prev.T, delta, out=self.dW[l])  # BP4: ∂C/∂W = aᵀ δ   (n_in, n_out)
+            np.matmul(buf.ones, delta, out=self.db[l])  # BP3: ∂C/∂b = Σ_samples δ   (n_out,)
+            if l > 0:
+                delta_prev = buf.delta[l - 1]
+                np.matmul(delta, self.W[l].T, out=delta_prev)  # BP2: δ Wᵀ ...   (n, n_in)
+                fprime = self.act.df(buf.z[l - 1], buf.a[l - 1], out=buf.deriv[l - 1])
+                delta_prev *= fprime  # ... ⊙ f′(z)
+                delta = delta_prev
+        if l2:
+            np.multiply(self.params, self._is_weight, out=self._penalty)
+            self._penalty *= l2  # ∂/∂W of (l2/2) ΣW² = l2 W
+            self.grads += self._penalty
+        if l1:
+            np.sign(self.params, out=self._penalty)
+            self._penalty *= self._is_weight
+            self._penalty *= l1  # ∂/∂W of l1 Σ|W| = l1 sign(W)
+            self.grads += self._penalty
+
+    # ------------------------------------------------------------------------------ losses
+    def penalty(self, l2: float = 0.0, l1: float = 0.0) -> float:
+        """(l2/2)·ΣW² + l1·Σ|W| over every weight matrix (biases are not penalised)."""
+        total = 0.0
+        for W in self.W:
+            if l2:
+                total += 0.5 * l2 * float(np.vdot(W, W))
+            if l1:
+                total += l1 * float(np.abs(W).sum())
+        return total
+
+    def loss(self, X: np.ndarray, Y: np.ndarray, l2: float = 0.0, l1: float = 0.0) -> float:
+        """C = mean data loss over the samples of X + weight penalty."""
+        P = self.forward(X)
+        if Y.shape != P.shape:
+            raise ValueError(f"Y must have shape {P.shape} to match X, got {Y.shape}")
+        Z = self._last.z[self.n_layers - 1]
+        return LOSSES[self.loss_name][0](Z, P, Y) + self.penalty(l2, l1)
+
+    # ---------------------------------------------------------------------------- predict
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Class probabilities (n, k) of a softmax network (a fresh array)."""
+        if self.output != "softmax":
+            raise ValueError("predict_proba needs a softmax (classification) network")
+        return self.forward(X).copy()
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Class indices (n,) for softmax networks, values (n, d_out) for identity ones."""
+        out = self.forward(X)
+        if self.output == "softmax":
+            return out.argmax(axis=1)
+        return out.copy()
+
+    def hidden_activations(self, X: np.ndarray) -> list[np.ndarray]:
+        """What every hidden neuron computes on X: one (n, units) array per hidden layer."""
+        self.forward(X)
+        return [self._last.a[l].copy() for l in range(self.n_layers - 1)]
+
+    # ------------------------------------------------------------------------------ misc
+    def copy(self) -> Network:
+        """An independent network with the same architecture and weights."""
+        twin = Network(self.layer_sizes, self.activation, self.output, seed=0, dtype=self.dtype)
+        twin.params[...] = self.params
+        return twin
+
+    def config(self) -> dict:
+        """The architecture as plain data (what save() writes next to the arrays)."""
+        return {
+            "layer_sizes": list(self.layer_sizes),
+            "activation": self.activation,
+            "output": self.output,
+            "dtype": self.dtype.name,
+        }
+
+    def __repr__(self) -> str:
+        sizes = "-".join(map(str, self.layer_sizes))
+        return f"Network({sizes}, activation={self.activation!r}, output={self.output!r})"
+
+    def _check_X(self, X: np.ndarray) -> np.ndarray:
+        X = np.asarray(X)
+        if X.dtype != self.dtype:
+            X = X.astype(self.dtype)
+        if X.ndim != 2 or X.shape[1] != self.layer_sizes[0]:
+            raise ValueError(f"X must have shape (n_samples, {self.layer_sizes[0]}), got {X.shape}")
+        return X
+
+
+def _check_layer_sizes(layer_sizes: Sequence[int]) -> list[int]:
+    try:
+        sizes = [int(k) for k in layer_sizes]
+    except (TypeError, ValueError):
+        raise TypeError(f"layer_sizes must be a list of integers, got {layer_sizes!r}") from None
+    if len(sizes) < 2:
+        raise ValueError(f"layer_sizes needs at least inputs and outputs, got {sizes}")
+    if any(k < 1 for k in sizes) or any(
+        float(k) != float(orig) for k, orig in zip(sizes, layer_sizes, strict=True)
+    ):
+        raise ValueError(f"layer_sizes must be positive integers, got {list(layer_sizes)}")
+    return sizes

@@ -1,0 +1,200 @@
+"""Optimisers: the gradient-descent update (eq. 9) and its refinements (§8).
+
+Each optimiser has one method that matters, ``step(params, grads)``, which updates a list of
+arrays in place. The network hands it ``[params]`` (one flat array holding every W and b);
+a loss surface hands it ``[point]`` with ``point`` of shape (2,). Same classes, same code.
+
+Notation
+--------
+θ : parameters, g = ∂C/∂θ : gradient, η : learning rate, t : step count (from 1)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .util import check_fraction, check_positive
+
+Arrays = list[np.ndarray]
+
+
+class Optimizer:
+    """Base class: keeps per-array state, counts steps, calls ``_update`` for each array."""
+
+    name = "optimizer"
+
+    def __init__(self, learning_rate: float = 0.01):
+        self.learning_rate = learning_rate
+        self.t = 0
+        self._state: list[dict[str, np.ndarray]] | None = None
+
+    @property
+    def learning_rate(self) -> float:
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        self._learning_rate = check_positive("learning_rate", value)
+
+    def reset(self) -> None:
+        """Forget the step count and every moment estimate."""
+        self.t = 0
+        self._state = None
+
+    def step(self, params: Arrays, grads: Arrays) -> None:
+        """Apply one update to every array of ``params`` from the matching ``grads``."""
+        if self._state is None or len(self._state) != len(params):
+            self._state = [self._new_state(p) for p in params]
+        self.t += 1
+        for theta, g, state in zip(params, grads, self._state, strict=True):
+            if state["tmp"].shape != theta.shape or state["tmp"].dtype != theta.dtype:
+                state.clear()
+                state.update(self._new_state(theta))
+            self._update(theta, g, state)
+
+    def _new_state(self, theta: np.ndarray) -> dict[str, np.ndarray]:
+        return {"tmp": np.zeros_like(theta)}
+
+    def _update(self, theta: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(learning_rate={self.learning_rate})"
+
+
+class SGD(Optimizer):
+    """eq. 9: θ ← θ − η g."""
+
+    name = "sgd"
+
+    def _update(self, theta, g, state):
+        step = np.multiply(g, self.learning_rate, out=state["tmp"])  # η g
+        theta -= step
+
+
+class Momentum(Optimizer):
+    """Momentum (Polyak 1964): v ← μ v − η g; θ ← θ + v.
+
+    With ``nesterov=True`` the step looks ahead along the velocity (Sutskever et al. 2013, in
+    the form most libraries use): θ ← θ + μ v − η g, with v already updated.
+    """
+
+    name = "momentum"
+
+    def __init__(self, learning_rate: float = 0.01, momentum: float = 0.9, nesterov=False):
+        super().__init__(learning_rate)
+        self.momentum = check_fraction("momentum", momentum)
+        self.nesterov = bool(nesterov)
+
+    def _new_state(self, theta):
+        return {"tmp": np.zeros_like(theta), "v": np.zeros_like(theta), "g": np.zeros_like(theta)}
+
+    def _update(self, theta, g, state):
+        v, tmp = state["v"], state["tmp"]
+        np.multiply(g, self.learning_rate, out=tmp)  # η g
+        v *= self.momentum
+        v -= tmp  # v ← μ v − η g
+        if self.nesterov:
+            np.multiply(v, self.momentum, out=tmp)
+            tmp -= np.multiply(g, self.learning_rate, out=state["g"])  # μ v − η g
+            theta += tmp
+        else:
+            theta += v
+
+
+class RMSProp(Optimizer):
+    """RMSProp (Hinton 2012): s ← ρ s + (1 − ρ) g²; θ ← θ − η g / (√s + ε)."""
+
+    name = "rmsprop"
+
+    def __init__(self, learning_rate: float = 0.001, rho: float = 0.9, epsilon: float = 1e-8):
+        super().__init__(learning_rate)
+        self.rho = check_fraction("rho", rho)
+        self.epsilon = check_positive("epsilon", epsilon)
+
+    def _new_state(self, theta):
+        return {"tmp": np.zeros_like(theta), "s": np.zeros_like(theta)}
+
+    def _update(self, theta, g, state):
+        s, tmp = state["s"], state["tmp"]
+        np.multiply(g, g, out=tmp)
+        tmp *= 1.0 - self.rho
+        s *= self.rho
+        s += tmp  # s ← ρ s + (1 − ρ) g²
+        np.sqrt(s, out=tmp)
+        tmp += self.epsilon  # √s + ε
+        np.divide(g, tmp, out=tmp)
+        tmp *= self.learning_rate
+        theta -= tmp  # θ ← θ − η g / (√s + ε)
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba 2014, Algorithm 1), line for line.
+
+    m ← β₁ m + (1 − β₁) g            first moment
+    v ← β₂ v + (1 − β₂) g²           second moment
+    m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ)   bias corrections
+    θ ← θ − η m̂ / (√v̂ + ε)
+    """
+
+    name = "adam"
+
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+    ):
+        super().__init__(learning_rate)
+        self.beta_1 = check_fraction("beta_1", beta_1)
+        self.beta_2 = check_fraction("beta_2", beta_2)
+        self.epsilon = check_positive("epsilon", epsilon)
+
+    def _new_state(self, theta):
+        return {
+            "tmp": np.zeros_like(theta),
+            "m": np.zeros_like(theta),
+            "v": np.zeros_like(theta),
+            "m_hat": np.zeros_like(theta),
+            "v_hat": np.zeros_like(theta),
+        }
+
+    def _update(self, theta, g, state):
+        b1, b2, t = self.beta_1, self.beta_2, self.t
+        m, v, tmp, m_hat, v_hat = (
+            state["m"],
+            state["v"],
+            state["tmp"],
+            state["m_hat"],
+            state["v_hat"],
+        )
+        m *= b1
+        np.multiply(g, 1.0 - b1, out=tmp)
+        m += tmp  # m ← β₁ m + (1 − β₁) g
+        v *= b2
+        np.multiply(g, g, out=tmp)
+        tmp *= 1.0 - b2
+        v += tmp  # v ← β₂ v + (1 − β₂) g²
+        np.multiply(m, 1.0 / (1.0 - b1**t), out=m_hat)  # m̂ = m / (1 − β₁ᵗ)
+        np.multiply(v, 1.0 / (1.0 - b2**t), out=v_hat)  # v̂ = v / (1 − β₂ᵗ)
+        np.sqrt(v_hat, out=v_hat)
+        v_hat += self.epsilon  # √v̂ + ε
+        np.divide(m_hat, v_hat, out=tmp)
+        tmp *= self.learning_rate
+        theta -= tmp  # θ ← θ − η m̂ / (√v̂ + ε)
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {
+    "sgd": SGD,
+    "momentum": Momentum,
+    "rmsprop": RMSProp,
+    "adam": Adam,
+}
+
+
+def make_optimizer(name: str, learning_rate: float = 0.01, **kwargs) -> Optimizer:
+    """Build an optimiser by the name a user types: sgd, momentum, rmsprop, adam."""
+    if not isinstance(name, str) or name not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {name!r}")
+    return OPTIMIZERS[name](learning_rate, **kwargs)

@@ -1,0 +1,288 @@
+"""The training loop: one loop for every front end, driven one epoch at a time.
+
+The CLI turns its reports into a progress bar, the lab into frames, the estimator runs it to
+the end. Between two epochs a caller may change the learning rate, the batch size, the
+penalties or the data, and carry on: nothing is restarted.
+
+An epoch shuffles the training set once (one seeded permutation, one copy into a buffer;
+each minibatch is then a plain slice), and for every minibatch runs forward (eq. 5),
+backward (BP1–BP4) and one optimiser step (eq. 9, §8). After the epoch the loss and accuracy
+are measured on the whole training and validation sets, so the report describes the weights
+as they are at the end of the epoch.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .network import Network
+from .optimisers import Optimizer
+from .util import as_rng, check_int, check_positive
+
+
+@dataclass
+class EpochReport:
+    """What one epoch did. Losses are data losses (no penalty), so train and validation compare."""
+
+    epoch: int
+    train_loss: float
+    train_accuracy: float | None
+    val_loss: float | None
+    val_accuracy: float | None
+    samples_per_second: float
+    is_best: bool
+    diverged: bool = False
+    stopped_early: bool = False
+    message: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class Trainer:
+    """Trains ``network`` with ``optimizer`` on minibatches, one epoch per ``run_epoch``.
+
+    Parameters
+    ----------
+    network : Network
+    optimizer : Optimizer
+    X_train : (n, d) array
+    y_train : (n,) integer labels for a softmax network; (n,) or (n, k) targets otherwise
+    X_val, y_val : optional validation set, same forms
+    batch_size : int
+        Minibatch size (clipped to the training-set size).
+    l2, l1 : float
+        Weight penalties (l2/2)·ΣW² and l1·Σ|W| (see Network.backward).
+    patience : int or None
+        Early stopping: stop after this many epochs without a new best validation loss
+        (training loss when there is no validation set), and restore the best weights.
+    seed : int, Generator or None
+        Seeds the shuffling.
+    """
+
+    def __init__(
+        self,
+        network: Network,
+        optimizer: Optimizer,
+        X_train: np.ndarray,
+        y_train: np.ndarray,
+        X_val: np.ndarray | None = None,
+        y_val: np.ndarray | None = None,
+        *,
+        batch_size: int = 32,
+        l2: float = 0.0,
+        l1: float = 0.0,
+        patience: int | None = None,
+        seed: int | np.random.Generator | None = 0,
+        shuffle: bool = True,
+        min_delta: float = 0.0,
+    ):
+        if not isinstance(network, Network):
+            raise TypeError(f"network must be a Network, got {type(network).__name__}")
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"optimizer must be an Optimizer, got {type(optimizer).__name__}")
+        self.network = network
+        self.optimizer = optimizer
+        self.classification = network.output == "softmax"
+        self.batch_size = batch_size
+        self.l2 = l2
+        self.l1 = l1
+        self.patience = None if patience is None else check_int("patience", patience, low=1)
+        self.min_delta = check_positive("min_delta", min_delta, allow_zero=True)
+        self.shuffle = bool(shuffle)
+        self._rng = as_rng(seed)
+        self.history: list[EpochReport] = []
+        self.best_epoch: int | None = None
+        self.best_loss = math.inf
+        self._best_params = network.params.copy()
+        self._since_best = 0
+        self.finished = False
+        self.set_data(X_train, y_train, X_val, y_val)
+
+    # ------------------------------------------------------------ settable between epochs
+    @property
+    def learning_rate(self) -> float:
+        return self.optimizer.learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        self.optimizer.learning_rate = value
+
+    @property
+    def batch_size(self) -> int:
+        return self._batch_size
+
+    @batch_size.setter
+    def batch_size(self, value: int) -> None:
+        self._batch_size = check_int("batch_size", value, low=1)
+
+    @property
+    def l2(self) -> float:
+        return self._l2
+
+    @l2.setter
+    def l2(self, value: float) -> None:
+        self._l2 = check_positive("l2", value, allow_zero=True)
+
+    @property
+    def l1(self) -> float:
+        return self._l1
+
+    @l1.setter
+    def l1(self, value: float) -> None:
+        self._l1 = check_positive("l1", value, allow_zero=True)
+
+    @property
+    def epoch(self) -> int:
+        return len(self.history)
+
+    # ------------------------------------------------------------------------------ data
+    def set_data(self, X_train, y_train, X_val=None, y_val=None) -> None:
+        """Replace the training (and validation) data; the weights are kept."""
+        self.X, self.Y, self.y = self._prepare(X_train, y_train, "X_train", "y_train")
+        if (X_val is None) != (y_val is None):
+            raise ValueError("give both X_val and y_val, or neither")
+        if X_val is not None and len(X_val) > 0:
+            self.X_val, self.Y_val, self.y_val = self._prepare(X_val, y_val, "X_val", "y_val")
+        else:
+            self.X_val = self.Y_val = self.y_val = None
+        # one buffer each for the shuffled copy of the training set
+        self._X_shuffled = np.empty_like(self.X)
+        self._Y_shuffled = np.empty_like(self.Y)
+
+    def add_point(self, x, label) -> None:
+        """Append one training example (the lab's click-to-add)."""
+        x = np.asarray(x, dtype=float).reshape(1, -1)
+        y = np.asarray([label]) if self.classification else np.asarray(label).reshape(1, -1)
+        X = np.concatenate([self.X, x.astype(self.X.dtype)])
+        y_all = np.concatenate([self.y, y.astype(self.y.dtype)])
+        X_val, y_val = self.X_val, self.y_val
+        self.set_data(X, y_all, X_val, y_val)
+
+    def _prepare(self, X, y, x_name: str, y_name: str):
+        net = self.network
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != net.layer_sizes[0]:
+            raise ValueError(
+                f"{x_name} must have shape (n_samples, {net.layer_sizes[0]}), got {X.shape}"
+            )
+        if X.shape[0] == 0:
+            raise ValueError(f"{x_name} must contain at least one sample")
+        X = np.ascontiguousarray(X, dtype=net.dtype)
+        if not np.isfinite(X).all():
+            raise ValueError(f"{x_name} contains NaN or infinite values; clean or impute them")
+        y = np.asarray(y)
+        if len(y) != len(X):
+            raise ValueError(f"{y_name} has {len(y)} entries but {x_name} has {len(X)} rows")
+        k = net.layer_sizes[-1]
+        if self.classification:
+            if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
+                if y.ndim == 1 and np.all(np.mod(y, 1) == 0):
+                    y = y.astype(np.int64)
+                else:
+                    raise ValueError(f"{y_name} must be integer class labels, shape (n,)")
+            if y.min() < 0 or y.max() >= k:
+                raise ValueError(
+                    f"{y_name} must hold class labels 0..{k - 1} for a {k}-output network, "
+                    f"got labels {int(y.min())}..{int(y.max())}"
+                )
+            Y = np.zeros((len(y), k), net.dtype)
+            Y[np.arange(len(y)), y] = 1.0  # one-hot targets
+        else:
+            Y = y.reshape(len(y), -1).astype(net.dtype)
+            if Y.shape[1] != k:
+                raise ValueError(f"{y_name} must have {k} target column(s), got {Y.shape[1]}")
+            if not np.isfinite(Y).all():
+                raise ValueError(f"{y_name} contains NaN or infinite values")
+        return X, np.ascontiguousarray(Y), y
+
+    # ----------------------------------------------------------------------------- epochs
+    def run_epoch(self) -> EpochReport:
+        """One pass over the shuffled training set, then a report on the whole sets."""
+        net, opt = self.network, self.optimizer
+        n = self.X.shape[0]
+        bs = min(self.batch_size, n)
+        l2, l1 = self._l2, self._l1
+        params, grads = [net.params], [net.grads]
+
+        start = time.perf_counter()
+        if self.shuffle:
+            order = self._rng.permutation(n)
+            # mode="clip" lets take write straight into the buffer (the default copies twice)
+            np.take(self.X, order, axis=0, out=self._X_shuffled, mode="clip")
+            np.take(self.Y, order, axis=0, out=self._Y_shuffled, mode="clip")
+            Xs, Ys = self._X_shuffled, self._Y_shuffled
+        else:
+            Xs, Ys = self.X, self.Y
+        for i in range(0, n, bs):
+            net.forward(Xs[i : i + bs])
+            net.backward(Ys[i : i + bs], l2, l1)
+            opt.step(params, grads)
+        elapsed = time.perf_counter() - start
+
+        return self._report(n / max(elapsed, 1e-9))
+
+    def _evaluate(self, X, Y, y) -> tuple[float, float | None]:
+        loss = self.network.loss(X, Y)
+        if not self.classification:
+            return loss, None
+        P = self.network._last.a[-1]  # the probabilities loss() just computed
+        return loss, float(np.mean(P.argmax(axis=1) == y))
+
+    def _report(self, samples_per_second: float) -> EpochReport:
+        epoch = len(self.history) + 1
+        train_loss, train_acc = self._evaluate(self.X, self.Y, self.y)
+        val_loss = val_acc = None
+        if self.X_val is not None:
+            val_loss, val_acc = self._evaluate(self.X_val, self.Y_val, self.y_val)
+        watched = val_loss if val_loss is not None else train_loss
+
+        report = EpochReport(
+            epoch, train_loss, train_acc, val_loss, val_acc, samples_per_second, False
+        )
+        if (
+            not (math.isfinite(train_loss) and math.isfinite(watched))
+            or not np.isfinite(self.network.params).all()
+        ):
+            report.diverged = True
+            report.message = (
+                f"loss diverged at epoch {epoch}: lower the learning rate "
+                f"(now {self.learning_rate:g}) and reset"
+            )
+            self.finished = True
+        elif watched < self.best_loss - self.min_delta:
+            self.best_loss = watched
+            self.best_epoch = epoch
+            self._best_params[...] = self.network.params
+            self._since_best = 0
+            report.is_best = True
+        else:
+            self._since_best += 1
+            if self.patience is not None and self._since_best >= self.patience:
+                self.restore_best()
+                report.stopped_early = True
+                report.message = (
+                    f"stopped early at epoch {epoch}: no better loss for {self.patience} "
+                    f"epochs; restored the weights of epoch {self.best_epoch}"
+                )
+                self.finished = True
+        self.history.append(report)
+        return report
+
+    def train(self, epochs: int) -> Iterator[EpochReport]:
+        """Run up to ``epochs`` more epochs, yielding each report; stop on divergence or patience."""
+        epochs = check_int("epochs", epochs, low=1)
+        for _ in range(epochs):
+            if self.finished:
+                return
+            yield self.run_epoch()
+
+    def restore_best(self) -> None:
+        """Put back the weights of the best epoch so far."""
+        if self.best_epoch is not None:
+            self.network.params[...] = self._best_params
