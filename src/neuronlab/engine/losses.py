@@ -36,7 +36,7 @@ def log_softmax(Z: Array) -> Array:
 
 
 def cross_entropy(Z: Array, Y: Array) -> float:
-    """eq. 8: C = −(1/n) Σ_samples Σ_classes y log p, with log p from log-softmax of the logits Z."""
+    """eq. 8: C = −(1/n) Σ_samples Σ_classes y log p, log p taken from log-softmax of Z."""
     n = Z.shape[0]
     return float(-(Y * log_softmax(Z)).sum() / n)
 
