@@ -275,7 +275,7 @@ class Trainer:
         return report
 
     def train(self, epochs: int) -> Iterator[EpochReport]:
-        """Run up to ``epochs`` more epochs, yielding each report; stop on divergence or patience."""
+        """Run up to ``epochs`` more epochs, yielding reports; stop on divergence or patience."""
         epochs = check_int("epochs", epochs, low=1)
         for _ in range(epochs):
             if self.finished:
