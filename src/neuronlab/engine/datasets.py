@@ -1,10 +1,12 @@
 """Toy 2-D datasets, a stratified split, and the real datasets that ship with scikit-learn.
 
 Every generator draws its points so that, before noise, they lie in the square
-[-1, 1]^2; ``noise`` is the standard deviation of Gaussian noise added to each
-coordinate, in the same units (so with noise 0.1 a point strays about a tenth of the
-half-width). The lab draws the plane [-1.2, 1.2]^2. For the regression set "surface"
-the noise is added to the target instead.
+[-1, 1]^2; ``noise`` runs from 0 (clean) to about 1 (the classes mix): it is the
+standard deviation of Gaussian jitter added to each coordinate, in units of
+``NOISE_SCALE`` = 0.25 (a quarter of the half-width). So noise 0.1 jitters a point by
+about 0.025, which leaves every set learnable to ~100%, and noise 1 by 0.25, more than
+the gaps between the classes. The lab draws the plane [-1.2, 1.2]^2. For the regression
+set "surface" the noise is the standard deviation added to the target instead.
 
 Classification sets return integer labels ``y`` of shape ``(n,)`` with classes
 ``0..k-1``, balanced: class sizes differ by at most one. Every random draw goes through
@@ -39,19 +41,27 @@ def _check_classes(value: int, argument: str) -> int:
     return check_int(argument, value, low=CLASSES_RANGE[0], high=CLASSES_RANGE[1])
 
 
+NOISE_SCALE = 0.25
+
+
+def _jitter(noise: float, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Gaussian jitter of standard deviation noise · NOISE_SCALE per coordinate, (n, 2)."""
+    return (noise * NOISE_SCALE) * rng.standard_normal((n, 2))
+
+
 def spirals(n: int, noise: float, rng: np.random.Generator, arms: int = 2) -> Dataset:
     """Interleaved spiral arms, one class per arm.
 
-    Arm c is the curve r = 0.05 + 0.95 t, angle = 2 pi (c / arms + 1.25 t) for t in [0, 1]:
-    every arm turns one and a quarter times round the centre, and the arms never cross.
+    Arm c is the curve r = 0.05 + 0.95 t, angle = 2 pi (c / arms + 1.75 t) for t in [0, 1]:
+    every arm turns one and three quarter times round the centre; the arms never cross.
     """
     arms = _check_classes(arms, "arms")
     y = _balanced_labels(n, arms, rng)
     t = rng.uniform(0.0, 1.0, size=n)
     r = 0.05 + 0.95 * t
-    angle = 2 * np.pi * (y / arms + 1.25 * t)
+    angle = 2 * np.pi * (y / arms + 1.75 * t)
     X = np.column_stack([r * np.cos(angle), r * np.sin(angle)])  # (n, 2)
-    return X + noise * rng.standard_normal((n, 2)), y
+    return X + _jitter(noise, n, rng), y
 
 
 def circles(n: int, noise: float, rng: np.random.Generator) -> Dataset:
@@ -60,7 +70,7 @@ def circles(n: int, noise: float, rng: np.random.Generator) -> Dataset:
     r = np.where(y == 0, 0.5 * np.sqrt(rng.uniform(0.0, 1.0, n)), rng.uniform(0.7, 1.0, n))
     angle = rng.uniform(0.0, 2 * np.pi, n)
     X = np.column_stack([r * np.cos(angle), r * np.sin(angle)])
-    return X + noise * rng.standard_normal((n, 2)), y
+    return X + _jitter(noise, n, rng), y
 
 
 def xor(n: int, noise: float, rng: np.random.Generator) -> Dataset:
@@ -72,7 +82,7 @@ def xor(n: int, noise: float, rng: np.random.Generator) -> Dataset:
     sign_1 = rng.choice([-1.0, 1.0], size=n)
     sign_2 = np.where(y == 1, -sign_1, sign_1)
     X = np.column_stack([sign_1, sign_2]) * rng.uniform(0.1, 1.0, (n, 2))
-    return X + noise * rng.standard_normal((n, 2)), y
+    return X + _jitter(noise, n, rng), y
 
 
 def gaussian(n: int, noise: float, rng: np.random.Generator, classes: int = 2) -> Dataset:
@@ -85,7 +95,7 @@ def gaussian(n: int, noise: float, rng: np.random.Generator, classes: int = 2) -
     angle = np.pi / 4 + 2 * np.pi * y / classes
     centres = 0.6 * np.column_stack([np.cos(angle), np.sin(angle)])  # (n, 2)
     X = centres + 0.1 * rng.standard_normal((n, 2))
-    return X + noise * rng.standard_normal((n, 2)), y
+    return X + _jitter(noise, n, rng), y
 
 
 def moons(n: int, noise: float, rng: np.random.Generator) -> Dataset:
@@ -99,7 +109,7 @@ def moons(n: int, noise: float, rng: np.random.Generator) -> Dataset:
     upper = np.column_stack([np.cos(t), np.sin(t)])
     lower = np.column_stack([1 - np.cos(t), 0.5 - np.sin(t)])
     X = (np.where(y[:, None] == 0, upper, lower) - [0.5, 0.25]) / 1.5
-    return X + noise * rng.standard_normal((n, 2)), y
+    return X + _jitter(noise, n, rng), y
 
 
 def surface(n: int, noise: float, rng: np.random.Generator) -> Dataset:
@@ -146,7 +156,8 @@ def make_dataset(name: str, n: int = 200, noise: float = 0.1, seed: int = 0, **k
     n : int
         Number of points, 2 to 100000 (and at least the number of classes).
     noise : float
-        Standard deviation of the Gaussian noise (coordinates; targets for "surface"), >= 0.
+        Jitter, >= 0: 0 is clean, 1 mixes the classes (std noise · 0.25 per coordinate);
+        for "surface", the standard deviation of the noise on the target.
     seed : int or Generator
         Seed for ``np.random.default_rng`` (or a Generator to draw from).
     **kw
