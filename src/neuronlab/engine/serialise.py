@@ -25,6 +25,8 @@ def save(network: Network, path: str | os.PathLike, metadata: dict | None = None
     A missing ``.npz`` suffix is added. Returns the path written.
     """
     path = Path(path)
+    if path.is_dir():  # checked before the suffix is added, or "models/" would write "models.npz"
+        raise ValueError(f"path {str(path)!r} is a directory; give a file name ending in .npz")
     if path.suffix != ".npz":
         path = path.with_name(path.name + ".npz")
     if path.is_dir():
@@ -56,10 +58,21 @@ def load(path: str | os.PathLike) -> tuple[Network, dict]:
     if not path.exists():
         raise ValueError(f"path {str(path)!r} does not exist")
     try:
-        with np.load(path, allow_pickle=False) as data:
+        data = np.load(path, allow_pickle=False)
+        if not isinstance(data, np.lib.npyio.NpzFile):  # a bare .npy array
+            raise ValueError("not an .npz archive")
+        with data:
             arrays = {key: data[key] for key in data.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise ValueError(f"{str(path)!r} is not a neuronlab model file: {exc}") from None
+    except OSError as exc:
+        raise ValueError(f"{str(path)!r} could not be read: {exc}") from None
+    except (ValueError, zipfile.BadZipFile, EOFError):
+        # numpy's own message would suggest allow_pickle=True: not advice to pass on
+        raise ValueError(
+            f"{str(path)!r} is not a neuronlab model file (an .npz written by neuronlab's save)"
+        ) from None
+    # NpzFile hands back the raw bytes of a zip member that is not a .npy file
+    if not all(isinstance(arr, np.ndarray) for arr in arrays.values()):
+        raise ValueError(f"{str(path)!r} is not a neuronlab model file (holds non-array members)")
 
     if "meta" not in arrays:
         raise ValueError(f"{str(path)!r} is not a neuronlab model file (no metadata)")
@@ -69,6 +82,22 @@ def load(path: str | os.PathLike) -> tuple[Network, dict]:
         raise ValueError(f"{str(path)!r} has corrupt metadata") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ValueError(f"{str(path)!r} is not a neuronlab model file (format mismatch)")
+    sizes = meta.get("layer_sizes")
+    if not isinstance(sizes, list) or not all(type(k) is int for k in sizes):
+        raise ValueError(f"{str(path)!r} describes an invalid network: layer_sizes {sizes!r}")
+    # check the shapes before building the network, so that a forged layer_sizes cannot
+    # make us allocate more than the arrays the file actually holds
+    for l in range(len(sizes) - 1):
+        for name, shape in (
+            (f"W{l + 1}", (sizes[l], sizes[l + 1])),
+            (f"b{l + 1}", (sizes[l + 1],)),
+        ):
+            if name not in arrays:
+                raise ValueError(f"{str(path)!r} is missing the array {name}")
+            if arrays[name].shape != shape:
+                raise ValueError(
+                    f"{str(path)!r}: {name} has shape {arrays[name].shape}, expected {shape}"
+                )
     try:
         network = Network(
             meta["layer_sizes"], meta["activation"], meta["output"], seed=0, dtype=meta["dtype"]
@@ -78,13 +107,7 @@ def load(path: str | os.PathLike) -> tuple[Network, dict]:
 
     for l in range(network.n_layers):
         for name, target in ((f"W{l + 1}", network.W[l]), (f"b{l + 1}", network.b[l])):
-            if name not in arrays:
-                raise ValueError(f"{str(path)!r} is missing the array {name}")
-            arr = arrays[name]
-            if arr.shape != target.shape:
-                raise ValueError(
-                    f"{str(path)!r}: {name} has shape {arr.shape}, expected {target.shape}"
-                )
+            arr = arrays[name]  # present and of the right shape, checked above
             if not np.issubdtype(arr.dtype, np.floating) or not np.isfinite(arr).all():
                 raise ValueError(f"{str(path)!r}: {name} must hold finite floating-point values")
             target[...] = arr

@@ -158,9 +158,14 @@ class Trainer:
     def add_point(self, x, label) -> None:
         """Append one training example (the lab's click-to-add)."""
         x = np.asarray(x, dtype=float).reshape(1, -1)
-        y = np.asarray([label]) if self.classification else np.asarray(label).reshape(1, -1)
+        if self.classification:
+            y = np.asarray([label])
+        else:  # one target row shaped like the stored ones: (1,) for y (n,), (1, k) for (n, k)
+            y = np.asarray(label, dtype=float).reshape((1, *self.y.shape[1:]))
+        if x.shape[1] != self.X.shape[1]:
+            raise ValueError(f"x must have {self.X.shape[1]} features, got {x.shape[1]}")
         X = np.concatenate([self.X, x.astype(self.X.dtype)])
-        y_all = np.concatenate([self.y, y.astype(self.y.dtype)])
+        y_all = np.concatenate([self.y, y])  # no cast: _prepare checks the label (1.5 is not 1)
         X_val, y_val = self.X_val, self.y_val
         self.set_data(X, y_all, X_val, y_val)
 
@@ -177,12 +182,14 @@ class Trainer:
         if not np.isfinite(X).all():
             raise ValueError(f"{x_name} contains NaN or infinite values; clean or impute them")
         y = np.asarray(y)
+        if y.ndim == 0:
+            raise ValueError(f"{y_name} must have one entry per row of {x_name}, got a scalar")
         if len(y) != len(X):
             raise ValueError(f"{y_name} has {len(y)} entries but {x_name} has {len(X)} rows")
         k = net.layer_sizes[-1]
         if self.classification:
             if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
-                if y.ndim == 1 and np.all(np.mod(y, 1) == 0):
+                if y.ndim == 1 and y.dtype.kind in "bf" and np.all(np.mod(y, 1) == 0):
                     y = y.astype(np.int64)
                 else:
                     raise ValueError(f"{y_name} must be integer class labels, shape (n,)")
