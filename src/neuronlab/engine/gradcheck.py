@@ -41,7 +41,7 @@ def gradient_check(
     y: np.ndarray,
     l2: float = 0.0,
     l1: float = 0.0,
-    eps: float = 1e-6,
+    eps: float = 1e-5,
 ) -> dict[str, float]:
     """Relative error between backprop and central differences, per parameter array.
 
