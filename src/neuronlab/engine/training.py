@@ -24,6 +24,8 @@ from .network import Network
 from .optimisers import Optimizer
 from .util import as_rng, check_int, check_positive
 
+EVAL_CHUNK = 2048  # rows per forward pass when measuring a whole set (see _evaluate)
+
 
 @dataclass
 class EpochReport:
@@ -235,11 +237,22 @@ class Trainer:
         return self._report(n / max(elapsed, 1e-9))
 
     def _evaluate(self, X, Y, y) -> tuple[float, float | None]:
-        loss = self.network.loss(X, Y)
-        if not self.classification:
-            return loss, None
-        P = self.network._last.a[-1]  # the probabilities loss() just computed
-        return loss, float(np.mean(P.argmax(axis=1) == y))
+        """Mean data loss (and accuracy) over a whole set, EVAL_CHUNK rows at a time.
+
+        The benchmark showed chunks pay on large sets: one pass over 20,000 rows at once
+        allocates and touches buffers of hundreds of MB; chunks reuse small cached ones.
+        """
+        n = X.shape[0]
+        total_loss = 0.0
+        correct = 0
+        for i in range(0, n, EVAL_CHUNK):
+            rows = slice(i, i + EVAL_CHUNK)
+            m = min(EVAL_CHUNK, n - i)
+            total_loss += m * self.network.loss(X[rows], Y[rows])  # loss() is a mean over m
+            if self.classification:
+                P = self.network._last.a[-1]  # the probabilities loss() just computed
+                correct += int(np.count_nonzero(P.argmax(axis=1) == y[rows]))
+        return total_loss / n, (correct / n if self.classification else None)
 
     def _report(self, samples_per_second: float) -> EpochReport:
         epoch = len(self.history) + 1

@@ -1,0 +1,111 @@
+"""Helpers every router shares: bounded field types, readable errors, the settings.
+
+Use the bounded types in request models so every widget applies the same limits::
+
+    class Body(StrictModel):
+        learning_rate: LearningRate = 0.1
+        grid: GridSize = 100
+
+A bad request then gets a 422 whose ``detail`` is one English sentence naming the field
+(see ``explain_validation_error``); a ``ValueError`` raised by the engine becomes a 400
+with the engine's own message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from fastapi import Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..settings import Settings
+
+LIMITS = {
+    "points": 5000,  # data points per dataset
+    "hidden_layers": 6,
+    "units": 64,  # units per hidden layer
+    "grid": 200,  # side of an evaluation grid
+    "learning_rate": 10.0,  # upper bound; the lower bound is "> 0"
+    "epochs": 100_000,
+    "classes": 6,
+    "seed": 2**31 - 1,
+}
+
+Points = Annotated[int, Field(ge=2, le=LIMITS["points"])]
+HiddenLayers = Annotated[int, Field(ge=1, le=LIMITS["hidden_layers"])]
+Units = Annotated[int, Field(ge=1, le=LIMITS["units"])]
+GridSize = Annotated[int, Field(ge=2, le=LIMITS["grid"])]
+LearningRate = Annotated[float, Field(gt=0, le=LIMITS["learning_rate"], allow_inf_nan=False)]
+BatchSize = Annotated[int, Field(ge=1, le=LIMITS["points"])]
+Penalty = Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]
+Noise = Annotated[float, Field(ge=0, le=2, allow_inf_nan=False)]
+Epochs = Annotated[int, Field(ge=1, le=LIMITS["epochs"])]
+Seed = Annotated[int, Field(ge=0, le=LIMITS["seed"])]
+Classes = Annotated[int, Field(ge=2, le=LIMITS["classes"])]
+Coordinate = Annotated[float, Field(ge=-100, le=100, allow_inf_nan=False)]
+
+
+class StrictModel(BaseModel):
+    """A request model that rejects unknown fields (a typo is an error, not a no-op)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def get_settings(request: Request) -> Settings:
+    """FastAPI dependency: the Settings the app was built with."""
+    return request.app.state.settings
+
+
+_SKIPPED_LOCATIONS = {"body", "query", "path", "header", "cookie"}
+
+
+def _field_name(location: Sequence[Any]) -> str:
+    parts = [str(part) for part in location if part not in _SKIPPED_LOCATIONS]
+    # tagged unions put the tag in the location: ("start", "config", "points") -> config.points
+    return ".".join(parts)
+
+
+def _sentence(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    name = _field_name(error.get("loc", ()))
+    message = str(error.get("msg", "is not valid"))
+    value = error.get("input")
+    if kind == "missing":
+        return f"{name} is required" if name else "a required field is missing"
+    if kind == "extra_forbidden":
+        return f"unknown field '{name}': remove it or check its spelling"
+    if kind == "json_invalid":
+        return "the request body is not valid JSON"
+    if kind == "union_tag_invalid":
+        expected = error.get("ctx", {}).get("expected_tags", "")
+        return f"unknown type {value!r}: use one of {expected}"
+    if kind == "union_tag_not_found":
+        return "the message needs a 'type' field"
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+        return f"{name}: {message}" if name else message
+    if message.startswith("Input should"):
+        message = message[len("Input ") :]
+    text = f"{name} {message}" if name else message[0].upper() + message[1:]
+    if value is not None and not isinstance(value, dict | list):
+        shown = repr(value)
+        if len(shown) <= 40:
+            text += f", got {shown}"
+    return text
+
+
+def explain_validation_error(errors: Sequence[dict[str, Any]]) -> str:
+    """Turn pydantic's error list into one readable sentence naming the field(s).
+
+    >>> explain_validation_error([{"type": "less_than_equal", "loc": ("body", "points"),
+    ...     "msg": "Input should be less than or equal to 5000", "input": 9000}])
+    'points should be less than or equal to 5000, got 9000.'
+    """
+    sentences = [_sentence(error) for error in list(errors)[:3]]
+    if not sentences:
+        return "The request is not valid."
+    text = "; ".join(sentences)
+    if len(errors) > 3:
+        text += f" (and {len(errors) - 3} more problems)"
+    return text + "."

@@ -1,0 +1,218 @@
+"""The live trainer: a WebSocket per session, plus its options and the model download.
+
+``/ws/train``                        the session (protocol in ``lab/protocol.py``, frames in
+                                     ``lab/sessions.py``)
+``GET /api/trainer/options``         choices, defaults, limits and colours for the controls
+``GET /api/trainer/status``          how many sessions are open, and the cap
+``GET /api/trainer/{id}/model.npz``  the session's current network, saved by the engine
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+import time
+from collections import deque
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException, Request, WebSocket
+from fastapi import Path as PathParam
+from fastapi.responses import Response
+from starlette.websockets import WebSocketDisconnect
+
+from .. import protocol as p
+from .. import render
+from ..sessions import LabBusy, TrainingSession
+from ..settings import Settings
+from .common import LIMITS
+
+router = APIRouter(tags=["trainer"])
+
+MAX_QUEUED_COMMANDS = 200
+LEARNING_RATES = (0.00001, 0.00003, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)
+PENALTIES = (0, 0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1)
+
+
+class SocketLink:
+    """Carries a session's messages and frames to one WebSocket.
+
+    Only this object's ``run`` task writes to the socket. Text messages are never dropped;
+    a frame is asked for only after the previous one has been sent and the frame interval
+    has passed, so the newest weights are always what goes out.
+    """
+
+    def __init__(self, websocket: WebSocket, settings: Settings) -> None:
+        self.websocket = websocket
+        self.loop = asyncio.get_running_loop()
+        self.interval = 1.0 / settings.max_frame_rate
+        self.outbox: deque[dict] = deque()
+        self.wake = asyncio.Event()
+        self.frame_ready = False
+        self.frames_sent = 0
+        self.requested_at = 0.0
+        self.build_time = 0.0  # how long a frame takes to arrive once asked for (average)
+
+    # called from the session's thread
+    def on_message(self, message: dict) -> None:
+        self._soon(self.post, message)
+
+    def on_frame(self) -> None:
+        self._soon(self._frame_ready)
+
+    def _soon(self, callback, *args) -> None:
+        try:
+            self.loop.call_soon_threadsafe(callback, *args)
+        except RuntimeError:
+            pass  # the event loop has shut down: nobody is listening any more
+
+    # called on the event loop
+    def post(self, message: dict) -> None:
+        self.outbox.append(message)
+        self.wake.set()
+
+    def _frame_ready(self) -> None:
+        self.frame_ready = True
+        self.wake.set()
+
+    def _request(self, session: TrainingSession) -> None:
+        self.requested_at = time.perf_counter()
+        session.request_frame()
+
+    async def run(self, session: TrainingSession) -> None:
+        self._request(session)
+        last_sent = 0.0
+        try:
+            while True:
+                await self.wake.wait()
+                self.wake.clear()
+                while self.outbox:
+                    await self.websocket.send_text(json.dumps(self.outbox.popleft()))
+                if not self.frame_ready:
+                    continue
+                self.frame_ready = False
+                now = time.perf_counter()
+                self.build_time += 0.2 * (
+                    min(now - self.requested_at, self.interval) - self.build_time
+                )
+                frame = session.take_frame()
+                wait = last_sent + self.interval - now
+                if wait > 0:
+                    await asyncio.sleep(wait)  # never faster than the frame rate
+                last_sent = time.perf_counter()
+                if frame is not None:
+                    await self.websocket.send_bytes(frame)
+                    self.frames_sent += 1
+                # ask early enough that the next frame is ready when its turn comes
+                delay = last_sent + self.interval - self.build_time - time.perf_counter()
+                self.loop.call_later(max(0.0, delay), self._request, session)
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return  # the client went away; the receive loop cleans up
+
+
+@router.websocket("/ws/train")
+async def train_socket(websocket: WebSocket) -> None:
+    """One live training session for as long as the socket stays open."""
+    registry = websocket.app.state.sessions
+    settings: Settings = websocket.app.state.settings
+    await websocket.accept()
+    link = SocketLink(websocket, settings)
+    try:
+        session = registry.open(link.on_message, link.on_frame)
+    except LabBusy as busy:
+        await websocket.send_text(
+            json.dumps({"type": "error", "code": "busy", "detail": str(busy)})
+        )
+        await websocket.close(code=1013, reason="busy")
+        return
+    link.post(
+        {
+            "type": "hello",
+            "protocol": 1,
+            "session": session.id,
+            "model_url": f"/api/trainer/{session.id}/model.npz",
+            "max_frame_rate": settings.max_frame_rate,
+        }
+    )
+    sender = asyncio.create_task(link.run(session))
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            try:
+                command = p.parse_command(message.get("text"))
+                if session.pending >= MAX_QUEUED_COMMANDS:
+                    raise p.CommandError("Too many commands at once: wait for the next frame.")
+            except p.CommandError as error:
+                link.post({"type": "error", "detail": str(error)})
+                continue
+            session.submit(command)
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        sender.cancel()
+        registry.close(session, wait=False)  # at once, even if this task is being cancelled
+        await asyncio.to_thread(session.close)
+
+
+@router.get("/api/trainer/options")
+def trainer_options() -> dict:
+    """What the trainer's controls offer: choices from the engine's registries, and more."""
+    from neuronlab.engine.datasets import DATASET_INFO
+
+    return {
+        "datasets": [
+            {"name": name, "description": DATASET_INFO.get(name, "")} for name in p.dataset_names()
+        ],
+        "multiclass": p.multiclass_datasets(),
+        "activations": p.activation_names(),
+        "optimizers": p.optimizer_names(),
+        "learning_rates": list(LEARNING_RATES),
+        "penalties": list(PENALTIES),
+        "defaults": p.TrainerConfig().model_dump(),
+        "limits": {**LIMITS, "max_added_points": p.MAX_ADDED_POINTS},
+        "class_colours": [list(colour) for colour in render.CLASS_COLOURS],
+        "shapes": list(render.SHAPES),
+        "map_colours": render.MAP_COLOURS,
+    }
+
+
+@router.get("/api/trainer/status")
+def trainer_status(request: Request) -> dict:
+    """Open sessions and the cap (a full lab answers "busy" on the socket)."""
+    registry = request.app.state.sessions
+    return {"sessions": len(registry), "max_sessions": request.app.state.settings.max_sessions}
+
+
+@router.get("/api/trainer/{session_id}/model.npz")
+async def download_model(
+    request: Request,
+    session_id: str = PathParam(pattern=r"^[A-Za-z0-9_-]{8,64}$"),
+) -> Response:
+    """The session's network as it is now, in the engine's .npz format (``neuronlab.load``)."""
+    session = request.app.state.sessions.get(session_id)
+    if session is None:
+        raise HTTPException(
+            404, "No open training session has this id: it closes with its page. Train again."
+        )
+    try:
+        network, metadata = await asyncio.wait_for(asyncio.wrap_future(session.snapshot()), 10)
+    except (TimeoutError, asyncio.CancelledError):
+        raise HTTPException(503, "The session is busy; try the download again.") from None
+    data = await asyncio.to_thread(_saved_bytes, network, metadata)
+    epoch = metadata.get("epoch", 0)
+    name = f"neuronlab-trainer-epoch{epoch}.npz"
+    return Response(
+        data,
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _saved_bytes(network, metadata: dict) -> bytes:
+    from neuronlab.engine.serialise import save
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = save(network, Path(folder) / "model.npz", metadata=metadata)
+        return path.read_bytes()

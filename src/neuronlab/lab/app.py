@@ -1,0 +1,155 @@
+"""The lab's web application: ``create_app(settings) -> FastAPI``.
+
+What it serves
+--------------
+``GET /``                   the page: ``static/index.html`` with every ``static/sections/*.html``
+                            spliced in, in file-name order, at the ``<!-- sections -->`` marker
+``/static/...``             HTML, CSS and ES modules, no build step
+``/vendor/plotly.min.js``   plotly.js from the installed ``plotly`` package (never copied)
+``/api/...``, ``/ws/...``   the routers of ``neuronlab.lab.api.<name>`` for every name in
+                            ``ROUTER_MODULES``
+
+Adding a widget's endpoints: create ``neuronlab/lab/api/<name>.py`` exporting ``router``
+(a ``fastapi.APIRouter`` with paths under ``/api/<name>/``) and make sure ``<name>`` is in
+``ROUTER_MODULES``. A listed module that does not exist yet is skipped.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
+
+from .api.common import explain_validation_error
+from .security import OriginGuard
+from .sessions import SessionRegistry
+from .settings import Settings
+
+__all__ = ["ROUTER_MODULES", "Settings", "create_app", "render_page"]
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+SECTIONS_MARKER = "<!-- sections -->"
+
+# One router module per widget family, in neuronlab.lab.api. Add yours here.
+ROUTER_MODULES = (
+    "source",
+    "trainer",
+    "widgets",
+    "perceptron",
+    "activations",
+    "forward",
+    "loss",
+    "descent",
+    "surface",
+    "race",
+    "backprop",
+    "overfitting",
+    "playground",
+    "quiz",
+)
+
+
+def render_page(static_dir: Path = STATIC_DIR) -> str:
+    """The page: the shell with the sections spliced in at the marker, in file-name order."""
+    shell = (static_dir / "index.html").read_text(encoding="utf-8")
+    sections = sorted((static_dir / "sections").glob("*.html"))
+    body = "\n".join(path.read_text(encoding="utf-8") for path in sections)
+    return shell.replace(SECTIONS_MARKER, body, 1)
+
+
+def plotly_path() -> Path:
+    """Where the installed plotly package keeps plotly.min.js (found without importing it)."""
+    spec = importlib.util.find_spec("plotly")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the plotly package is not installed: pip install plotly")
+    return Path(next(iter(spec.submodule_search_locations))) / "package_data" / "plotly.min.js"
+
+
+def _include_routers(app: FastAPI) -> list[str]:
+    included = []
+    for name in ROUTER_MODULES:
+        module_name = f"{__package__}.api.{name}"
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise  # the module exists but something it imports is missing: a real bug
+            continue
+        router = getattr(module, "router", None)
+        if router is not None:
+            app.include_router(router)
+            included.append(name)
+    return included
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the lab's FastAPI application.
+
+    Parameters
+    ----------
+    settings : Settings, optional
+        Host, port, session cap and the rest; the defaults are safe.
+    """
+    settings = settings or Settings()
+    sessions = SessionRegistry(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        sessions.close_all()
+
+    app = FastAPI(
+        title="neuronlab lab",
+        lifespan=lifespan,
+        docs_url="/api/docs" if settings.debug else None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.sessions = sessions
+    app.add_middleware(OriginGuard, settings=settings)
+    _install_error_handlers(app)
+
+    page_cache: list[str] = []
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index() -> HTMLResponse:
+        if settings.debug or not page_cache:
+            page_cache[:] = [render_page()]
+        return HTMLResponse(page_cache[0], headers={"Cache-Control": "no-cache"})
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        return FileResponse(
+            plotly_path(),
+            media_type="text/javascript",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
+    app.state.routers = _include_routers(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    """Every error is a 4xx with ``{"detail": "<what to fix>"}``."""
+
+    @app.exception_handler(RequestValidationError)
+    async def request_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": explain_validation_error(exc.errors())}, status_code=422)
+
+    @app.exception_handler(ValidationError)
+    async def model_invalid(request: Request, exc: ValidationError) -> JSONResponse:
+        return JSONResponse({"detail": explain_validation_error(exc.errors())}, status_code=422)
+
+    @app.exception_handler(ValueError)
+    async def engine_refused(request: Request, exc: ValueError) -> JSONResponse:
+        # the engine's ValueErrors name the argument and what would fix it
+        return JSONResponse({"detail": str(exc)}, status_code=400)

@@ -1,0 +1,236 @@
+"""The live-training protocol: what a trainer WebSocket accepts, with explicit bounds.
+
+Client -> server: JSON text messages, each an object with a ``type``:
+
+``configure {config}``      apply a whole configuration. Data or architecture changes
+                            rebuild and reset (paused); learning rate, batch size, L2, L1
+                            and optimizer apply live. Answered with ``config`` and ``data``.
+``start {config?}``         optionally configure, then train until paused
+``resume`` / ``pause``      carry on / stop between two epochs
+``step {epochs=1}``         train that many epochs, then pause
+``reset``                   the initial weights again (same weights seed), history cleared
+``reseed {seed?}``          new weights seed (random when omitted), then reset
+``regenerate {seed?}``      new data seed (random when omitted): new points, reset
+``set {learning_rate?, batch_size?, l2?, l1?, optimizer?}``   live changes, no reset
+``add_point {x, y, label}`` append a training point; training carries on with it
+
+Server -> client: JSON text ``hello``, ``config``, ``data``, ``points``, ``status``,
+``error`` messages, and binary frames (see ``sessions.TrainingSession.build_frame``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Literal
+
+from pydantic import Field, TypeAdapter, ValidationError, field_validator
+
+from .api.common import (
+    BatchSize,
+    Classes,
+    Coordinate,
+    GridSize,
+    HiddenLayers,
+    LearningRate,
+    Noise,
+    Penalty,
+    Seed,
+    StrictModel,
+    Units,
+    explain_validation_error,
+)
+
+MAX_MESSAGE_CHARS = 10_000
+MAX_ADDED_POINTS = 2_000
+MAX_STEP_EPOCHS = 1_000
+
+
+def dataset_names() -> list[str]:
+    """The classification datasets of the engine's registry (the trainer classifies)."""
+    from neuronlab.engine.datasets import DATASETS, REGRESSION_DATASETS
+
+    return [name for name in DATASETS if name not in REGRESSION_DATASETS]
+
+
+def multiclass_datasets() -> dict[str, str]:
+    """Datasets that take a number of classes, and the engine's name for that argument."""
+    import inspect
+
+    from neuronlab.engine.datasets import DATASETS
+
+    found = {}
+    for name in dataset_names():
+        parameters = inspect.signature(DATASETS[name]).parameters
+        for argument in ("arms", "classes"):
+            if argument in parameters:
+                found[name] = argument
+    return found
+
+
+def activation_names() -> list[str]:
+    from neuronlab.engine.activations import ACTIVATIONS
+
+    return list(ACTIVATIONS)
+
+
+def optimizer_names() -> list[str]:
+    from neuronlab.engine.optimisers import OPTIMIZERS
+
+    return list(OPTIMIZERS)
+
+
+def _one_of(value: str, choices: list[str]) -> str:
+    if value not in choices:
+        raise ValueError(f"use one of {', '.join(choices)}")
+    return value
+
+
+class TrainerConfig(StrictModel):
+    """Everything the trainer widget shows in its controls (and keeps in the URL)."""
+
+    # data
+    dataset: str = "spirals"
+    classes: Classes = 2  # spiral arms or Gaussian blobs; the other sets have 2 classes
+    points: Annotated[int, Field(ge=10, le=5000)] = 300
+    noise: Noise = 0.1
+    validation: Annotated[float, Field(ge=0, le=0.9, allow_inf_nan=False)] = 0.2
+    seed: Seed = 0  # data seed
+    # network
+    hidden_layers: HiddenLayers = 2
+    units: Units = 16
+    activation: str = "relu"
+    weights_seed: Seed = 0
+    # training
+    optimizer: str = "adam"
+    learning_rate: LearningRate = 0.01
+    batch_size: BatchSize = 32
+    l2: Penalty = 0.0
+    l1: Penalty = 0.0
+    # picture
+    grid: Annotated[GridSize, Field(ge=10)] = 100
+
+    @field_validator("dataset")
+    @classmethod
+    def _known_dataset(cls, value: str) -> str:
+        return _one_of(value, dataset_names())
+
+    @field_validator("activation")
+    @classmethod
+    def _known_activation(cls, value: str) -> str:
+        return _one_of(value, activation_names())
+
+    @field_validator("optimizer")
+    @classmethod
+    def _known_optimizer(cls, value: str) -> str:
+        return _one_of(value, optimizer_names())
+
+    def n_classes(self) -> int:
+        return self.classes if self.dataset in multiclass_datasets() else 2
+
+    def data_key(self) -> tuple:
+        """Fields whose change means new data (and so a reset)."""
+        classes = self.n_classes()
+        return (self.dataset, classes, self.points, self.noise, self.validation, self.seed)
+
+    def network_key(self) -> tuple:
+        """Fields whose change means a new network (and so a reset)."""
+        return (self.hidden_layers, self.units, self.activation, self.weights_seed)
+
+
+class Configure(StrictModel):
+    type: Literal["configure"]
+    config: TrainerConfig
+
+
+class Start(StrictModel):
+    type: Literal["start"]
+    config: TrainerConfig | None = None
+
+
+class Resume(StrictModel):
+    type: Literal["resume"]
+
+
+class Pause(StrictModel):
+    type: Literal["pause"]
+
+
+class Step(StrictModel):
+    type: Literal["step"]
+    epochs: Annotated[int, Field(ge=1, le=MAX_STEP_EPOCHS)] = 1
+
+
+class Reset(StrictModel):
+    type: Literal["reset"]
+
+
+class Reseed(StrictModel):
+    type: Literal["reseed"]
+    seed: Seed | None = None
+
+
+class Regenerate(StrictModel):
+    type: Literal["regenerate"]
+    seed: Seed | None = None
+
+
+class SetLive(StrictModel):
+    type: Literal["set"]
+    learning_rate: LearningRate | None = None
+    batch_size: BatchSize | None = None
+    l2: Penalty | None = None
+    l1: Penalty | None = None
+    optimizer: str | None = None
+
+    @field_validator("optimizer")
+    @classmethod
+    def _known_optimizer(cls, value: str | None) -> str | None:
+        return None if value is None else _one_of(value, optimizer_names())
+
+
+class AddPoint(StrictModel):
+    type: Literal["add_point"]
+    x: Coordinate
+    y: Coordinate
+    label: Annotated[int, Field(ge=0, le=5)] = 1
+
+
+Command = Annotated[
+    Configure | Start | Resume | Pause | Step | Reset | Reseed | Regenerate | SetLive | AddPoint,
+    Field(discriminator="type"),
+]
+_COMMAND = TypeAdapter(Command)
+COMMAND_TYPES = "configure, start, resume, pause, step, reset, reseed, regenerate, set, add_point"
+
+
+class CommandError(ValueError):
+    """A message the server cannot act on; its text says what to fix."""
+
+
+def parse_command(text: str | None) -> Command:
+    """Validate one client message; raise CommandError with one English sentence."""
+    if text is None:
+        raise CommandError('Send commands as JSON text, for example {"type": "pause"}.')
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise CommandError(f"Messages are limited to {MAX_MESSAGE_CHARS} characters.")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        raise CommandError('Messages must be JSON, for example {"type": "pause"}.') from None
+    if not isinstance(data, dict):
+        raise CommandError('Messages must be JSON objects, for example {"type": "pause"}.')
+    if "type" not in data:
+        raise CommandError(f"The message needs a 'type': one of {COMMAND_TYPES}.")
+    try:
+        return _COMMAND.validate_python(data)
+    except ValidationError as error:
+        errors = error.errors()
+        for item in errors:
+            location = item.get("loc", ())
+            if location and location[0] == data.get("type"):
+                item["loc"] = location[1:]  # the tag is not a field the user wrote
+        if any(item.get("type") == "union_tag_invalid" for item in errors):
+            raise CommandError(
+                f"Unknown command type {data.get('type')!r}: use one of {COMMAND_TYPES}."
+            ) from None
+        raise CommandError(explain_validation_error(errors)) from None

@@ -1,0 +1,112 @@
+"""Colours and bytes: what the engine computed, made ready for a canvas.
+
+The browser does no arithmetic on the model: it copies these bytes into an ``ImageData``
+or looks them up in a 256-entry table. This module decides every colour, so the page and
+the downloaded figure agree.
+
+- ``boundary_rgba``: class probabilities per grid cell -> RGBA bytes. The cell's colour is
+  the probability-weighted mix of the class colours, laid over white with an opacity that
+  grows with the network's confidence: a certain cell is strongly coloured, a 50/50 cell
+  (the decision boundary) is pale.
+- ``map_indices``: a hidden neuron's activation over the plane -> one byte per cell, an
+  index into ``MAP_COLOURS`` (0 = its most negative value, 128 = zero, 255 = its largest),
+  scaled per neuron so that each map shows its own shape.
+- ``edge_strengths``: weights -> signed bytes, ``round(127 * W / max|W|)`` per layer, for
+  edge widths (``|value|``) and colours (sign).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+# Okabe & Ito's colour-blind-safe palette, in class order (class 0 orange, class 1 blue).
+CLASS_COLOURS: tuple[tuple[int, int, int], ...] = (
+    (230, 159, 0),  # orange
+    (0, 114, 178),  # blue
+    (0, 158, 115),  # bluish green
+    (204, 121, 167),  # reddish purple
+    (86, 180, 233),  # sky blue
+    (213, 94, 0),  # vermillion
+)
+SHAPES = ("square", "circle", "triangle", "diamond", "plus", "cross")  # class 0, 1, 2, ...
+
+NEGATIVE = np.array(CLASS_COLOURS[0], dtype=float)
+POSITIVE = np.array(CLASS_COLOURS[1], dtype=float)
+WHITE = np.array((255.0, 255.0, 255.0))
+UNKNOWN = (160, 160, 160, 255)  # cells whose probabilities are not numbers (diverged)
+
+
+def _map_colours() -> list[list[int]]:
+    # 0 -> orange (negative), 127.5 -> white, 255 -> blue (positive)
+    t = (np.arange(256) - 127.5) / 127.5  # (256,) in [-1, 1]
+    strength = np.abs(t)[:, None] ** 0.8
+    end = np.where(t[:, None] < 0, NEGATIVE, POSITIVE)
+    return np.rint(WHITE + (end - WHITE) * strength).astype(int).tolist()
+
+
+MAP_COLOURS: list[list[int]] = _map_colours()  # (256, 3) RGB table for neuron maps
+
+
+def boundary_rgba(probabilities: np.ndarray) -> bytes:
+    """RGBA bytes (n * 4) for the class probabilities (n, k) of n grid cells."""
+    P = np.asarray(probabilities, dtype=np.float64)
+    n, k = P.shape
+    if k > len(CLASS_COLOURS):
+        raise ValueError(f"at most {len(CLASS_COLOURS)} classes can be coloured, got {k}")
+    bad = ~np.isfinite(P).all(axis=1)
+    P = np.where(bad[:, None], 1.0 / k, P)
+    colours = np.array(CLASS_COLOURS[:k], dtype=np.float64)  # (k, 3)
+    mix = P @ colours  # (n, 3): probability-weighted class colour
+    confidence = (P.max(axis=1) - 1.0 / k) / (1.0 - 1.0 / k)  # 0 at a tie, 1 when certain
+    opacity = (0.2 + 0.55 * confidence)[:, None]  # (n, 1)
+    rgb = WHITE + (mix - WHITE) * opacity
+    rgba = np.empty((n, 4), dtype=np.uint8)
+    rgba[:, :3] = np.clip(np.rint(rgb), 0, 255)
+    rgba[:, 3] = 255
+    rgba[bad] = UNKNOWN
+    return rgba.tobytes()
+
+
+def map_indices(activations: list[np.ndarray]) -> bytes:
+    """One byte per cell and neuron: hidden layer by layer, neuron by neuron, cells in order.
+
+    ``activations`` holds one (n, units) array per hidden layer (``hidden_activations``).
+    """
+    parts = []
+    for A in activations:
+        A = np.nan_to_num(np.asarray(A, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+        scale = np.abs(A).max(axis=0)  # (units,) largest |a| of each neuron
+        scale[scale == 0] = 1.0
+        index = np.rint(127.5 + 127.5 * (A / scale))  # (n, units) in [0, 255]
+        parts.append(np.clip(index, 0, 255).astype(np.uint8).T)  # (units, n)
+    return b"".join(np.ascontiguousarray(part).tobytes() for part in parts)
+
+
+def edge_strengths(weights: list[np.ndarray]) -> bytes:
+    """Signed bytes per weight, layer by layer, each W (n_in, n_out) in row order."""
+    parts = []
+    for W in weights:
+        W = np.nan_to_num(np.asarray(W, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+        largest = float(np.abs(W).max()) or 1.0
+        parts.append(np.clip(np.rint(127 * W / largest), -127, 127).astype(np.int8))
+    return b"".join(part.tobytes() for part in parts)
+
+
+def pack_frame(header: dict, parts: list[tuple[str, bytes]]) -> bytes:
+    """One binary WebSocket message: a JSON header, then the payload parts.
+
+    Layout: a uint32 (little-endian) header length H; H bytes of UTF-8 JSON; then each part,
+    every one starting at a multiple of 4 bytes (zero padding between). The header lists the
+    parts in order as ``"parts": [{"name": ..., "length": ...}, ...]``.
+    """
+    header = {**header, "parts": [{"name": name, "length": len(data)} for name, data in parts]}
+    header_bytes = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    chunks = [len(header_bytes).to_bytes(4, "little"), header_bytes]
+    size = 4 + len(header_bytes)
+    for _name, data in parts:
+        pad = (-size) % 4
+        chunks += [b"\0" * pad, data]
+        size += pad + len(data)
+    return b"".join(chunks)

@@ -1,0 +1,89 @@
+"""Start the lab: ``run_lab(host, port, open_browser)`` (what ``neuronlab lab`` calls)."""
+
+from __future__ import annotations
+
+import socket
+import sys
+import threading
+import time
+import webbrowser
+
+from .settings import ANY_HOST, Settings
+
+
+def lab_url(host: str, port: int) -> str:
+    """The address to open in a browser for a server bound to ``host``."""
+    if host in ANY_HOST:
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}/"
+
+
+def _check_port_free(host: str, port: int) -> None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise OSError(
+                f"cannot listen on {host}:{port} ({error.strerror or error}): "
+                "is the lab already running? Pick another port with --port."
+            ) from None
+
+
+def run_lab(
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    open_browser: bool = True,
+    settings: Settings | None = None,
+) -> None:
+    """Serve the lab until interrupted (Ctrl+C).
+
+    Prints the URL, opens it in the default browser once the server answers (unless
+    ``open_browser`` is false), and runs uvicorn. Raises OSError with a sentence when the
+    port is taken.
+    """
+    settings = settings or Settings(host=host, port=port)
+    settings.host, settings.port = host, port
+    if settings.exposed and settings.playground_token is None:
+        settings.allow_playground = False  # running code for strangers needs a token
+    _check_port_free(host, port)
+
+    import uvicorn
+
+    from .app import create_app
+
+    app = create_app(settings)
+    url = lab_url(host, port)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        ws_per_message_deflate=False,  # frames are on localhost: compressing costs CPU
+        ws_max_size=1_000_000,
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    print(f"neuronlab lab: {url}  (Ctrl+C to stop)", flush=True)
+    if settings.exposed:
+        print(
+            f"warning: listening on {host}, so other machines can reach the lab",
+            file=sys.stderr,
+        )
+    if settings.allow_playground and settings.playground_token:
+        token = settings.playground_token
+        print(f"playground token: {token}  (or open {url}?token={token}#playground)", flush=True)
+    if open_browser:
+        threading.Thread(target=_open_when_started, args=(server, url), daemon=True).start()
+    server.run()
+
+
+def _open_when_started(server, url: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if server.started:
+        webbrowser.open(url)

@@ -1,0 +1,53 @@
+"""The lab's settings: one dataclass, built by the CLI or by a test."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+ANY_HOST = ("0.0.0.0", "::", "")
+
+
+@dataclass
+class Settings:
+    """How the lab server behaves. Every field has a safe default."""
+
+    host: str = "127.0.0.1"  # the interface to bind; loopback keeps the lab private
+    port: int = 8765
+    max_sessions: int = 8  # live training sessions (one per open trainer) at once
+    allow_playground: bool = True  # the code playground runs Python: off when exposed
+    playground_token: str | None = None  # when set, the playground demands it
+    debug: bool = field(default_factory=lambda: os.environ.get("NEURONLAB_DEBUG") == "1")
+    allowed_hosts: tuple[str, ...] = ()  # extra Host names to accept besides loopback
+    max_body_bytes: int = 1_000_000  # larger request bodies get a 413
+    max_frame_rate: float = 60.0  # frames per second a trainer socket sends at most
+    map_size: int = 24  # side of each hidden neuron's activation map
+    map_rate: float = 10.0  # neuron maps and edge weights per second at most
+    chart_rate: float = 4.0  # loss-chart updates per second at most
+    max_epochs: int = 200_000  # a session pauses itself after this many epochs
+
+    def __post_init__(self) -> None:
+        if not 0 < self.port < 65536:
+            raise ValueError(f"port must be between 1 and 65535, got {self.port}")
+        if self.max_sessions < 1:
+            raise ValueError(f"max_sessions must be at least 1, got {self.max_sessions}")
+        if self.max_frame_rate <= 0:
+            raise ValueError(f"max_frame_rate must be > 0, got {self.max_frame_rate}")
+
+    @property
+    def exposed(self) -> bool:
+        """True when the server listens on more than the loopback interface."""
+        return self.host not in LOOPBACK_HOSTS
+
+    def host_allowed(self, hostname: str) -> bool:
+        """Whether a request's Host name is one this server answers to.
+
+        Checking it defeats DNS rebinding: a page on another site whose name was re-pointed
+        at 127.0.0.1 still sends its own name in Host.
+        """
+        hostname = hostname.lower().strip("[]")
+        if self.host in ANY_HOST:
+            return True
+        known = {*LOOPBACK_HOSTS, self.host.lower().strip("[]"), *self.allowed_hosts}
+        return hostname in known

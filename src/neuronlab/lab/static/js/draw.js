@@ -1,0 +1,224 @@
+// Drawing helpers shared by the widgets: canvases, the plane, points by shape, heatmaps.
+//
+// The server sends colours ready to paint (RGBA bytes, or byte indices into a colour
+// table); these helpers copy them to canvases and place points. No model arithmetic here:
+// the only numbers computed are pixel positions.
+//
+//   const ctx = setupCanvas(canvas, 480, 480);            // crisp on high-DPI screens
+//   const view = makeView([-1.2, 1.2, -1.2, 1.2], 480, 480);
+//   paintRGBA(ctx, rgbaBytes, 100, 100, view);          // a 100 x 100 image over the plane
+//   drawPoints(ctx, view, { x: [...], y: [...], label: [...] }, { outlined: false });
+
+// Same colours as neuronlab/lab/render.py CLASS_COLOURS (a test keeps them equal).
+export const CLASS_COLOURS = [
+  [230, 159, 0],
+  [0, 114, 178],
+  [0, 158, 115],
+  [204, 121, 167],
+  [86, 180, 233],
+  [213, 94, 0],
+];
+// Class 0 square, class 1 circle, then further shapes (render.py SHAPES).
+export const SHAPES = ["square", "circle", "triangle", "diamond", "plus", "cross"];
+
+/** CSS colour of class k, optionally translucent. */
+export function classColour(k, alpha = 1) {
+  const [r, g, b] = CLASS_COLOURS[k % CLASS_COLOURS.length];
+  return alpha === 1 ? `rgb(${r} ${g} ${b})` : `rgb(${r} ${g} ${b} / ${alpha})`;
+}
+
+/**
+ * Size a canvas to `width` x `height` CSS pixels with a backing store for the screen's
+ * pixel ratio; returns its 2-D context, scaled so that drawing uses CSS pixels.
+ */
+export function setupCanvas(canvas, width, height) {
+  const ratio = Math.max(1, Math.min(3, window.devicePixelRatio || 1));
+  canvas.width = Math.round(width * ratio);
+  canvas.height = Math.round(height * ratio);
+  canvas.style.width = `${width}px`;
+  canvas.style.height = `${height}px`;
+  canvas.style.aspectRatio = `${width} / ${height}`;
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  return ctx;
+}
+
+/**
+ * The mapping between the plane [x1_min, x1_max] x [x2_min, x2_max] and a width x height
+ * drawing (x2 grows upwards, pixels grow downwards).
+ */
+export function makeView(bounds, width, height) {
+  const [xMin, xMax, yMin, yMax] = bounds;
+  const sx = width / (xMax - xMin);
+  const sy = height / (yMax - yMin);
+  return {
+    bounds,
+    width,
+    height,
+    toPixel: (x, y) => [(x - xMin) * sx, (yMax - y) * sy],
+    toData: (px, py) => [xMin + px / sx, yMax - py / sy],
+  };
+}
+
+const scratch = new WeakMap();
+
+function scratchCanvas(owner, width, height) {
+  let canvas = scratch.get(owner);
+  if (!canvas) {
+    canvas = document.createElement("canvas");
+    scratch.set(owner, canvas);
+  }
+  if (canvas.width !== width || canvas.height !== height) {
+    canvas.width = width;
+    canvas.height = height;
+  }
+  return canvas;
+}
+
+function asClamped(bytes) {
+  if (bytes instanceof Uint8ClampedArray) return bytes;
+  if (bytes instanceof ArrayBuffer) return new Uint8ClampedArray(bytes);
+  return new Uint8ClampedArray(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Paint a width x height RGBA image (bytes, top row first) over the whole view of `ctx`,
+ * scaled with smoothing. One putImageData on a small canvas, one drawImage.
+ */
+export function paintRGBA(ctx, bytes, width, height, view, { smooth = true } = {}) {
+  const small = scratchCanvas(ctx, width, height);
+  small.getContext("2d").putImageData(new ImageData(asClamped(bytes), width, height), 0, 0);
+  ctx.save();
+  ctx.imageSmoothingEnabled = smooth;
+  ctx.imageSmoothingQuality = "high";
+  ctx.drawImage(small, 0, 0, view.width, view.height);
+  ctx.restore();
+}
+
+/**
+ * Paint a size x size map of byte indices through a colour table (`table[i]` = [r, g, b])
+ * onto `canvas` itself at its native resolution (CSS scales it). Returns the ImageData.
+ */
+export function paintIndexed(canvas, indices, size, table, image) {
+  if (canvas.width !== size || canvas.height !== size) {
+    canvas.width = size;
+    canvas.height = size;
+  }
+  const out = image && image.width === size ? image : new ImageData(size, size);
+  const data = out.data;
+  for (let i = 0, j = 0; i < size * size; i += 1, j += 4) {
+    const colour = table[indices[i]];
+    data[j] = colour[0];
+    data[j + 1] = colour[1];
+    data[j + 2] = colour[2];
+    data[j + 3] = 255;
+  }
+  canvas.getContext("2d").putImageData(out, 0, 0);
+  return out;
+}
+
+/** Draw one marker: shape name or class index, centred at (x, y), half-size r. */
+export function drawShape(ctx, shape, x, y, r, { fill = null, stroke = "#222", lineWidth = 1 } = {}) {
+  const name = typeof shape === "number" ? SHAPES[shape % SHAPES.length] : shape;
+  ctx.beginPath();
+  switch (name) {
+    case "square":
+      ctx.rect(x - r * 0.85, y - r * 0.85, r * 1.7, r * 1.7);
+      break;
+    case "circle":
+      ctx.arc(x, y, r, 0, 2 * Math.PI);
+      break;
+    case "triangle":
+      ctx.moveTo(x, y - r * 1.1);
+      ctx.lineTo(x + r, y + r * 0.75);
+      ctx.lineTo(x - r, y + r * 0.75);
+      ctx.closePath();
+      break;
+    case "diamond":
+      ctx.moveTo(x, y - r * 1.2);
+      ctx.lineTo(x + r, y);
+      ctx.lineTo(x, y + r * 1.2);
+      ctx.lineTo(x - r, y);
+      ctx.closePath();
+      break;
+    case "plus": {
+      const t = r * 0.38;
+      ctx.moveTo(x - t, y - r);
+      ctx.lineTo(x + t, y - r);
+      ctx.lineTo(x + t, y - t);
+      ctx.lineTo(x + r, y - t);
+      ctx.lineTo(x + r, y + t);
+      ctx.lineTo(x + t, y + t);
+      ctx.lineTo(x + t, y + r);
+      ctx.lineTo(x - t, y + r);
+      ctx.lineTo(x - t, y + t);
+      ctx.lineTo(x - r, y + t);
+      ctx.lineTo(x - r, y - t);
+      ctx.lineTo(x - t, y - t);
+      ctx.closePath();
+      break;
+    }
+    default: {
+      // cross: a plus turned by 45 degrees
+      ctx.save();
+      ctx.translate(x, y);
+      ctx.rotate(Math.PI / 4);
+      ctx.translate(-x, -y);
+      drawShape(ctx, "plus", x, y, r * 1.1, { fill, stroke, lineWidth });
+      ctx.restore();
+      return;
+    }
+  }
+  if (fill) {
+    ctx.fillStyle = fill;
+    ctx.fill();
+  }
+  if (stroke) {
+    ctx.strokeStyle = stroke;
+    ctx.lineWidth = lineWidth;
+    ctx.stroke();
+  }
+}
+
+/**
+ * Draw points {x: [], y: [], label: []} in data coordinates: class k in colour k and
+ * shape k. Training points are filled; `outlined: true` (validation) draws hollow ones.
+ */
+export function drawPoints(ctx, view, points, { outlined = false, radius = 4.5 } = {}) {
+  const n = points.x.length;
+  for (let i = 0; i < n; i += 1) {
+    const [px, py] = view.toPixel(points.x[i], points.y[i]);
+    if (px < -radius || py < -radius || px > view.width + radius || py > view.height + radius) continue;
+    const k = points.label[i];
+    if (outlined) {
+      drawShape(ctx, k, px, py, radius, { fill: "rgb(255 255 255 / 0.85)", stroke: classColour(k), lineWidth: 2 });
+    } else {
+      drawShape(ctx, k, px, py, radius, { fill: classColour(k), stroke: "#1b1d21", lineWidth: 1 });
+    }
+  }
+}
+
+/** Light axes through the origin and a frame, with x₁ and x₂ labels. */
+export function drawAxes(ctx, view, { labels = true } = {}) {
+  const [x0, y0] = view.toPixel(0, 0);
+  ctx.save();
+  ctx.strokeStyle = "rgb(0 0 0 / 0.25)";
+  ctx.lineWidth = 1;
+  ctx.setLineDash([4, 4]);
+  ctx.beginPath();
+  ctx.moveTo(0, y0);
+  ctx.lineTo(view.width, y0);
+  ctx.moveTo(x0, 0);
+  ctx.lineTo(x0, view.height);
+  ctx.stroke();
+  ctx.setLineDash([]);
+  ctx.strokeStyle = "rgb(0 0 0 / 0.35)";
+  ctx.strokeRect(0.5, 0.5, view.width - 1, view.height - 1);
+  if (labels) {
+    ctx.fillStyle = "rgb(0 0 0 / 0.6)";
+    ctx.font = "13px system-ui, sans-serif";
+    ctx.fillText("x₁", view.width - 18, y0 - 6);
+    ctx.fillText("x₂", x0 + 6, 14);
+  }
+  ctx.restore();
+}

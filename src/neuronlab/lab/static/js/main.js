@@ -1,0 +1,74 @@
+// The page shell: the table of contents, the widgets, the "Show the Python" panels.
+//
+// Conventions for a section (static/sections/NN-name.html):
+//   <section id="name" class="lab-section"><h2>Title</h2> ... </section>
+//   <div class="widget" data-widget="name"></div>
+//       -> imports /static/js/widgets/name.js and calls its exported mount(element)
+//   <div data-source="network.forward training.Trainer.run_epoch"
+//        data-summary="Show the Python: the forward pass"></div>
+//       -> a <details> panel with the highlighted engine source (api.js)
+// A widget that fails to load shows an error in its own box; the others carry on.
+
+import { mountSourcePanel, showError } from "./api.js";
+
+function buildTableOfContents() {
+  const list = document.getElementById("toc-list");
+  if (!list) return;
+  const items = [];
+  for (const section of document.querySelectorAll("main section[id]")) {
+    const heading = section.querySelector("h2");
+    if (!heading) continue;
+    const item = document.createElement("li");
+    const link = document.createElement("a");
+    link.href = `#${section.id}`;
+    link.textContent = heading.textContent.trim();
+    item.append(link);
+    items.push(item);
+  }
+  list.replaceChildren(...items);
+  highlightCurrentSection(list);
+}
+
+function highlightCurrentSection(list) {
+  if (!("IntersectionObserver" in window)) return;
+  const links = new Map([...list.querySelectorAll("a")].map((a) => [a.hash.slice(1), a]));
+  const observer = new IntersectionObserver(
+    (entries) => {
+      for (const entry of entries) {
+        if (!entry.isIntersecting) continue;
+        for (const link of links.values()) link.removeAttribute("aria-current");
+        links.get(entry.target.id)?.setAttribute("aria-current", "true");
+      }
+    },
+    { rootMargin: "-20% 0px -70% 0px" },
+  );
+  for (const id of links.keys()) {
+    const section = document.getElementById(id);
+    if (section) observer.observe(section);
+  }
+}
+
+async function mountWidget(element) {
+  const name = element.dataset.widget;
+  if (!/^[a-z0-9_-]+$/i.test(name)) return;
+  try {
+    const module = await import(`./widgets/${name}.js`);
+    if (typeof module.mount === "function") await module.mount(element);
+  } catch (error) {
+    console.error(`widget ${name}:`, error);
+    const box = document.createElement("p");
+    showError(box, `The ${name} widget could not start: ${error.message}`);
+    element.prepend(box);
+  }
+}
+
+function mountSourcePanels() {
+  for (const element of document.querySelectorAll("[data-source]")) {
+    mountSourcePanel(element, element.dataset.source, element.dataset.summary);
+  }
+}
+
+buildTableOfContents();
+mountSourcePanels();
+await Promise.all([...document.querySelectorAll("[data-widget]")].map(mountWidget));
+document.documentElement.dataset.ready = "true";

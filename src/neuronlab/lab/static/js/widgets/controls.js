@@ -1,0 +1,286 @@
+// Small building blocks the concept widgets share: DOM, labelled controls, requests.
+//
+//   const box = el("div", { class: "w-row" }, "text", child);
+//   const w1 = slider({ label: "w₁", min: -3, max: 3, step: 0.05, value: 1 });
+//   const ask = latestWins((body) => postJSON(url, body), render, (e) => showError(box, e));
+//   w1.input.addEventListener("input", () => ask({ w1: w1.value }));
+//
+// Nothing here computes a model quantity: these helpers only build the page and move data.
+
+import { showError, clearError } from "../api.js";
+
+let counter = 0;
+
+/** A unique id for label/for pairs. */
+export function uid(prefix = "w") {
+  counter += 1;
+  return `${prefix}-${counter}`;
+}
+
+/** document.createElement with attributes (class, aria-*, data-*, on* handlers) and children. */
+export function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith("on") && typeof value === "function") {
+      node.addEventListener(name.slice(2), value);
+    } else if (name === "text") {
+      node.textContent = value;
+    } else {
+      node.setAttribute(name, value === true ? "" : String(value));
+    }
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+/**
+ * A labelled range input with a live value readout.
+ * `format(value)` renders the readout; `values` (optional) maps the slider's integer
+ * position to a list of allowed values (for log scales and L2 steps).
+ */
+export function slider({ label, min, max, step = 1, value, format, values, name, hint }) {
+  const id = uid(name || "range");
+  const input = el("input", {
+    type: "range",
+    id,
+    name: name || id,
+    min: values ? 0 : min,
+    max: values ? values.length - 1 : max,
+    step: values ? 1 : step,
+  });
+  const show = format || ((v) => String(v));
+  const output = el("output", { for: id, "aria-hidden": "true" });
+  const control = {
+    input,
+    output,
+    get value() {
+      return values ? values[Number(input.value)] : Number(input.value);
+    },
+    set value(v) {
+      if (values) {
+        let best = 0;
+        values.forEach((candidate, i) => {
+          if (Math.abs(candidate - v) < Math.abs(values[best] - v)) best = i;
+        });
+        input.value = String(best);
+      } else {
+        input.value = String(v);
+      }
+      control.refresh();
+    },
+    refresh() {
+      const text = show(control.value);
+      output.textContent = text;
+      input.setAttribute("aria-valuetext", text);
+    },
+  };
+  control.element = el(
+    "div",
+    { class: "field" },
+    el("label", { for: id }, label),
+    el("div", { class: "field-range" }, input, output),
+    hint ? el("p", { class: "w-hint" }, hint) : null,
+  );
+  control.value = value;
+  input.addEventListener("input", () => control.refresh());
+  return control;
+}
+
+/** A labelled <select> of {value, label} options. */
+export function select({ label, options, value, name }) {
+  const id = uid(name || "select");
+  const input = el(
+    "select",
+    { id, name: name || id },
+    options.map((o) => el("option", { value: o.value }, o.label)),
+  );
+  input.value = value;
+  const element = el("div", { class: "field" }, el("label", { for: id }, label), input);
+  return { element, input };
+}
+
+/** A labelled number input. */
+export function numberInput({ label, min, max, step, value, name }) {
+  const id = uid(name || "number");
+  const input = el("input", { type: "number", id, name: name || id, min, max, step, value });
+  const element = el("div", { class: "field" }, el("label", { for: id }, label), input);
+  return { element, input };
+}
+
+/** A labelled checkbox. */
+export function checkbox({ label, checked, name }) {
+  const id = uid(name || "check");
+  const input = el("input", { type: "checkbox", id, name: name || id });
+  input.checked = Boolean(checked);
+  const element = el("div", { class: "w-check" }, input, el("label", { for: id }, label));
+  return { element, input };
+}
+
+/** A <dl class="readouts"> with one readout per key; returns {element, set(key, text)}. */
+export function readouts(entries) {
+  const cells = {};
+  const element = el("dl", { class: "readouts" });
+  for (const [key, title] of entries) {
+    const dd = el("dd", { "data-readout": key }, "–");
+    cells[key] = dd;
+    element.append(el("div", { class: "readout" }, el("dt", {}, title), dd));
+  }
+  return {
+    element,
+    set(key, text) {
+      cells[key].textContent = text;
+    },
+  };
+}
+
+/**
+ * Send requests so that at most one is in flight and only the newest waiting one follows:
+ * a slider drag fires many input events, the server answers each in a few ms, and the
+ * widget always shows the answer to the latest position it has (never an older one).
+ */
+export function latestWins(request, apply, onError) {
+  let waiting = null;
+  let busy = false;
+  let sent = 0;
+  let shown = 0;
+  async function pump() {
+    if (busy || waiting === null) return;
+    const body = waiting;
+    waiting = null;
+    busy = true;
+    sent += 1;
+    const ticket = sent;
+    try {
+      const result = await request(body);
+      if (ticket > shown) {
+        shown = ticket;
+        apply(result, body);
+      }
+    } catch (error) {
+      onError?.(error);
+    } finally {
+      busy = false;
+      pump();
+    }
+  }
+  const ask = (body) => {
+    waiting = body;
+    pump();
+  };
+  ask.idle = () =>
+    new Promise((resolve) => {
+      const check = () => (busy || waiting !== null ? setTimeout(check, 10) : resolve());
+      check();
+    });
+  return ask;
+}
+
+/** An error line for a widget: `report(error)` shows it, `report(null)` clears it. */
+export function errorLine() {
+  const element = el("p", { class: "w-error", "aria-live": "assertive" });
+  return {
+    element,
+    report(error) {
+      if (error) showError(element, error);
+      else clearError(element);
+    },
+  };
+}
+
+/** base64 text -> Uint8Array (the server's RGBA images). */
+export function decodeBase64(text) {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** A number with a fixed count of decimals and a real minus sign. */
+export function fmt(value, digits = 3) {
+  if (value === null || value === undefined || !Number.isFinite(value)) return "–";
+  const text = Math.abs(value) >= 1e5 || (Math.abs(value) < 1e-3 && value !== 0)
+    ? value.toExponential(2)
+    : value.toFixed(digits);
+  return text.replaceAll("-", "−");
+}
+
+/** Move a point with the arrow keys: returns [dx, dy] in data units, or null. */
+export function arrowStep(event, step = 0.05, big = 0.25) {
+  const size = event.shiftKey ? big : step;
+  switch (event.key) {
+    case "ArrowLeft":
+      return [-size, 0];
+    case "ArrowRight":
+      return [size, 0];
+    case "ArrowUp":
+      return [0, size];
+    case "ArrowDown":
+      return [0, -size];
+    default:
+      return null;
+  }
+}
+
+/** Clamp v into [lo, hi] (keeps a dragged point on the plane). */
+export function clamp(v, lo, hi) {
+  return Math.min(hi, Math.max(lo, v));
+}
+
+/** Where a pointer event falls on a canvas, in the view's CSS pixels (the canvas may be scaled). */
+export function pointerPixel(canvas, event, view) {
+  const box = canvas.getBoundingClientRect();
+  return [
+    ((event.clientX - box.left) * view.width) / box.width,
+    ((event.clientY - box.top) * view.height) / box.height,
+  ];
+}
+
+/** Draw a polyline through data points [[x, y], ...] with a view's toPixel. */
+export function polyline(ctx, view, points, { colour, width = 2, dash = [] } = {}) {
+  if (!points.length) return;
+  ctx.save();
+  ctx.strokeStyle = colour;
+  ctx.lineWidth = width;
+  ctx.setLineDash(dash);
+  ctx.lineJoin = "round";
+  ctx.beginPath();
+  points.forEach(([x, y], i) => {
+    const [px, py] = view.toPixel(x, y);
+    if (i === 0) ctx.moveTo(px, py);
+    else ctx.lineTo(px, py);
+  });
+  ctx.stroke();
+  ctx.restore();
+}
+
+/** A star marker for a known minimum. */
+export function drawStar(ctx, x, y, r, colour = "#111") {
+  ctx.save();
+  ctx.beginPath();
+  for (let i = 0; i < 10; i += 1) {
+    const radius = i % 2 === 0 ? r : r * 0.45;
+    const angle = -Math.PI / 2 + (i * Math.PI) / 5;
+    const px = x + radius * Math.cos(angle);
+    const py = y + radius * Math.sin(angle);
+    if (i === 0) ctx.moveTo(px, py);
+    else ctx.lineTo(px, py);
+  }
+  ctx.closePath();
+  ctx.fillStyle = "#fff";
+  ctx.fill();
+  ctx.strokeStyle = colour;
+  ctx.lineWidth = 1.5;
+  ctx.stroke();
+  ctx.restore();
+}
+
+/** A status line read out to screen readers when it changes. */
+export function statusLine(className = "w-status") {
+  return el("p", { class: className, role: "status", "aria-live": "polite" });
+}
+
+export { showError, clearError };

@@ -1,0 +1,159 @@
+// Gradient descent on a 2-D surface: pick a surface, click a start, DESCEND with a learning
+// rate; watch the path, the step count and the loss, and see a rate too high blow up.
+// The path comes from POST /api/descent/path (surfaces.descend with the SGD optimiser).
+
+import { getJSON, postJSON } from "../api.js";
+import { readState, writeState } from "../state.js";
+import { el, errorLine, fmt, readouts, select, slider, statusLine } from "./controls.js";
+import { surfaceMap } from "./surfacemap.js";
+
+export const RATES = [
+  0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.09, 0.1, 0.2, 0.3, 0.5, 0.7,
+  0.9, 1.0, 1.1, 1.3, 1.6, 2.0,
+];
+const STEPS = [10, 20, 50, 100, 200, 300, 500, 1000, 2000, 5000];
+const DEFAULTS = { surface: "bowl", rate: 0.1, steps: 300, x: NaN, y: NaN };
+const PATH_COLOUR = "#c2185b";
+
+export async function mount(root) {
+  const state = readState("descent", DEFAULTS);
+  const catalogue = await getJSON("/api/widgets/catalogue");
+  const surfaces = Object.fromEntries(catalogue.surfaces.map((s) => [s.name, s]));
+  if (!surfaces[state.surface]) state.surface = DEFAULTS.surface;
+
+  const choice = select({
+    label: "surface",
+    name: "surface",
+    value: state.surface,
+    options: catalogue.surfaces.map((s) => ({ value: s.name, label: s.title.split(":")[0] })),
+  });
+  const rate = slider({ label: "learning rate η", name: "rate", values: RATES, value: state.rate, format: (v) => String(v) });
+  const steps = slider({ label: "most steps", name: "steps", values: STEPS, value: state.steps, format: (v) => String(v) });
+  const descend = el("button", { type: "button", class: "primary", "data-action": "descend" }, "Descend");
+  const clear = el("button", { type: "button", "data-action": "clear" }, "Clear path");
+  const numbers = readouts([
+    ["step", "step"],
+    ["loss", "loss f(x, y)"],
+    ["at", "at (x, y)"],
+  ]);
+  const status = statusLine();
+  const about = el("p", { class: "w-small" });
+  const errors = errorLine();
+  const map = surfaceMap({
+    label: "Contour map of the surface: pale is low, dark is high; stars mark the minima",
+    onStart: () => {
+      map.setPaths([]);
+      status.textContent = `Start placed at (${fmt(map.start[0], 2)}, ${fmt(map.start[1], 2)}). Press Descend.`;
+      save();
+    },
+  });
+  root.replaceChildren(
+    el(
+      "div",
+      { class: "w-layout" },
+      el("div", {}, map.element, el("p", { class: "w-legend" }, "☆ minimum   ◯ start   ● where the walk is now")),
+      el(
+        "div",
+        { class: "w-side" },
+        choice.element,
+        about,
+        rate.element,
+        steps.element,
+        el("div", { class: "button-row" }, descend, clear),
+        numbers.element,
+        status,
+        errors.element,
+      ),
+    ),
+  );
+
+  let animation = 0;
+
+  function save() {
+    writeState(
+      "descent",
+      { surface: choice.input.value, rate: rate.value, steps: steps.value, x: round(map.start[0]), y: round(map.start[1]) },
+      DEFAULTS,
+    );
+  }
+
+  async function setSurface(name, start) {
+    const info = surfaces[name];
+    about.textContent = `${info.title}. ${info.description}`;
+    await map.setSurface(info, start);
+    numbers.set("step", "–");
+    numbers.set("loss", "–");
+    numbers.set("at", "–");
+    status.textContent = "Click the map to place a start, then press Descend.";
+  }
+
+  function showUpTo(run, k) {
+    map.setPaths([{ points: run.points.slice(0, k + 1), colour: PATH_COLOUR }]);
+    numbers.set("step", String(k));
+    numbers.set("loss", fmt(run.losses[k], 4));
+    numbers.set("at", `(${fmt(run.points[k][0], 3)}, ${fmt(run.points[k][1], 3)})`);
+  }
+
+  async function go() {
+    cancelAnimationFrame(animation);
+    errors.report(null);
+    let run;
+    try {
+      run = await postJSON("/api/descent/path", {
+        surface: choice.input.value,
+        start: map.start,
+        optimizer: "sgd",
+        learning_rate: rate.value,
+        steps: steps.value,
+      });
+    } catch (error) {
+      return errors.report(error);
+    }
+    document.dispatchEvent(new CustomEvent("neuronlab:descent", { detail: { surface: run.surface, run } }));
+    // replay the walk over about a second and a half, a few steps per frame
+    const last = run.points.length - 1;
+    const perFrame = Math.max(1, Math.ceil(last / 90));
+    let k = 0;
+    status.textContent = "Descending…";
+    descend.disabled = true;
+    const frame = () => {
+      k = Math.min(last, k + perFrame);
+      showUpTo(run, k);
+      if (k < last) {
+        animation = requestAnimationFrame(frame);
+      } else {
+        descend.disabled = false;
+        status.textContent = run.message + (run.diverged ? "" : ".");
+        root.dataset.finished = run.diverged ? "diverged" : run.converged ? "converged" : "stopped";
+      }
+    };
+    delete root.dataset.finished;
+    showUpTo(run, 0);
+    animation = requestAnimationFrame(frame);
+  }
+
+  descend.addEventListener("click", go);
+  clear.addEventListener("click", () => {
+    cancelAnimationFrame(animation);
+    descend.disabled = false;
+    map.setPaths([]);
+    status.textContent = "";
+  });
+  choice.input.addEventListener("change", async () => {
+    cancelAnimationFrame(animation);
+    descend.disabled = false;
+    const info = surfaces[choice.input.value];
+    rate.value = info.learning_rate;
+    await setSurface(choice.input.value);
+    save();
+  });
+  rate.input.addEventListener("input", save);
+  steps.input.addEventListener("input", save);
+
+  const start = Number.isFinite(state.x) && Number.isFinite(state.y) ? [state.x, state.y] : null;
+  await setSurface(state.surface, start);
+}
+
+function round(v) {
+  return Math.round(v * 1000) / 1000;
+}

@@ -1,0 +1,282 @@
+// The optimiser race: SGD, momentum, RMSProp and Adam from one start, replayed step by step.
+// Every path comes from POST /api/race/run (surfaces.descend with each optimiser class).
+
+import { getJSON, postJSON } from "../api.js";
+import { readState, writeState } from "../state.js";
+import { el, errorLine, fmt, select, statusLine } from "./controls.js";
+import { surfaceMap } from "./surfacemap.js";
+
+// each runner differs by line style and head shape as well as by colour
+const STYLE = {
+  sgd: { colour: "#1b1d21", dash: [2, 4], shape: "square", svgDash: "2 4" },
+  momentum: { colour: "#d55e00", dash: [9, 5], shape: "triangle", svgDash: "9 5" },
+  rmsprop: { colour: "#0072b2", dash: [12, 4, 3, 4], shape: "diamond", svgDash: "12 4 3 4" },
+  adam: { colour: "#009e73", dash: [], shape: "circle", svgDash: "none" },
+};
+const SPEEDS = [
+  { value: "1", label: "1 step a frame" },
+  { value: "3", label: "3 steps a frame" },
+  { value: "8", label: "8 steps a frame" },
+  { value: "20", label: "20 steps a frame" },
+];
+const DEFAULTS = {
+  surface: "rosenbrock", x: NaN, y: NaN, speed: 8, steps: 1000,
+  sgd: NaN, momentum: NaN, rmsprop: NaN, adam: NaN,
+};
+
+export async function mount(root) {
+  const state = readState("race", DEFAULTS);
+  const catalogue = await getJSON("/api/widgets/catalogue");
+  const surfaces = Object.fromEntries(catalogue.surfaces.map((s) => [s.name, s]));
+  if (!surfaces[state.surface]) state.surface = DEFAULTS.surface;
+  const optimizers = catalogue.optimizers;
+
+  const choice = select({
+    label: "surface",
+    name: "surface",
+    value: state.surface,
+    options: catalogue.surfaces.map((s) => ({ value: s.name, label: s.title.split(":")[0] })),
+  });
+  const speed = select({ label: "speed", name: "speed", value: String(state.speed), options: SPEEDS });
+  const play = el("button", { type: "button", class: "primary", "data-action": "play", "aria-pressed": "false" }, "Play");
+  const step = el("button", { type: "button", "data-action": "step" }, "Step");
+  const reset = el("button", { type: "button", "data-action": "reset" }, "Reset");
+  const counter = el("p", { class: "w-counter", "data-readout": "step" }, "step 0");
+  const status = statusLine();
+  const errors = errorLine();
+
+  const rateInputs = {};
+  const cells = {};
+  const body = el("tbody");
+  for (const o of optimizers) {
+    const style = STYLE[o.name] || STYLE.adam;
+    const input = el("input", {
+      type: "number", min: "0.00001", max: "10", step: "any", "aria-label": `learning rate of ${o.label}`,
+      class: "w-rate", "data-rate": o.name,
+    });
+    rateInputs[o.name] = input;
+    cells[o.name] = {
+      loss: el("td", { "data-cell": "loss" }, "–"),
+      distance: el("td", { "data-cell": "distance" }, "–"),
+      status: el("td", { "data-cell": "status" }, "–"),
+    };
+    body.append(
+      el(
+        "tr",
+        { "data-runner": o.name },
+        el("th", { scope: "row" }, swatch(style), " ", o.label),
+        el("td", {}, input),
+        cells[o.name].loss,
+        cells[o.name].distance,
+        cells[o.name].status,
+      ),
+    );
+  }
+  const table = el(
+    "table",
+    { class: "w-table" },
+    el("caption", { class: "visually-hidden" }, "Each optimiser's learning rate, loss and distance to the nearest minimum"),
+    el(
+      "thead",
+      {},
+      el("tr", {}, ...["optimiser", "learning rate", "loss", "distance to the minimum", "status"].map((t) => el("th", { scope: "col" }, t))),
+    ),
+    body,
+  );
+
+  const map = surfaceMap({
+    label: "Contour map with the four optimisers' paths; stars mark the minima",
+    onStart: () => fetchRace(),
+  });
+  root.replaceChildren(
+    el(
+      "div",
+      { class: "w-layout" },
+      el("div", {}, map.element, el("p", { class: "w-legend" }, "Drag the white start point (or focus it and use the arrow keys) to start the race elsewhere.")),
+      el(
+        "div",
+        { class: "w-side" },
+        choice.element,
+        speed.element,
+        el("div", { class: "button-row" }, play, step, reset),
+        counter,
+        status,
+        errors.element,
+      ),
+    ),
+    table,
+  );
+
+  let race = null;
+  let k = 0;
+  let playing = false;
+  let frame = 0;
+  let custom = {};
+  for (const o of optimizers) if (Number.isFinite(state[o.name])) custom[o.name] = state[o.name];
+
+  function last() {
+    return race ? Math.max(...race.runners.map((r) => r.points.length - 1)) : 0;
+  }
+
+  function save() {
+    const own = map.surface.start;
+    const moved = map.start[0] !== own[0] || map.start[1] !== own[1];
+    const values = {
+      surface: choice.input.value,
+      speed: Number(speed.input.value),
+      x: moved ? round(map.start[0]) : undefined,
+      y: moved ? round(map.start[1]) : undefined,
+    };
+    for (const o of optimizers) values[o.name] = custom[o.name];
+    writeState("race", values, DEFAULTS);
+  }
+
+  function draw() {
+    if (!race) return;
+    map.setPaths(
+      race.runners.map((r) => {
+        const style = STYLE[r.optimizer] || STYLE.adam;
+        return { points: r.points.slice(0, Math.min(k, r.points.length - 1) + 1), colour: style.colour, dash: style.dash, shape: style.shape };
+      }),
+    );
+    counter.textContent = `step ${k} of ${last()}`;
+    for (const r of race.runners) {
+      const i = Math.min(k, r.points.length - 1);
+      const c = cells[r.optimizer];
+      c.loss.textContent = fmt(r.losses[i], 4);
+      c.distance.textContent = fmt(r.distances[i], 3);
+      let text = "running";
+      if (r.reached !== null && r.reached <= k) text = `reached the minimum at step ${r.reached}`;
+      if (i === r.points.length - 1 && k >= r.points.length - 1) {
+        if (r.diverged) text = "diverged: lower its rate";
+        else if (r.converged) text = `converged at step ${r.steps}`;
+        else if (r.reached === null) text = `not there after ${r.steps} steps`;
+      }
+      c.status.textContent = text;
+    }
+    root.dataset.state = k >= last() ? "finished" : playing ? "playing" : "paused";
+  }
+
+  function pause() {
+    playing = false;
+    cancelAnimationFrame(frame);
+    play.textContent = "Play";
+    play.setAttribute("aria-pressed", "false");
+    draw();
+  }
+
+  function tick() {
+    k = Math.min(last(), k + Number(speed.input.value));
+    draw();
+    if (k >= last()) {
+      pause();
+      const winners = race.runners.filter((r) => r.reached !== null).sort((a, b) => a.reached - b.reached);
+      status.textContent = winners.length
+        ? `${winners[0].label} reached the minimum first, at step ${winners[0].reached}.`
+        : "No optimiser reached the minimum in these steps.";
+      return;
+    }
+    frame = requestAnimationFrame(tick);
+  }
+
+  async function fetchRace() {
+    pause();
+    errors.report(null);
+    try {
+      race = await postJSON("/api/race/run", {
+        surface: choice.input.value,
+        start: map.start,
+        steps: state.steps,
+        learning_rates: custom,
+      });
+    } catch (error) {
+      return errors.report(error);
+    }
+    for (const r of race.runners) rateInputs[r.optimizer].value = String(r.learning_rate);
+    k = 0;
+    status.textContent = `Ready: ${race.runners.length} optimisers from (${fmt(race.start[0], 2)}, ${fmt(race.start[1], 2)}). Press Play.`;
+    draw();
+    save();
+  }
+
+  play.addEventListener("click", () => {
+    if (playing) return pause();
+    if (!race) return;
+    if (k >= last()) k = 0;
+    playing = true;
+    play.textContent = "Pause";
+    play.setAttribute("aria-pressed", "true");
+    status.textContent = "Racing…";
+    frame = requestAnimationFrame(tick);
+  });
+  step.addEventListener("click", () => {
+    pause();
+    if (race && k < last()) k += 1;
+    draw();
+  });
+  reset.addEventListener("click", () => {
+    pause();
+    k = 0;
+    status.textContent = "Back at the start.";
+    draw();
+  });
+  speed.input.addEventListener("change", save);
+  for (const [name, input] of Object.entries(rateInputs)) {
+    input.addEventListener("change", () => {
+      const value = Number(input.value);
+      if (Number.isFinite(value) && value > 0) custom[name] = value;
+      fetchRace();
+    });
+  }
+  choice.input.addEventListener("change", async () => {
+    custom = {};
+    await map.setSurface(surfaces[choice.input.value]);
+    await fetchRace();
+  });
+
+  const start = Number.isFinite(state.x) && Number.isFinite(state.y) ? [state.x, state.y] : null;
+  await map.setSurface(surfaces[choice.input.value], start);
+  await fetchRace();
+}
+
+function swatch(style) {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("width", "44");
+  svg.setAttribute("height", "14");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("class", "w-swatch-line");
+  const line = document.createElementNS(ns, "line");
+  for (const [k, v] of Object.entries({ x1: 2, y1: 7, x2: 34, y2: 7, stroke: style.colour, "stroke-width": 3, "stroke-dasharray": style.svgDash })) {
+    line.setAttribute(k, String(v));
+  }
+  const head = document.createElementNS(ns, style.shape === "circle" ? "circle" : "rect");
+  if (style.shape === "circle") {
+    head.setAttribute("cx", "37");
+    head.setAttribute("cy", "7");
+    head.setAttribute("r", "5");
+  } else {
+    head.setAttribute("x", "32");
+    head.setAttribute("y", "2");
+    head.setAttribute("width", "10");
+    head.setAttribute("height", "10");
+    if (style.shape === "diamond") head.setAttribute("transform", "rotate(45 37 7)");
+    if (style.shape === "triangle") {
+      head.remove?.();
+    }
+  }
+  if (style.shape === "triangle") {
+    const tri = document.createElementNS(ns, "polygon");
+    tri.setAttribute("points", "37,1 43,13 31,13");
+    tri.setAttribute("fill", style.colour);
+    svg.append(line, tri);
+    return svg;
+  }
+  head.setAttribute("fill", style.colour);
+  svg.append(line, head);
+  return svg;
+}
+
+function round(v) {
+  return Math.round(v * 1000) / 1000;
+}

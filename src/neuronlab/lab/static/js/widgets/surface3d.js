@@ -1,0 +1,167 @@
+// The loss surface in 3-D (plotly): drag to rotate, scroll to zoom, the descent path drawn on
+// it. Follows the gradient-descent widget: a walk made there appears here. Grid values from
+// POST /api/descent/grid (surfaces.surface_grid), paths from POST /api/descent/path.
+
+import { getJSON, postJSON, whenPlotly } from "../api.js";
+import { readState, writeState } from "../state.js";
+import { el, errorLine, fmt, select, statusLine } from "./controls.js";
+
+const DEFAULTS = { surface: "bowl", ex: 1.6, ey: -1.6, ez: 1.1 };
+// preset viewpoints: the buttons give keyboard users what a drag gives mouse users
+const VIEWS = [
+  ["View from the south-west", { x: -1.6, y: -1.6, z: 1.1 }],
+  ["View from the south-east", { x: 1.6, y: -1.6, z: 1.1 }],
+  ["View from the north", { x: 0, y: 2.2, z: 0.9 }],
+  ["View from above", { x: 0.01, y: 0.01, z: 2.6 }],
+];
+const PATH_COLOUR = "#c2185b";
+
+export async function mount(root) {
+  const state = readState("surface3d", DEFAULTS);
+  const [Plotly, catalogue] = await Promise.all([whenPlotly(), getJSON("/api/widgets/catalogue")]);
+  const surfaces = Object.fromEntries(catalogue.surfaces.map((s) => [s.name, s]));
+  if (!surfaces[state.surface]) state.surface = DEFAULTS.surface;
+
+  const choice = select({
+    label: "surface",
+    name: "surface",
+    value: state.surface,
+    options: catalogue.surfaces.map((s) => ({ value: s.name, label: s.title.split(":")[0] })),
+  });
+  const plot = el("div", { class: "w-plot3d", role: "img", "aria-label": "3-D plot of the loss surface with the descent path" });
+  const views = VIEWS.map(([label, eye]) =>
+    el("button", { type: "button", "data-view": label, onclick: () => setCamera(eye) }, label.replace("View from ", "")),
+  );
+  const cameraText = el("p", { class: "w-small", "data-readout": "camera" });
+  const status = statusLine();
+  const errors = errorLine();
+  root.replaceChildren(
+    el(
+      "div",
+      { class: "w-layout" },
+      plot,
+      el(
+        "div",
+        { class: "w-side" },
+        choice.element,
+        el("p", { class: "w-small" }, "Drag the plot to turn it, scroll to zoom. Or pick a view:"),
+        el("div", { class: "button-row w-views", role: "group", "aria-label": "Viewpoints" }, views),
+        cameraText,
+        status,
+        errors.element,
+      ),
+    ),
+  );
+
+  let camera = { eye: { x: state.ex, y: state.ey, z: state.ez }, up: { x: 0, y: 0, z: 1 }, center: { x: 0, y: 0, z: 0 } };
+  let grid = null;
+  let run = null;
+
+  function showCamera() {
+    const e = camera.eye;
+    cameraText.textContent = `Viewpoint (eye): x ${fmt(e.x, 2)}, y ${fmt(e.y, 2)}, z ${fmt(e.z, 2)}`;
+    writeState(
+      "surface3d",
+      { surface: choice.input.value, ex: round(e.x), ey: round(e.y), ez: round(e.z) },
+      DEFAULTS,
+    );
+  }
+
+  function setCamera(eye) {
+    camera = { ...camera, eye: { ...eye } };
+    Plotly.relayout(plot, { "scene.camera": camera });
+    showCamera();
+  }
+
+  function render() {
+    const traces = [
+      {
+        type: "surface",
+        x: grid.xs,
+        y: grid.ys,
+        z: grid.z,
+        colorscale: "Viridis",
+        opacity: 0.92,
+        showscale: false,
+        contours: { z: { show: true, usecolormap: true, project: { z: true } } },
+        hovertemplate: "x %{x:.2f}<br>y %{y:.2f}<br>f %{z:.4g}<extra></extra>",
+        name: "f(x, y)",
+      },
+      {
+        type: "scatter3d",
+        mode: "markers",
+        x: grid.minima.map((m) => m[0]),
+        y: grid.minima.map((m) => m[1]),
+        z: grid.minima.map((m) => m[2]),
+        marker: { size: 5, color: "#fff", symbol: "diamond", line: { color: "#111", width: 2 } },
+        name: "minimum",
+      },
+    ];
+    if (run) {
+      traces.push({
+        type: "scatter3d",
+        mode: "lines+markers",
+        x: run.points.map((p) => p[0]),
+        y: run.points.map((p) => p[1]),
+        z: run.losses,
+        line: { color: PATH_COLOUR, width: 6 },
+        marker: { size: 2.5, color: PATH_COLOUR },
+        name: "descent path",
+      });
+    }
+    const layout = {
+      margin: { l: 0, r: 0, t: 0, b: 0 },
+      height: 460,
+      showlegend: true,
+      legend: { x: 0, y: 1 },
+      uirevision: grid.surface, // keep the learner's rotation across redraws of one surface
+      scene: {
+        camera,
+        xaxis: { title: { text: "x" } },
+        yaxis: { title: { text: "y" } },
+        zaxis: { title: { text: "f(x, y)" } },
+        dragmode: "turntable",
+      },
+    };
+    return Plotly.react(plot, traces, layout, { displaylogo: false, responsive: true });
+  }
+
+  async function load(name, withRun) {
+    errors.report(null);
+    try {
+      grid = await postJSON("/api/descent/grid", { surface: name, resolution: 60 });
+      run = withRun || (await postJSON("/api/descent/path", { surface: name, steps: 300 }));
+    } catch (error) {
+      return errors.report(error);
+    }
+    status.textContent = withRun
+      ? `The walk from the gradient-descent widget: ${run.steps} steps at rate ${run.learning_rate}.`
+      : `Gradient descent from the surface's default start, rate ${run.learning_rate}: ${run.message}.`;
+    await render();
+    root.dataset.surface = name;
+  }
+
+  choice.input.addEventListener("change", async () => {
+    await load(choice.input.value);
+    showCamera();
+  });
+  document.addEventListener("neuronlab:descent", async (event) => {
+    choice.input.value = event.detail.surface;
+    await load(event.detail.surface, event.detail.run);
+    showCamera();
+  });
+
+  await load(choice.input.value);
+  plot.on("plotly_relayout", (change) => {
+    const next = change["scene.camera"];
+    if (next?.eye) {
+      camera = next;
+      showCamera();
+    }
+  });
+  showCamera();
+}
+
+function round(v) {
+  return Math.round(v * 100) / 100;
+}

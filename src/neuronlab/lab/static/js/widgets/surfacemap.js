@@ -1,0 +1,125 @@
+// A loss surface seen from above, shared by the gradient-descent and race widgets: the
+// contour image the server shaded, the known minima, paths, and a start point the learner
+// places by clicking, dragging or with the arrow keys.
+
+import { postJSON } from "../api.js";
+import { drawShape, makeView, paintRGBA, setupCanvas } from "../draw.js";
+import { arrowStep, clamp, decodeBase64, drawStar, el, fmt, pointerPixel, polyline } from "./controls.js";
+
+const WIDTH = 460;
+
+export function surfaceMap({ label, onStart, onMove }) {
+  const canvas = el("canvas", { class: "w-canvas", role: "img", "aria-label": label });
+  const handle = el("button", { type: "button", class: "w-handle", "data-role": "start" });
+  const element = el("div", { class: "w-plot plane" }, canvas, handle);
+  let ctx = null;
+  let view = null;
+  let surface = null; // catalogue entry
+  let image = null; // {bytes, size}
+  let start = [0, 0];
+  let paths = []; // [{points, colour, dash, head, shape}]
+
+  async function setSurface(info, newStart) {
+    surface = info;
+    const [x0, x1, y0, y1] = info.bounds;
+    const height = Math.round((WIDTH * (y1 - y0)) / (x1 - x0));
+    ctx = setupCanvas(canvas, WIDTH, height);
+    view = makeView(info.bounds, WIDTH, height);
+    const map = await postJSON("/api/descent/map", { surface: info.name, size: 200 });
+    image = { bytes: decodeBase64(map.image), size: map.size };
+    start = newStart || info.start;
+    paths = [];
+    draw();
+  }
+
+  function setPaths(list) {
+    paths = list;
+    draw();
+  }
+
+  function draw() {
+    if (!view) return;
+    ctx.clearRect(0, 0, view.width, view.height);
+    if (image) paintRGBA(ctx, image.bytes, image.size, image.size, view);
+    ctx.save();
+    ctx.strokeStyle = "rgb(0 0 0 / 0.35)";
+    ctx.strokeRect(0.5, 0.5, view.width - 1, view.height - 1);
+    ctx.restore();
+    for (const [mx, my] of surface.minima) drawStar(ctx, ...view.toPixel(mx, my), 9);
+    // halos first, then the lines, so that no path's halo hides another path
+    // (a walk that flew off is clipped by the canvas; its visible part is still drawn)
+    for (const path of paths) {
+      polyline(ctx, view, path.points, { colour: "rgb(255 255 255 / 0.7)", width: (path.width || 2.5) + 3 });
+    }
+    for (const path of paths) {
+      polyline(ctx, view, path.points, { colour: path.colour, width: path.width || 2.5, dash: path.dash || [] });
+    }
+    for (const path of paths) {
+      if (path.points.length) {
+        const [hx, hy] = view.toPixel(...path.points[path.points.length - 1]);
+        drawShape(ctx, path.shape || "circle", hx, hy, 6, { fill: path.colour, stroke: "#fff", lineWidth: 2 });
+      }
+    }
+    const [sx, sy] = view.toPixel(...start);
+    drawShape(ctx, "circle", sx, sy, 8, { fill: "#fff", stroke: "#1b1d21", lineWidth: 3 });
+    drawShape(ctx, "circle", sx, sy, 2.5, { fill: "#1b1d21", stroke: null });
+    handle.style.left = `${(sx / view.width) * 100}%`;
+    handle.style.top = `${(sy / view.height) * 100}%`;
+    handle.setAttribute(
+      "aria-label",
+      `Start point at x ${fmt(start[0], 2)}, y ${fmt(start[1], 2)}. Arrow keys move it; click the map to place it.`,
+    );
+  }
+
+  function place(x, y, final) {
+    const [x0, x1, y0, y1] = surface.bounds;
+    start = [clamp(x, x0, x1), clamp(y, y0, y1)];
+    draw();
+    onMove?.(start);
+    if (final) onStart?.(start);
+  }
+
+  let dragging = false;
+  element.addEventListener("pointerdown", (event) => {
+    if (!view) return;
+    dragging = true;
+    element.setPointerCapture?.(event.pointerId);
+    place(...view.toData(...pointerPixel(canvas, event, view)), false);
+    handle.focus({ preventScroll: true });
+    event.preventDefault();
+  });
+  element.addEventListener("pointermove", (event) => {
+    if (dragging) place(...view.toData(...pointerPixel(canvas, event, view)), false);
+  });
+  const finish = () => {
+    if (!dragging) return;
+    dragging = false;
+    onStart?.(start);
+  };
+  element.addEventListener("pointerup", finish);
+  element.addEventListener("pointercancel", finish);
+  handle.addEventListener("keydown", (event) => {
+    const [x0, x1] = surface.bounds;
+    const delta = arrowStep(event, (x1 - x0) / 80, (x1 - x0) / 16);
+    if (!delta) return;
+    event.preventDefault();
+    place(start[0] + delta[0], start[1] + delta[1], true);
+  });
+
+  return {
+    element,
+    setSurface,
+    setPaths,
+    draw,
+    get start() {
+      return start;
+    },
+    set start(value) {
+      start = value;
+      draw();
+    },
+    get surface() {
+      return surface;
+    },
+  };
+}

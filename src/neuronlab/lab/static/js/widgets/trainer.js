@@ -1,0 +1,482 @@
+// The live trainer widget: controls in, frames out.
+//
+// The Python engine trains in a server thread; this module sends what the learner changes
+// (protocol: neuronlab/lab/protocol.py) and paints the frames it gets back. It computes
+// nothing about the network: colours, maps and edge strengths arrive ready to draw.
+
+import {
+  clearError,
+  debounce,
+  downloadBlob,
+  formatCount,
+  formatNumber,
+  formatPercent,
+  getJSON,
+  showError,
+} from "../api.js";
+import { drawAxes, drawPoints, drawShape, classColour, makeView, paintRGBA, setupCanvas, SHAPES } from "../draw.js";
+import { readState, shareURL, writeState } from "../state.js";
+import { LossChart } from "./trainer/chart.js";
+import { NetworkDiagram } from "./trainer/diagram.js";
+import { TrainerSocket } from "./trainer/socket.js";
+
+const PLANE = 520; // drawing size of the plane, in CSS pixels (the page may show it smaller)
+const PREFIX = "trainer"; // URL keys: ?trainer.points=500
+const LABELS = {
+  relu: "ReLU",
+  leaky_relu: "leaky ReLU",
+  gelu: "GELU",
+  tanh: "tanh",
+  sigmoid: "sigmoid",
+  identity: "identity (linear)",
+  sgd: "SGD",
+  momentum: "Momentum",
+  rmsprop: "RMSProp",
+  adam: "Adam",
+};
+
+// control id -> config field, and how to read it
+const FIELDS = {
+  "tr-dataset": ["dataset", String],
+  "tr-classes": ["classes", Number],
+  "tr-points": ["points", Number],
+  "tr-noise": ["noise", Number],
+  "tr-validation": ["validation", Number],
+  "tr-seed": ["seed", Number],
+  "tr-layers": ["hidden_layers", Number],
+  "tr-units": ["units", Number],
+  "tr-activation": ["activation", String],
+  "tr-optimizer": ["optimizer", String],
+  "tr-batch": ["batch_size", Number],
+  "tr-l2": ["l2", Number],
+  "tr-l1": ["l1", Number],
+};
+
+function label(name) {
+  return LABELS[name] || name.charAt(0).toUpperCase() + name.slice(1);
+}
+
+function fillSelect(select, values, text = label) {
+  select.replaceChildren(
+    ...values.map((value) => {
+      const option = document.createElement("option");
+      option.value = String(value);
+      option.textContent = text(value);
+      return option;
+    }),
+  );
+}
+
+/** A loss readout: 4 decimals, or 3 significant digits once it is that small. */
+function formatLoss(value) {
+  if (value !== null && value !== undefined && Math.abs(value) < 0.001 && value !== 0) {
+    return value.toExponential(2);
+  }
+  return formatNumber(value, 4);
+}
+
+function nearestIndex(ladder, value) {
+  let best = 0;
+  for (let i = 1; i < ladder.length; i += 1) {
+    if (Math.abs(Math.log(ladder[i] / value)) < Math.abs(Math.log(ladder[best] / value))) best = i;
+  }
+  return best;
+}
+
+class TrainerWidget {
+  constructor(root, options) {
+    this.root = root;
+    this.options = options;
+    this.defaults = options.defaults;
+    this.config = readState(PREFIX, this.defaults);
+    this.serverConfig = null;
+    this.lastLocalChange = 0;
+    this.running = false;
+    this.data = null;
+    this.view = makeView([-1.2, 1.2, -1.2, 1.2], PLANE, PLANE);
+    this.cursor = [0, 0];
+    this.showCursor = false;
+    this.chosenClass = 1;
+    // read by the tests and scripts/measure_trainer.py
+    this.stats = { frames: 0, epoch: 0, accuracy: null, added: 0, drawMs: 0 };
+    root.trainerStats = this.stats;
+
+    this.$ = (id) => root.querySelector(`#${id}`);
+    this.setUpControls();
+    this.setUpPlane();
+    this.chart = new LossChart(this.$("tr-chart"), { logScale: this.$("tr-log-scale").checked });
+    this.diagram = new NetworkDiagram(this.$("tr-diagram"), { mapColours: options.map_colours });
+    this.sendConfig = debounce(() => this.send({ type: "configure", config: this.config }), 60);
+
+    this.socket = new TrainerSocket({
+      onOpen: () => this.onOpen(),
+      onMessage: (message) => this.onMessage(message),
+      onFrame: (frame) => this.onFrame(frame),
+      onClose: (info) => this.onClose(info),
+    });
+    this.socket.connect();
+  }
+
+  // ------------------------------------------------------------------------- controls
+  setUpControls() {
+    const { options, $ } = this;
+    fillSelect($("tr-dataset"), options.datasets.map((d) => d.name));
+    for (const option of $("tr-dataset").options) {
+      const info = options.datasets.find((d) => d.name === option.value);
+      if (info) option.title = info.description;
+    }
+    fillSelect($("tr-activation"), options.activations);
+    fillSelect($("tr-optimizer"), options.optimizers);
+    $("tr-lr").max = String(options.learning_rates.length - 1);
+    this.writeControls();
+
+    for (const [id, [field, parse]] of Object.entries(FIELDS)) {
+      const control = $(id);
+      const eventName = control.type === "range" ? "input" : "change";
+      control.addEventListener(eventName, () => {
+        const value = parse(control.value);
+        if (control.type === "number" && (!Number.isFinite(value) || control.value === "")) return;
+        this.change({ [field]: value });
+      });
+    }
+    $("tr-lr").addEventListener("input", () => {
+      this.change({ learning_rate: options.learning_rates[Number($("tr-lr").value)] });
+    });
+    $("tr-train").addEventListener("click", () => {
+      this.send({ type: "start" });
+      $("tr-pause").focus();
+    });
+    $("tr-pause").addEventListener("click", () => {
+      this.send({ type: "pause" });
+      $("tr-train").focus();
+    });
+    $("tr-step").addEventListener("click", () => this.send({ type: "step", epochs: 1 }));
+    $("tr-reset").addEventListener("click", () => this.send({ type: "reset" }));
+    $("tr-reseed").addEventListener("click", () => this.send({ type: "reseed" }));
+    $("tr-regenerate").addEventListener("click", () => this.send({ type: "regenerate" }));
+    $("tr-download-figure").addEventListener("click", () => this.downloadFigure());
+    $("tr-copy-link").addEventListener("click", () => this.copyLink());
+    $("tr-log-scale").addEventListener("change", (event) => this.chart.setLogScale(event.target.checked));
+    this.setRunning(false);
+  }
+
+  /** Put this.config into the controls (and the URL). */
+  writeControls() {
+    const { $, config, options } = this;
+    for (const [id, [field]] of Object.entries(FIELDS)) {
+      const control = $(id);
+      if (control.tagName === "SELECT" && ![...control.options].some((o) => o.value === String(config[field]))) {
+        if (id === "tr-l2" || id === "tr-l1") {
+          const values = [...new Set([...options.penalties, config[field]])].sort((a, b) => a - b);
+          fillSelect(control, values, (v) => String(v));
+        }
+      }
+      if (document.activeElement !== control || control.type === "range") control.value = String(config[field]);
+    }
+    if ($("tr-l2").options.length === 0) fillSelect($("tr-l2"), options.penalties, String);
+    if ($("tr-l1").options.length === 0) fillSelect($("tr-l1"), options.penalties, String);
+    $("tr-l2").value = String(config.l2);
+    $("tr-l1").value = String(config.l1);
+    $("tr-lr").value = String(nearestIndex(options.learning_rates, config.learning_rate));
+    $("tr-lr").setAttribute("aria-valuetext", String(config.learning_rate));
+    $("tr-lr-value").textContent = String(config.learning_rate);
+    $("tr-noise-value").textContent = config.noise.toFixed(2);
+    $("tr-validation-value").textContent = `${Math.round(config.validation * 100)}%`;
+    $("tr-weights-seed").textContent = String(config.weights_seed);
+    const multiclass = config.dataset in options.multiclass;
+    $("tr-classes-field").hidden = !multiclass;
+    $("tr-classes").labels[0].textContent = options.multiclass[config.dataset] === "arms" ? "Arms (classes)" : "Classes";
+    writeState(PREFIX, config, this.defaults);
+  }
+
+  change(update) {
+    this.config = { ...this.config, ...update };
+    this.lastLocalChange = performance.now();
+    this.writeControls();
+    this.sendConfig();
+  }
+
+  send(command) {
+    if (!this.socket.send(command)) {
+      this.message("Not connected to the lab server yet; retrying…");
+    }
+  }
+
+  setRunning(running) {
+    this.running = running;
+    const { $ } = this;
+    $("tr-train").disabled = running;
+    $("tr-pause").disabled = !running;
+    this.root.dataset.running = running ? "true" : "false";
+  }
+
+  message(text, { warn = false } = {}) {
+    const box = this.$("tr-message");
+    box.textContent = text || "";
+    box.classList.toggle("warn", warn);
+  }
+
+  // ---------------------------------------------------------------------------- plane
+  setUpPlane() {
+    const { $ } = this;
+    this.boundaryCtx = setupCanvas($("tr-boundary"), PLANE, PLANE);
+    this.pointsCtx = setupCanvas($("tr-points-layer"), PLANE, PLANE);
+    this.boundaryCtx.fillStyle = "#fff";
+    this.boundaryCtx.fillRect(0, 0, PLANE, PLANE);
+    drawAxes(this.boundaryCtx, this.view);
+
+    const plane = $("tr-plane");
+    plane.addEventListener("click", (event) => {
+      const rect = plane.getBoundingClientRect();
+      const px = ((event.clientX - rect.left) / rect.width) * PLANE;
+      const py = ((event.clientY - rect.top) / rect.height) * PLANE;
+      const [x, y] = this.view.toData(px, py);
+      this.addPoint(x, y, event.shiftKey ? 0 : this.chosenClass);
+    });
+    plane.addEventListener("focus", () => {
+      this.showCursor = true;
+      this.drawPointsLayer();
+    });
+    plane.addEventListener("blur", () => {
+      this.showCursor = false;
+      this.drawPointsLayer();
+    });
+    plane.addEventListener("keydown", (event) => this.onPlaneKey(event));
+  }
+
+  onPlaneKey(event) {
+    const [xMin, xMax] = this.view.bounds;
+    const step = ((xMax - xMin) / 50) * (event.shiftKey ? 5 : 1);
+    const moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] };
+    if (event.key in moves) {
+      const [dx, dy] = moves[event.key];
+      const [x0, x1, y0, y1] = this.view.bounds;
+      this.cursor = [Math.min(x1, Math.max(x0, this.cursor[0] + dx)), Math.min(y1, Math.max(y0, this.cursor[1] + dy))];
+      this.drawPointsLayer();
+    } else if (event.key === "Enter" || event.key === " ") {
+      this.addPoint(this.cursor[0], this.cursor[1], event.shiftKey ? 0 : this.chosenClass);
+    } else if (/^[0-5]$/.test(event.key) && Number(event.key) < (this.data?.classes ?? 2)) {
+      this.chooseClass(Number(event.key));
+    } else {
+      return;
+    }
+    event.preventDefault();
+  }
+
+  addPoint(x, y, labelIndex) {
+    const [x0, x1, y0, y1] = this.view.bounds;
+    if (x < x0 || x > x1 || y < y0 || y > y1) return;
+    this.send({ type: "add_point", x: Number(x.toFixed(4)), y: Number(y.toFixed(4)), label: labelIndex });
+  }
+
+  buildClassChooser(classes) {
+    const box = this.$("tr-class-options");
+    if (this.chosenClass >= classes) this.chosenClass = 1;
+    const items = [];
+    for (let k = 0; k < classes; k += 1) {
+      const wrapper = document.createElement("label");
+      const input = document.createElement("input");
+      input.type = "radio";
+      input.name = "tr-new-class";
+      input.value = String(k);
+      input.checked = k === this.chosenClass;
+      input.addEventListener("change", () => this.chooseClass(k));
+      const swatch = document.createElement("canvas");
+      const ctx = setupCanvas(swatch, 16, 16);
+      drawShape(ctx, k, 8, 8, 5.5, { fill: classColour(k), stroke: "#1b1d21" });
+      swatch.setAttribute("aria-hidden", "true");
+      wrapper.append(input, swatch, `Class ${k} (${SHAPES[k]})`);
+      items.push(wrapper);
+    }
+    box.replaceChildren(...items);
+  }
+
+  chooseClass(k) {
+    this.chosenClass = k;
+    const input = this.$("tr-class-options").querySelector(`input[value="${k}"]`);
+    if (input) input.checked = true;
+  }
+
+  drawPointsLayer() {
+    const ctx = this.pointsCtx;
+    ctx.clearRect(0, 0, PLANE, PLANE);
+    if (this.data) {
+      drawPoints(ctx, this.view, this.data.validation, { outlined: true });
+      drawPoints(ctx, this.view, this.data.train, { outlined: false });
+    }
+    if (this.showCursor) {
+      const [px, py] = this.view.toPixel(...this.cursor);
+      ctx.save();
+      ctx.strokeStyle = "#1b1d21";
+      ctx.lineWidth = 1.5;
+      ctx.beginPath();
+      ctx.moveTo(px - 12, py);
+      ctx.lineTo(px + 12, py);
+      ctx.moveTo(px, py - 12);
+      ctx.lineTo(px, py + 12);
+      ctx.stroke();
+      drawShape(ctx, this.chosenClass, px, py, 6, { fill: null, stroke: classColour(this.chosenClass), lineWidth: 2 });
+      ctx.restore();
+    }
+  }
+
+  // -------------------------------------------------------------------------- socket
+  onOpen() {
+    clearError(this.$("tr-error"));
+    this.message("");
+    this.send({ type: "configure", config: this.config });
+  }
+
+  onClose({ busy, retrying }) {
+    this.setRunning(false);
+    const link = this.$("tr-download-model");
+    link.setAttribute("aria-disabled", "true");
+    if (!busy && retrying) this.message("Lost the connection to the lab server; reconnecting…");
+  }
+
+  onMessage(message) {
+    switch (message.type) {
+      case "hello": {
+        const link = this.$("tr-download-model");
+        link.href = message.model_url;
+        link.removeAttribute("aria-disabled");
+        break;
+      }
+      case "config":
+        this.serverConfig = message.config;
+        if (performance.now() - this.lastLocalChange > 400) {
+          this.config = { ...message.config };
+        } else {
+          // keep what the learner is changing; take the seeds the server picked
+          this.config = { ...this.config, seed: message.config.seed, weights_seed: message.config.weights_seed };
+        }
+        this.writeControls();
+        this.diagram.setArchitecture([2, ...Array(this.config.hidden_layers).fill(this.config.units), this.classes()]);
+        break;
+      case "data":
+        this.stats.added = 0;
+        this.data = {
+          classes: message.classes,
+          train: message.train,
+          validation: message.validation,
+        };
+        this.view = makeView(message.bounds, PLANE, PLANE);
+        this.buildClassChooser(message.classes);
+        this.drawPointsLayer();
+        break;
+      case "points":
+        this.stats.added = message.count;
+        if (this.data) {
+          for (const [x, y, k] of message.added) {
+            this.data.train.x.push(x);
+            this.data.train.y.push(y);
+            this.data.train.label.push(k);
+          }
+          this.drawPointsLayer();
+        }
+        break;
+      case "status":
+        this.setRunning(message.running);
+        if (message.message) {
+          this.message(message.message, { warn: message.diverged });
+          if (message.diverged) showError(this.$("tr-error"), message.message);
+        } else if (message.running) {
+          this.message("");
+          clearError(this.$("tr-error"));
+        }
+        break;
+      case "error":
+        showError(this.$("tr-error"), message.detail);
+        if (message.code === "busy") {
+          this.message("Reload the page to try again.");
+          break;
+        }
+        if (this.serverConfig) {
+          this.config = { ...this.serverConfig };
+          this.writeControls();
+        } else if (JSON.stringify(this.config) !== JSON.stringify(this.defaults)) {
+          // the link held settings the server refused: start from the defaults
+          showError(this.$("tr-error"), `${message.detail} The link's settings could not be used, so the trainer starts from the defaults.`);
+          this.config = { ...this.defaults };
+          this.writeControls();
+          this.send({ type: "configure", config: this.config });
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  classes() {
+    return this.data?.classes ?? 2;
+  }
+
+  onFrame({ header, parts }) {
+    const started = performance.now();
+    this.stats.frames += 1;
+    this.stats.epoch = header.epoch;
+    this.stats.accuracy = header.accuracy;
+    const { $ } = this;
+    if (parts.boundary) {
+      const { width, height } = header.boundary;
+      paintRGBA(this.boundaryCtx, parts.boundary, width, height, this.view);
+      drawAxes(this.boundaryCtx, this.view);
+    }
+    $("tr-epoch").textContent = formatCount(header.epoch);
+    $("tr-loss").textContent = formatLoss(header.loss);
+    $("tr-accuracy").textContent = formatPercent(header.accuracy);
+    $("tr-val-loss").textContent = formatLoss(header.val_loss);
+    $("tr-val-accuracy").textContent = formatPercent(header.val_accuracy);
+    $("tr-throughput").textContent =
+      header.samples_per_second ? `${formatCount(header.samples_per_second)} samples/s` : "–";
+    if (header.running !== this.running) this.setRunning(header.running);
+    if (parts.maps || parts.edges) {
+      this.diagram.update({
+        layerSizes: header.edges?.layer_sizes,
+        maps: parts.maps,
+        mapSize: header.maps?.size,
+        edges: parts.edges ? new Int8Array(parts.edges.buffer, parts.edges.byteOffset, parts.edges.byteLength) : null,
+      });
+    }
+    if (header.chart) this.chart.update(header.chart);
+    this.stats.drawMs += performance.now() - started;
+  }
+
+  // ------------------------------------------------------------------------ sharing
+  downloadFigure() {
+    const boundary = this.$("tr-boundary");
+    const figure = document.createElement("canvas");
+    figure.width = boundary.width;
+    figure.height = boundary.height;
+    const ctx = figure.getContext("2d");
+    ctx.drawImage(boundary, 0, 0);
+    const cursor = this.showCursor;
+    this.showCursor = false;
+    this.drawPointsLayer();
+    ctx.drawImage(this.$("tr-points-layer"), 0, 0);
+    this.showCursor = cursor;
+    this.drawPointsLayer();
+    const name = `neuronlab-${this.config.dataset}-epoch${this.stats.epoch}.png`;
+    figure.toBlob((blob) => blob && downloadBlob(blob, name), "image/png");
+  }
+
+  async copyLink() {
+    writeState(PREFIX, this.config, this.defaults);
+    const url = shareURL("trainer");
+    const status = this.$("tr-copy-status");
+    try {
+      await navigator.clipboard.writeText(url);
+      status.textContent = "Link copied.";
+    } catch {
+      status.textContent = url;
+    }
+    setTimeout(() => {
+      status.textContent = "";
+    }, 4000);
+  }
+}
+
+export async function mount(root) {
+  const options = await getJSON("/api/trainer/options");
+  return new TrainerWidget(root, options);
+}

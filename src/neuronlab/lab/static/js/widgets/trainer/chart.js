@@ -1,0 +1,76 @@
+// The loss chart: training and validation loss per epoch, drawn by plotly.js.
+// The server sends the curves (already thinned to a few hundred points) a few times a
+// second; this only hands them to Plotly.react.
+
+import { whenPlotly } from "../../api.js";
+import { classColour } from "../../draw.js";
+
+export class LossChart {
+  constructor(element, { logScale = true } = {}) {
+    this.element = element;
+    this.logScale = logScale;
+    this.data = { epoch: [], loss: [], val_loss: [] };
+    this.ready = whenPlotly().then((Plotly) => {
+      this.Plotly = Plotly;
+      this.draw();
+    });
+  }
+
+  layout() {
+    const empty = this.data.epoch.length === 0;
+    return {
+      margin: { l: 52, r: 12, t: 8, b: 40 },
+      xaxis: { title: { text: "epoch" }, zeroline: false, rangemode: "tozero", visible: !empty },
+      yaxis: {
+        title: { text: "loss" },
+        type: this.logScale ? "log" : "linear",
+        zeroline: false,
+        visible: !empty,
+      },
+      annotations: empty
+        ? [{ text: "Press Train or Step<br>to plot the loss", showarrow: false, xref: "paper", yref: "paper", x: 0.5, y: 0.5, font: { size: 14, color: "#4a4f57" } }]
+        : [],
+      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
+      font: { family: "system-ui, sans-serif", size: 13 },
+      paper_bgcolor: "#fff",
+      plot_bgcolor: "#fff",
+      uirevision: "keep",
+    };
+  }
+
+  traces() {
+    const { epoch, loss, val_loss: validation } = this.data;
+    const traces = [
+      { x: epoch, y: loss, name: "training", mode: "lines", line: { color: classColour(1), width: 2 } },
+    ];
+    if (validation.some((value) => value !== null)) {
+      traces.push({
+        x: epoch,
+        y: validation,
+        name: "validation",
+        mode: "lines",
+        line: { color: classColour(0), width: 2, dash: "dash" },
+      });
+    }
+    return traces;
+  }
+
+  draw() {
+    if (!this.Plotly) return;
+    this.Plotly.react(this.element, this.traces(), this.layout(), {
+      displayModeBar: false,
+      responsive: true,
+    });
+  }
+
+  /** New curves {epoch: [], loss: [], val_loss: [], ...} from a frame header. */
+  update(chart) {
+    this.data = { epoch: chart.epoch || [], loss: chart.loss || [], val_loss: chart.val_loss || [] };
+    this.draw();
+  }
+
+  setLogScale(on) {
+    this.logScale = on;
+    this.draw();
+  }
+}

@@ -1,0 +1,272 @@
+// The network diagram: inputs, hidden neurons (each a small map of what it computes over
+// the plane), outputs; edges drawn with width = |weight| and colour = sign.
+//
+// The server sends the maps as byte indices into a colour table and the weights as signed
+// bytes (127 = the largest |w| of that layer). Here we only lay out boxes and draw lines.
+
+import { classColour, paintIndexed, setupCanvas, SHAPES } from "../../draw.js";
+
+const POSITIVE = [0, 114, 178];
+const NEGATIVE = [230, 159, 0];
+const BUCKETS = 8; // edge widths are drawn in this many steps (one path per step and sign)
+
+function nodeSize(units) {
+  if (units <= 6) return 48;
+  if (units <= 10) return 40;
+  if (units <= 16) return 32;
+  if (units <= 32) return 22;
+  return 15;
+}
+
+export class NetworkDiagram {
+  constructor(container, { mapColours }) {
+    this.container = container;
+    this.table = mapColours;
+    this.layerSizes = [];
+    this.nodes = []; // nodes[l][j]: {x, y, size, canvas, button} for every column l
+    this.zoom = null;
+    this.zoomed = null; // {layer, unit} shown large
+    this.maps = null;
+    this.edges = null;
+    this.images = new Map();
+    this.resizeObserver = new ResizeObserver(() => {
+      if (this.layerSizes.length && Math.abs(this.container.clientWidth - this.width) > 8) {
+        this.build(this.layerSizes);
+        this.redraw();
+      }
+    });
+    this.resizeObserver.observe(container);
+    container.addEventListener("keydown", (event) => this.onKey(event));
+  }
+
+  /** Lay the diagram out for layer sizes [2, h1, ..., k]; no-op when unchanged. */
+  setArchitecture(layerSizes) {
+    if (layerSizes.join() === this.layerSizes.join()) return;
+    this.build(layerSizes);
+  }
+
+  build(layerSizes) {
+    this.layerSizes = layerSizes.slice();
+    const hidden = layerSizes.slice(1, -1);
+    const biggest = Math.max(...hidden, layerSizes[0], layerSizes.at(-1));
+    const size = nodeSize(Math.max(...hidden));
+    const gap = Math.max(5, Math.round(size * 0.28));
+    const ioSize = 30;
+    const width = Math.max(420, this.container.clientWidth - 2);
+    const height = Math.max(220, biggest * (size + gap) + 70);
+    const columns = layerSizes.length;
+    const left = 50;
+    const right = width - 50;
+    this.width = this.container.clientWidth;
+
+    const canvas = document.createElement("canvas");
+    canvas.className = "edges";
+    this.edgeCtx = setupCanvas(canvas, width, height);
+    this.edgeSize = [width, height];
+    const elements = [canvas];
+    this.nodes = [];
+
+    let tabStop = true;
+    layerSizes.forEach((count, l) => {
+      const x = left + ((right - left) * l) / (columns - 1);
+      const isHidden = l > 0 && l < columns - 1;
+      const box = isHidden ? size : ioSize;
+      const step = isHidden ? size + gap : Math.max(ioSize + 14, size + gap);
+      const top = (height - 30 - count * step) / 2 + 10;
+      const column = [];
+      for (let j = 0; j < count; j += 1) {
+        const y = top + j * step + step / 2;
+        let element;
+        const node = { x, y, size: box };
+        if (isHidden) {
+          element = document.createElement("button");
+          element.type = "button";
+          element.className = "node";
+          element.setAttribute("aria-label", `Hidden layer ${l}, neuron ${j + 1}: what it computes over the plane`);
+          element.tabIndex = tabStop ? 0 : -1;
+          tabStop = false;
+          element.dataset.layer = l;
+          element.dataset.unit = j;
+          const map = document.createElement("canvas");
+          map.width = map.height = 1;
+          element.append(map);
+          node.canvas = map;
+          const show = () => this.showZoom(l, j);
+          element.addEventListener("pointerenter", show);
+          element.addEventListener("focus", show);
+          element.addEventListener("pointerleave", () => this.hideZoom());
+          element.addEventListener("blur", () => this.hideZoom());
+        } else if (l === 0) {
+          element = document.createElement("div");
+          element.className = "io-node";
+          element.textContent = j === 0 ? "x₁" : "x₂";
+          element.setAttribute("aria-hidden", "true");
+        } else {
+          element = document.createElement("div");
+          element.className = "io-node";
+          element.style.borderColor = classColour(j);
+          element.style.background = classColour(j, 0.18);
+          element.title = `output ${j}: probability of class ${j} (${SHAPES[j]})`;
+          element.textContent = String(j);
+          element.setAttribute("aria-hidden", "true");
+        }
+        element.style.left = `${x - box / 2}px`;
+        element.style.top = `${y - box / 2}px`;
+        element.style.width = `${box}px`;
+        element.style.height = `${box}px`;
+        node.element = element;
+        column.push(node);
+        elements.push(element);
+      }
+      const label = document.createElement("div");
+      label.className = "layer-label";
+      label.textContent = l === 0 ? "inputs" : l === columns - 1 ? "softmax outputs" : `hidden ${l}`;
+      label.style.left = `${x}px`;
+      label.style.top = `${height - 22}px`;
+      label.setAttribute("aria-hidden", "true");
+      elements.push(label);
+      this.nodes.push(column);
+    });
+
+    this.zoom = document.createElement("div");
+    this.zoom.className = "neuron-zoom";
+    this.zoom.hidden = true;
+    this.zoomCanvas = document.createElement("canvas");
+    this.zoomText = document.createElement("p");
+    this.zoom.append(this.zoomCanvas, this.zoomText);
+    elements.push(this.zoom);
+
+    const inner = document.createElement("div");
+    inner.style.position = "relative";
+    inner.style.width = `${width}px`;
+    inner.style.height = `${height}px`;
+    inner.append(...elements);
+    this.container.replaceChildren(inner);
+    this.images.clear();
+  }
+
+  /** New maps (Uint8Array, hidden neurons in order) and edges (Int8Array, W layer by layer). */
+  update({ maps, mapSize, edges, layerSizes }) {
+    if (layerSizes) this.setArchitecture(layerSizes);
+    if (maps) {
+      this.maps = { bytes: maps, size: mapSize };
+    }
+    if (edges) this.edges = edges;
+    this.redraw();
+  }
+
+  redraw() {
+    this.drawMaps();
+    this.drawEdges();
+    if (this.zoomed) this.paintZoom();
+  }
+
+  mapOf(layer, unit) {
+    if (!this.maps) return null;
+    const { bytes, size } = this.maps;
+    const cells = size * size;
+    let index = 0;
+    for (let l = 1; l < layer; l += 1) index += this.layerSizes[l];
+    index += unit;
+    const start = index * cells;
+    if (start + cells > bytes.length) return null;
+    return bytes.subarray(start, start + cells);
+  }
+
+  drawMaps() {
+    if (!this.maps) return;
+    for (let l = 1; l < this.nodes.length - 1; l += 1) {
+      this.nodes[l].forEach((node, j) => {
+        const map = this.mapOf(l, j);
+        if (!map) return;
+        const key = `${l}:${j}`;
+        this.images.set(key, paintIndexed(node.canvas, map, this.maps.size, this.table, this.images.get(key)));
+      });
+    }
+  }
+
+  drawEdges() {
+    const ctx = this.edgeCtx;
+    if (!ctx) return;
+    const [width, height] = this.edgeSize;
+    ctx.clearRect(0, 0, width, height);
+    const edges = this.edges;
+    if (!edges) return;
+    // one path per (sign, width step): a few dozen strokes instead of thousands
+    const paths = [];
+    for (let s = 0; s < 2; s += 1) {
+      paths.push(Array.from({ length: BUCKETS }, () => new Path2D()));
+    }
+    let offset = 0;
+    for (let l = 0; l + 1 < this.nodes.length; l += 1) {
+      const from = this.nodes[l];
+      const to = this.nodes[l + 1];
+      for (let i = 0; i < from.length; i += 1) {
+        const a = from[i];
+        for (let j = 0; j < to.length; j += 1) {
+          const value = edges[offset + i * to.length + j];
+          const magnitude = value < 0 ? -value : value;
+          if (magnitude < 6) continue; // too faint to see
+          const bucket = Math.min(BUCKETS - 1, Math.floor((magnitude * BUCKETS) / 128));
+          const path = paths[value < 0 ? 1 : 0][bucket];
+          const b = to[j];
+          path.moveTo(a.x + a.size / 2, a.y);
+          path.lineTo(b.x - b.size / 2, b.y);
+        }
+      }
+      offset += from.length * to.length;
+    }
+    for (let s = 0; s < 2; s += 1) {
+      const [r, g, b] = s === 0 ? POSITIVE : NEGATIVE;
+      for (let k = 0; k < BUCKETS; k += 1) {
+        ctx.strokeStyle = `rgb(${r} ${g} ${b} / ${0.18 + (0.7 * (k + 1)) / BUCKETS})`;
+        ctx.lineWidth = 0.4 + (3.6 * (k + 1)) / BUCKETS;
+        ctx.stroke(paths[s][k]);
+      }
+    }
+  }
+
+  showZoom(layer, unit) {
+    this.zoomed = { layer, unit };
+    const node = this.nodes[layer][unit];
+    const [width] = this.edgeSize;
+    const place = node.x + node.size / 2 + 220 < width ? node.x + node.size / 2 + 10 : node.x - node.size / 2 - 222;
+    this.zoom.style.left = `${Math.max(0, place)}px`;
+    this.zoom.style.top = `${Math.max(0, node.y - 110)}px`;
+    this.zoomText.textContent = `Hidden layer ${layer}, neuron ${unit + 1}: blue where it is positive, orange where negative, white at zero.`;
+    this.zoom.hidden = false;
+    this.paintZoom();
+  }
+
+  paintZoom() {
+    const { layer, unit } = this.zoomed;
+    const map = this.mapOf(layer, unit);
+    if (map) this.zoomImage = paintIndexed(this.zoomCanvas, map, this.maps.size, this.table, this.zoomImage);
+  }
+
+  hideZoom() {
+    this.zoomed = null;
+    if (this.zoom) this.zoom.hidden = true;
+  }
+
+  /** Arrow keys move between neurons (one tab stop for the whole diagram). */
+  onKey(event) {
+    const target = event.target.closest?.(".node");
+    if (!target) return;
+    let l = Number(target.dataset.layer);
+    let j = Number(target.dataset.unit);
+    const hiddenLayers = this.nodes.length - 2;
+    if (event.key === "ArrowDown") j += 1;
+    else if (event.key === "ArrowUp") j -= 1;
+    else if (event.key === "ArrowRight") l += 1;
+    else if (event.key === "ArrowLeft") l -= 1;
+    else return;
+    event.preventDefault();
+    l = Math.min(Math.max(l, 1), hiddenLayers);
+    j = Math.min(Math.max(j, 0), this.nodes[l].length - 1);
+    const next = this.nodes[l][j].element;
+    target.tabIndex = -1;
+    next.tabIndex = 0;
+    next.focus();
+  }
+}

@@ -1,0 +1,247 @@
+"""The live trainer in Chromium against the real server, used the way a learner would."""
+
+from __future__ import annotations
+
+import os
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import Page, expect
+
+import neuronlab
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
+
+TRAINER = "[data-widget=trainer]"
+
+
+def inside(page: Page):
+    """The trainer's section: other widgets have their own Step buttons and rate sliders."""
+    return page.locator("#trainer")
+
+
+def open_trainer(page: Page, url: str) -> None:
+    page.set_viewport_size({"width": 1500, "height": 1100})
+    page.goto(url)
+    # the trainer is live once its first frame has been painted
+    page.wait_for_function(
+        f"document.querySelector('{TRAINER}')?.trainerStats?.frames > 0", timeout=30_000
+    )
+    page.locator("#trainer").scroll_into_view_if_needed()
+
+
+def stats(page: Page) -> dict:
+    return page.evaluate(f"({{...document.querySelector('{TRAINER}').trainerStats}})")
+
+
+def percent(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)%", text.strip())
+    return float(match.group(1)) if match else -1.0
+
+
+def wait_for_a_new_frame(page: Page) -> None:
+    seen = stats(page)["frames"]
+    page.wait_for_function(
+        f"document.querySelector('{TRAINER}').trainerStats.frames > {seen}", timeout=10_000
+    )
+
+
+def pixel(page: Page, canvas: str, x: float, y: float) -> list[int]:
+    """RGBA of a canvas at CSS position (x, y) inside its box."""
+    return page.evaluate(
+        """([selector, x, y]) => {
+            const canvas = document.querySelector(selector);
+            const box = canvas.getBoundingClientRect();
+            const px = Math.round(x / box.width * canvas.width);
+            const py = Math.round(y / box.height * canvas.height);
+            return Array.from(canvas.getContext("2d").getImageData(px, py, 1, 1).data);
+        }""",
+        [canvas, x, y],
+    )
+
+
+def test_every_control_and_readout_has_its_name(page: Page, lab_url):
+    open_trainer(page, lab_url)
+    for name in [
+        "Dataset",
+        "Points",
+        "Noise",
+        "Hidden layers",
+        "Units per layer",
+        "Activation",
+        "Optimizer",
+        "Learning rate",
+        "Batch size",
+        "L2",
+        "L1",
+        "Epoch",
+        "Loss",
+        "Accuracy",
+        "Validation accuracy",
+        "Throughput",
+    ]:
+        expect(inside(page).get_by_label(name, exact=True)).to_have_count(1)
+    for name in ["Train", "Pause", "Step", "Reset", "Re-seed", "Regenerate"]:
+        expect(inside(page).get_by_role("button", name=name, exact=True)).to_have_count(1)
+
+
+def test_spirals_train_past_95_percent(page: Page, lab_url, artifacts_dir):
+    open_trainer(page, lab_url + "#trainer")
+    inside(page).get_by_label("Dataset", exact=True).select_option("spirals")
+    inside(page).get_by_label("Points", exact=True).fill("500")
+    inside(page).get_by_label("Points", exact=True).press("Enter")
+    page.wait_for_function(f"document.querySelector('{TRAINER}').trainerStats.epoch === 0")
+    inside(page).get_by_role("button", name="Train", exact=True).click()
+    expect(inside(page).get_by_role("button", name="Pause", exact=True)).to_be_enabled()
+
+    accuracy = inside(page).get_by_label("Accuracy", exact=True)
+    page.wait_for_function(
+        """() => parseFloat(document.querySelector('#tr-accuracy').textContent) > 95""",
+        timeout=60_000,
+    )
+    assert percent(accuracy.inner_text()) > 95
+    assert int(inside(page).get_by_label("Epoch", exact=True).inner_text().replace(",", "")) > 0
+    assert "samples/s" in inside(page).get_by_label("Throughput", exact=True).inner_text()
+    inside(page).get_by_role("button", name="Pause", exact=True).click()
+    expect(inside(page).get_by_role("button", name="Train", exact=True)).to_be_enabled()
+    # the chart has a training curve by now
+    page.wait_for_function("document.querySelector('#tr-chart .scatterlayer .trace') !== null")
+    inside(page).screenshot(path=os.path.join(artifacts_dir, "trainer-spirals-95.png"))
+
+
+def test_clicking_adds_points_of_the_chosen_class(page: Page, lab_url, artifacts_dir):
+    open_trainer(page, lab_url + "?trainer.dataset=circles&trainer.points=100#trainer")
+    plane = page.locator("#tr-plane")
+    box = plane.bounding_box()
+    # an empty spot near a corner (circles keep their points inside the unit disc)
+    spot = (box["width"] * 0.08, box["height"] * 0.1)
+    assert pixel(page, "#tr-points-layer", *spot)[3] == 0
+
+    plane.click(position={"x": spot[0], "y": spot[1]})
+    page.wait_for_function(f"document.querySelector('{TRAINER}').trainerStats.added === 1")
+    r, g, b, a = pixel(page, "#tr-points-layer", *spot)
+    assert a == 255 and (r, g, b) == (0, 114, 178), "a class 1 point (blue circle) where clicked"
+
+    other = (box["width"] * 0.92, box["height"] * 0.9)
+    plane.click(position={"x": other[0], "y": other[1]}, modifiers=["Shift"])
+    page.wait_for_function(f"document.querySelector('{TRAINER}').trainerStats.added === 2")
+    assert pixel(page, "#tr-points-layer", *other)[:3] == [230, 159, 0], "shift-click: class 0"
+
+    # from the keyboard: focus the plane, move the cursor, Enter adds the chosen class
+    inside(page).get_by_label("Class 0 (square)").check()
+    plane.focus()
+    for _ in range(5):
+        plane.press("ArrowUp")
+    plane.press("Enter")
+    page.wait_for_function(f"document.querySelector('{TRAINER}').trainerStats.added === 3")
+    # training carries on with the new points
+    inside(page).get_by_role("button", name="Step", exact=True).click()
+    page.wait_for_function(f"document.querySelector('{TRAINER}').trainerStats.epoch === 1")
+    page.locator("#trainer").screenshot(
+        path=os.path.join(artifacts_dir, "trainer-added-points.png")
+    )
+
+
+def test_shared_url_restores_the_configuration(page: Page, lab_url, context, artifacts_dir):
+    open_trainer(page, lab_url + "#trainer")
+    inside(page).get_by_label("Dataset", exact=True).select_option("gaussian")
+    inside(page).get_by_label("Classes", exact=True).fill("3")
+    inside(page).get_by_label("Classes", exact=True).press("Enter")
+    inside(page).get_by_label("Hidden layers", exact=True).fill("3")
+    inside(page).get_by_label("Hidden layers", exact=True).press("Enter")
+    inside(page).get_by_label("Units per layer", exact=True).fill("5")
+    inside(page).get_by_label("Units per layer", exact=True).press("Enter")
+    inside(page).get_by_label("Activation", exact=True).select_option("tanh")
+    inside(page).get_by_label("Optimizer", exact=True).select_option("momentum")
+    inside(page).get_by_label("Learning rate", exact=True).fill("7")  # ladder index: 0.03
+    inside(page).get_by_label("Noise", exact=True).fill("0.3")
+    inside(page).get_by_label("L2", exact=True).select_option("0.001")
+    page.wait_for_function("location.search.includes('trainer.l2=0.001')")
+
+    query = parse_qs(urlsplit(page.url).query)
+    assert query["trainer.dataset"] == ["gaussian"] and query["trainer.classes"] == ["3"]
+    assert query["trainer.learning_rate"] == ["0.03"]
+
+    shared = context.new_page()
+    open_trainer(shared, page.url)
+    expected = {
+        "Dataset": "gaussian",
+        "Classes": "3",
+        "Hidden layers": "3",
+        "Units per layer": "5",
+        "Activation": "tanh",
+        "Optimizer": "momentum",
+        "Noise": "0.3",
+        "L2": "0.001",
+    }
+    for name, value in expected.items():
+        expect(inside(shared).get_by_label(name, exact=True)).to_have_value(value)
+    expect(shared.locator("#tr-lr-value")).to_have_text("0.03")
+    # and the server trains that network: three classes, 3 x 5 hidden units
+    shared.wait_for_function(
+        "document.querySelectorAll('#tr-diagram .node').length === 15", timeout=10_000
+    )
+    expect(shared.locator("#tr-class-options input")).to_have_count(3)
+    shared.locator("#trainer").screenshot(
+        path=os.path.join(artifacts_dir, "trainer-shared-url.png")
+    )
+
+
+def test_download_the_model_and_the_figure(page: Page, lab_url, tmp_path):
+    open_trainer(page, lab_url + "?trainer.units=6&trainer.points=200#trainer")
+    inside(page).get_by_role("button", name="Step", exact=True).click()
+    page.wait_for_function(f"document.querySelector('{TRAINER}').trainerStats.epoch === 1")
+
+    with page.expect_download() as download_info:
+        inside(page).get_by_role("link", name="Download model (.npz)").click()
+    path = tmp_path / download_info.value.suggested_filename
+    download_info.value.save_as(path)
+    assert path.suffix == ".npz"
+    network, metadata = neuronlab.load(path)
+    assert network.layer_sizes == [2, 6, 6, 2]
+    assert metadata["epoch"] == 1 and metadata["config"]["units"] == 6
+
+    with page.expect_download() as figure_info:
+        inside(page).get_by_role("button", name="Download figure (PNG)").click()
+    figure = tmp_path / figure_info.value.suggested_filename
+    figure_info.value.save_as(figure)
+    assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_hovering_a_neuron_shows_its_map_large(page: Page, lab_url, artifacts_dir):
+    open_trainer(page, lab_url + "?trainer.units=4#trainer")
+    neuron = inside(page).get_by_role("button", name=re.compile(r"Hidden layer 1, neuron 2"))
+    neuron.hover()
+    zoom = page.locator(".neuron-zoom")
+    expect(zoom).to_be_visible()
+    expect(zoom).to_contain_text("Hidden layer 1, neuron 2")
+    page.locator(".network-panel").screenshot(
+        path=os.path.join(artifacts_dir, "trainer-neuron-zoom.png")
+    )
+    # arrow keys move between neurons: one tab stop for the whole diagram
+    neuron.focus()
+    page.keyboard.press("ArrowDown")
+    expect(
+        inside(page).get_by_role("button", name=re.compile(r"Hidden layer 1, neuron 3"))
+    ).to_be_focused()
+
+
+def test_divergence_is_explained(page: Page, lab_url):
+    open_trainer(
+        page,
+        lab_url
+        + "?trainer.activation=identity&trainer.optimizer=sgd&trainer.learning_rate=10#trainer",
+    )
+    inside(page).get_by_role("button", name="Train", exact=True).click()
+    alert = page.locator("#tr-error")
+    expect(alert).to_contain_text("diverged", timeout=15_000)
+    expect(alert).to_contain_text("learning rate")
+    expect(inside(page).get_by_role("button", name="Train", exact=True)).to_be_enabled()
+
+
+def test_a_link_with_impossible_settings_falls_back_to_the_defaults(page: Page, lab_url):
+    open_trainer(page, lab_url + "?trainer.points=99999&trainer.units=16#trainer")
+    expect(page.locator("#tr-error")).to_contain_text("points")
+    expect(inside(page).get_by_label("Points", exact=True)).to_have_value("300")
+    page.wait_for_function("!location.search.includes('trainer.points')")

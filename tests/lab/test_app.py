@@ -1,0 +1,301 @@
+"""The lab app: the page, static files, plotly, the source panels, errors and the origin guard."""
+
+from __future__ import annotations
+
+import re
+import socket
+import sys
+import types
+from pathlib import Path
+
+import pytest
+from fastapi import APIRouter
+
+from neuronlab.lab import app as app_module
+from neuronlab.lab import render
+from neuronlab.lab.api.common import LearningRate, Points, StrictModel, explain_validation_error
+from neuronlab.lab.app import STATIC_DIR, create_app, render_page
+from neuronlab.lab.server import _check_port_free, lab_url
+from neuronlab.lab.settings import Settings
+
+# ------------------------------------------------------------------------------ the page
+
+
+def test_index_splices_every_section_in_file_name_order(lab_client):
+    response = lab_client.get("/")
+    assert response.status_code == 200
+    page = response.text
+    assert "<!-- sections -->" not in page
+    sections = sorted((STATIC_DIR / "sections").glob("*.html"))
+    assert sections, "there must be at least the trainer section"
+    positions = []
+    for path in sections:
+        first_id = re.search(r'<section[^>]*\bid="([^"]+)"', path.read_text(encoding="utf-8"))
+        assert first_id, f"{path.name} needs a <section id=...>"
+        positions.append(page.index(f'id="{first_id.group(1)}"'))
+    assert positions == sorted(positions)
+    assert 'id="trainer"' in page and 'data-widget="trainer"' in page
+
+
+def test_page_loads_nothing_from_outside_the_server(lab_client):
+    page = lab_client.get("/").text
+    for match in re.finditer(r'(?:src|href)="([^"#]+)"', page):
+        assert match.group(1).startswith("/"), f"external resource {match.group(1)}"
+
+
+def test_debug_mode_rereads_sections(tmp_path, monkeypatch):
+    static = tmp_path / "static"
+    (static / "sections").mkdir(parents=True)
+    (static / "index.html").write_text("<main><!-- sections --></main>", encoding="utf-8")
+    (static / "sections" / "02-b.html").write_text("<section id='b'><h2>B</h2></section>")
+    (static / "sections" / "01-a.html").write_text("<section id='a'><h2>A</h2></section>")
+    assert render_page(static) == (
+        "<main><section id='a'><h2>A</h2></section>\n<section id='b'><h2>B</h2></section></main>"
+    )
+
+
+def test_plotly_is_served_from_the_installed_package(lab_client):
+    response = lab_client.get("/vendor/plotly.min.js")
+    assert response.status_code == 200
+    assert "javascript" in response.headers["content-type"]
+    assert len(response.content) > 1_000_000
+    assert b"plotly" in response.content[:2000].lower()
+    assert not list(STATIC_DIR.rglob("plotly*.js")), "plotly.js must not be copied into the repo"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/static/js/api.js", "/static/js/state.js", "/static/js/draw.js", "/static/css/lab.css"],
+)
+def test_shared_static_files_are_served(lab_client, path):
+    assert lab_client.get(path).status_code == 200
+
+
+def test_page_and_python_agree_on_class_colours():
+    draw = (STATIC_DIR / "js" / "draw.js").read_text(encoding="utf-8")
+    block = draw.split("export const CLASS_COLOURS = [", 1)[1].split("];", 1)[0]
+    colours = [tuple(int(v) for v in m) for m in re.findall(r"\[(\d+), (\d+), (\d+)\]", block)]
+    assert colours == list(render.CLASS_COLOURS)
+    shapes = re.search(r"export const SHAPES = \[([^\]]*)\]", draw).group(1)
+    assert re.findall(r'"(\w+)"', shapes) == list(render.SHAPES)
+
+
+# ----------------------------------------------------------------------------- routers
+
+
+def test_missing_router_modules_are_skipped(monkeypatch):
+    monkeypatch.setattr(app_module, "ROUTER_MODULES", ("trainer", "no_such_widget_yet"))
+    app = create_app()
+    assert app.state.routers == ["trainer"]
+
+
+def test_a_router_with_a_broken_import_is_not_hidden(monkeypatch):
+    broken = "neuronlab.lab.api.broken_widget"
+
+    class Finder:
+        def find_spec(self, name, path=None, target=None):
+            if name == broken:
+                raise ModuleNotFoundError("No module named 'a_dependency'", name="a_dependency")
+            return None
+
+    monkeypatch.setattr(sys, "meta_path", [Finder(), *sys.meta_path])
+    monkeypatch.setattr(app_module, "ROUTER_MODULES", ("broken_widget",))
+    with pytest.raises(ModuleNotFoundError, match="a_dependency"):
+        create_app()
+
+
+def test_a_new_router_module_is_included(monkeypatch):
+    module = types.ModuleType("neuronlab.lab.api.extra_widget")
+    module.router = APIRouter()
+
+    @module.router.get("/api/extra_widget/ping")
+    def ping() -> dict:
+        return {"pong": True}
+
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    monkeypatch.setattr(app_module, "ROUTER_MODULES", ("extra_widget",))
+    from fastapi.testclient import TestClient
+
+    with TestClient(create_app()) as client:
+        assert client.get("/api/extra_widget/ping").json() == {"pong": True}
+
+
+# ---------------------------------------------------------------------- source panels
+
+
+def test_source_of_a_whitelisted_engine_function(lab_client):
+    response = lab_client.get("/api/source/training.Trainer.run_epoch")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["qualname"] == "Trainer.run_epoch"
+    assert body["file"] == "neuronlab/engine/training.py"
+    assert body["text"].startswith("def run_epoch(self)")
+    assert 'class="source"' in body["html"] and "run_epoch" in body["html"]
+    source_file = Path(app_module.__file__).resolve().parents[1] / "engine" / "training.py"
+    lines = source_file.read_text(encoding="utf-8").splitlines()
+    assert lines[body["line"] - 1].strip().startswith("def run_epoch")
+
+
+def test_source_wildcard_admits_functions_defined_in_the_module(lab_client):
+    body = lab_client.get("/api/source/activations.relu").json()
+    assert body["text"].startswith("def relu(")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "os.system",  # not whitelisted
+        "activations.np",  # imported into the module, not defined there
+        "activations.__builtins__",
+        "activations.ACTIVATIONS",  # data, not code
+        "activations.no_such_function",
+        "network.forward.__globals__",
+    ],
+)
+def test_source_refuses_anything_else(lab_client, name):
+    response = lab_client.get(f"/api/source/{name}")
+    assert response.status_code == 404
+    assert response.json()["detail"]
+
+
+def test_every_exact_source_name_resolves(lab_client):
+    names = [n for n in lab_client.get("/api/source").json() if not n.endswith(".*")]
+    for name in names:
+        assert lab_client.get(f"/api/source/{name}").status_code == 200, name
+
+
+# ------------------------------------------------------------------------------ errors
+
+
+class Body(StrictModel):
+    points: Points
+    learning_rate: LearningRate = 0.1
+
+
+def add_test_routes(client):
+    @client.app.post("/api/test/echo")
+    def echo(body: Body) -> dict:
+        return body.model_dump()
+
+    @client.app.post("/api/test/engine-refuses")
+    def refuses() -> dict:
+        raise ValueError("learning_rate must be > 0, got -1")
+
+    return client
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ({"points": 9000}, "points should be less than or equal to 5000, got 9000."),
+        ({}, "points is required."),
+        (
+            {"points": 10, "colour": "red"},
+            "unknown field 'colour': remove it or check its spelling.",
+        ),
+        ({"points": 10, "learning_rate": 0}, "learning_rate should be greater than 0, got 0."),
+        ({"points": "many"}, "points should be a valid integer"),
+    ],
+)
+def test_invalid_bodies_get_one_readable_sentence(lab_client, body, expected):
+    client = add_test_routes(lab_client)
+    response = client.post("/api/test/echo", json=body)
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith(expected)
+
+
+def test_invalid_json_is_explained(lab_client):
+    client = add_test_routes(lab_client)
+    response = client.post(
+        "/api/test/echo", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"] == "the request body is not valid JSON."
+
+
+def test_engine_value_errors_become_400_with_the_message(lab_client):
+    response = add_test_routes(lab_client).post("/api/test/engine-refuses")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "learning_rate must be > 0, got -1"}
+
+
+def test_oversized_bodies_are_refused(make_client):
+    client = add_test_routes(make_client(max_body_bytes=1000))
+    response = client.post("/api/test/echo", content=b"x" * 2000)
+    assert response.status_code == 413
+    assert "1000 bytes" in response.json()["detail"]
+
+
+def test_explain_validation_error_joins_several_problems():
+    errors = [
+        {"type": "missing", "loc": ("body", "points")},
+        {"type": "missing", "loc": ("body", "units")},
+    ]
+    assert explain_validation_error(errors) == "points is required; units is required."
+
+
+# ---------------------------------------------------------------------- origin guard
+
+
+def test_cross_origin_post_is_refused(make_client):
+    client = add_test_routes(make_client(allowed_hosts=("testserver",)))
+    response = client.post(
+        "/api/test/echo", json={"points": 10}, headers={"origin": "http://evil.example"}
+    )
+    assert response.status_code == 403
+    assert "Cross-origin" in response.json()["detail"]
+
+
+def test_same_origin_and_originless_posts_are_served(make_client):
+    client = add_test_routes(make_client(allowed_hosts=("testserver",)))
+    same = client.post(
+        "/api/test/echo", json={"points": 10}, headers={"origin": "http://testserver"}
+    )
+    assert same.status_code == 200
+    assert client.post("/api/test/echo", json={"points": 10}).status_code == 200
+
+
+def test_dns_rebinding_is_refused(lab_client):
+    # a page on evil.example whose name now points at 127.0.0.1: same origin, foreign host
+    client = add_test_routes(lab_client)
+    response = client.post(
+        "/api/test/echo",
+        json={"points": 10},
+        headers={"origin": "http://evil.example:8765", "host": "evil.example:8765"},
+    )
+    assert response.status_code == 403
+
+
+def test_reading_the_page_needs_no_origin_check(lab_client):
+    response = lab_client.get("/", headers={"origin": "http://evil.example"})
+    assert response.status_code == 200
+
+
+# ---------------------------------------------------------------------------- settings
+
+
+def test_settings_defaults_are_private():
+    settings = Settings()
+    assert settings.host == "127.0.0.1"
+    assert not settings.exposed
+    assert settings.host_allowed("localhost") and not settings.host_allowed("evil.example")
+
+
+@pytest.mark.parametrize("fields", [{"port": 0}, {"max_sessions": 0}, {"max_frame_rate": 0}])
+def test_bad_settings_are_refused(fields):
+    with pytest.raises(ValueError):
+        Settings(**fields)
+
+
+def test_lab_url():
+    assert lab_url("127.0.0.1", 8765) == "http://127.0.0.1:8765/"
+    assert lab_url("0.0.0.0", 9000) == "http://127.0.0.1:9000/"
+
+
+def test_a_taken_port_is_reported_with_what_to_do():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(OSError, match="--port"):
+            _check_port_free("127.0.0.1", port)
