@@ -245,3 +245,19 @@ def test_a_link_with_impossible_settings_falls_back_to_the_defaults(page: Page, 
     expect(page.locator("#tr-error")).to_contain_text("points")
     expect(inside(page).get_by_label("Points", exact=True)).to_have_value("300")
     page.wait_for_function("!location.search.includes('trainer.points')")
+
+
+def test_regenerate_reseed_and_reset_buttons(page: Page, lab_url):
+    open_trainer(page, lab_url + "?trainer.points=100#trainer")
+    trainer = inside(page)
+    trainer.get_by_role("button", name="Regenerate").click()
+    expect(trainer.get_by_label("Data seed", exact=True)).not_to_have_value("0")
+    page.wait_for_function("/[?&]trainer\\.seed=\\d+/.test(location.search)")
+
+    trainer.get_by_role("button", name="Re-seed").click()
+    expect(trainer.get_by_label("Weights seed", exact=True)).not_to_have_text("0")
+
+    trainer.get_by_role("button", name="Step", exact=True).click()
+    expect(trainer.get_by_label("Epoch", exact=True)).to_have_text("1")
+    trainer.get_by_role("button", name="Reset", exact=True).click()
+    expect(trainer.get_by_label("Epoch", exact=True)).to_have_text("0")

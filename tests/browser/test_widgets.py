@@ -133,7 +133,9 @@ def test_click_a_start_and_descend_to_the_bowl_minimum(page, lab_url, artifacts_
     page.mouse.click(*plane_point(page, canvas, 1.5, -1.0, bounds=(-2, 2, -2, 2)))
     expect(section.locator("[role='status']")).to_contain_text("Start placed at (1.50, −1.00)")
     section.locator("[data-action='descend']").click()
-    expect(section.locator(".widget")).to_have_attribute("data-finished", "converged", timeout=10_000)
+    expect(section.locator(".widget")).to_have_attribute(
+        "data-finished", "converged", timeout=10_000
+    )
     x, y = numbers(readout(page, "descent", "at").inner_text())
     assert abs(x) < 1e-3 and abs(y) < 1e-3
     assert numbers(readout(page, "descent", "loss").inner_text())[0] < 1e-5
@@ -145,7 +147,9 @@ def test_click_a_start_and_descend_to_the_bowl_minimum(page, lab_url, artifacts_
     rate.focus()
     rate.press("End")  # η = 2
     section.locator("[data-action='descend']").click()
-    expect(section.locator(".widget")).to_have_attribute("data-finished", "diverged", timeout=10_000)
+    expect(section.locator(".widget")).to_have_attribute(
+        "data-finished", "diverged", timeout=10_000
+    )
     expect(section.locator("[role='status']")).to_contain_text("Lower the learning rate")
 
 

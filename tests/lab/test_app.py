@@ -68,7 +68,11 @@ def test_plotly_is_served_from_the_installed_package(lab_client):
     ["/static/js/api.js", "/static/js/state.js", "/static/js/draw.js", "/static/css/lab.css"],
 )
 def test_shared_static_files_are_served(lab_client, path):
-    assert lab_client.get(path).status_code == 200
+    response = lab_client.get(path)
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-cache"
+    etag = response.headers["etag"]
+    assert lab_client.get(path, headers={"if-none-match": etag}).status_code == 304
 
 
 def test_page_and_python_agree_on_class_colours():

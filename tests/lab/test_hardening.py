@@ -82,7 +82,9 @@ json_values = st.recursive(
     | st.integers(min_value=-(2**70), max_value=2**70)
     | st.floats(allow_nan=False)
     | st.text(max_size=30),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children)
+    ),
     max_leaves=12,
 )
 config_values = st.fixed_dictionaries({}, optional={k: json_values for k in SMALL}) | json_values
@@ -106,7 +108,7 @@ def messages(types: tuple[str, ...]) -> st.SearchStrategy:
 @pytest.fixture(scope="module")
 def fuzz_client():
     app = create_app(Settings())
-    app.state.playground = Playground(Limits(wall_seconds=3.0))
+    app.state.playground = Playground(Limits(wall_seconds=30.0))  # generous: a loaded machine
     with TestClient(app) as client:
         yield client
 
@@ -194,7 +196,8 @@ def server():
     deadline = time.monotonic() + 30
     while True:
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{base}/api/trainer/status", timeout=1, trust_env=False).status_code == 200:
+            answer = httpx.get(f"{base}/api/trainer/status", timeout=1, trust_env=False)
+            if answer.status_code == 200:
                 break
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()

@@ -370,7 +370,8 @@ def section_sources() -> list[str]:
     names = []
     for path in sorted((STATIC_DIR / "sections").glob("*.html")):
         if re.match(r"(0\d|1[134])-", path.name):
-            names += re.findall(r'data-source="([^"]+)"', Path(path).read_text("utf-8"))
+            for panel in re.findall(r'data-source="([^"]+)"', Path(path).read_text("utf-8")):
+                names += panel.split()
     return names
 
 

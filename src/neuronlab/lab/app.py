@@ -64,6 +64,16 @@ def render_page(static_dir: Path = STATIC_DIR) -> str:
     return shell.replace(SECTIONS_MARKER, body, 1)
 
 
+class RevalidatedStaticFiles(StaticFiles):
+    """Static files the browser re-checks on every load (a cheap 304 when unchanged), so an
+    upgraded neuronlab never runs yesterday's JavaScript against today's server."""
+
+    def file_response(self, *args, **kwargs):
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+
 def plotly_path() -> Path:
     """Where the installed plotly package keeps plotly.min.js (found without importing it)."""
     spec = importlib.util.find_spec("plotly")
@@ -134,7 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     app.state.routers = _include_routers(app)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", RevalidatedStaticFiles(directory=STATIC_DIR), name="static")
     return app
 
 

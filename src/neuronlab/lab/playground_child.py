@@ -30,6 +30,7 @@ import struct
 import sys
 
 CHANNEL = 3  # replaced by the descriptor number the server passes
+MAX_WRITTEN_FILES = 256
 
 
 def send(kind: bytes, payload: bytes) -> None:
@@ -202,7 +203,8 @@ def make_guard(workdir: str, readable: tuple[str, ...]):
         "sys.setprofile": "inspecting the interpreter",
         "sys.settrace": "inspecting the interpreter",
     }
-    refused_imports = frozenset({"_posixsubprocess", "_ctypes", "ctypes", "multiprocessing"})
+    # subprocess's C helper forks without an audit event (see hide_process_spawning)
+    refused_imports = frozenset({"_posixsubprocess"})
     write_events = frozenset(
         {
             "os.remove",
@@ -239,6 +241,8 @@ def make_guard(workdir: str, readable: tuple[str, ...]):
             f"{'' if writing else ' and Python libraries'}: {path!r} is outside it"
         )
 
+    writes = [0]  # files opened for writing: RLIMIT_FSIZE caps each, this caps how many
+
     def guard(event: str, args: tuple) -> None:
         if event == "open":
             path, mode, flags = args
@@ -247,6 +251,10 @@ def make_guard(workdir: str, readable: tuple[str, ...]):
             )
             if not inside(path, (workdir,) if writing else readable):
                 refuse_path(path, writing)
+            if writing and not isinstance(path, int):
+                writes[0] += 1
+                if writes[0] > MAX_WRITTEN_FILES:
+                    refuse(f"writing more than {MAX_WRITTEN_FILES} files in one run")
             if isinstance(path, str | bytes) and isdir(join(workdir, os.fsdecode(path))):
                 # a directory descriptor would let a relative path (dir_fd=) dodge the check
                 refuse("opening folders")
@@ -274,6 +282,7 @@ def readable_roots(package_parent: str, config_dir: str | None) -> tuple[str, ..
     roots += [path for path in sysconfig.get_paths().values() if os.path.isdir(path)]
     roots += [package_parent]
     import matplotlib
+
     import neuronlab
 
     roots += [matplotlib.get_data_path(), os.path.dirname(neuronlab.__file__)]

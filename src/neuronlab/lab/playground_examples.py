@@ -16,7 +16,7 @@ class Example:
     code: str
 
 
-SPIRALS = '''\
+SPIRALS = """\
 # Train a small network on two interleaved spirals, print the accuracy, draw the boundary.
 import matplotlib.pyplot as plt
 import numpy as np
@@ -49,9 +49,9 @@ plt.scatter(*X[y == 1].T, marker="o", s=12, c="tab:blue", label="class 1")
 plt.legend()
 plt.title(f"spirals: validation accuracy {accuracy:.0%}")
 plt.show()
-'''
+"""
 
-GRADIENTS = '''\
+GRADIENTS = """\
 # Check backpropagation against finite differences, for several activations.
 # A relative error near 1e-9 means backprop is right; near 1 means it is wrong.
 # (ReLU has a kink at z = 0: a unit sitting exactly there fools the finite differences.
@@ -69,9 +69,9 @@ for activation in ["sigmoid", "tanh", "relu", "gelu"]:
     print(f"{activation:8s} worst relative error {worst:.1e}: backprop {verdict}")
     for name, error in errors.items():
         print(f"    {name}: {error:.1e}")
-'''
+"""
 
-RACE = '''\
+RACE = """\
 # Race two optimisers from the same start on the Rosenbrock valley.
 import matplotlib.pyplot as plt
 
@@ -95,9 +95,9 @@ plt.plot(*minimum, "k*", markersize=12, label="minimum")
 plt.legend()
 plt.title("SGD against Adam on Rosenbrock")
 plt.show()
-'''
+"""
 
-BY_HAND = '''\
+BY_HAND = """\
 # Build a 2-3-2 network by hand and run one forward pass, equation by equation.
 import numpy as np
 
@@ -125,7 +125,7 @@ for l in range(2):
     network.W[l][...] = W_list[l]
     network.b[l][...] = b_list[l]
 print("engine:", network.forward(np.array([x])).round(4))
-'''
+"""
 
 EXAMPLES: tuple[Example, ...] = (
     Example("spirals", "Train on spirals and print the accuracy", SPIRALS),

@@ -59,13 +59,13 @@ def refusal(settings: Settings, token: str | None) -> tuple[str, str] | None:
     """Why this client may not run code, as (code, sentence); None when it may."""
     if os.name != "posix":
         return "disabled", "The playground needs a POSIX system (Linux or macOS) to limit runs."
-    if not settings.allow_playground:
-        return "disabled", "The playground is switched off on this server."
     if settings.exposed and not settings.playground_token:
         return "disabled", (
             "The playground is off because this server listens on the network. Run the lab "
             "on 127.0.0.1, or start it with --allow-playground and use the token it prints."
         )
+    if not settings.allow_playground:
+        return "disabled", "The playground is switched off on this server (--no-playground)."
     expected = settings.playground_token
     if expected:
         if not token:

@@ -89,8 +89,7 @@ export function paintRGBA(ctx, bytes, width, height, view, { smooth = true } = {
   const small = scratchCanvas(ctx, width, height);
   small.getContext("2d").putImageData(new ImageData(asClamped(bytes), width, height), 0, 0);
   ctx.save();
-  ctx.imageSmoothingEnabled = smooth;
-  ctx.imageSmoothingQuality = "high";
+  ctx.imageSmoothingEnabled = smooth; // bilinear: "high" quality costs more than it shows
   ctx.drawImage(small, 0, 0, view.width, view.height);
   ctx.restore();
 }

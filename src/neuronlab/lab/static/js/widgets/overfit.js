@@ -3,7 +3,7 @@
 // and restores the best epoch, and three classic pictures side by side. The whole history
 // comes from POST /api/overfitting/run (and /classic); the page replays it.
 
-import { postJSON, whenPlotly } from "../api.js";
+import { formatPercent, postJSON, whenPlotly } from "../api.js";
 import { drawAxes, drawPoints, makeView, paintRGBA, setupCanvas } from "../draw.js";
 import { readState, writeState } from "../state.js";
 import { checkbox, decodeBase64, el, errorLine, fmt, readouts, select, slider, statusLine } from "./controls.js";
@@ -169,7 +169,7 @@ export async function mount(root) {
     numbers.set("epoch", String(e));
     numbers.set("train", fmt(run.train_loss[i], 3));
     numbers.set("val", fmt(run.val_loss[i], 3));
-    numbers.set("acc", `${fmt(run.train_accuracy[i] * 100, 0)}% / ${fmt(run.val_accuracy[i] * 100, 0)}%`);
+    numbers.set("acc", `${formatPercent(run.train_accuracy[i], 0)} / ${formatPercent(run.val_accuracy[i], 0)}`);
     const snapshot = [...run.snapshots].reverse().find((s) => s.epoch <= e);
     if (snapshot) drawBoundary(snapshot.image, run.bounds, run.grid);
   }
@@ -184,7 +184,7 @@ export async function mount(root) {
     if (run.stopped_epoch) {
       numbers.set("train", fmt(run.train_loss[shown - 1], 3));
       numbers.set("val", fmt(run.val_loss[shown - 1], 3));
-      numbers.set("acc", `${fmt(run.train_accuracy[shown - 1] * 100, 0)}% / ${fmt(run.val_accuracy[shown - 1] * 100, 0)}%`);
+      numbers.set("acc", `${formatPercent(run.train_accuracy[shown - 1], 0)} / ${formatPercent(run.val_accuracy[shown - 1], 0)}`);
     }
     status.textContent = run.message;
     chartData(run.epochs.length, true);

@@ -331,6 +331,7 @@ class TrainerWidget {
     this.setRunning(false);
     const link = this.$("tr-download-model");
     link.setAttribute("aria-disabled", "true");
+    link.tabIndex = -1;
     if (!busy && retrying) this.message("Lost the connection to the lab server; reconnecting…");
   }
 
@@ -340,6 +341,7 @@ class TrainerWidget {
         const link = this.$("tr-download-model");
         link.href = message.model_url;
         link.removeAttribute("aria-disabled");
+        link.removeAttribute("tabindex");
         break;
       }
       case "config":

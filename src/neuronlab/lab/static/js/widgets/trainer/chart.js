@@ -40,15 +40,16 @@ export class LossChart {
 
   traces() {
     const { epoch, loss, val_loss: validation } = this.data;
+    const mode = epoch.length < 30 ? "lines+markers" : "lines"; // one epoch is a dot, not a line
     const traces = [
-      { x: epoch, y: loss, name: "training", mode: "lines", line: { color: classColour(1), width: 2 } },
+      { x: epoch, y: loss, name: "training", mode, line: { color: classColour(1), width: 2 } },
     ];
     if (validation.some((value) => value !== null)) {
       traces.push({
         x: epoch,
         y: validation,
         name: "validation",
-        mode: "lines",
+        mode,
         line: { color: classColour(0), width: 2, dash: "dash" },
       });
     }
