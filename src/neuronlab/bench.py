@@ -458,12 +458,20 @@ def machine() -> dict[str, str]:
     except Exception:  # pragma: no cover - only a description
         blas = []
     return {
+        "load": _load_average(),
         "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
         "cpu": f"{cpu}, {os.cpu_count()} logical cores",
         "os": f"{platform.system()} {platform.release()}",
         "versions": ", ".join(f"{k} {v}" for k, v in versions.items()),
         "numpy blas": "; ".join(dict.fromkeys(blas)) or "unknown",
     }
+
+
+def _load_average() -> str:
+    try:
+        return " / ".join(f"{x:.1f}" for x in os.getloadavg()) + " (1 / 5 / 15 min)"
+    except OSError:  # pragma: no cover - not on every platform
+        return "unknown"
 
 
 # ---------------------------------------------------------------------------- the run
@@ -592,6 +600,7 @@ def run_benchmark(
 
 
 def _run(table, configs, repeats, smoke, include_torch, seed, say, threads_said) -> Results:
+    load_before = _load_average()
     peak = matmul_peak(size=1024 if smoke else 2048)
     say(f"float32 matmul peak: {peak:.0f} GFLOP/s")
 
@@ -619,7 +628,9 @@ def _run(table, configs, repeats, smoke, include_torch, seed, say, threads_said)
                 config, len(data.y), {peer: PeerResult(peer, runs[peer]) for peer in peers}
             )
         )
-    return Results(results, peak, threads_said, machine(), repeats, smoke)
+    where = machine()
+    where["load"] = f"{load_before} at the start, {_load_average()} at the end"
+    return Results(results, peak, threads_said, where, repeats, smoke)
 
 
 # -------------------------------------------------------------------------- reporting
@@ -701,6 +712,7 @@ def to_markdown(results: Results) -> str:
         f"- versions: {m['versions']}",
         f"- NumPy's BLAS: {m['numpy blas']}",
         f"- threads: {results.threads}",
+        f"- load average (other work on the machine): {m['load']}",
         f"- float32 matrix-product peak measured in the same run: "
         f"{results.peak_gflops:.0f} GFLOP/s",
         "",
@@ -731,7 +743,8 @@ SPEED_NOTES = (
     "Forward and backward passes write into buffers allocated once per batch size (`out=`); "
     "one shuffle-and-copy per epoch, then plain slices.",
     "The bias rides in the matrix product: z = [a, 1] @ [W; b], and BP3 with BP4 is one "
-    "product [a, 1]ᵀ δ; `np.dot` rather than `np.matmul` for small 2-D products.",
+    "product [a, 1]ᵀ δ; `a.dot(W, out=z)` rather than `np.matmul` or `np.dot` for small "
+    "2-D products (less dispatch per call).",
     "Row maxima and row sums of the softmax as column-wise maxima and a product with ones "
     "(NumPy reduces a short last axis row by row, ~20x slower).",
     "Adam and the other optimisers update large parameter arrays in cache-sized chunks.",

@@ -230,6 +230,12 @@ ESCAPES = {
         "refused",
         "limits",
     ),
+    "thousands of files": (
+        "for i in range(5000):\n    open(f'file{i}.txt', 'w').close()\n",
+        "refused",
+        "files or folders",
+    ),
+    "one huge file": ("open('big', 'wb').write(b'x' * (64 << 20))\n", "error", "File too large"),
     "open a socket": (
         "import socket\nsocket.socket().connect(('127.0.0.1', 1))\n",
         "refused",

@@ -41,7 +41,7 @@ def row_max(Z: Array) -> Array:
 
 def row_sum(Z: Array) -> Array:
     """Σ_j z_j of every row of Z (n, k), as an (n, 1) column."""
-    return np.dot(Z, _ones_column(Z.shape[1], Z.dtype))
+    return Z.dot(_ones_column(Z.shape[1], Z.dtype))
 
 
 @functools.cache

@@ -213,8 +213,13 @@ class PlaygroundRun:
             return
         if not self._finished.is_set():
             self._kill("stopped")
-        with contextlib.suppress(asyncio.CancelledError):
+        try:
             await self._supervisor
+        except asyncio.CancelledError:
+            # the caller is being cancelled (server shutting down): clean up without waiting
+            self._kill_group()
+            self._remove_workdir()
+            raise
 
     # --- the supervisor ---------------------------------------------------------------------
     async def _supervise(self, read_fd: int) -> None:
@@ -251,11 +256,16 @@ class PlaygroundRun:
             if process.returncode is None:
                 with contextlib.suppress(ProcessLookupError):
                     process.kill()
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(process.wait(), 3.0)
-            await asyncio.to_thread(self._remove_workdir)  # thousands of files take a while
-            self._queue.put_nowait(self._final_event())
-            self._finished.set()
+            # synchronous on purpose: a few hundred files at most (the child caps them), and
+            # no await before it means the folder goes even if this task is being cancelled
+            self._remove_workdir()
+            try:
+                if process.returncode is None:
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(process.wait(), 3.0)
+            finally:
+                self._queue.put_nowait(self._final_event())
+                self._finished.set()
 
     async def _wait_and_sweep(self) -> None:
         assert self._process is not None

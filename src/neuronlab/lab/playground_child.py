@@ -31,6 +31,7 @@ import sys
 
 CHANNEL = 3  # replaced by the descriptor number the server passes
 MAX_WRITTEN_FILES = 256
+WRITERS: tuple = ()  # our stdout and stderr writers, whatever the code does to sys.stdout
 
 
 def send(kind: bytes, payload: bytes) -> None:
@@ -152,8 +153,8 @@ class ChannelWriter:
 def send_figures(plt) -> None:
     import io
 
-    sys.stdout.flush()  # the text printed before the figure comes first
-    sys.stderr.flush()
+    for writer in WRITERS:  # the text printed before the figure comes first
+        writer.flush()
 
     for number in plt.get_fignums():
         figure = plt.figure(number)
@@ -243,6 +244,11 @@ def make_guard(workdir: str, readable: tuple[str, ...]):
 
     writes = [0]  # files opened for writing: RLIMIT_FSIZE caps each, this caps how many
 
+    def count_a_write() -> None:
+        writes[0] += 1
+        if writes[0] > MAX_WRITTEN_FILES:
+            refuse(f"writing more than {MAX_WRITTEN_FILES} files or folders in one run")
+
     def guard(event: str, args: tuple) -> None:
         if event == "open":
             path, mode, flags = args
@@ -252,9 +258,7 @@ def make_guard(workdir: str, readable: tuple[str, ...]):
             if not inside(path, (workdir,) if writing else readable):
                 refuse_path(path, writing)
             if writing and not isinstance(path, int):
-                writes[0] += 1
-                if writes[0] > MAX_WRITTEN_FILES:
-                    refuse(f"writing more than {MAX_WRITTEN_FILES} files in one run")
+                count_a_write()
             if isinstance(path, str | bytes) and isdir(join(workdir, os.fsdecode(path))):
                 # a directory descriptor would let a relative path (dir_fd=) dodge the check
                 refuse("opening folders")
@@ -265,6 +269,8 @@ def make_guard(workdir: str, readable: tuple[str, ...]):
         elif event in write_events:
             if not inside(args[0], (workdir,)):
                 refuse_path(args[0], True)
+            if event == "os.mkdir":
+                count_a_write()
         elif event in pair_events:
             if not (inside(args[0], (workdir,)) and inside(args[1], (workdir,))):
                 refuse_path(args[0], True)
@@ -328,7 +334,7 @@ def hide_process_spawning() -> None:
 def main() -> None:
     package_parent, limits_json = sys.argv[1], sys.argv[2]
     limits = json.loads(limits_json)
-    global CHANNEL
+    global CHANNEL, WRITERS
     CHANNEL = int(limits["channel"])
     set_limits(limits)
     die_with_parent(int(limits["parent"]))
@@ -352,17 +358,19 @@ def main() -> None:
         send_figures(plt)
 
     plt.show = show
-    sys.stdout, sys.stderr = ChannelWriter(b"o"), ChannelWriter(b"e")
-    sys.stdout.other, sys.stderr.other = sys.stderr, sys.stdout
+    out, err = ChannelWriter(b"o"), ChannelWriter(b"e")
+    out.other, err.other = err, out
+    sys.stdout, sys.stderr = out, err
+    WRITERS = (out, err)
     sys.stdin = open(os.devnull, encoding="utf-8")  # input() gets an immediate end of file
     refuse_group_changes()
     hide_process_spawning()
     roots = readable_roots(package_parent, os.environ.get("MPLCONFIGDIR"))
     sys.addaudithook(make_guard(workdir, roots))
     del roots
-    status = run(source, plt)
-    sys.stdout.flush()
-    sys.stderr.flush()
+    status = run(source, plt, err)
+    out.flush()  # ours, whatever the code did to sys.stdout
+    err.flush()
     send(b"d", json.dumps(status).encode("utf-8"))
     os._exit(0)  # no interpreter clean-up: atexit handlers of the learner's code do not run
 
@@ -377,7 +385,7 @@ def hide_own_frames(report, traceback) -> None:
         report = report.__cause__ or report.__context__
 
 
-def run(source: str, plt) -> dict:
+def run(source: str, plt, err: ChannelWriter) -> dict:
     import traceback
 
     namespace = {"__name__": "__main__", "__file__": "main.py", "__builtins__": __builtins__}
@@ -385,7 +393,7 @@ def run(source: str, plt) -> dict:
     try:
         code = compile(source, "main.py", "exec")
     except SyntaxError as error:
-        traceback.print_exception(type(error), error, None)
+        err.write("".join(traceback.format_exception(type(error), error, None)))
         return {"outcome": "error", "type": type(error).__name__, "message": str(error)[:500]}
     try:
         exec(code, namespace)
@@ -394,13 +402,16 @@ def run(source: str, plt) -> dict:
     except BaseException as error:  # the learner's exception, without this file's frames
         report = traceback.TracebackException(type(error), error, error.__traceback__)
         hide_own_frames(report, traceback)
-        sys.stderr.write("".join(report.format()))
-        message = str(error)
+        err.write("".join(report.format()))  # ours, whatever the code did to sys.stderr
+        try:
+            message = str(error)
+        except Exception:  # an exception whose __str__ fails
+            message = ""
         status = {"outcome": "error", "type": type(error).__name__, "message": message[:500]}
     try:
         send_figures(plt)
     except BaseException as error:
-        sys.stderr.write(f"Could not send the figures: {error}\n")
+        err.write(f"Could not send the figures: {error!r}\n")
     return status
 
 
