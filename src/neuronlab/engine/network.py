@@ -52,7 +52,8 @@ class _Buffers:
         # the input of every layer with a column of ones appended: [X, 1], [a⁽¹⁾, 1], ...
         self.a_in = [np.ones((n, k + 1), dtype) for k in ins]  # (n, n_in + 1)
         self.x = self.a_in[0][:, :-1]  # where forward copies the batch X
-        self.a_in_T = [a_in.T for a_in in self.a_in]  # [a, 1]ᵀ for BP3–BP4, made once
+        # [a, 1]ᵀ for BP3–BP4, made once: the benchmark showed even a view per step counts
+        self.a_in_T = [a_in.T for a_in in self.a_in]
         self.z = [np.empty((n, k), dtype) for k in outs]  # pre-activations
         # activations: a hidden layer's a is a view on the next layer's [a, 1]; then the output
         self.a = [a_in[:, :-1] for a_in in self.a_in[1:]] + [np.empty((n, outs[-1]), dtype)]
@@ -122,7 +123,7 @@ class Network:
             self.db.append(self.grads[offset : offset + n_out])
             offset += n_out
         self._penalty = np.empty(self.n_params, self.dtype)
-        self._WT = [W.T for W in self.W]  # Wᵀ for BP2, made once
+        self._WT = [W.T for W in self.W]  # Wᵀ for BP2, made once (as a_in_T in _Buffers)
 
         rng = as_rng(seed)
         for W in self.W:

@@ -185,7 +185,7 @@ class TrainingSession:
                     self._closed
                     or self._commands
                     or self._training
-                    or (self._want_frame and self._dirty)
+                    or (self._want_frame and self._dirty and self.network is not None)
                 ):
                     self._cond.wait()
                 if self._closed:
@@ -200,6 +200,7 @@ class TrainingSession:
             if (
                 self._want_frame
                 and self._dirty
+                and self.network is not None
                 and (not self._training or time.perf_counter() >= self._next_frame_at)
             ):
                 self._guarded(self._publish_frame)
@@ -266,14 +267,22 @@ class TrainingSession:
     def _configure(self, config: p.TrainerConfig, force_data: bool = False) -> None:
         old = self.config
         self.config = config
-        if force_data or old is None or config.data_key() != old.data_key():
-            self._make_data()
-            self._reset(announce=False)
-            self._send_data()
-        elif config.network_key() != old.network_key():
-            self._reset(announce=False)
-        else:
-            self._apply_live(old)
+        try:
+            if force_data or old is None or config.data_key() != old.data_key():
+                self._make_data()
+                self._reset(announce=False)
+                self._send_data()
+            elif config.network_key() != old.network_key():
+                self._reset(announce=False)
+            else:
+                self._apply_live(old)
+        except Exception:
+            # a config the engine refuses leaves the session as it was, never half-built
+            self.config = old
+            if old is None:
+                self.network = self.trainer = None
+                self._dirty = False
+            raise
         if old is None or config.grid != old.grid or self._grid is None:
             self._grid = plane_grid(self.bounds, config.grid)
             self._dirty = True
