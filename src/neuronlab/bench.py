@@ -728,6 +728,10 @@ def to_markdown(results: Results) -> str:
         "",
         *[f"- {'met' if met else 'MISSED'}: {text}" for text, met in results.checks()],
         "",
+        "## What each peer's time includes",
+        "",
+        *[f"- {line}" for line in PEER_NOTES],
+        "",
         "## What the engine does for speed",
         "",
         *[f"- {line}" for line in SPEED_NOTES],
@@ -735,6 +739,23 @@ def to_markdown(results: Results) -> str:
     ]
     return "\n".join(out)
 
+
+PEER_NOTES = (
+    "neuronlab: `Network` + `Trainer`, the loop every front end uses; each epoch ends with "
+    "the loss and accuracy on the whole training set (the Trainer's report).",
+    "scikit-learn: `MLPClassifier.fit` with `max_iter` = epochs, `tol=0`, `n_iter_no_change` "
+    "beyond the epochs, `alpha=0`, no early stopping, shuffling on; plain SGD is "
+    "`solver='sgd', momentum=0`. It computes every minibatch's loss as it goes; with two "
+    "classes it uses one logistic output unit (the same model as a two-unit softmax).",
+    "PyTorch: the usual eager loop in float32 (`randperm`, index, `zero_grad`, forward, "
+    "`CrossEntropyLoss`, `backward`, `step`), plus the same end-of-epoch loss and accuracy "
+    "on the training set as our Trainer.",
+    "reference: `engine/reference.py`, one example at a time in lists and loops, from our "
+    "network's initial weights, no end-of-epoch report; Adam for config 1 is written in pure "
+    "Python in `bench.py`; config 1 is timed on a few epochs and scaled up (marked).",
+    "Every timing starts before the model is built and ends when training ends; accuracy is "
+    "measured afterwards. One untimed warm-up run per peer precedes the repeats.",
+)
 
 SPEED_NOTES = (
     "Every W and b is a view into one flat parameter array, so an optimiser step is a "

@@ -498,7 +498,9 @@ def _loss_figure(path: Path, run: _TrainingRun) -> Path:
         history, ax=axes[0], best_epoch=run.trainer.best_epoch, title=f"{dataset}: loss"
     )
     if not run.regression:
-        plots.plot_accuracy_curves(history, ax=axes[1], title=f"{dataset}: accuracy")
+        plots.plot_accuracy_curves(
+            history, ax=axes[1], best_epoch=run.trainer.best_epoch, title=f"{dataset}: accuracy"
+        )
     figure.tight_layout()
     figure.savefig(path)
     return path

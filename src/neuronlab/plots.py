@@ -352,7 +352,13 @@ def plot_loss_curves(
     return ax
 
 
-def plot_accuracy_curves(history: Any, ax: Axes | None = None, *, title: str | None = None):
+def plot_accuracy_curves(
+    history: Any,
+    ax: Axes | None = None,
+    *,
+    best_epoch: int | None = None,
+    title: str | None = None,
+) -> Axes:
     """Training and validation accuracy per epoch (classification histories)."""
     columns = _history_columns(history)
     ax = _axes(ax, (6.0, 4.0))
@@ -364,6 +370,8 @@ def plot_accuracy_curves(history: Any, ax: Axes | None = None, *, title: str | N
     val = columns.get("val_accuracy")
     if val is not None and np.isfinite(val).any():
         ax.plot(epochs, val, color=VAL_COLOUR, lw=1.8, ls="--", label="validation accuracy")
+    if best_epoch is not None:
+        ax.axvline(best_epoch, color=BEST_COLOUR, lw=1, ls=":", label=f"best epoch {best_epoch}")
     ax.set_ylim(min(0.5, float(np.nanmin(train)) - 0.05), 1.01)
     ax.set_xlabel("epoch")
     ax.set_ylabel("accuracy")
