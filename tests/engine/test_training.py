@@ -156,6 +156,36 @@ def test_divergence_is_detected_reported_and_stops_training(blobs, output):
     assert len(trainer.history) == len(reports)
 
 
+def test_unmeasured_epochs_train_the_same_weights_and_report_no_losses(blobs):
+    X, y = blobs
+
+    def trainer_for(seed):
+        net = Network([2, 8, 8, 3], activation="tanh", seed=seed)
+        opt = make_optimizer("adam", 0.01)
+        return Trainer(net, opt, X[:60], y[:60], X[60:], y[60:], batch_size=16, seed=seed)
+
+    measured, unmeasured = trainer_for(3), trainer_for(3)
+    for _ in range(3):
+        measured.run_epoch()
+        report = unmeasured.run_epoch(evaluate=False)
+        assert report.train_loss is None and report.val_accuracy is None
+        assert not report.is_best and not report.diverged
+    # measuring is read-only: the weights are bit-identical either way
+    np.testing.assert_array_equal(measured.network.params, unmeasured.network.params)
+    assert unmeasured.epoch == 3 and unmeasured.best_epoch is None
+    assert unmeasured.run_epoch().is_best  # the next measured epoch starts best tracking
+
+
+def test_divergence_is_caught_on_unmeasured_epochs(blobs):
+    X, y = blobs
+    trainer = Trainer(Network([2, 8, 3], seed=0), SGD(1e6), X, y, batch_size=10)
+    reports = []
+    while not trainer.finished and len(reports) < 50:
+        reports.append(trainer.run_epoch(evaluate=False))
+    assert reports[-1].diverged and len(reports) < 50
+    assert reports[-1].message.startswith(f"loss diverged at epoch {reports[-1].epoch}")
+
+
 # ------------------------------------------------------------------ changes between epochs
 def test_learning_rate_and_l2_changes_apply_to_the_next_epoch(blobs):
     X, y = blobs

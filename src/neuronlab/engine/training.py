@@ -32,7 +32,7 @@ class EpochReport:
     """What one epoch did. Losses are data losses (no penalty), so train and validation compare."""
 
     epoch: int
-    train_loss: float
+    train_loss: float | None  # None when the epoch ran with evaluate=False
     train_accuracy: float | None
     val_loss: float | None
     val_accuracy: float | None
@@ -211,8 +211,18 @@ class Trainer:
         return X, np.ascontiguousarray(Y), y
 
     # ----------------------------------------------------------------------------- epochs
-    def run_epoch(self) -> EpochReport:
-        """One pass over the shuffled training set, then a report on the whole sets."""
+    def run_epoch(self, evaluate: bool = True) -> EpochReport:
+        """One pass over the shuffled training set, then a report on the whole sets.
+
+        With ``evaluate=False`` the losses and accuracies are not measured (they are None in
+        the report, and best-epoch tracking waits for the next measured epoch); divergence is
+        still caught from the weights. The benchmark uses this to time training alone.
+        """
+        # overflow on the way to a diverged loss is expected and reported: no warnings
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self._run_epoch(evaluate)
+
+    def _run_epoch(self, evaluate: bool) -> EpochReport:
         net, opt = self.network, self.optimizer
         n = self.X.shape[0]
         bs = min(self.batch_size, n)
@@ -234,6 +244,8 @@ class Trainer:
             opt.step(params, grads)
         elapsed = time.perf_counter() - start
 
+        if not evaluate:
+            return self._unmeasured_report(n / max(elapsed, 1e-9))
         return self._report(n / max(elapsed, 1e-9))
 
     def _evaluate(self, X, Y, y) -> tuple[float, float | None]:
@@ -254,6 +266,22 @@ class Trainer:
                 correct += int(np.count_nonzero(P.argmax(axis=1) == y[rows]))
         return total_loss / n, (correct / n if self.classification else None)
 
+    def _unmeasured_report(self, samples_per_second: float) -> EpochReport:
+        epoch = len(self.history) + 1
+        report = EpochReport(epoch, None, None, None, None, samples_per_second, False)
+        if not np.isfinite(self.network.params).all():
+            self._diverged(report)
+        self.history.append(report)
+        return report
+
+    def _diverged(self, report: EpochReport) -> None:
+        report.diverged = True
+        report.message = (
+            f"loss diverged at epoch {report.epoch}: lower the learning rate "
+            f"(now {self.learning_rate:g}) and reset"
+        )
+        self.finished = True
+
     def _report(self, samples_per_second: float) -> EpochReport:
         epoch = len(self.history) + 1
         train_loss, train_acc = self._evaluate(self.X, self.Y, self.y)
@@ -269,12 +297,7 @@ class Trainer:
             not (math.isfinite(train_loss) and math.isfinite(watched))
             or not np.isfinite(self.network.params).all()
         ):
-            report.diverged = True
-            report.message = (
-                f"loss diverged at epoch {epoch}: lower the learning rate "
-                f"(now {self.learning_rate:g}) and reset"
-            )
-            self.finished = True
+            self._diverged(report)
         elif watched < self.best_loss - self.min_delta:
             self.best_loss = watched
             self.best_epoch = epoch
