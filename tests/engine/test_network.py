@@ -221,3 +221,15 @@ def test_repr_and_config():
         "output": "softmax",
         "dtype": "float64",
     }
+
+
+def test_trace_hands_out_the_cached_z_and_a_of_every_layer():
+    net = Network([2, 3, 2], activation="tanh", seed=4)
+    X = np.array([[0.5, -0.8], [1.0, 0.2]])
+    (z1, a1), (z2, a2) = net.trace(X)
+    np.testing.assert_allclose(z1, X @ net.W[0] + net.b[0], rtol=1e-12)  # eq. 5
+    np.testing.assert_allclose(a1, np.tanh(z1), rtol=1e-12)
+    np.testing.assert_allclose(z2, a1 @ net.W[1] + net.b[1], rtol=1e-12)
+    np.testing.assert_allclose(a2, net.predict_proba(X), rtol=1e-12)
+    net.forward(X[:1] * 0)  # fresh copies: a later pass does not change them
+    np.testing.assert_allclose(a1, np.tanh(z1), rtol=1e-12)

@@ -240,6 +240,11 @@ class Network:
         self.forward(X)
         return [self._last.a[l].copy() for l in range(self.n_layers - 1)]
 
+    def trace(self, X: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The cached (z, a) of every layer for X, as fresh arrays: what forward computed."""
+        self.forward(X)
+        return [(z.copy(), a.copy()) for z, a in zip(self._last.z, self._last.a, strict=True)]
+
     # ------------------------------------------------------------------------------ misc
     def copy(self) -> Network:
         """An independent network with the same architecture and weights."""

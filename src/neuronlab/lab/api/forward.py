@@ -47,18 +47,18 @@ class ForwardRun(BaseModel):
 def run(query: ForwardQuery) -> ForwardRun:
     """One forward pass of the 2-3-2 network, with its cached z and a read back."""
     net = Network(LAYER_SIZES, activation=query.activation, output="softmax", seed=query.seed)
-    probabilities = net.forward(np.array([[query.x1, query.x2]]))[0].copy()  # (2,)
-    # forward caches z and a for backward (docs/architecture.md); the widget reads them back
-    cache = net._last
+    # forward caches z and a of every layer for backward; trace hands them out
+    (hidden_z, hidden_a), (logits, output) = net.trace(np.array([[query.x1, query.x2]]))
+    probabilities = output[0]  # (2,)
     return ForwardRun(
         layer_sizes=list(LAYER_SIZES),
         activation=query.activation,
         weights=[rounded(W, 4) for W in net.W],
         biases=[rounded(b, 4) for b in net.b],
         inputs=[query.x1, query.x2],
-        hidden_z=rounded(cache.z[0][0], 4),
-        hidden_a=rounded(cache.a[0][0], 4),
-        logits=rounded(cache.z[1][0], 4),
+        hidden_z=rounded(hidden_z[0], 4),
+        hidden_a=rounded(hidden_a[0], 4),
+        logits=rounded(logits[0], 4),
         probabilities=rounded(probabilities, 4),
         prediction=int(np.argmax(probabilities)),
     )
