@@ -26,8 +26,7 @@ What each peer does, and what its time includes:
 BLAS threads are limited to the same number for every peer (threadpoolctl for NumPy,
 SciPy and OpenMP; ``torch.set_num_threads`` for PyTorch). The float32 matrix-product
 peak is measured in the same run, and the BLAS-bound config 3 is reported as a fraction
-of it, counting the matrix products of every forward and backward pass and of the
-end-of-epoch evaluation.
+of it, counting the matrix products of every forward and backward pass.
 """
 
 from __future__ import annotations
@@ -389,9 +388,10 @@ def matmul_flops(layer_sizes: tuple[int, ...]) -> tuple[int, int]:
 
 
 def config_gflop(config: Config, n_train: int) -> float:
-    """GFLOP of a whole run: every minibatch step plus the end-of-epoch forward pass."""
-    train, forward = matmul_flops(config.layer_sizes)
-    return config.epochs * n_train * (train + forward) / 1e9
+    """GFLOP of a whole run: the matrix products of every minibatch step (no peer makes an
+    end-of-epoch pass, so none is counted)."""
+    train, _ = matmul_flops(config.layer_sizes)
+    return config.epochs * n_train * train / 1e9
 
 
 def matmul_peak(size: int = 2048, repeats: int = 6) -> float:
