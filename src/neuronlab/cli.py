@@ -160,7 +160,7 @@ def _load_data(dataset: str, points: int, noise: float, seed: int, classes: int 
     type=click.FloatRange(0, 10),
     default=0.1,
     show_default=True,
-    help="Noise of the 2-D datasets (standard deviation).",
+    help="Noise of the 2-D datasets: 0 is clean, about 1 mixes the classes.",
 )
 @click.option(
     "--classes",
