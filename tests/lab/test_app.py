@@ -133,7 +133,7 @@ def test_source_of_a_whitelisted_engine_function(lab_client):
     body = response.json()
     assert body["qualname"] == "Trainer.run_epoch"
     assert body["file"] == "neuronlab/engine/training.py"
-    assert body["text"].startswith("def run_epoch(self)")
+    assert body["text"].startswith("def run_epoch(self")
     assert 'class="source"' in body["html"] and "run_epoch" in body["html"]
     source_file = Path(app_module.__file__).resolve().parents[1] / "engine" / "training.py"
     lines = source_file.read_text(encoding="utf-8").splitlines()

@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from neuronlab.lab.app import create_app
 from neuronlab.lab.playground import Limits, Playground
 from neuronlab.lab.settings import Settings
+from tests.support import run_async
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -250,13 +251,13 @@ def test_foreign_origin_websocket_handshakes_are_refused(server, path):
         except websockets.InvalidStatus as refusal:
             return refusal.response.status_code
 
-    assert asyncio.run(attempt(FOREIGN)) == 403
-    assert asyncio.run(attempt("null")) == 403
+    assert run_async(attempt(FOREIGN)) == 403
+    assert run_async(attempt("null")) == 403
     # DNS rebinding: a foreign page whose name now points at 127.0.0.1 (Origin matches Host)
     rebound = f"http://evil.example:{port}"
-    assert asyncio.run(attempt(rebound, url.replace("127.0.0.1", "evil.example"))) == 403
-    assert asyncio.run(attempt(base)) == 101  # the lab's own page
-    assert asyncio.run(attempt(None)) == 101  # a program, not a browser
+    assert run_async(attempt(rebound, url.replace("127.0.0.1", "evil.example"))) == 403
+    assert run_async(attempt(base)) == 101  # the lab's own page
+    assert run_async(attempt(None)) == 101  # a program, not a browser
 
 
 def test_foreign_origin_state_changing_requests_are_refused(server):
@@ -362,7 +363,7 @@ def test_twenty_sessions_and_widget_requests_for_thirty_seconds(server):
         )
         return results[-1]
 
-    refused = asyncio.run(load())
+    refused = run_async(load())
 
     assert refused["type"] == "error" and refused["code"] == "busy"  # the cap holds
     assert not errors, errors[:3]

@@ -6,7 +6,6 @@ then check that the server still answers. Runs that must end by a limit use shor
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import io
 import json
@@ -32,6 +31,7 @@ from neuronlab.lab.app import create_app
 from neuronlab.lab.playground import Limits, Playground, PlaygroundRun, sandbox_environment
 from neuronlab.lab.playground_examples import EXAMPLES
 from neuronlab.lab.settings import Settings
+from tests.support import run_async
 
 pytestmark = [
     pytest.mark.timeout(120),
@@ -515,7 +515,7 @@ async def first_pid_then_finish(run: PlaygroundRun, stop: bool) -> tuple[int, di
 def test_the_whole_process_group_dies(tmp_path, monkeypatch, body, stop, limits, status):
     monkeypatch.setattr(pg, "CHILD_SCRIPT", fake_child(tmp_path, body))
     run = PlaygroundRun("", limits)
-    pid, done = asyncio.run(first_pid_then_finish(run, stop))
+    pid, done = run_async(first_pid_then_finish(run, stop))
     assert done["status"] == status
     assert wait_until_dead(pid, 5.0)
 
@@ -592,8 +592,8 @@ def test_the_command_line_flag_prints_a_token_that_the_playground_then_requires(
     process, base = start_lab("--allow-playground")
     try:
         status = httpx.get(f"{base}/api/playground/status", trust_env=False).json()
-        refused = asyncio.run(talk(base, ""))
-        wrong = asyncio.run(talk(base, "?token=guess"))
+        refused = run_async(talk(base, ""))
+        wrong = run_async(talk(base, "?token=guess"))
     finally:
         output = stop_lab(process)
     token = re.search(r"playground token: (\S+)", output).group(1)
@@ -603,7 +603,7 @@ def test_the_command_line_flag_prints_a_token_that_the_playground_then_requires(
 
     process, base = start_lab("--allow-playground", "--playground-token", token)
     try:
-        allowed = asyncio.run(talk(base, f"?token={token}"))
+        allowed = run_async(talk(base, f"?token={token}"))
     finally:
         stop_lab(process)
     assert allowed[-1]["status"] == "ok"
