@@ -1,18 +1,41 @@
 #!/usr/bin/env bash
 # Install everything the tests need on a fresh Debian machine with Python 3.11, then run them all:
 # lint and format check, unit and API tests, the CLI, and the browser tests in Chromium.
+#
+# Python packages go into ./.venv (made here unless a virtual environment is already active),
+# because Debian refuses pip installs into its own Python (PEP 668). Chromium and the fonts the
+# page uses come from apt; Playwright drives that Chromium and never downloads a browser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v chromium >/dev/null 2>&1; then
-    echo "installing Chromium from Debian (needs root)"
-    if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
-    $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+apt_updated=""
+apt_install() {
+    if [ -z "$apt_updated" ]; then $SUDO apt-get update -qq; apt_updated=1; fi
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -q "DejaVu Math"; then
+    echo "installing Chromium and the DejaVu fonts from Debian"
+    apt_install chromium fonts-dejavu-core fonts-dejavu-extra
 fi
 
-python3 -m pip install -q -e '.[test]'
+if [ -z "${VIRTUAL_ENV:-}" ]; then
+    if [ ! -x .venv/bin/python ]; then
+        if ! python3 -m venv .venv 2>/dev/null; then
+            echo "installing python3-venv from Debian"
+            rm -rf .venv
+            apt_install python3-venv
+            python3 -m venv .venv
+        fi
+    fi
+    # shellcheck disable=SC1091
+    . .venv/bin/activate
+fi
 
-python3 -m ruff check src tests
-python3 -m ruff format --check src tests
-python3 -m pytest "$@"
+python -m pip install -q --upgrade pip
+python -m pip install -q -e '.[test]'
+
+python -m ruff check src tests
+python -m ruff format --check src tests
+python -m pytest "$@"

@@ -38,7 +38,7 @@ GIF_FRAMES = 40  # at most this many frames in --gif
 def _sizes(text: str, name: str, allow_empty: bool) -> list[int]:
     """'16,16' -> [16, 16]; raises click.BadParameter with what to fix."""
     text = text.strip()
-    if text in ("", "none", "0") and allow_empty:
+    if text.lower() in ("", "none") and allow_empty:
         return []
     try:
         sizes = [int(part) for part in text.replace(" ", "").split(",")]
@@ -47,19 +47,22 @@ def _sizes(text: str, name: str, allow_empty: bool) -> list[int]:
             f"{text!r} is not a comma-separated list of integers, e.g. 16,16", param_hint=name
         ) from None
     if any(size < 1 or size > 4096 for size in sizes):
-        raise click.BadParameter(f"sizes must be between 1 and 4096, got {text!r}", param_hint=name)
+        none = "; write 'none' for no hidden layer" if allow_empty else ""
+        raise click.BadParameter(
+            f"sizes must be between 1 and 4096, got {text!r}{none}", param_hint=name
+        )
     return sizes
 
 
-def _point(text: str) -> list[float]:
+def _point(text: str, name: str = "--point") -> list[float]:
     try:
         values = [float(part) for part in text.replace(" ", "").split(",")]
     except ValueError:
         raise click.BadParameter(
-            f"{text!r} is not comma-separated numbers, e.g. 0.5,-0.2", param_hint="--point"
+            f"{text!r} is not comma-separated numbers, e.g. 0.5,-0.2", param_hint=name
         ) from None
     if not all(math.isfinite(v) for v in values):
-        raise click.BadParameter(f"{text!r} must be finite numbers", param_hint="--point")
+        raise click.BadParameter(f"{text!r} must be finite numbers", param_hint=name)
     return values
 
 
@@ -190,7 +193,12 @@ def _load_data(dataset: str, points: int, noise: float, seed: int, classes: int 
     help="Hidden-layer activation.",
 )
 @click.option(
-    "--optimizer", "-o", type=click.Choice(list(OPTIMIZERS)), default="adam", show_default=True
+    "--optimizer",
+    "-o",
+    type=click.Choice(list(OPTIMIZERS)),
+    default="adam",
+    show_default=True,
+    help="How the weights move along the gradient.",
 )
 @click.option(
     "--learning-rate",
@@ -198,9 +206,24 @@ def _load_data(dataset: str, points: int, noise: float, seed: int, classes: int 
     type=click.FloatRange(0, 10, min_open=True),
     default=0.01,
     show_default=True,
+    help="Step size of the optimiser.",
 )
-@click.option("--batch-size", "-b", type=click.IntRange(1), default=32, show_default=True)
-@click.option("--epochs", "-e", type=click.IntRange(1, 1_000_000), default=200, show_default=True)
+@click.option(
+    "--batch-size",
+    "-b",
+    type=click.IntRange(1),
+    default=32,
+    show_default=True,
+    help="Samples per gradient step.",
+)
+@click.option(
+    "--epochs",
+    "-e",
+    type=click.IntRange(1, 1_000_000),
+    default=200,
+    show_default=True,
+    help="Passes over the training set.",
+)
 @click.option(
     "--l2",
     type=click.FloatRange(0, 100),
@@ -231,7 +254,11 @@ def _load_data(dataset: str, points: int, noise: float, seed: int, classes: int 
     "loss, and keep the best weights.",
 )
 @click.option(
-    "--dtype", type=click.Choice(["float64", "float32"]), default="float64", show_default=True
+    "--dtype",
+    type=click.Choice(["float64", "float32"]),
+    default="float64",
+    show_default=True,
+    help="Floating-point precision of the network.",
 )
 @click.option(
     "--out",
@@ -282,14 +309,16 @@ def train(
                 )
     if gif and out is None:
         raise click.BadParameter("--gif writes into --out: give --out DIR too", param_hint="--gif")
-    settings = {name: value for name, value in ctx.params.items() if name not in ("out", "quiet")}
-    settings["hidden"] = _sizes(hidden, "--hidden", allow_empty=True)
-    run = _TrainingRun.start(settings)
-    if gif and (run.trainer.network.layer_sizes[0] != 2 or run.regression):
+    if gif and (dataset in REAL_DATASETS or dataset in REGRESSION_DATASETS):
         raise click.BadParameter(
             "--gif draws a 2-D decision boundary: use a 2-D classification dataset",
             param_hint="--gif",
         )
+    settings = {name: value for name, value in ctx.params.items() if name not in ("out", "quiet")}
+    settings["hidden"] = _sizes(hidden, "--hidden", allow_empty=True)
+    if out is not None:
+        _make_out_dir(out)  # before training: a run is not lost to a folder it cannot write
+    run = _TrainingRun.start(settings)
 
     console = Console(stderr=True)
     network = run.trainer.network
@@ -306,6 +335,22 @@ def train(
     _summary(run, written, out)
     if run.status.startswith("interrupted"):
         sys.exit(130)
+
+
+def _make_out_dir(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise click.BadParameter(
+            f"cannot create the folder {str(out)!r} ({reason}): choose another folder",
+            param_hint="--out",
+        ) from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise click.BadParameter(
+            f"cannot write into the folder {str(out)!r}: choose another folder",
+            param_hint="--out",
+        )
 
 
 @dataclass
@@ -589,7 +634,12 @@ def _scores(loss: float, accuracy: float | None) -> str:
 # ----------------------------------------------------------------------------------- race
 @cli.command(short_help="Optimisers race across a loss surface from one start.")
 @click.option(
-    "--surface", "-s", type=click.Choice(list(SURFACES)), default="rosenbrock", show_default=True
+    "--surface",
+    "-s",
+    type=click.Choice(list(SURFACES)),
+    default="rosenbrock",
+    show_default=True,
+    help="The loss surface to descend.",
 )
 @click.option(
     "--optimizers",
@@ -609,7 +659,13 @@ def _scores(loss: float, accuracy: float | None) -> str:
 @click.option(
     "--start", default=None, metavar="X,Y", help="Start point; the surface's default otherwise."
 )
-@click.option("--steps", type=click.IntRange(1, 100_000), default=2000, show_default=True)
+@click.option(
+    "--steps",
+    type=click.IntRange(1, 100_000),
+    default=2000,
+    show_default=True,
+    help="Most steps each optimiser takes.",
+)
 @click.option(
     "--near",
     type=click.FloatRange(0, min_open=True),
@@ -646,10 +702,10 @@ def race(surface, optimizers, rates, start, steps, near, out) -> None:
             )
     if not names:
         raise click.BadParameter("name at least one optimiser", param_hint="--optimizers")
-    chosen = _race_rates(surface, names, rates)
-    start_point = _point(start) if start else list(SURFACES[surface].start)
+    start_point = _point(start, "--start") if start else list(SURFACES[surface].start)
     if len(start_point) != 2:
         raise click.BadParameter("the start is two numbers, x,y", param_hint="--start")
+    chosen = _race_rates(surface, names, rates)
     paths, rows = {}, []
     minima = np.array(SURFACES[surface].minima, dtype=float).reshape(-1, 2)
     for name in names:
@@ -661,6 +717,7 @@ def race(surface, optimizers, rates, start, steps, near, out) -> None:
         close = np.flatnonzero(gaps < near)
         rows.append((name, chosen[name], int(close[0]) if len(close) else None, path))
     out = out or Path(f"race-{surface}.png")
+    _make_out_dir(out.parent)
     figure = Figure(figsize=(7, 6), dpi=110)
     plots.plot_descent_paths(
         surface,
@@ -737,7 +794,12 @@ def _race_rates(surface: str, names: list[str], rates: tuple[str, ...]) -> dict[
     help="Layer sizes from inputs to outputs, comma-separated.",
 )
 @click.option(
-    "--activation", "-a", type=click.Choice([*ACTIVATIONS, "all"]), default="all", show_default=True
+    "--activation",
+    "-a",
+    type=click.Choice([*ACTIVATIONS, "all"]),
+    default="all",
+    show_default=True,
+    help="Hidden-layer activation to check, or all of them.",
 )
 @click.option(
     "--output",
@@ -746,10 +808,34 @@ def _race_rates(surface: str, names: list[str], rates: tuple[str, ...]) -> dict[
     show_default=True,
     help="softmax + cross-entropy, or identity + MSE.",
 )
-@click.option("--samples", type=click.IntRange(1, 1000), default=8, show_default=True)
-@click.option("--l2", type=click.FloatRange(0, 100), default=0.0, show_default=True)
-@click.option("--l1", type=click.FloatRange(0, 100), default=0.0, show_default=True)
-@click.option("--seed", type=click.IntRange(0), default=0, show_default=True)
+@click.option(
+    "--samples",
+    type=click.IntRange(1, 1000),
+    default=8,
+    show_default=True,
+    help="Random inputs in the checked batch.",
+)
+@click.option(
+    "--l2",
+    type=click.FloatRange(0, 100),
+    default=0.0,
+    show_default=True,
+    help="Include (l2/2)·ΣW² in the checked loss.",
+)
+@click.option(
+    "--l1",
+    type=click.FloatRange(0, 100),
+    default=0.0,
+    show_default=True,
+    help="Include l1·Σ|W| in the checked loss.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="Seeds the weights and the inputs.",
+)
 @click.option(
     "--tolerance",
     type=click.FloatRange(0, min_open=True),
@@ -848,14 +934,21 @@ def predict(model, csv_file, points) -> None:
     if csv_file is None and not points:
         raise click.UsageError("give a CSV file or at least one --point")
     rows = [_point(text) for text in points]
-    if csv_file is not None:
-        rows += _read_points(csv_file)
     for i, row in enumerate(rows):
         if len(row) != d:
             raise click.BadParameter(
                 f"the model takes {d} features, point {i + 1} has "
                 f"{len(row)}: {','.join(f'{v:g}' for v in row)}"
             )
+    if csv_file is not None:
+        for number, row in _read_points(csv_file):
+            if len(row) != d:
+                raise click.BadParameter(
+                    f"the model takes {d} features, but {csv_file} line {number} has "
+                    f"{len(row)} columns: give {d} numbers per row",
+                    param_hint="CSV_FILE",
+                )
+            rows.append(row)
     if not rows:
         raise click.BadParameter(f"{csv_file} holds no points")
     X = np.array(rows, dtype=float)
@@ -878,27 +971,39 @@ def predict(model, csv_file, points) -> None:
             writer.writerow([*(f"{a:g}" for a in x), *(f"{b:.6g}" for b in v)])
 
 
-def _read_points(path: Path) -> list[list[float]]:
+def _read_points(path: Path) -> list[tuple[int, list[float]]]:
+    """(line number, values) for every row of numbers in the CSV file."""
     if not path.exists():
         raise click.BadParameter(f"{path} does not exist", param_hint="CSV_FILE")
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            return _parse_points(path, csv.reader(fh))
+    except (UnicodeDecodeError, csv.Error):
+        raise click.BadParameter(
+            f"{path} is not a CSV text file: give one point per line, e.g. 0.5,-0.2",
+            param_hint="CSV_FILE",
+        ) from None
+
+
+def _parse_points(path: Path, reader) -> list[tuple[int, list[float]]]:
     rows = []
-    with open(path, newline="", encoding="utf-8") as fh:
-        for number, row in enumerate(csv.reader(fh), start=1):
-            if not row or all(not cell.strip() for cell in row):
-                continue
-            try:
-                values = [float(cell) for cell in row]
-            except ValueError:
-                if number == 1:
-                    continue  # a header
-                raise click.BadParameter(
-                    f"{path} line {number} is not numbers: {','.join(row)}", param_hint="CSV_FILE"
-                ) from None
-            if not all(math.isfinite(v) for v in values):
-                raise click.BadParameter(
-                    f"{path} line {number} has a non-finite number", param_hint="CSV_FILE"
-                )
-            rows.append(values)
+    for number, row in enumerate(reader, start=1):
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        try:
+            values = [float(cell) for cell in row]
+        except ValueError:
+            if number == 1:
+                continue  # a header
+            raise click.BadParameter(
+                f"{path} line {number} is not numbers: {','.join(row)[:80]!r}",
+                param_hint="CSV_FILE",
+            ) from None
+        if not all(math.isfinite(v) for v in values):
+            raise click.BadParameter(
+                f"{path} line {number} has a non-finite number", param_hint="CSV_FILE"
+            )
+        rows.append((number, values))
     return rows
 
 
@@ -999,7 +1104,13 @@ def bench(smoke, configs, repeats, threads, no_torch, markdown, quiet) -> None:
     show_default=True,
     help="Interface to listen on; anything but loopback lets other machines in.",
 )
-@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8765,
+    show_default=True,
+    help="Port to listen on.",
+)
 @click.option("--no-browser", is_flag=True, help="Do not open a browser tab.")
 @click.option(
     "--playground/--no-playground",
@@ -1011,7 +1122,8 @@ def bench(smoke, configs, repeats, threads, no_torch, markdown, quiet) -> None:
     "--playground-token",
     envvar="NEURONLAB_PLAYGROUND_TOKEN",
     default=None,
-    help="Require this token to run playground code (needed when not on loopback).",
+    help="Require this token to run playground code. With --allow-playground on a network "
+    "address: use it instead of a random one.",
 )
 @click.option(
     "--allow-playground",
@@ -1025,7 +1137,18 @@ def lab(host, port, no_browser, playground, playground_token, allow_playground) 
     from .lab.server import run_lab
     from .lab.settings import Settings
 
-    if allow_playground and playground and not playground_token and Settings(host=host).exposed:
+    exposed = Settings(host=host).exposed
+    if exposed and not allow_playground:
+        # running code for other machines takes an explicit --allow-playground; a token
+        # alone (say, left in the environment) does not switch it on
+        if playground:
+            click.echo(
+                "note: the code playground is off on a network address; "
+                "add --allow-playground to run it with a token",
+                err=True,
+            )
+        playground, playground_token = False, None
+    if allow_playground and playground and not playground_token and exposed:
         playground_token = secrets.token_urlsafe(16)
     settings = Settings(
         host=host, port=port, allow_playground=playground, playground_token=playground_token

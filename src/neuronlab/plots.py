@@ -127,14 +127,18 @@ def plot_decision_boundary(
     Parameters
     ----------
     model : Network, or a classifier with ``predict_proba`` (two input features)
-    X, y : (n, 2) training points and their integer labels, drawn filled
+    X, y : (n, 2) training points and their labels, drawn filled: integer classes 0..k-1,
+        or for a fitted estimator any labels among its ``classes_`` (strings too)
     X_val, y_val : optional validation points, drawn outlined
     resolution : cells per side of the shaded grid
     bounds : (x1_min, x1_max, x2_min, x2_max); a square around the points by default
     """
-    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    X = np.asarray(X, dtype=float)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"X must have shape (n_samples, 2) to draw a plane, got {X.shape}")
+    y, names = _class_indices(model, y, "y")
+    if y_val is not None:
+        y_val, _ = _class_indices(model, y_val, "y_val")
     ax = _axes(ax)
     every = X if X_val is None else np.vstack([X, np.asarray(X_val, dtype=float)])
     bounds = bounds or plane_bounds(every)
@@ -163,7 +167,7 @@ def plot_decision_boundary(
         _scatter_classes(
             ax, np.asarray(X_val, dtype=float), np.asarray(y_val), filled=False, size=size
         )
-    _legend_for_classes(ax, int(max(k, y.max() + 1)), validation=X_val is not None)
+    _legend_for_classes(ax, int(max(k, y.max() + 1)), validation=X_val is not None, names=names)
     ax.set_xlim(bounds[0], bounds[1])
     ax.set_ylim(bounds[2], bounds[3])
     ax.set_aspect("equal")
@@ -174,7 +178,28 @@ def plot_decision_boundary(
     return ax
 
 
-def _legend_for_classes(ax: Axes, k: int, validation: bool) -> None:
+def _class_indices(model: Any, y: Any, name: str) -> tuple[np.ndarray, list[str] | None]:
+    """Labels as class indices 0..k-1 (colour and marker follow the index), and the names
+    of the classes when an estimator's ``classes_`` are not already 0..k-1."""
+    y = np.asarray(y)
+    classes = getattr(model, "classes_", None)
+    if classes is None or np.array_equal(classes, np.arange(len(classes))):
+        if y.size and not (np.issubdtype(y.dtype, np.number) or y.dtype == bool):
+            raise ValueError(
+                f"{name} must hold integer class labels 0..k-1 for this model, got {y.dtype}"
+            )
+        return y, None
+    index = {label: i for i, label in enumerate(np.asarray(classes).tolist())}
+    unknown = sorted({str(label) for label in y.tolist() if label not in index})
+    if unknown:
+        raise ValueError(
+            f"{name} holds labels the model was not fitted on: {', '.join(unknown[:5])}; "
+            f"its classes_ are {list(index)}"
+        )
+    return np.array([index[label] for label in y.tolist()], dtype=int), [str(c) for c in index]
+
+
+def _legend_for_classes(ax: Axes, k: int, validation: bool, names: list[str] | None = None) -> None:
     from matplotlib.lines import Line2D
 
     handles = [
@@ -186,7 +211,7 @@ def _legend_for_classes(ax: Axes, k: int, validation: bool) -> None:
             markersize=7,
             markerfacecolor=class_colour(c),
             markeredgecolor="#222222",
-            label=f"class {c}",
+            label=f"class {names[c] if names and c < len(names) else c}",
         )
         for c in range(k)
     ]
@@ -277,9 +302,22 @@ def plot_regression_surface(
 
 # --------------------------------------------------------------------------- loss curves
 def _history_columns(history: Any) -> dict[str, np.ndarray]:
-    """Columns of a training history given as a Trainer, EpochReports, dicts or a mapping."""
+    """Columns of a training history given as a Trainer, EpochReports, dicts or a mapping,
+    a fitted MLPClassifier / MLPRegressor, or a plain list of losses (``loss_curve_``)."""
     if hasattr(history, "history"):  # a Trainer
         history = history.history
+    if hasattr(history, "loss_curve_"):  # a fitted estimator, ours or scikit-learn's
+        columns = {"train_loss": np.asarray(history.loss_curve_, dtype=float)}
+        scores = getattr(history, "validation_scores_", None)
+        if scores is not None and len(scores) == len(columns["train_loss"]):
+            columns["val_accuracy"] = np.asarray(scores, dtype=float)
+        return columns
+    if isinstance(history, Sequence | np.ndarray) and all(
+        isinstance(value, int | float | np.number) for value in history
+    ):
+        if len(history) == 0:
+            raise ValueError("history is empty: train for at least one epoch first")
+        return {"train_loss": np.asarray(history, dtype=float)}
     if isinstance(history, Mapping):
         return {key: np.asarray(values, dtype=float) for key, values in history.items()}
     rows = [r.to_dict() if hasattr(r, "to_dict") else dict(r) for r in history]

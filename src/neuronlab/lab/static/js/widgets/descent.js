@@ -42,6 +42,8 @@ export async function mount(root) {
   const map = surfaceMap({
     label: "Contour map of the surface: pale is low, dark is high; stars mark the minima",
     onStart: () => {
+      walk += 1; // a new start ends the walk on show
+      cancelAnimationFrame(animation);
       map.setPaths([]);
       status.textContent = `Start placed at (${fmt(map.start[0], 2)}, ${fmt(map.start[1], 2)}). Press Descend.`;
       save();
@@ -68,6 +70,7 @@ export async function mount(root) {
   );
 
   let animation = 0;
+  let walk = 0; // the newest walk asked for: an older answer or animation stops
 
   function save() {
     writeState(
@@ -95,7 +98,10 @@ export async function mount(root) {
   }
 
   async function go() {
+    walk += 1;
+    const mine = walk;
     cancelAnimationFrame(animation);
+    delete root.dataset.finished;
     errors.report(null);
     let run;
     try {
@@ -107,41 +113,42 @@ export async function mount(root) {
         steps: steps.value,
       });
     } catch (error) {
-      return errors.report(error);
+      if (mine === walk) errors.report(error);
+      return;
     }
+    if (mine !== walk) return; // a newer Descend, Clear or surface came first
+    cancelAnimationFrame(animation);
     document.dispatchEvent(new CustomEvent("neuronlab:descent", { detail: { surface: run.surface, run } }));
     // replay the walk over about a second and a half, a few steps per frame
     const last = run.points.length - 1;
     const perFrame = Math.max(1, Math.ceil(last / 90));
     let k = 0;
     status.textContent = "Descending…";
-    descend.disabled = true;
     const frame = () => {
+      if (mine !== walk) return;
       k = Math.min(last, k + perFrame);
       showUpTo(run, k);
       if (k < last) {
         animation = requestAnimationFrame(frame);
       } else {
-        descend.disabled = false;
         status.textContent = run.message + (run.diverged ? "" : ".");
         root.dataset.finished = run.diverged ? "diverged" : run.converged ? "converged" : "stopped";
       }
     };
-    delete root.dataset.finished;
     showUpTo(run, 0);
     animation = requestAnimationFrame(frame);
   }
 
   descend.addEventListener("click", go);
   clear.addEventListener("click", () => {
+    walk += 1;
     cancelAnimationFrame(animation);
-    descend.disabled = false;
     map.setPaths([]);
     status.textContent = "";
   });
   choice.input.addEventListener("change", async () => {
+    walk += 1;
     cancelAnimationFrame(animation);
-    descend.disabled = false;
     const info = surfaces[choice.input.value];
     rate.value = info.learning_rate;
     await setSurface(choice.input.value);

@@ -117,7 +117,9 @@ export async function mount(root) {
               "data-weight": w,
             }),
           );
-          const t = 0.5; // between a layer of 2 and a layer of 3 the midpoints never share a height
+          // a third of the way along, edges leaving one node are still 30 px apart, so each
+          // number sits clearly on its own edge (at the midpoints crossing edges meet)
+          const t = 0.3;
           const lx = ax + (bx - ax) * t;
           const ly = ay + (by - ay) * t;
           diagram.append(
@@ -214,7 +216,10 @@ export async function mount(root) {
   }
   function setPhase(p) {
     phase = p;
+    const onStep = document.activeElement === stepButton;
     stepButton.disabled = phase >= 5;
+    // a disabled button loses the focus: hand it to Reset rather than to the page
+    if (onStep && stepButton.disabled) resetButton.focus();
     draw();
     describe();
     save();

@@ -161,7 +161,8 @@ export async function mount(root) {
       shapes,
       annotations,
     };
-    return Plotly.react(chart, traces, layout, { displaylogo: false, responsive: true });
+    // no "Share chart" button: it would upload the chart to Plotly's cloud
+    return Plotly.react(chart, traces, layout, { displaylogo: false, responsive: true, showSendToCloud: false });
   }
 
   function showEpoch(e) {

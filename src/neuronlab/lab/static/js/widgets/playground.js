@@ -226,6 +226,7 @@ export async function mount(root) {
   let socket = null;
   let connecting = null;
   let running = false;
+  let starting = false; // between pressing Run and the server's "started"
   let examples = [];
 
   const setStatus = (text, state = "") => {
@@ -234,8 +235,11 @@ export async function mount(root) {
   };
   const setRunning = (value) => {
     running = value;
+    // the button about to be disabled hands the keyboard focus to the other one
+    const handOver = document.activeElement === (value ? ui.run : ui.stop);
     ui.run.disabled = value;
     ui.stop.disabled = !value;
+    if (handOver) (value ? ui.stop : ui.run).focus();
     root.setAttribute("aria-busy", value ? "true" : "false");
   };
   const disable = (message) => {
@@ -260,6 +264,7 @@ export async function mount(root) {
   function onMessage(message) {
     switch (message.type) {
       case "started":
+        starting = false;
         setRunning(true);
         setStatus("Running…", "running");
         break;
@@ -271,11 +276,13 @@ export async function mount(root) {
         output.figure(message.png);
         break;
       case "done":
+        starting = false;
         setRunning(false);
         output.done(message.status, message.message);
         setStatus(STATUS_WORDS[message.status] || "Ended.", message.status);
         break;
       case "error":
+        starting = false;
         if (message.code === "token") {
           ui.tokenField.hidden = false;
           ui.token.focus();
@@ -318,6 +325,7 @@ export async function mount(root) {
       });
       ws.addEventListener("close", () => {
         if (socket === ws) socket = null;
+        starting = false;
         if (!greeted) {
           connecting = null;
           reject(new Error("refused"));
@@ -333,23 +341,26 @@ export async function mount(root) {
   }
 
   async function run() {
-    if (running || ui.run.disabled) return;
+    if (running || starting || ui.run.disabled) return;
     clearError(ui.error);
     output.clear();
     setStatus("Starting…", "running");
-    ui.run.disabled = true;
+    // Run stays enabled (and focused, from the keyboard) until "started": disabling it here
+    // would drop the focus to the page; `starting` keeps a second press from sending twice
+    starting = true;
     let ws;
     try {
       ws = await connect();
     } catch {
       // the server said why in an "error" message (token, disabled, busy) before closing
+      starting = false;
       ui.run.disabled = !ui.notice.hidden;
       if (!ui.error.textContent) showError(ui.error, "The lab server does not answer: is it still running?");
       setStatus("");
       return;
     }
     ws.send(JSON.stringify({ type: "run", code: editor.value }));
-    // Run stays disabled until "started" (then "done") or an "error" answers
+    // "started" (then "done") or an "error" answers
   }
 
   ui.run.addEventListener("click", () => run());

@@ -140,9 +140,11 @@ export function mount(root) {
     return answers.filter((a, i) => a === QUESTIONS[i].answer).length;
   }
 
-  function showQuestion() {
+  // moveFocus: called from a button that is about to disappear, so the keyboard focus goes
+  // to the new question (or the score) instead of falling back to the top of the page
+  function showQuestion(moveFocus = false) {
     const index = answers.length;
-    if (index >= QUESTIONS.length) return showScore();
+    if (index >= QUESTIONS.length) return showScore(moveFocus);
     const q = QUESTIONS[index];
     checked = false;
     progress.textContent = `Question ${index + 1} of ${QUESTIONS.length} · ${q.topic}`;
@@ -189,14 +191,15 @@ export function mount(root) {
         { type: "button", class: "primary", "data-action": "next" },
         answers.length < QUESTIONS.length ? "Next question" : "See your score",
       );
-      next.addEventListener("click", showQuestion);
+      next.addEventListener("click", () => showQuestion(true));
       buttons.replaceChildren(next);
       next.focus();
     });
     buttons.replaceChildren(check);
+    if (moveFocus) card.querySelector("input")?.focus();
   }
 
-  function showScore() {
+  function showScore(moveFocus = false) {
     const total = score();
     progress.textContent = "Finished";
     const verdict =
@@ -206,7 +209,7 @@ export function mount(root) {
           ? "Well done. Read the feedback on the ones you missed, then try the widgets again."
           : "Go back to the sections of the questions you missed and try their widgets, then take the quiz again.";
     card.replaceChildren(
-      el("p", { class: "w-quiz-score", "data-readout": "score" }, `You scored ${total} of ${QUESTIONS.length}.`),
+      el("p", { class: "w-quiz-score", "data-readout": "score", tabindex: "-1" }, `You scored ${total} of ${QUESTIONS.length}.`),
       el("p", {}, verdict),
       el(
         "ol",
@@ -221,10 +224,10 @@ export function mount(root) {
     again.addEventListener("click", () => {
       answers = [];
       save();
-      showQuestion();
-      card.querySelector("input")?.focus();
+      showQuestion(true);
     });
     buttons.replaceChildren(again);
+    if (moveFocus) card.querySelector("[data-readout=score]").focus();
   }
 
   showQuestion();

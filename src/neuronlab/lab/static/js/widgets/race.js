@@ -108,6 +108,7 @@ export async function mount(root) {
   );
 
   let race = null;
+  let asked = 0; // the newest race asked for: older answers are dropped
   let k = 0;
   let playing = false;
   let frame = 0;
@@ -180,18 +181,24 @@ export async function mount(root) {
   }
 
   async function fetchRace() {
+    asked += 1;
+    const mine = asked;
     pause();
     errors.report(null);
+    let answer;
     try {
-      race = await postJSON("/api/race/run", {
+      answer = await postJSON("/api/race/run", {
         surface: choice.input.value,
         start: map.start,
         steps: state.steps,
         learning_rates: custom,
       });
     } catch (error) {
-      return errors.report(error);
+      if (mine === asked) errors.report(error);
+      return;
     }
+    if (mine !== asked) return; // the start or a setting changed again meanwhile
+    race = answer;
     for (const r of race.runners) rateInputs[r.optimizer].value = String(r.learning_rate);
     k = 0;
     status.textContent = `Ready: ${race.runners.length} optimisers from (${fmt(race.start[0], 2)}, ${fmt(race.start[1], 2)}). Press Play.`;

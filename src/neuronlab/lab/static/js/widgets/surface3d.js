@@ -56,6 +56,7 @@ export async function mount(root) {
   let camera = { eye: { x: state.ex, y: state.ey, z: state.ez }, up: { x: 0, y: 0, z: 1 }, center: { x: 0, y: 0, z: 0 } };
   let grid = null;
   let run = null;
+  let asked = 0; // the newest load: an older answer is dropped
 
   function showCamera() {
     const e = camera.eye;
@@ -123,17 +124,27 @@ export async function mount(root) {
         dragmode: "turntable",
       },
     };
-    return Plotly.react(plot, traces, layout, { displaylogo: false, responsive: true });
+    // showSendToCloud: false drops plotly's "Share chart" button, which uploads the chart to
+    // Plotly's cloud: nothing on this page leaves the machine
+    return Plotly.react(plot, traces, layout, { displaylogo: false, responsive: true, showSendToCloud: false });
   }
 
   async function load(name, withRun) {
+    asked += 1;
+    const mine = asked;
     errors.report(null);
+    let newGrid;
+    let newRun;
     try {
-      grid = await postJSON("/api/descent/grid", { surface: name, resolution: 60 });
-      run = withRun || (await postJSON("/api/descent/path", { surface: name, steps: 300 }));
+      newGrid = await postJSON("/api/descent/grid", { surface: name, resolution: 60 });
+      newRun = withRun || (await postJSON("/api/descent/path", { surface: name, steps: 300 }));
     } catch (error) {
-      return errors.report(error);
+      if (mine === asked) errors.report(error);
+      return;
     }
+    if (mine !== asked) return;
+    grid = newGrid;
+    run = newRun;
     status.textContent = withRun
       ? `The walk from the gradient-descent widget: ${run.steps} steps at rate ${run.learning_rate}.`
       : `Gradient descent from the surface's default start, rate ${run.learning_rate}: ${run.message}.`;

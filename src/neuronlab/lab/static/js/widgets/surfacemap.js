@@ -18,14 +18,18 @@ export function surfaceMap({ label, onStart, onMove }) {
   let image = null; // {bytes, size}
   let start = [0, 0];
   let paths = []; // [{points, colour, dash, head, shape}]
+  let asked = 0; // the newest surface asked for
 
   async function setSurface(info, newStart) {
+    asked += 1;
+    const mine = asked;
+    const map = await postJSON("/api/descent/map", { surface: info.name, size: 200 });
+    if (mine !== asked) return; // another surface was picked meanwhile
     surface = info;
     const [x0, x1, y0, y1] = info.bounds;
     const height = Math.round((WIDTH * (y1 - y0)) / (x1 - x0));
     ctx = setupCanvas(canvas, WIDTH, height);
     view = makeView(info.bounds, WIDTH, height);
-    const map = await postJSON("/api/descent/map", { surface: info.name, size: 200 });
     image = { bytes: decodeBase64(map.image), size: map.size };
     start = newStart || info.start;
     paths = [];
@@ -99,6 +103,7 @@ export function surfaceMap({ label, onStart, onMove }) {
   element.addEventListener("pointerup", finish);
   element.addEventListener("pointercancel", finish);
   handle.addEventListener("keydown", (event) => {
+    if (!surface) return; // the first map is still on its way
     const [x0, x1] = surface.bounds;
     const delta = arrowStep(event, (x1 - x0) / 80, (x1 - x0) / 16);
     if (!delta) return;

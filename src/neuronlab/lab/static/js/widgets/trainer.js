@@ -142,14 +142,9 @@ class TrainerWidget {
     $("tr-lr").addEventListener("input", () => {
       this.change({ learning_rate: options.learning_rates[Number($("tr-lr").value)] });
     });
-    $("tr-train").addEventListener("click", () => {
-      this.send({ type: "start" });
-      $("tr-pause").focus();
-    });
-    $("tr-pause").addEventListener("click", () => {
-      this.send({ type: "pause" });
-      $("tr-train").focus();
-    });
+    // setRunning moves the focus from Train to Pause and back once the server confirms
+    $("tr-train").addEventListener("click", () => this.send({ type: "start" }));
+    $("tr-pause").addEventListener("click", () => this.send({ type: "pause" }));
     $("tr-step").addEventListener("click", () => this.send({ type: "step", epochs: 1 }));
     $("tr-reset").addEventListener("click", () => this.send({ type: "reset" }));
     $("tr-reseed").addEventListener("click", () => this.send({ type: "reseed" }));
@@ -205,8 +200,13 @@ class TrainerWidget {
   setRunning(running) {
     this.running = running;
     const { $ } = this;
-    $("tr-train").disabled = running;
-    $("tr-pause").disabled = !running;
+    const [train, pause] = [$("tr-train"), $("tr-pause")];
+    // the button about to be disabled hands the keyboard focus to the other one (a disabled
+    // button drops it to the page); also when training stops by itself, e.g. on divergence
+    const handOver = document.activeElement === (running ? train : pause);
+    train.disabled = running;
+    pause.disabled = !running;
+    if (handOver) (running ? pause : train).focus();
     this.root.dataset.running = running ? "true" : "false";
   }
 
@@ -379,9 +379,12 @@ class TrainerWidget {
         break;
       case "status":
         this.setRunning(message.running);
-        if (message.message) {
-          this.message(message.message, { warn: message.diverged });
-          if (message.diverged) showError(this.$("tr-error"), message.message);
+        if (message.message && message.diverged) {
+          // one alert, not the same sentence twice (notice and alert)
+          this.message("");
+          showError(this.$("tr-error"), message.message);
+        } else if (message.message) {
+          this.message(message.message);
         } else if (message.running) {
           this.message("");
           clearError(this.$("tr-error"));

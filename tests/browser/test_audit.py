@@ -1,0 +1,355 @@
+"""An audit of the whole page as a learner and a teacher use it: links, keyboard, focus.
+
+Each test drives the real server in Chromium and also listens to the page: a console error,
+an uncaught exception, a failed request, an HTTP error or a request to anywhere but this
+machine fails the test. Together they cover what the per-widget tests do not: every widget
+restored from one shared link, the keyboard focus kept when a button disables itself or
+disappears, stale answers dropped, the "Show the Python" panels and the equations, and a
+few layout defects found by looking at screenshots (kept in the artifacts folder).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+
+READY = "html[data-ready='true']"
+LOCAL = {"127.0.0.1", "localhost"}
+
+
+def watch(page: Page) -> list[str]:
+    """Everything that went wrong on the page, collected while the test runs."""
+    problems: list[str] = []
+
+    def on_console(message) -> None:
+        if message.type == "error":
+            problems.append(f"console error: {message.text}")
+
+    def on_request(request) -> None:
+        url = request.url
+        if not url.startswith(("data:", "blob:")) and urlsplit(url).hostname not in LOCAL:
+            problems.append(f"request left the machine: {url}")
+
+    def on_response(response) -> None:
+        if response.status >= 400:
+            problems.append(f"HTTP {response.status}: {response.url}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(f"uncaught: {error}"))
+    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url} {r.failure}"))
+    page.on("request", on_request)
+    page.on("response", on_response)
+    return problems
+
+
+def open_page(page: Page, url: str, width: int = 1400, height: int = 900) -> list[str]:
+    problems = watch(page)
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(url)
+    page.wait_for_selector(READY, timeout=30_000)
+    return problems
+
+
+def section(page: Page, name: str):
+    return page.locator(f"section#{name}")
+
+
+def focused_is(page: Page, locator) -> None:
+    expect(locator).to_be_focused()
+
+
+def test_one_shared_link_restores_every_widget(page: Page, lab_url, artifacts_dir):
+    state = {
+        "perceptron.w1": "-1.5",
+        "perceptron.data": "xor",
+        "activations.name": "tanh",
+        "activations.z": "-2",
+        "activations.slope": "0",
+        "forward.x1": "1.2",
+        "forward.phase": "3",
+        "loss.margin": "-2",
+        "descent.surface": "valley",
+        "descent.rate": "0.02",
+        "surface3d.surface": "saddle",
+        "surface3d.ex": "0",
+        "surface3d.ey": "2.2",
+        "surface3d.ez": "0.9",
+        "race.surface": "himmelblau",
+        "race.speed": "3",
+        "overfit.l2": "0.01",
+        "overfit.early": "1",
+        "quiz.answers": "12",
+        "playground.example": "gradients",
+        "trainer.points": "120",
+    }
+    query = "&".join(f"{key}={value}" for key, value in state.items())
+    problems = open_page(page, f"{lab_url}?{query}")
+
+    perceptron = section(page, "perceptron")
+    expect(perceptron.get_by_label("weight w₁")).to_have_value("-1.5")
+    expect(perceptron.get_by_label("data", exact=True)).to_have_value("xor")
+    activations = section(page, "activations")
+    expect(activations.get_by_label("activation", exact=True)).to_have_value("tanh")
+    expect(activations.locator("[data-readout='z']")).to_have_text("−2.00")
+    expect(activations.get_by_label("show the derivative f′(z)")).not_to_be_checked()
+    forward = section(page, "forward")
+    expect(forward.get_by_label("input x₁")).to_have_value("1.2")
+    expect(forward.locator(".w-phase")).to_contain_text("Phase 3 of 5")
+    expect(section(page, "loss").get_by_label("logit margin m")).to_have_value("-2")
+    descent = section(page, "descent")
+    expect(descent.get_by_label("surface", exact=True)).to_have_value("valley")
+    expect(descent.get_by_label("learning rate η")).to_have_attribute("aria-valuetext", "0.02")
+    surface3d = section(page, "surface3d")
+    expect(surface3d.get_by_label("surface", exact=True)).to_have_value("saddle")
+    expect(surface3d.locator("[data-readout='camera']")).to_contain_text("x 0.00, y 2.20, z 0.90")
+    race = section(page, "race")
+    expect(race.get_by_label("surface", exact=True)).to_have_value("himmelblau")
+    expect(race.get_by_label("speed")).to_have_value("3")
+    overfit = section(page, "overfitting")
+    expect(overfit.get_by_label("L2 strength λ")).to_have_attribute("aria-valuetext", "0.01")
+    expect(overfit.get_by_label("early stopping (restore the best epoch)")).to_be_checked()
+    expect(section(page, "quiz").locator("[data-readout='progress']")).to_contain_text(
+        "Question 3 of 5"
+    )
+    playground = section(page, "playground")
+    expect(playground.get_by_label("Example")).to_have_value("gradients")
+    expect(playground.get_by_label("Python code")).to_have_value(re.compile("finite diff"))
+    expect(section(page, "trainer").get_by_label("Points", exact=True)).to_have_value("120")
+
+    # nothing the page asked for was refused, and the link survived the widgets' own writes
+    kept = parse_qs(urlsplit(page.url).query)
+    for key, value in state.items():
+        assert kept.get(key) == [value], key
+    page.screenshot(path=os.path.join(artifacts_dir, "audit-shared-link.png"))
+    assert problems == []
+
+
+def test_the_page_stays_on_this_machine_and_shows_its_code(page: Page, lab_url):
+    problems = open_page(page, lab_url)
+    # plotly's mode bar is there, but without "Share chart", which uploads to Plotly's cloud
+    expect(page.locator("#surface3d .modebar-btn").first).to_be_attached(timeout=20_000)
+    expect(page.locator("#overfitting .modebar-btn").first).to_be_attached(timeout=20_000)
+    expect(page.get_by_role("button", name="Download plot as a PNG")).to_have_count(2)
+    expect(page.get_by_role("button", name=re.compile("Share chart"))).to_have_count(0)
+
+    # every equation is laid out by the browser's MathML, fractions stacked
+    layout = page.evaluate(
+        """() => [...document.querySelectorAll('main math')].map((m) => {
+            const fraction = m.querySelector('mfrac');
+            let stacked = true;
+            if (fraction) {
+                const [top, bottom] = [...fraction.children].map((c) => c.getBoundingClientRect());
+                stacked = top.bottom <= bottom.top + 1;
+            }
+            return [getComputedStyle(m).display, stacked];
+        })"""
+    )
+    assert len(layout) >= 15
+    assert all(display == "block math" and stacked for display, stacked in layout), layout
+
+    # every "Show the Python" panel opens on highlighted engine code
+    panels = page.locator("details.source-panel")
+    count = panels.count()
+    assert count >= 10
+    for i in range(count):
+        panel = panels.nth(i)
+        panel.locator("summary").click()
+        expect(panel.locator(".source").first).to_be_visible(timeout=10_000)
+        expect(panel.locator(".error-box")).to_have_count(0)
+        assert panel.locator(".source span").count() > 20  # Pygments tokens, not plain text
+    backward = section(page, "backprop").locator(".source").inner_text()
+    for name in ["BP1", "BP2", "BP3", "BP4"]:
+        assert name in backward
+
+    # a table-of-contents link scrolls its section to the top and marks it current
+    page.locator("nav.toc").get_by_role("link", name="Quiz").click()
+    page.wait_for_function(
+        "Math.abs(document.querySelector('#quiz').getBoundingClientRect().top) < 40"
+    )
+    assert urlsplit(page.url).fragment == "quiz"
+    expect(page.locator("nav.toc a[href='#quiz']")).to_have_attribute("aria-current", "true")
+    assert problems == []
+
+
+def test_readout_names_keep_their_maths(page: Page, lab_url):
+    problems = open_page(page, f"{lab_url}#activations")
+    names = section(page, "activations").locator(".readout dt")
+    # capitals would turn f(z) into F(Z), another function
+    expect(names).to_have_text(["z", "f(z)", "f′(z)"], use_inner_text=True)
+    expect(section(page, "perceptron").locator(".readout dt").nth(2)).to_have_text(
+        "output ŷ", use_inner_text=True
+    )
+    assert problems == []
+
+
+def test_buttons_that_disable_themselves_keep_the_keyboard_focus(page: Page, lab_url):
+    problems = open_page(page, f"{lab_url}?forward.phase=4&quiz.answers=111#forward")
+
+    # forward pass: the last Step disables Step; the focus goes on to Reset
+    forward = section(page, "forward")
+    forward.get_by_role("button", name="Step").focus()
+    page.keyboard.press("Enter")
+    expect(forward.locator(".w-phase")).to_contain_text("Phase 5 of 5")
+    expect(forward.get_by_role("button", name="Step")).to_be_disabled()
+    focused_is(page, forward.get_by_role("button", name="Reset"))
+
+    # gradient descent: Descend stays where it was, and a second press starts a fresh walk
+    descent = section(page, "descent")
+    descend = descent.get_by_role("button", name="Descend")
+    descend.focus()
+    page.keyboard.press("Enter")
+    focused_is(page, descend)
+    page.keyboard.press("Enter")
+    expect(descent.locator(".widget, [data-widget]").first).to_have_attribute(
+        "data-finished", "converged", timeout=10_000
+    )
+    focused_is(page, descend)
+
+    # quiz: "Next question" and "See your score" disappear; the focus follows the content
+    quiz = section(page, "quiz")
+    for last in (False, True):
+        quiz.locator("input[type='radio']").first.focus()
+        page.keyboard.press("Space")
+        page.keyboard.press("Tab")
+        focused_is(page, quiz.get_by_role("button", name="Check answer"))
+        page.keyboard.press("Enter")
+        page.keyboard.press("Enter")  # on "Next question" / "See your score"
+        if last:
+            focused_is(page, quiz.locator("[data-readout='score']"))
+        else:
+            focused_is(page, quiz.locator("input[type='radio']").first)
+            expect(quiz.locator("[data-readout='progress']")).to_contain_text("Question 5")
+    assert problems == []
+
+
+def test_trainer_keyboard_focus_divergence_and_readouts(page: Page, lab_url, artifacts_dir):
+    problems = open_page(
+        page,
+        f"{lab_url}?trainer.activation=identity&trainer.optimizer=sgd"
+        "&trainer.learning_rate=10#trainer",
+    )
+    trainer = section(page, "trainer")
+    page.wait_for_function(
+        "document.querySelector('[data-widget=trainer]')?.trainerStats?.frames > 0",
+        timeout=30_000,
+    )
+    # one Step fills every readout: none may spill out of its box at this width
+    trainer.get_by_role("button", name="Step", exact=True).click()
+    expect(trainer.get_by_label("Throughput", exact=True)).to_contain_text("samples/s")
+    spilled = page.evaluate(
+        """() => [...document.querySelectorAll('#trainer .readout')]
+            .filter((box) => box.scrollWidth > box.clientWidth + 1)
+            .map((box) => box.textContent.trim())"""
+    )
+    assert spilled == []
+    trainer.get_by_role("button", name="Reset", exact=True).click()
+    expect(trainer.get_by_label("Epoch", exact=True)).to_have_text("0")
+
+    # Train from the keyboard: the focus moves to Pause, and back to Train when the loss
+    # diverges and training stops by itself; the explanation is shown once, as an alert
+    train = trainer.get_by_role("button", name="Train", exact=True)
+    train.focus()
+    page.keyboard.press("Enter")
+    alert = page.locator("#tr-error")
+    expect(alert).to_contain_text("diverged", timeout=15_000)
+    expect(alert).to_have_attribute("role", "alert")
+    expect(page.locator("#tr-message")).to_have_text("")
+    focused_is(page, train)
+    trainer.locator(".trainer-main").screenshot(
+        path=os.path.join(artifacts_dir, "audit-trainer-diverged.png")
+    )
+
+    # a healthy rate: Enter on Train, then Enter on Pause, without touching the mouse
+    trainer.get_by_label("Activation", exact=True).select_option("relu")
+    trainer.get_by_label("Optimizer").select_option("adam")
+    rate = trainer.get_by_label("Learning rate")
+    rate.focus()
+    page.keyboard.press("Home")  # the slider's bottom, then up, notch by notch, to 0.01
+    for _ in range(20):
+        if rate.get_attribute("aria-valuetext") == "0.01":
+            break
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("/[?&]trainer\\.learning_rate=/.test(location.search) === false")
+    train.focus()
+    page.keyboard.press("Enter")
+    pause = trainer.get_by_role("button", name="Pause", exact=True)
+    focused_is(page, pause)
+    page.keyboard.press("Enter")
+    focused_is(page, train)
+    expect(train).to_be_enabled()
+    assert problems == []
+
+
+def test_the_race_shows_the_newest_start_when_answers_cross(page: Page, lab_url):
+    # the first race asked for after the flag is set answers late, as a busy server might
+    page.add_init_script(
+        """(() => {
+            const original = window.fetch;
+            let races = 0;
+            window.fetch = async (url, options) => {
+                const response = await original(url, options);
+                if (window.slowFirstRace && String(url).includes('/api/race/run')) {
+                    races += 1;
+                    if (races === 1) await new Promise((done) => setTimeout(done, 700));
+                }
+                return response;
+            };
+        })();"""
+    )
+    problems = open_page(page, f"{lab_url}#race")
+    race = section(page, "race")
+    expect(race.locator("[role='status']").first).to_contain_text("Ready")
+    page.evaluate("window.slowFirstRace = true")
+    race.locator("[data-role='start']").focus()
+    page.keyboard.press("ArrowDown")  # a race from here answers last...
+    page.keyboard.press("ArrowDown")  # ...after the race from here
+    page.wait_for_timeout(1200)
+    label = race.locator("[data-role='start']").get_attribute("aria-label")
+    x, y = re.search(r"x (\S+), y (\S+)\.", label).groups()
+    expect(race.locator("[role='status']").first).to_contain_text(f"from ({x}, {y})")
+    assert problems == []
+
+
+def test_playground_gutter_matches_the_code_and_run_keeps_focus(page: Page, lab_url):
+    problems = open_page(page, f"{lab_url}#playground")
+    code = page.get_by_label("Python code")
+    expect(code).not_to_have_value("")
+    gutter = page.locator(".pg-lines")
+    sizes = page.evaluate(
+        """() => {
+            const gutter = document.querySelector('.pg-lines');
+            const code = document.querySelector('#pg-code');
+            return {
+                gutter: gutter.getBoundingClientRect().height,
+                code: code.getBoundingClientRect().height,
+                numbers: gutter.textContent.split('\\n').length,
+                lines: code.value.split('\\n').length,
+            };
+        }"""
+    )
+    # the numbers stop where the editor stops, however long the example is
+    assert abs(sizes["gutter"] - sizes["code"]) <= 1, sizes
+    assert sizes["numbers"] == sizes["lines"]
+    code.fill("\n".join(f"print({i})" for i in range(60)))
+    expect(gutter).to_contain_text("60")
+    page.evaluate("document.querySelector('#pg-code').scrollTop = 1e6")
+    page.wait_for_function(
+        "document.querySelector('.pg-lines').scrollTop > 0 && "
+        "document.querySelector('.pg-lines').scrollTop === "
+        "document.querySelector('#pg-code').scrollTop"
+    )
+
+    code.fill("print(6 * 7)")
+    run = page.get_by_role("button", name="Run code")
+    run.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#pg-output")).to_contain_text("42", timeout=30_000)
+    expect(page.locator("#pg-output .pg-done")).to_have_count(1, timeout=30_000)
+    focused_is(page, run)
+    assert problems == []

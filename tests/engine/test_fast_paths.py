@@ -1,0 +1,144 @@
+"""The paths taken for speed on large data give the same numbers as the plain ones.
+
+Network.forward_rows (minibatch rows gathered into the network's buffer), the Trainer's
+gathering of a large training set, and optimisers updating a long flat array in chunks with
+chunk-long scratch arrays: each must match, bit for bit, what the straightforward path gives.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from neuronlab.engine import optimisers, training
+from neuronlab.engine.network import Network
+from neuronlab.engine.optimisers import OPTIMIZERS, make_optimizer
+from neuronlab.engine.training import Trainer
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_forward_rows_is_forward_of_the_rows(rng, dtype):
+    X = rng.standard_normal((40, 5)).astype(dtype)
+    rows = rng.permutation(40)[:13]
+    net = Network([5, 7, 3], seed=1, dtype=dtype)
+    expected = net.forward(X[rows]).copy()
+    z_expected = [z.copy() for z in net._last.z]
+    got = net.forward_rows(X, rows)
+    np.testing.assert_array_equal(got, expected)
+    for z, z_exp in zip(net._last.z, z_expected, strict=True):
+        np.testing.assert_array_equal(z, z_exp)
+
+
+def test_forward_rows_then_backward_gives_the_gradients_of_the_rows(rng):
+    X = rng.standard_normal((30, 4))
+    Y = np.eye(3)[rng.integers(0, 3, 30)]
+    rows = np.array([3, 0, 29, 7, 7])  # repeats are allowed, as in X[rows]
+    net = Network([4, 6, 3], seed=2)
+    net.forward(X[rows])
+    net.backward(Y[rows])
+    expected = net.grads.copy()
+    net.forward_rows(X, rows)
+    net.backward(Y[rows])
+    np.testing.assert_array_equal(net.grads, expected)
+
+
+def test_forward_rows_converts_only_the_rows_of_another_dtype(rng):
+    X = rng.standard_normal((20, 3))  # float64 data, float32 network
+    net = Network([3, 4, 2], seed=0, dtype=np.float32)
+    rows = np.arange(5, 12)
+    got = net.forward_rows(X, rows).copy()
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, net.forward(X[rows].astype(np.float32)))
+
+
+@pytest.mark.parametrize(
+    "X_shape, rows, match",
+    [
+        ((10, 3), np.array([0, 10]), "rows must be row indices of X, from 0 to 9"),
+        ((10, 3), np.array([-1, 2]), "rows must be row indices"),
+        ((10, 3), np.array([0.0, 1.0]), "rows must be a non-empty 1-D array of integer"),
+        ((10, 3), np.array([], dtype=int), "non-empty"),
+        ((10, 3), np.array([[0, 1]]), "1-D"),
+        ((10, 4), np.array([0, 1]), r"X must have shape \(n_samples, 3\)"),
+    ],
+)
+def test_forward_rows_rejects_bad_input_with_a_message(X_shape, rows, match):
+    net = Network([3, 4, 2], seed=0)
+    with pytest.raises(ValueError, match=match):
+        net.forward_rows(np.zeros(X_shape), rows)
+
+
+def trained_params(monkeypatch, X, y, gather_bytes: int, shuffle: bool = True) -> np.ndarray:
+    monkeypatch.setattr(training, "GATHER_BYTES", gather_bytes)
+    net = Network([X.shape[1], 16, 3], seed=5, dtype=X.dtype)
+    trainer = Trainer(
+        net, make_optimizer("adam", 0.01), X, y, batch_size=24, seed=9, shuffle=shuffle
+    )
+    assert trainer._gather == (X.nbytes > gather_bytes)
+    for _ in range(3):
+        trainer.run_epoch(evaluate=False)
+    return net.params.copy()
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_gathering_a_large_training_set_trains_exactly_like_the_shuffled_copy(
+    monkeypatch, rng, shuffle
+):
+    X = rng.standard_normal((100, 6)).astype(np.float32)  # last minibatch: 4 rows
+    y = rng.integers(0, 3, 100)
+    copied = trained_params(monkeypatch, X, y, gather_bytes=10**9, shuffle=shuffle)
+    gathered = trained_params(monkeypatch, X, y, gather_bytes=0, shuffle=shuffle)
+    np.testing.assert_array_equal(gathered, copied)
+    assert not np.array_equal(copied, Network([6, 16, 3], seed=5, dtype=np.float32).params)
+
+
+def test_a_large_training_set_is_gathered_not_copied(rng):
+    X = rng.standard_normal((training.GATHER_BYTES // 8 + 1, 1))  # just over the threshold
+    trainer = Trainer(Network([1, 2, 2], seed=0), make_optimizer("sgd", 0.1), X, X[:, 0] > 0)
+    assert trainer._gather and trainer._X_shuffled is None
+    report = trainer.run_epoch()
+    assert report.train_accuracy > 0.9  # it learns a threshold at 0
+
+
+def run_steps(name: str, theta: np.ndarray, grads: list[np.ndarray]) -> np.ndarray:
+    opt = make_optimizer(name, learning_rate=0.01)
+    theta = theta.copy()
+    for g in grads:
+        opt.step([theta], [g])
+    return theta
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_chunked_updates_equal_whole_array_updates(monkeypatch, rng, name, dtype):
+    theta = rng.standard_normal(103).astype(dtype)
+    grads = [rng.standard_normal(103).astype(dtype) for _ in range(4)]
+    whole = run_steps(name, theta, grads)  # 103 <= CHUNK: one update per step
+    monkeypatch.setattr(optimisers, "CHUNK", 10)  # 11 chunks, the last of 3
+    chunked = run_steps(name, theta, grads)
+    np.testing.assert_array_equal(chunked, whole)
+    assert not np.array_equal(whole, theta)
+
+
+def test_scratch_is_one_chunk_long_and_moments_as_long_as_theta(monkeypatch):
+    monkeypatch.setattr(optimisers, "CHUNK", 10)
+    opt = make_optimizer("adam", 0.01)
+    opt.step([np.ones(25)], [np.ones(25)])
+    state = opt._state[0]
+    assert state["m"].shape == state["v"].shape == (25,)
+    assert state["tmp"].shape == state["v_hat"].shape == (10,)
+
+
+def test_state_follows_a_change_of_array_shape(monkeypatch):
+    monkeypatch.setattr(optimisers, "CHUNK", 10)
+    opt = make_optimizer("adam", 0.01)
+    opt.step([np.ones(25)], [np.ones(25)])
+    theta = np.ones(37)  # another network: fresh moments of the new length, then kept
+    fresh = make_optimizer("adam", 0.01)
+    fresh.t = 1  # the step count carries on; only the moments start again
+    expected = np.ones(37)
+    for g in (np.full(37, 2.0), np.linspace(-1.0, 1.0, 37)):
+        opt.step([theta], [g])
+        fresh.step([expected], [g])
+    assert opt._state[0]["m"].shape == (37,)
+    np.testing.assert_array_equal(theta, expected)
