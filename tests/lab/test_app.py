@@ -230,6 +230,16 @@ def test_oversized_bodies_are_refused(make_client):
     assert "1000 bytes" in response.json()["detail"]
 
 
+def test_oversized_chunked_bodies_without_a_length_are_refused(make_client):
+    client = add_test_routes(make_client(max_body_bytes=1000))
+    chunks = (b"x" * 300 for _ in range(10))  # a generator: sent chunked, no Content-Length
+    response = client.post("/api/test/echo", content=chunks)
+    assert response.status_code == 413
+    assert "1000 bytes" in response.json()["detail"]
+    small = client.post("/api/test/echo", content=(b"[1, 2]" for _ in range(1)))
+    assert small.status_code != 413  # a small chunked body still reaches the route
+
+
 def test_explain_validation_error_joins_several_problems():
     errors = [
         {"type": "missing", "loc": ("body", "points")},

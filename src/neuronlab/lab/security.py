@@ -62,11 +62,42 @@ class OriginGuard:
                 else:
                     await _send_json(send, 403, problem)
                 return
-            if kind == "http" and self._too_large(Headers(scope=scope)):
-                limit = self.settings.max_body_bytes
-                await _send_json(send, 413, f"The request body is larger than {limit} bytes.")
+            if kind == "http":
+                await self._bounded_body(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+    async def _bounded_body(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Read the whole body first, refusing it once past the cap, then hand it on.
+
+        Content-Length alone is not enough: a chunked request declares no length.
+        """
+        limit = self.settings.max_body_bytes
+        too_large = f"The request body is larger than {limit} bytes."
+        if self._too_large(Headers(scope=scope)):
+            await _send_json(send, 413, too_large)
+            return
+        body = bytearray()
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > limit:
+                await _send_json(send, 413, too_large)
+                return
+        handed_on = False
+
+        async def replay() -> dict:
+            nonlocal handed_on
+            if not handed_on:
+                handed_on = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return await receive()  # after the body: wait for a disconnect, as usual
+
+        await self.app(scope, replay, send)
 
     def _problem(self, headers: Headers, scheme: str) -> str | None:
         origin = headers.get("origin")
