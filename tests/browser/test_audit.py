@@ -10,6 +10,7 @@ few layout defects found by looking at screenshots (kept in the artifacts folder
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from urllib.parse import parse_qs, urlsplit
@@ -60,10 +61,6 @@ def section(page: Page, name: str):
     return page.locator(f"section#{name}")
 
 
-def focused_is(page: Page, locator) -> None:
-    expect(locator).to_be_focused()
-
-
 def test_one_shared_link_restores_every_widget(page: Page, lab_url, artifacts_dir):
     state = {
         "perceptron.w1": "-1.5",
@@ -87,9 +84,10 @@ def test_one_shared_link_restores_every_widget(page: Page, lab_url, artifacts_di
         "quiz.answers": "12",
         "playground.example": "gradients",
         "trainer.points": "120",
+        "trainer.classes": "3",
     }
     query = "&".join(f"{key}={value}" for key, value in state.items())
-    problems = open_page(page, f"{lab_url}?{query}")
+    problems = open_page(page, f"{lab_url}?{query}", width=800)  # a narrow window, too
 
     perceptron = section(page, "perceptron")
     expect(perceptron.get_by_label("weight w₁")).to_have_value("-1.5")
@@ -120,7 +118,27 @@ def test_one_shared_link_restores_every_widget(page: Page, lab_url, artifacts_di
     playground = section(page, "playground")
     expect(playground.get_by_label("Example")).to_have_value("gradients")
     expect(playground.get_by_label("Python code")).to_have_value(re.compile("finite diff"))
-    expect(section(page, "trainer").get_by_label("Points", exact=True)).to_have_value("120")
+    trainer = section(page, "trainer")
+    expect(trainer.get_by_label("Points", exact=True)).to_have_value("120")
+    # spirals with three arms: a third class, with a third shape
+    expect(trainer.locator("#tr-class-options label")).to_have_text(
+        ["Class 0 (square)", "Class 1 (circle)", "Class 2 (triangle)"]
+    )
+
+    # 800 px wide: nothing sticks out of its section (scrolling boxes aside)
+    spilled = page.evaluate(
+        """() => [...document.querySelectorAll('main section *')].filter((el) => {
+            const box = el.getBoundingClientRect();
+            const own = el.closest('section').getBoundingClientRect();
+            if (box.width === 0 || box.right <= own.right + 1) return false;
+            for (let up = el.parentElement; up && up.tagName !== 'SECTION'; up = up.parentElement) {
+                if (getComputedStyle(up).overflowX !== 'visible') return false;
+            }
+            return true;
+        }).map((el) => `${el.closest('section').id}: ${el.tagName}.${el.className}`)"""
+    )
+    assert spilled == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 800
 
     # nothing the page asked for was refused, and the link survived the widgets' own writes
     kept = parse_qs(urlsplit(page.url).query)
@@ -177,8 +195,30 @@ def test_the_page_stays_on_this_machine_and_shows_its_code(page: Page, lab_url):
     assert problems == []
 
 
-def test_readout_names_keep_their_maths(page: Page, lab_url):
-    problems = open_page(page, f"{lab_url}#activations")
+def test_focus_is_visible_and_readout_names_keep_their_maths(page: Page, lab_url):
+    problems = open_page(page, lab_url)
+    # Tab through the first controls of the page: each shows where the focus is
+    seen = []
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        seen.append(
+            page.evaluate(
+                """() => {
+                    const el = document.activeElement;
+                    const ring = (node) => {
+                        const style = getComputedStyle(node);
+                        return (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0)
+                            || style.boxShadow !== 'none';
+                    };
+                    // the code editor draws its ring around the gutter and the text together
+                    const shown = ring(el) || (el.id === 'pg-code' && ring(el.parentElement));
+                    const name = el.getAttribute('aria-label') || el.textContent.slice(0, 40);
+                    return [`${el.tagName}#${el.id} ${name}`, shown];
+                }"""
+            )
+        )
+    assert len({name for name, _ in seen}) > 30  # the walk went through many controls
+    assert [name for name, shown in seen if not shown] == []
     names = section(page, "activations").locator(".readout dt")
     # capitals would turn f(z) into F(Z), another function
     expect(names).to_have_text(["z", "f(z)", "f′(z)"], use_inner_text=True)
@@ -197,19 +237,19 @@ def test_buttons_that_disable_themselves_keep_the_keyboard_focus(page: Page, lab
     page.keyboard.press("Enter")
     expect(forward.locator(".w-phase")).to_contain_text("Phase 5 of 5")
     expect(forward.get_by_role("button", name="Step")).to_be_disabled()
-    focused_is(page, forward.get_by_role("button", name="Reset"))
+    expect(forward.get_by_role("button", name="Reset")).to_be_focused()
 
     # gradient descent: Descend stays where it was, and a second press starts a fresh walk
     descent = section(page, "descent")
     descend = descent.get_by_role("button", name="Descend")
     descend.focus()
     page.keyboard.press("Enter")
-    focused_is(page, descend)
+    expect(descend).to_be_focused()
     page.keyboard.press("Enter")
     expect(descent.locator(".widget, [data-widget]").first).to_have_attribute(
         "data-finished", "converged", timeout=10_000
     )
-    focused_is(page, descend)
+    expect(descend).to_be_focused()
 
     # quiz: "Next question" and "See your score" disappear; the focus follows the content
     quiz = section(page, "quiz")
@@ -217,18 +257,27 @@ def test_buttons_that_disable_themselves_keep_the_keyboard_focus(page: Page, lab
         quiz.locator("input[type='radio']").first.focus()
         page.keyboard.press("Space")
         page.keyboard.press("Tab")
-        focused_is(page, quiz.get_by_role("button", name="Check answer"))
+        expect(quiz.get_by_role("button", name="Check answer")).to_be_focused()
         page.keyboard.press("Enter")
         page.keyboard.press("Enter")  # on "Next question" / "See your score"
         if last:
-            focused_is(page, quiz.locator("[data-readout='score']"))
+            expect(quiz.locator("[data-readout='score']")).to_be_focused()
         else:
-            focused_is(page, quiz.locator("input[type='radio']").first)
+            expect(quiz.locator("input[type='radio']").first).to_be_focused()
             expect(quiz.locator("[data-readout='progress']")).to_contain_text("Question 5")
     assert problems == []
 
 
 def test_trainer_keyboard_focus_divergence_and_readouts(page: Page, lab_url, artifacts_dir):
+    sent: list[dict] = []
+    page.on(
+        "websocket",
+        lambda socket: (
+            socket.on("framesent", lambda frame: sent.append(json.loads(frame)))
+            if socket.url.endswith("/ws/train")
+            else None
+        ),
+    )
     problems = open_page(
         page,
         f"{lab_url}?trainer.activation=identity&trainer.optimizer=sgd"
@@ -260,7 +309,7 @@ def test_trainer_keyboard_focus_divergence_and_readouts(page: Page, lab_url, art
     expect(alert).to_contain_text("diverged", timeout=15_000)
     expect(alert).to_have_attribute("role", "alert")
     expect(page.locator("#tr-message")).to_have_text("")
-    focused_is(page, train)
+    expect(train).to_be_focused()
     trainer.locator(".trainer-main").screenshot(
         path=os.path.join(artifacts_dir, "audit-trainer-diverged.png")
     )
@@ -276,28 +325,35 @@ def test_trainer_keyboard_focus_divergence_and_readouts(page: Page, lab_url, art
             break
         page.keyboard.press("ArrowRight")
     page.wait_for_function("/[?&]trainer\\.learning_rate=/.test(location.search) === false")
+    starts = len([message for message in sent if message["type"] == "start"])
     train.focus()
-    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # at once: the new rate may still wait for its debounce
     pause = trainer.get_by_role("button", name="Pause", exact=True)
-    focused_is(page, pause)
+    expect(pause).to_be_focused()
+    # a pending change goes out before the start, so the server trains with the rate on show
+    kinds = [message["type"] for message in sent]
+    assert kinds.count("start") == starts + 1
+    last_start = len(kinds) - 1 - kinds[::-1].index("start")
+    configs = [m["config"] for m in sent[:last_start] if m["type"] == "configure"]
+    assert configs[-1]["learning_rate"] == 0.01, sent
     page.keyboard.press("Enter")
-    focused_is(page, train)
+    expect(train).to_be_focused()
     expect(train).to_be_enabled()
     assert problems == []
 
 
 def test_the_race_shows_the_newest_start_when_answers_cross(page: Page, lab_url):
-    # the first race asked for after the flag is set answers late, as a busy server might
+    # the first race asked for after the flag is set answers late, as a busy server might;
+    # the page must then show the race from where the start is, not the late answer
     page.add_init_script(
         """(() => {
             const original = window.fetch;
             let races = 0;
             window.fetch = async (url, options) => {
+                const race = window.slowFirstRace && String(url).includes('/api/race/run');
+                const slow = race && ++races === 1;  // counted when asked, not when answered
                 const response = await original(url, options);
-                if (window.slowFirstRace && String(url).includes('/api/race/run')) {
-                    races += 1;
-                    if (races === 1) await new Promise((done) => setTimeout(done, 700));
-                }
+                if (slow) await new Promise((done) => setTimeout(done, 700));
                 return response;
             };
         })();"""
@@ -351,5 +407,5 @@ def test_playground_gutter_matches_the_code_and_run_keeps_focus(page: Page, lab_
     page.keyboard.press("Enter")
     expect(page.locator("#pg-output")).to_contain_text("42", timeout=30_000)
     expect(page.locator("#pg-output .pg-done")).to_have_count(1, timeout=30_000)
-    focused_is(page, run)
+    expect(run).to_be_focused()
     assert problems == []

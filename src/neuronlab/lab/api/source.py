@@ -100,6 +100,14 @@ def load_source(name: str) -> SourceCode:
 
     lines, start = inspect.getsourcelines(obj)
     text = textwrap.dedent("".join(lines))
+    if not _starts_with_definition(text, obj.__name__):
+        # the file was edited after the server imported it: its lines no longer hold the
+        # code that runs, and showing them would show something else
+        raise HTTPException(
+            409,
+            f"The source of {qualname} changed since the lab started: restart "
+            "`neuronlab lab` to see the code that runs.",
+        )
     html = highlight(text, PythonLexer(), HtmlFormatter(cssclass="source", wrapcode=True))
     path = Path(inspect.getsourcefile(obj) or "").resolve()
     try:
@@ -107,6 +115,12 @@ def load_source(name: str) -> SourceCode:
     except ValueError:
         shown = path.name
     return SourceCode(name=name, qualname=qualname, file=shown, line=start, html=html, text=text)
+
+
+def _starts_with_definition(text: str, name: str) -> bool:
+    """Whether the first ``def``/``class`` line of dedented source defines ``name``."""
+    first = re.search(r"^(?:async\s+)?(?:def|class)\s+(\w+)", text, re.MULTILINE)
+    return first is not None and first.group(1) == name
 
 
 @router.get("/api/source", response_model=list[str])

@@ -106,7 +106,8 @@ class TrainerWidget {
     this.setUpPlane();
     this.chart = new LossChart(this.$("tr-chart"), { logScale: this.$("tr-log-scale").checked });
     this.diagram = new NetworkDiagram(this.$("tr-diagram"), { mapColours: options.map_colours });
-    this.sendConfig = debounce(() => this.send({ type: "configure", config: this.config }), 60);
+    this.configPending = false; // a change waiting for the debounced "configure"
+    this.sendConfig = debounce(() => this.flushConfig(), 60);
 
     this.socket = new TrainerSocket({
       onOpen: () => this.onOpen(),
@@ -188,10 +189,20 @@ class TrainerWidget {
     this.config = { ...this.config, ...update };
     this.lastLocalChange = performance.now();
     this.writeControls();
+    this.configPending = true;
     this.sendConfig();
   }
 
+  flushConfig() {
+    if (!this.configPending) return;
+    this.configPending = false;
+    this.send({ type: "configure", config: this.config });
+  }
+
   send(command) {
+    // a command never overtakes a change still waiting for its debounce: Train pressed
+    // right after a new rate must train with that rate
+    if (command.type !== "configure") this.flushConfig();
     if (!this.socket.send(command)) {
       this.message("Not connected to the lab server yet; retrying…");
     }
@@ -324,6 +335,7 @@ class TrainerWidget {
   onOpen() {
     clearError(this.$("tr-error"));
     this.message("");
+    this.configPending = false;
     this.send({ type: "configure", config: this.config });
   }
 
