@@ -100,6 +100,26 @@ def test_a_large_training_set_is_gathered_not_copied(rng):
     assert report.train_accuracy > 0.9  # it learns a threshold at 0
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_one_bad_value_in_the_training_set_is_refused(bad, dtype):
+    X = np.ones((50, 2), dtype)
+    X[37, 1] = bad
+    with pytest.raises(ValueError, match="X_train contains NaN or infinite values"):
+        Trainer(Network([2, 3, 2], seed=0, dtype=dtype), make_optimizer("sgd", 0.1), X, [0, 1] * 25)
+
+
+@pytest.mark.filterwarnings("error")  # and quietly: the overflow is ours, not the user's
+def test_finite_values_whose_sum_overflows_are_accepted():
+    X = np.full((50, 2), 3e38, np.float32)  # every value finite, their float32 sum is not
+    with np.errstate(over="ignore"):
+        assert not np.isfinite(X.sum())
+    trainer = Trainer(
+        Network([2, 3, 2], seed=0, dtype=np.float32), make_optimizer("sgd", 0.1), X, [0, 1] * 25
+    )
+    assert trainer.X.shape == (50, 2)
+
+
 def run_steps(name: str, theta: np.ndarray, grads: list[np.ndarray]) -> np.ndarray:
     opt = make_optimizer(name, learning_rate=0.01)
     theta = theta.copy()

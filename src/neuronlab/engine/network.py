@@ -171,9 +171,9 @@ class Network:
         """``forward(X[rows])``, with the rows gathered into a buffer the network keeps.
 
         For the Trainer's minibatches of a large training set: X[rows] would allocate a
-        fresh array every step, and shuffling a whole copy of X every epoch costs two passes
-        over memory that does not fit in the cache. The benchmark showed it pays
-        (784-256-256-10 on 20,000 rows: 10 ms less an epoch).
+        fresh array every step, and shuffling a whole copy of X every epoch costs two more
+        passes over memory that does not fit in the cache. The benchmark showed it pays
+        (20,000 x 784 float32: about 6 ms less an epoch, and no 63 MB copy to allocate).
         """
         X, rows = np.asarray(X), np.asarray(rows)
         if X.dtype != self.dtype:
