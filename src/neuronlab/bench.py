@@ -771,7 +771,8 @@ SPEED_NOTES = (
     "dozen NumPy calls whatever the depth (at these sizes a call costs more than its "
     "arithmetic).",
     "Forward and backward passes write into buffers allocated once per batch size (`out=`); "
-    "one shuffle-and-copy per epoch, then plain slices.",
+    "one shuffle-and-copy per epoch, then plain slices (a large training set is gathered "
+    "batch by batch into the network's buffer instead); optimiser steps in cache-sized chunks.",
     "The bias rides in the matrix product: z = [a, 1] @ [W; b], and BP3 with BP4 is one "
     "product [a, 1]ᵀ δ; `a.dot(W, out=z)` rather than `np.matmul` or `np.dot` for small "
     "2-D products (less dispatch per call).",

@@ -233,3 +233,12 @@ def test_trace_hands_out_the_cached_z_and_a_of_every_layer():
     np.testing.assert_allclose(a2, net.predict_proba(X), rtol=1e-12)
     net.forward(X[:1] * 0)  # fresh copies: a later pass does not change them
     np.testing.assert_allclose(a1, np.tanh(z1), rtol=1e-12)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_predictions_refuse_nan_and_infinity(bad):
+    net = Network([2, 4, 2], seed=0)
+    X = np.array([[0.1, 0.2], [bad, 0.3]])
+    for method in (net.predict, net.predict_proba):
+        with pytest.raises(ValueError, match="X contains NaN or infinite"):
+            method(X)

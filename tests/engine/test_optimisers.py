@@ -274,3 +274,8 @@ def test_registry_and_defaults():
     momentum = make_optimizer("momentum", 0.1)
     assert momentum.momentum == 0.9 and momentum.nesterov is False
     assert math.isclose(make_optimizer("rmsprop", 0.1).rho, 0.9)
+
+
+def test_an_option_another_optimizer_takes_is_named_with_the_choices():
+    with pytest.raises(TypeError, match=r"optimizer 'sgd' takes \['learning_rate'\]"):
+        make_optimizer("sgd", learning_rate=0.1, beta_1=0.9)

@@ -395,3 +395,11 @@ def test_noise_makes_spirals_hard():
     X, y = make_dataset("spirals", n=1000, noise=1.0, seed=0)
     trainer = fit(X, y, hidden=(16, 16), learning_rate=0.01, epochs=20)
     assert accuracy(trainer.network, X, y) < 0.95
+
+
+def test_a_refused_point_is_named_and_the_data_kept(blobs):
+    X, y = blobs
+    trainer = Trainer(Network([2, 8, 3], seed=0), SGD(0.1), X, y, batch_size=10)
+    with pytest.raises(ValueError, match=r"cannot add the point x=\[0.0, 0.0\], label=7"):
+        trainer.add_point([0.0, 0.0], 7)
+    assert len(trainer.X) == len(X)

@@ -250,11 +250,11 @@ class Network:
         """Class probabilities (n, k) of a softmax network (a fresh array)."""
         if self.output != "softmax":
             raise ValueError("predict_proba needs a softmax (classification) network")
-        return self.forward(X).copy()
+        return self.forward(_finite(X)).copy()
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Class indices (n,) for softmax networks, values (n, d_out) for identity ones."""
-        out = self.forward(X)
+        out = self.forward(_finite(X))
         if self.output == "softmax":
             return out.argmax(axis=1)
         return out.copy()
@@ -310,3 +310,11 @@ def _check_layer_sizes(layer_sizes: Sequence[int]) -> list[int]:
     ):
         raise ValueError(f"layer_sizes must be positive integers, got {list(layer_sizes)}")
     return sizes
+
+
+def _finite(X: np.ndarray) -> np.ndarray:
+    """Predictions refuse NaN and infinity (forward, the training hot path, does not check)."""
+    X = np.asarray(X)
+    if np.issubdtype(X.dtype, np.number) and not np.isfinite(X).all():
+        raise ValueError("X contains NaN or infinite values; clean or impute them first")
+    return X

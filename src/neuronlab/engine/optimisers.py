@@ -209,4 +209,11 @@ def make_optimizer(name: str, learning_rate: float = 0.01, **kwargs) -> Optimize
     """Build an optimiser by the name a user types: sgd, momentum, rmsprop, adam."""
     if not isinstance(name, str) or name not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {name!r}")
-    return OPTIMIZERS[name](learning_rate, **kwargs)
+    cls = OPTIMIZERS[name]
+    try:
+        return cls(learning_rate, **kwargs)
+    except TypeError as error:
+        import inspect
+
+        allowed = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+        raise TypeError(f"optimizer {name!r} takes {allowed}; {error}") from None

@@ -176,7 +176,12 @@ class Trainer:
         X = np.concatenate([self.X, x.astype(self.X.dtype)])
         y_all = np.concatenate([self.y, y])  # no cast: _prepare checks the label (1.5 is not 1)
         X_val, y_val = self.X_val, self.y_val
-        self.set_data(X, y_all, X_val, y_val)
+        try:
+            self.set_data(X, y_all, X_val, y_val)
+        except ValueError as error:  # name what the caller passed, not the whole set
+            raise ValueError(
+                f"cannot add the point x={x.ravel().tolist()}, label={label!r}: {error}"
+            ) from None
 
     def _prepare(self, X, y, x_name: str, y_name: str):
         net = self.network
