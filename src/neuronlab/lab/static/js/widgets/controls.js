@@ -104,6 +104,20 @@ export function select({ label, options, value, name }) {
 }
 
 /** A labelled number input. */
+// The surface picker of the descent, 3-D and race widgets, from the server's catalogue. Falls
+// back to `fallback` when the URL names a surface the engine does not have.
+export function surfacePicker(catalogue, state, fallback) {
+  const surfaces = Object.fromEntries(catalogue.surfaces.map((s) => [s.name, s]));
+  if (!surfaces[state.surface]) state.surface = fallback;
+  const choice = select({
+    label: "surface",
+    name: "surface",
+    value: state.surface,
+    options: catalogue.surfaces.map((s) => ({ value: s.name, label: s.title.split(":")[0] })),
+  });
+  return { surfaces, choice };
+}
+
 export function numberInput({ label, min, max, step, value, name }) {
   const id = uid(name || "number");
   const input = el("input", { type: "number", id, name: name || id, min, max, step, value });

@@ -4,7 +4,7 @@
 
 import { getJSON, postJSON } from "../api.js";
 import { readState, writeState } from "../state.js";
-import { el, errorLine, fmt, readouts, select, slider, statusLine } from "./controls.js";
+import { el, errorLine, fmt, readouts, slider, statusLine, surfacePicker } from "./controls.js";
 import { surfaceMap } from "./surfacemap.js";
 
 export const RATES = [
@@ -18,15 +18,7 @@ const PATH_COLOUR = "#c2185b";
 export async function mount(root) {
   const state = readState("descent", DEFAULTS);
   const catalogue = await getJSON("/api/widgets/catalogue");
-  const surfaces = Object.fromEntries(catalogue.surfaces.map((s) => [s.name, s]));
-  if (!surfaces[state.surface]) state.surface = DEFAULTS.surface;
-
-  const choice = select({
-    label: "surface",
-    name: "surface",
-    value: state.surface,
-    options: catalogue.surfaces.map((s) => ({ value: s.name, label: s.title.split(":")[0] })),
-  });
+  const { surfaces, choice } = surfacePicker(catalogue, state, DEFAULTS.surface);
   const rate = slider({ label: "learning rate η", name: "rate", values: RATES, value: state.rate, format: (v) => String(v) });
   const steps = slider({ label: "most steps", name: "steps", values: STEPS, value: state.steps, format: (v) => String(v) });
   const descend = el("button", { type: "button", class: "primary", "data-action": "descend" }, "Descend");

@@ -3,7 +3,7 @@
 
 import { getJSON, postJSON } from "../api.js";
 import { readState, writeState } from "../state.js";
-import { el, errorLine, fmt, select, statusLine } from "./controls.js";
+import { el, errorLine, fmt, select, statusLine, surfacePicker } from "./controls.js";
 import { surfaceMap } from "./surfacemap.js";
 
 // each runner differs by line style and head shape as well as by colour
@@ -27,16 +27,8 @@ const DEFAULTS = {
 export async function mount(root) {
   const state = readState("race", DEFAULTS);
   const catalogue = await getJSON("/api/widgets/catalogue");
-  const surfaces = Object.fromEntries(catalogue.surfaces.map((s) => [s.name, s]));
-  if (!surfaces[state.surface]) state.surface = DEFAULTS.surface;
+  const { surfaces, choice } = surfacePicker(catalogue, state, DEFAULTS.surface);
   const optimizers = catalogue.optimizers;
-
-  const choice = select({
-    label: "surface",
-    name: "surface",
-    value: state.surface,
-    options: catalogue.surfaces.map((s) => ({ value: s.name, label: s.title.split(":")[0] })),
-  });
   const speed = select({ label: "speed", name: "speed", value: String(state.speed), options: SPEEDS });
   const play = el("button", { type: "button", class: "primary", "data-action": "play", "aria-pressed": "false" }, "Play");
   const step = el("button", { type: "button", "data-action": "step" }, "Step");

@@ -4,7 +4,7 @@
 
 import { getJSON, postJSON, whenPlotly } from "../api.js";
 import { readState, writeState } from "../state.js";
-import { el, errorLine, fmt, select, statusLine } from "./controls.js";
+import { el, errorLine, fmt, statusLine, surfacePicker } from "./controls.js";
 
 const DEFAULTS = { surface: "bowl", ex: 1.6, ey: -1.6, ez: 1.1 };
 // preset viewpoints: the buttons give keyboard users what a drag gives mouse users
@@ -19,15 +19,7 @@ const PATH_COLOUR = "#c2185b";
 export async function mount(root) {
   const state = readState("surface3d", DEFAULTS);
   const [Plotly, catalogue] = await Promise.all([whenPlotly(), getJSON("/api/widgets/catalogue")]);
-  const surfaces = Object.fromEntries(catalogue.surfaces.map((s) => [s.name, s]));
-  if (!surfaces[state.surface]) state.surface = DEFAULTS.surface;
-
-  const choice = select({
-    label: "surface",
-    name: "surface",
-    value: state.surface,
-    options: catalogue.surfaces.map((s) => ({ value: s.name, label: s.title.split(":")[0] })),
-  });
+  const { choice } = surfacePicker(catalogue, state, DEFAULTS.surface);
   const plot = el("div", { class: "w-plot3d", role: "img", "aria-label": "3-D plot of the loss surface with the descent path" });
   const views = VIEWS.map(([label, eye]) =>
     el("button", { type: "button", "data-view": label, onclick: () => setCamera(eye) }, label.replace("View from ", "")),
