@@ -1,0 +1,149 @@
+"""Reporting: the result table, the config lines, the targets and the markdown document."""
+
+from __future__ import annotations
+
+import math
+
+from .measure import ConfigResult, Results
+
+
+def _seconds(result: ConfigResult, peer: str) -> str:
+    text = f"{result.peers[peer].seconds:.3f}"
+    if result.peers[peer].extrapolated_from:
+        text += f" (extrapolated from {result.peers[peer].extrapolated_from} epochs)"
+    return text
+
+
+def result_rows(results: Results) -> list[list[str]]:
+    """One row per config and peer: the table both the terminal and the markdown show."""
+    rows = []
+    for result in results.configs:
+        c = result.config
+        for peer in result.peers:
+            accuracy = result.peers[peer].accuracy
+            ratio = "1 (ours)" if peer == "neuronlab" else f"{result.ratio(peer):.2f}"
+            target = c.targets.get(peer)
+            gflops = ""
+            if c.peak_target and peer in ("neuronlab", "pytorch"):
+                rate = result.gflops(peer)
+                gflops = f"{rate:.0f} ({rate / results.peak_gflops:.0%})"
+            rows.append(
+                [
+                    str(c.number),
+                    peer,
+                    _seconds(result, peer),
+                    f"{result.samples_per_second(peer):,.0f}",
+                    "n/a" if not math.isfinite(accuracy) else f"{accuracy:.1%}",
+                    ratio,
+                    f">= {target:g}" if target else "",
+                    gflops,
+                ]
+            )
+    return rows
+
+
+HEADER = [
+    "config",
+    "peer",
+    "median s",
+    "samples/s",
+    "accuracy",
+    "peer time / ours",
+    "target",
+    "GFLOP/s (of peak)",
+]
+
+
+def config_lines(results: Results) -> list[str]:
+    lines = []
+    for result in results.configs:
+        c = result.config
+        accuracy = "held-out" if c.held_out else "training-set"
+        lines.append(
+            f"{c.number}. {c.title}: {result.n_train} training samples, {c.network} ReLU, "
+            f"{c.optimizer} {c.learning_rate:g}, batch {c.batch_size}, {c.epochs} epochs, "
+            f"{c.dtype}; {accuracy} accuracy"
+        )
+    return lines
+
+
+def to_markdown(results: Results) -> str:
+    """The results as a markdown document (docs/benchmark.md)."""
+    m = results.machine
+    out = [
+        "# Benchmark: neuronlab against scikit-learn, PyTorch and the pure-Python reference",
+        "",
+        "Produced by `neuronlab bench`"
+        + (" --smoke" if results.smoke else "")
+        + f" ({results.repeats} interleaved repeats per peer, medians). "
+        "Peer time / ours above 1 means neuronlab is that many times faster. "
+        "What every peer does and what its time includes is described in "
+        "`src/neuronlab/bench/__init__.py`.",
+        "",
+        f"- date: {m['date']}",
+        f"- machine: {m['cpu']}, {m['os']}",
+        f"- versions: {m['versions']}",
+        f"- NumPy's BLAS: {m['numpy blas']}",
+        f"- threads: {results.threads}",
+        f"- load average (other work on the machine): {m['load']}",
+        f"- float32 matrix-product peak measured in the same run: "
+        f"{results.peak_gflops:.0f} GFLOP/s",
+        "",
+        "Configs:",
+        "",
+        *[f"{line}" for line in config_lines(results)],
+        "",
+        "| " + " | ".join(HEADER) + " |",
+        "|" + "|".join("---" for _ in HEADER) + "|",
+        *["| " + " | ".join(row) + " |" for row in result_rows(results)],
+        "",
+        "Targets:",
+        "",
+        *[f"- {'met' if met else 'MISSED'}: {text}" for text, met in results.checks()],
+        "",
+        "## What each peer's time includes",
+        "",
+        *[f"- {line}" for line in PEER_NOTES],
+        "",
+        "## What the engine does for speed",
+        "",
+        *[f"- {line}" for line in SPEED_NOTES],
+        "",
+    ]
+    return "\n".join(out)
+
+
+PEER_NOTES = (
+    "neuronlab: `Network` + `Trainer`, the loop every front end uses; each epoch ends with "
+    "the loss and accuracy on the whole training set (the Trainer's report).",
+    "scikit-learn: `MLPClassifier.fit` with `max_iter` = epochs, `tol=0`, `n_iter_no_change` "
+    "beyond the epochs, `alpha=0`, no early stopping, shuffling on; plain SGD is "
+    "`solver='sgd', momentum=0`. It computes every minibatch's loss as it goes; with two "
+    "classes it uses one logistic output unit (the same model as a two-unit softmax).",
+    "PyTorch: the usual eager loop in float32 (`randperm`, index, `zero_grad`, forward, "
+    "`CrossEntropyLoss`, `backward`, `step`), plus the same end-of-epoch loss and accuracy "
+    "on the training set as our Trainer.",
+    "reference: `engine/reference.py`, one example at a time in lists and loops, from our "
+    "network's initial weights, no end-of-epoch report; Adam for config 1 is written in pure "
+    "Python in `bench/peers.py`; config 1 is timed on a few epochs and scaled up (marked).",
+    "Every timing starts before the model is built and ends when training ends; accuracy is "
+    "measured afterwards. One untimed warm-up run per peer precedes the repeats.",
+)
+
+SPEED_NOTES = (
+    "Every W and b is a view into one flat parameter array, so an optimiser step is a "
+    "dozen NumPy calls whatever the depth (at these sizes a call costs more than its "
+    "arithmetic).",
+    "Forward and backward passes write into buffers allocated once per batch size (`out=`); "
+    "one shuffle-and-copy per epoch, then plain slices (a large training set is gathered "
+    "batch by batch into the network's buffer instead); optimiser steps in cache-sized chunks.",
+    "The bias rides in the matrix product: z = [a, 1] @ [W; b], and BP3 with BP4 is one "
+    "product [a, 1]ᵀ δ; `a.dot(W, out=z)` rather than `np.matmul` or `np.dot` for small "
+    "2-D products (less dispatch per call).",
+    "Row maxima and row sums of the softmax as column-wise maxima and a product with ones "
+    "(NumPy reduces a short last axis row by row, ~20x slower).",
+    "Adam and the other optimisers update large parameter arrays in cache-sized chunks.",
+    "The end-of-epoch loss and accuracy are measured in chunks of 2048 rows; no loss is "
+    "computed per step.",
+    "The dtype follows the data: float32 inputs train a float32 network.",
+)
