@@ -1,0 +1,66 @@
+"""`neuronlab lab`: open the browser lab."""
+
+from __future__ import annotations
+
+import click
+
+from . import cli
+
+
+@cli.command(short_help="Open the browser lab.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to listen on; anything but loopback lets other machines in.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8765,
+    show_default=True,
+    help="Port to listen on.",
+)
+@click.option("--no-browser", is_flag=True, help="Do not open a browser tab.")
+@click.option(
+    "--playground/--no-playground",
+    default=True,
+    show_default=True,
+    help="Allow the code playground (it runs Python on this machine).",
+)
+@click.option(
+    "--playground-token",
+    envvar="NEURONLAB_PLAYGROUND_TOKEN",
+    default=None,
+    help="Require this token to run playground code. With --allow-playground on a network "
+    "address: use it instead of a random one.",
+)
+@click.option(
+    "--allow-playground",
+    is_flag=True,
+    help="Run the playground even when listening on the network: a token is made and printed.",
+)
+def lab(host, port, no_browser, playground, playground_token, allow_playground) -> None:
+    """Open the browser lab: every concept of the course as a widget on the engine."""
+    import secrets
+
+    from ..lab.server import run_lab
+    from ..lab.settings import Settings
+
+    exposed = Settings(host=host).exposed
+    if exposed and not allow_playground:
+        # running code for other machines takes an explicit --allow-playground; a token
+        # alone (say, left in the environment) does not switch it on
+        if playground:
+            click.echo(
+                "note: the code playground is off on a network address; "
+                "add --allow-playground to run it with a token",
+                err=True,
+            )
+        playground, playground_token = False, None
+    if allow_playground and playground and not playground_token and exposed:
+        playground_token = secrets.token_urlsafe(16)
+    settings = Settings(
+        host=host, port=port, allow_playground=playground, playground_token=playground_token
+    )
+    run_lab(host, port, not no_browser, settings=settings)

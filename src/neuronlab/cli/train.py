@@ -1,0 +1,557 @@
+"""`neuronlab train`: the run, its progress bar, Ctrl-C, and the files it leaves."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+import numpy as np
+
+from ..engine.activations import ACTIVATIONS
+from ..engine.datasets import REAL_DATASETS, REGRESSION_DATASETS
+from ..engine.optimisers import OPTIMIZERS
+from ..engine.training import Trainer
+from . import DATASET_CHOICES, _make_out_dir, _sizes, cli
+
+GRID_SIZE = 200  # cells per side of the decision-boundary figure
+GIF_GRID_SIZE = 80
+GIF_FRAMES = 40  # at most this many frames in --gif
+
+
+class _Interrupt:
+    """First Ctrl-C: stop after the current epoch. Second: stop now. Files are still written."""
+
+    def __init__(self, console) -> None:
+        self.console = console
+        self.requested = False
+        self.writing = False
+        self._previous = None
+
+    def __enter__(self) -> _Interrupt:
+        self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        signal.signal(signal.SIGINT, self._previous)
+
+    def _handle(self, signum, frame) -> None:
+        if self.writing:
+            self.console.print("[yellow]still writing the files, one moment[/]")
+            return
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        self.console.print("[yellow]stopping after this epoch (Ctrl-C again to stop now)[/]")
+
+
+def _load_data(dataset: str, points: int, noise: float, seed: int, classes: int | None):
+    """X, y and the input scaling (mean, scale per feature, or None)."""
+    from ..engine.datasets import load_real, make_dataset
+
+    if dataset in REAL_DATASETS:
+        X, y = load_real(dataset)
+        # load_real standardises; keep the raw data's mean and scale so that `predict`
+        # can take raw measurements
+        from sklearn import datasets as sklearn_datasets
+
+        raw, _ = getattr(sklearn_datasets, f"load_{dataset}")(return_X_y=True)
+        scale = raw.std(axis=0)
+        scaling = {
+            "mean": raw.mean(axis=0).tolist(),
+            "scale": [s if s > 0 else 1.0 for s in scale.tolist()],
+        }
+        return X, y, scaling
+    extra = {}
+    if classes is not None:
+        if dataset == "spirals":
+            extra["arms"] = classes
+        elif dataset == "gaussian":
+            extra["classes"] = classes
+        else:
+            raise click.BadParameter(
+                f"{dataset} has two classes; --classes applies to "
+                "spirals (arms) and gaussian (blobs)",
+                param_hint="--classes",
+            )
+    X, y = make_dataset(dataset, n=points, noise=noise, seed=seed, **extra)
+    return X, y, None
+
+
+@cli.command(short_help="Train a network; save figures, the model and its history.")
+@click.option(
+    "--dataset",
+    "-d",
+    type=click.Choice(DATASET_CHOICES),
+    default="spirals",
+    show_default=True,
+    help="A 2-D generator or a real dataset from scikit-learn.",
+)
+@click.option(
+    "--points",
+    "-n",
+    type=click.IntRange(2, 100_000),
+    default=400,
+    show_default=True,
+    help="Number of points (2-D datasets).",
+)
+@click.option(
+    "--noise",
+    type=click.FloatRange(0, 10),
+    default=0.1,
+    show_default=True,
+    help="Noise of the 2-D datasets: 0 is clean, about 1 mixes the classes.",
+)
+@click.option(
+    "--classes",
+    type=click.IntRange(2, 6),
+    default=None,
+    help="Spiral arms or Gaussian blobs (2 to 6).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="Seeds the data, the split, the weights and the shuffling.",
+)
+@click.option(
+    "--hidden",
+    default="16,16",
+    show_default=True,
+    help="Hidden layer sizes, comma-separated; 'none' for no hidden layer.",
+)
+@click.option(
+    "--activation",
+    "-a",
+    type=click.Choice(list(ACTIVATIONS)),
+    default="relu",
+    show_default=True,
+    help="Hidden-layer activation.",
+)
+@click.option(
+    "--optimizer",
+    "-o",
+    type=click.Choice(list(OPTIMIZERS)),
+    default="adam",
+    show_default=True,
+    help="How the weights move along the gradient.",
+)
+@click.option(
+    "--learning-rate",
+    "--lr",
+    type=click.FloatRange(0, 10, min_open=True),
+    default=0.01,
+    show_default=True,
+    help="Step size of the optimiser.",
+)
+@click.option(
+    "--batch-size",
+    "-b",
+    type=click.IntRange(1),
+    default=32,
+    show_default=True,
+    help="Samples per gradient step.",
+)
+@click.option(
+    "--epochs",
+    "-e",
+    type=click.IntRange(1, 1_000_000),
+    default=200,
+    show_default=True,
+    help="Passes over the training set.",
+)
+@click.option(
+    "--l2",
+    type=click.FloatRange(0, 100),
+    default=0.0,
+    show_default=True,
+    help="Weight decay: adds (l2/2)·ΣW² to the loss.",
+)
+@click.option(
+    "--l1",
+    type=click.FloatRange(0, 100),
+    default=0.0,
+    show_default=True,
+    help="Adds l1·Σ|W| to the loss.",
+)
+@click.option(
+    "--validation",
+    "--val",
+    type=click.FloatRange(0, 0.9),
+    default=0.2,
+    show_default=True,
+    help="Fraction of the data held out for validation.",
+)
+@click.option(
+    "--patience",
+    type=click.IntRange(1),
+    default=None,
+    help="Early stopping: stop after this many epochs without a better validation "
+    "loss, and keep the best weights.",
+)
+@click.option(
+    "--dtype",
+    type=click.Choice(["float64", "float32"]),
+    default="float64",
+    show_default=True,
+    help="Floating-point precision of the network.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Directory for the figures, model.npz and history.csv.",
+)
+@click.option("--gif", is_flag=True, help="Also write training.gif, the boundary as it learns.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def train(
+    dataset,
+    points,
+    noise,
+    classes,
+    seed,
+    hidden,
+    activation,
+    optimizer,
+    learning_rate,
+    batch_size,
+    epochs,
+    l2,
+    l1,
+    validation,
+    patience,
+    dtype,
+    out,
+    gif,
+    quiet,
+) -> None:
+    """Train a network and report how it went.
+
+    With --out DIR the run leaves: boundary.png (or confusion.png for data with more than
+    two features; surface.png for the regression set), loss.png, model.npz (the final
+    weights; the best ones when --patience stopped the run), history.csv, and with --gif
+    training.gif. Ctrl-C stops after the current epoch and still writes them.
+    """
+    from rich.console import Console
+
+    ctx = click.get_current_context()
+    if dataset in REAL_DATASETS:
+        for option in ("points", "noise", "classes"):
+            if ctx.get_parameter_source(option) == click.core.ParameterSource.COMMANDLINE:
+                raise click.BadParameter(
+                    f"{dataset} is a fixed real dataset; --{option} applies to the 2-D "
+                    "datasets only",
+                    param_hint=f"--{option}",
+                )
+    if gif and out is None:
+        raise click.BadParameter("--gif writes into --out: give --out DIR too", param_hint="--gif")
+    if gif and (dataset in REAL_DATASETS or dataset in REGRESSION_DATASETS):
+        raise click.BadParameter(
+            "--gif draws a 2-D decision boundary: use a 2-D classification dataset",
+            param_hint="--gif",
+        )
+    settings = {name: value for name, value in ctx.params.items() if name not in ("out", "quiet")}
+    settings["hidden"] = _sizes(hidden, "--hidden", allow_empty=True)
+    if out is not None:
+        _make_out_dir(out)  # before training: a run is not lost to a folder it cannot write
+    run = _TrainingRun.start(settings)
+
+    console = Console(stderr=True)
+    network = run.trainer.network
+    console.print(
+        f"training {'-'.join(map(str, network.layer_sizes))} {activation} on {dataset} "
+        f"({len(run.y_train)} training samples) for {epochs} epochs; Ctrl-C stops after "
+        "the current epoch",
+        highlight=False,
+    )
+    with _Interrupt(console) as interrupt:
+        run.train(epochs, interrupt, console, quiet, gif)
+        interrupt.writing = True  # from here Ctrl-C waits for the files
+        written = _write_run(out, run, gif) if out is not None else []
+    _summary(run, written, out)
+    if run.status.startswith("interrupted"):
+        sys.exit(130)
+
+
+@dataclass
+class _TrainingRun:
+    """One `neuronlab train`: the data, the trainer, and what happened."""
+
+    settings: dict  # the command's options, saved with the model
+    trainer: Trainer
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray | None
+    y_val: np.ndarray | None
+    scaling: dict | None  # the raw inputs' mean and scale, for real datasets
+    status: str = "not started"
+    seconds: float = 0.0
+    frames: list = field(default_factory=list)  # (epoch, probability grid) for --gif
+    bounds: tuple | None = None
+
+    @property
+    def regression(self) -> bool:
+        return self.trainer.network.output == "identity"
+
+    @classmethod
+    def start(cls, settings: dict) -> _TrainingRun:
+        """Data, split, network and trainer as the options say."""
+        from ..engine.datasets import train_val_test_split
+        from ..engine.network import Network
+        from ..engine.optimisers import make_optimizer
+
+        s = settings
+        X, y, scaling = _load_data(s["dataset"], s["points"], s["noise"], s["seed"], s["classes"])
+        regression = s["dataset"] in REGRESSION_DATASETS
+        X_train, y_train, X_val, y_val, _, _ = train_val_test_split(
+            X.astype(s["dtype"]), y, val=s["validation"], seed=s["seed"], stratify=not regression
+        )
+        if len(X_val) == 0:
+            X_val = y_val = None
+        outputs = 1 if regression else int(y.max()) + 1
+        network = Network(
+            [X.shape[1], *s["hidden"], outputs],
+            s["activation"],
+            "identity" if regression else "softmax",
+            seed=s["seed"],
+            dtype=np.dtype(s["dtype"]),
+        )
+        optimizer = make_optimizer(s["optimizer"], learning_rate=s["learning_rate"])
+        trainer = Trainer(
+            network, optimizer, X_train, y_train, X_val, y_val,
+            batch_size=s["batch_size"], l2=s["l2"], l1=s["l1"], patience=s["patience"],
+            seed=s["seed"],
+        )  # fmt: skip
+        return cls(settings, trainer, X_train, y_train, X_val, y_val, scaling)
+
+    def train(self, epochs: int, interrupt: _Interrupt, console, quiet: bool, gif: bool) -> None:
+        """Run the epochs with a progress bar until done, stopped, or interrupted."""
+        trainer = self.trainer
+        grid = None
+        if gif:
+            from ..engine.grid import plane_bounds, plane_grid
+
+            self.bounds = plane_bounds(
+                np.vstack([a for a in (self.X_train, self.X_val) if a is not None])
+            )
+            grid = plane_grid(self.bounds, GIF_GRID_SIZE)
+            self._snapshot(0, grid)
+        every = max(1, epochs // GIF_FRAMES)
+        self.status = "finished"
+        started = time.perf_counter()
+        try:
+            with _progress(console, quiet) as progress:
+                task = progress.add_task("training", total=epochs, **_fields(None))
+                for report in trainer.train(epochs):
+                    progress.update(task, advance=1, **_fields(report))
+                    if gif and (report.epoch % every == 0 or trainer.finished):
+                        self._snapshot(report.epoch, grid)
+                    if report.message:  # diverged, or early stopping restored the best
+                        self.status = report.message
+                    if interrupt.requested:
+                        self.status = f"interrupted after epoch {report.epoch}"
+                        break
+        except KeyboardInterrupt:
+            self.status = f"interrupted during epoch {trainer.epoch + 1}"
+        self.seconds = time.perf_counter() - started
+
+    def _snapshot(self, epoch: int, grid: np.ndarray) -> None:
+        probabilities = self.trainer.network.predict_proba(grid)
+        self.frames.append((epoch, probabilities.reshape(GIF_GRID_SIZE, GIF_GRID_SIZE, -1)))
+
+
+def _progress(console, quiet: bool):
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("epoch {task.completed:>5.0f}/{task.total:.0f}"),
+        BarColumn(bar_width=28),
+        TextColumn(
+            "loss {task.fields[loss]}  acc {task.fields[acc]}  "
+            "val acc {task.fields[val_acc]}  {task.fields[speed]} samples/s"
+        ),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet,
+        transient=False,
+    )
+
+
+def _fields(report) -> dict[str, str]:
+    if report is None:
+        return {"loss": "-", "acc": "-", "val_acc": "-", "speed": "-"}
+    return {
+        "loss": f"{report.train_loss:.4g}",
+        "acc": "-" if report.train_accuracy is None else f"{report.train_accuracy:.1%}",
+        "val_acc": "-" if report.val_accuracy is None else f"{report.val_accuracy:.1%}",
+        "speed": f"{report.samples_per_second:,.0f}",
+    }
+
+
+HISTORY_COLUMNS = (
+    "epoch",
+    "train_loss",
+    "train_accuracy",
+    "val_loss",
+    "val_accuracy",
+    "samples_per_second",
+    "is_best",
+    "diverged",
+    "stopped_early",
+)
+
+
+def _write_run(out: Path, run: _TrainingRun, gif: bool) -> list[Path]:
+    """Everything a run leaves behind; the model first, so that it survives anything else."""
+    from ..engine.serialise import save
+
+    out.mkdir(parents=True, exist_ok=True)
+    trainer, network = run.trainer, run.trainer.network
+    last = trainer.history[-1] if trainer.history else None
+    metadata = {
+        "dataset": run.settings["dataset"],
+        "task": "regression" if run.regression else "classification",
+        "n_features": network.layer_sizes[0],
+        "classes": None if run.regression else network.layer_sizes[-1],
+        "scaling": run.scaling,
+        "settings": run.settings,
+        "epochs_trained": trainer.epoch,
+        "best_epoch": trainer.best_epoch,
+        "status": run.status,
+        "train_accuracy": None if last is None else last.train_accuracy,
+        "val_accuracy": None if last is None else last.val_accuracy,
+    }
+    # write under another name, then rename: an interrupted write never leaves a broken model
+    partial = save(network, out / "model.partial.npz", metadata)
+    os.replace(partial, out / "model.npz")
+    written = [out / "model.npz"]
+
+    with open(out / "history.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(HISTORY_COLUMNS)
+        for report in trainer.history:
+            row = report.to_dict()
+            writer.writerow(["" if row[c] is None else row[c] for c in HISTORY_COLUMNS])
+    written.append(out / "history.csv")
+    if not trainer.history:
+        return written
+
+    written.append(_loss_figure(out / "loss.png", run))
+    picture = _picture(out, run)
+    if picture is not None:
+        written.append(picture)
+    if gif and run.frames:
+        from .. import plots
+
+        plots.save_boundary_animation(
+            run.frames, run.X_train, run.y_train, out / "training.gif", bounds=run.bounds,
+            X_val=run.X_val, y_val=run.y_val,
+        )  # fmt: skip
+        written.append(out / "training.gif")
+    return written
+
+
+def _loss_figure(path: Path, run: _TrainingRun) -> Path:
+    from matplotlib.figure import Figure
+
+    from .. import plots
+
+    dataset, history = run.settings["dataset"], run.trainer.history
+    figure = Figure(figsize=(6, 4.2) if run.regression else (11, 4.2), dpi=110)
+    axes = figure.subplots(1, 1 if run.regression else 2, squeeze=False)[0]
+    plots.plot_loss_curves(
+        history, ax=axes[0], best_epoch=run.trainer.best_epoch, title=f"{dataset}: loss"
+    )
+    if not run.regression:
+        plots.plot_accuracy_curves(
+            history, ax=axes[1], best_epoch=run.trainer.best_epoch, title=f"{dataset}: accuracy"
+        )
+    figure.tight_layout()
+    figure.savefig(path)
+    return path
+
+
+def _picture(out: Path, run: _TrainingRun) -> Path | None:
+    """The decision boundary (2 features), the surface (regression) or a confusion matrix."""
+    from matplotlib.figure import Figure
+
+    from .. import plots
+
+    network = run.trainer.network
+    figure = Figure(figsize=(6, 5.6), dpi=110)
+    ax = figure.subplots()
+    caption = f"{run.settings['dataset']} — {'-'.join(map(str, network.layer_sizes))} " + (
+        network.activation
+    )
+    points = {"X_val": run.X_val, "y_val": run.y_val}
+    if network.layer_sizes[0] == 2 and run.regression:
+        plots.plot_regression_surface(network, run.X_train, run.y_train, ax=ax, **points,
+                                      title=caption)  # fmt: skip
+        path = out / "surface.png"
+    elif network.layer_sizes[0] == 2:
+        plots.plot_decision_boundary(network, run.X_train, run.y_train, ax=ax, **points,
+                                     resolution=GRID_SIZE, title=caption)  # fmt: skip
+        path = out / "boundary.png"
+    elif not run.regression:
+        shown = "validation" if run.X_val is not None else "training"
+        X, y = (run.X_val, run.y_val) if run.X_val is not None else (run.X_train, run.y_train)
+        predicted = network.predict(X)
+        k = network.layer_sizes[-1]
+        accuracy = float(np.mean(predicted == y))
+        plots.plot_confusion_matrix(
+            y, predicted, ax=ax, labels=[str(c) for c in range(k)],
+            title=f"{run.settings['dataset']}, {shown} set: accuracy {accuracy:.1%}",
+        )  # fmt: skip
+        path = out / "confusion.png"
+    else:
+        return None
+    figure.tight_layout()
+    figure.savefig(path)
+    return path
+
+
+def _summary(run: _TrainingRun, written: list[Path], out: Path | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    trainer, network = run.trainer, run.trainer.network
+    table = Table(
+        title=f"neuronlab train: {run.settings['dataset']}", show_header=False,
+        title_justify="left",
+    )  # fmt: skip
+    table.add_column(style="bold")
+    table.add_column()
+    last = trainer.history[-1] if trainer.history else None
+    table.add_row(
+        "network",
+        f"{'-'.join(map(str, network.layer_sizes))}, {network.activation}, "
+        f"{network.n_params:,} parameters, {network.dtype.name}",
+    )
+    table.add_row("optimiser", f"{trainer.optimizer!r}, batch {trainer.batch_size}")
+    validation = 0 if run.y_val is None else len(run.y_val)
+    table.add_row("data", f"{len(run.y_train)} training, {validation} validation samples")
+    table.add_row("outcome", run.status)
+    best = f", best {trainer.best_epoch}" if trainer.best_epoch else ""
+    table.add_row("epochs", f"{trainer.epoch} in {run.seconds:.2f} s{best}")
+    if last is not None:
+        table.add_row("training", _scores(last.train_loss, last.train_accuracy))
+        if last.val_loss is not None:
+            table.add_row("validation", _scores(last.val_loss, last.val_accuracy))
+        speeds = sorted(r.samples_per_second for r in trainer.history)
+        table.add_row("speed", f"{speeds[len(speeds) // 2]:,.0f} samples/s (median)")
+    for path in written:
+        table.add_row("wrote", str(path))
+    if out is None:
+        table.add_row("files", "none (add --out DIR for figures, the model and the history)")
+    Console().print(table)
+
+
+def _scores(loss: float, accuracy: float | None) -> str:
+    text = f"loss {loss:.4g}"
+    return text if accuracy is None else f"{text}, accuracy {accuracy:.1%}"
