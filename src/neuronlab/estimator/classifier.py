@@ -1,0 +1,184 @@
+"""``MLPClassifier``: softmax output, cross-entropy loss, scikit-learn label encoding."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.validation import column_or_1d
+
+from ._base import _BaseMLP
+
+
+class MLPClassifier(ClassifierMixin, _BaseMLP):
+    """Multi-layer perceptron classifier trained by the neuronlab engine.
+
+    A drop-in for ``sklearn.neural_network.MLPClassifier`` with its parameter names. The
+    output layer is a softmax with cross-entropy loss, with one unit per class **even for
+    binary problems** (2 units where scikit-learn uses one logistic unit), so ``n_outputs_``
+    is the number of classes.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(100,)
+        Units in each hidden layer.
+    activation : {"relu", "identity", "logistic", "tanh", "leaky_relu", "gelu"}, default="relu"
+        Hidden activation; "logistic" is the sigmoid.
+    solver : {"adam", "sgd", "rmsprop"}, default="adam"
+        "sgd" uses ``momentum`` (0 gives plain SGD) and ``nesterovs_momentum``; "rmsprop" uses
+        ``epsilon`` and a decay rho of 0.9.
+    alpha : float, default=0.0001
+        L2 strength as in scikit-learn: ``(alpha/2)·ΣW²`` per minibatch *sum* of losses, so the
+        engine, which minimises the batch mean, receives ``l2 = alpha / batch_size``.
+    l1 : float, default=0.0
+        L1 strength, scaled the same way (the engine receives ``l1 / batch_size``).
+    batch_size : int or "auto", default="auto"
+        Minibatch size; "auto" is ``min(200, n_samples)``.
+    learning_rate_init : float, default=0.001
+        Step size of the solver.
+    max_iter : int, default=200
+        Maximum number of epochs.
+    shuffle : bool, default=True
+        Shuffle the training set at every epoch.
+    random_state : int, RandomState or None, default=None
+        Seeds the initial weights, the shuffling and the early-stopping split.
+    tol : float, default=1e-4
+        Training stops when the training loss (validation score with ``early_stopping``) has
+        not improved by ``tol`` for more than ``n_iter_no_change`` consecutive epochs.
+    verbose : bool, default=False
+        Print the loss of every epoch.
+    warm_start : bool, default=False
+        Continue from the previous fit's weights instead of starting afresh.
+    momentum : float, default=0.9
+        Momentum of the "sgd" solver, in [0, 1).
+    nesterovs_momentum : bool, default=True
+        Use Nesterov's momentum with the "sgd" solver.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data (stratified), stop when its accuracy
+        stops improving, and restore the weights of the best epoch.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping, in (0, 1).
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Adam's decay rates for the first and second moment estimates, in [0, 1).
+    epsilon : float, default=1e-8
+        Adam's and RMSProp's numerical-stability term.
+    n_iter_no_change : int, default=10
+        Epochs without improvement tolerated before stopping.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels; ``predict`` maps the network's class indices through it.
+    loss_curve_ : list of float
+        Training loss (mean cross-entropy plus penalty) after each epoch.
+    best_loss_ : float or None
+        Lowest training loss (None with ``early_stopping``).
+    validation_scores_ : list of float or None
+        Held-out accuracy after each epoch (only with ``early_stopping``).
+    best_validation_score_ : float or None
+        Best held-out accuracy (only with ``early_stopping``).
+    n_iter_ : int
+        Epochs run by the last ``fit`` (``partial_fit`` adds one per call).
+    t_ : int
+        Training samples seen by the solver.
+    coefs_ : list of ndarray
+        ``coefs_[l]`` of shape (n_in, n_out): views into the network's parameters.
+    intercepts_ : list of ndarray
+        ``intercepts_[l]`` of shape (n_out,).
+    n_layers_ : int
+        Layers including input and output.
+    n_outputs_ : int
+        Output units: the number of classes.
+    out_activation_ : str
+        Always "softmax".
+    n_features_in_ : int
+        Features seen during fit.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_moons
+    >>> from neuronlab import MLPClassifier
+    >>> X, y = make_moons(n_samples=200, noise=0.1, random_state=0)
+    >>> clf = MLPClassifier((16, 16), learning_rate_init=0.01, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    >>> bool(clf.score(X, y) > 0.95)
+    True
+    """
+
+    _output = "softmax"
+
+    def fit(self, X, y) -> MLPClassifier:
+        """Train on X (n_samples, n_features) and class labels y (n_samples,)."""
+        return self._fit(X, y, incremental=False)
+
+    def partial_fit(self, X, y, classes=None) -> MLPClassifier:
+        """Run one epoch on (X, y); ``classes`` (every label) is required on the first call."""
+        if not hasattr(self, "classes_") and classes is None:
+            raise ValueError(
+                "classes must be given on the first call to partial_fit: "
+                "pass every label that will ever appear, e.g. classes=np.unique(y)"
+            )
+        return self._fit(X, y, incremental=True, classes=classes)
+
+    def _validate_targets(self, y, *, first, classes=None):
+        if y.ndim == 2 and y.shape[1] > 1:
+            raise ValueError(
+                f"y has shape {y.shape}: multilabel and multi-output classification are not "
+                "supported; pass a 1-D array of class labels"
+            )
+        if y.ndim == 2:
+            y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if classes is not None:
+            given = unique_labels(np.asarray(classes))
+            if hasattr(self, "classes_") and not np.array_equal(given, self.classes_):
+                raise ValueError(
+                    f"classes={list(given)} differs from the classes of the first "
+                    f"partial_fit call, {list(self.classes_)}"
+                )
+        if first:
+            labels = unique_labels(y) if classes is None else given
+            if len(labels) < 2:
+                source = "y" if classes is None else "classes"
+                raise ValueError(
+                    f"{source} holds only one class ({labels[0]!r}); a classifier needs at "
+                    "least 2 classes to learn from"
+                )
+            if classes is not None and not np.isin(y, labels).all():
+                unknown = np.setdiff1d(unique_labels(y), labels)
+                raise ValueError(f"y has labels {list(unknown)} that are not in classes")
+            self.classes_ = labels
+        else:
+            unknown = np.setdiff1d(unique_labels(y), self.classes_)
+            if len(unknown):
+                raise ValueError(
+                    f"y has labels {list(unknown)} that are not among the classes the model "
+                    f"was first fitted with, {list(self.classes_)}"
+                )
+            if self.warm_start and not np.array_equal(unique_labels(y), self.classes_):
+                raise ValueError(
+                    "warm_start needs y with the same classes as the previous fit "
+                    f"({list(self.classes_)}); got {list(unique_labels(y))}"
+                )
+        return np.searchsorted(self.classes_, y)  # class indices 0..k-1
+
+    def _n_network_outputs(self, y_train):
+        return len(self.classes_)
+
+    def _validation_score(self, X_val, y_val):
+        return float(np.mean(self._network.predict(X_val) == y_val))
+
+    def predict(self, X) -> np.ndarray:
+        """Most probable class label for each row of X."""
+        proba = self._forward(X)  # checks that the model is fitted before classes_ is read
+        return self.classes_[proba.argmax(axis=1)]
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities (n_samples, n_classes), columns ordered as ``classes_``."""
+        return self._forward(X)
+
+    def predict_log_proba(self, X) -> np.ndarray:
+        """Logarithm of ``predict_proba`` (-inf where a probability underflows to 0)."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
