@@ -119,6 +119,30 @@ def test_adam_first_two_steps():
     np.testing.assert_allclose(THETA_0[0] - first, eta * np.sign(GRAD_1[0]), rtol=1e-6)
 
 
+@pytest.mark.parametrize(
+    ("b1", "b2", "eps"), [(0.9, 0.999, 1e-8), (0.5, 0.9, 1e-3), (0.0, 0.99, 0.1)]
+)
+def test_adam_rearranged_equals_algorithm_1_over_many_steps(b1, b2, eps):
+    """The code keeps M = m/(1 − β₁), V = v/(1 − β₂) and folds the constants (see Adam): the
+    same θ as Algorithm 1 line by line, step after step, with gradients of every size."""
+    rng = np.random.default_rng(3)
+    eta = 0.01
+    theta = rng.standard_normal(40)
+    expected, m, v = theta.copy(), np.zeros(40), np.zeros(40)
+    adam = Adam(eta, beta_1=b1, beta_2=b2, epsilon=eps)
+    for t in range(1, 61):
+        g = rng.standard_normal(40) * 10.0 ** rng.integers(-6, 4, size=40)
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g**2
+        m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
+        expected = expected - eta * m_hat / (np.sqrt(v_hat) + eps)
+        adam.step([theta], [g])
+        np.testing.assert_allclose(theta, expected, rtol=1e-12, atol=1e-14)
+    state = adam._state[0]
+    np.testing.assert_allclose(state["M"] * (1 - b1), m, rtol=1e-12)
+    np.testing.assert_allclose(state["V"] * (1 - b2), v, rtol=1e-12)
+
+
 def second_step_by_hand(name: str, t1, g, eta_1: float, eta_2: float):
     """θ after a first step at η₁ and a second at η₂, both with gradient g (default settings)."""
     if name == "sgd":

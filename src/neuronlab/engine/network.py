@@ -27,6 +27,11 @@ and BP3 and BP4 are one product too, [a, 1]ᵀ δ = [aᵀ δ; Σ_samples δ]. Th
 already stores each b right after its W, so [W; b] is a view like the others. (The
 benchmark showed it pays: 8% off a small network's epoch, one NumPy call less per layer
 in each direction.)
+
+The first layer is the exception. Its input is X itself, and giving X a column of ones
+would mean copying every batch into a wider buffer; instead z = X W + b is a product and a
+broadcast sum, and ∂C/∂b = Σ_samples δ = 1ᵀ δ a product with a row of ones. (The benchmark
+showed it pays where X is wide: 784 inputs, an 800 KB copy less in every step.)
 """
 
 from __future__ import annotations
@@ -49,12 +54,13 @@ class _Buffers:
 
     def __init__(self, n: int, sizes: list[int], dtype: np.dtype):
         ins, outs = sizes[:-1], sizes[1:]
-        # the input of every layer with a column of ones appended: [X, 1], [a⁽¹⁾, 1], ...
-        self.a_in = [np.ones((n, k + 1), dtype) for k in ins]  # (n, n_in + 1)
-        self.x = self.a_in[0][:, :-1]  # where forward copies the batch X
+        self.x: np.ndarray | None = None  # the batch X of the last forward (layer 0's input)
         self.batch = np.empty((n, sizes[0]), dtype)  # where forward_rows gathers X[rows]
+        self.ones = np.ones((1, n), dtype)  # 1ᵀ, for layer 0's ∂C/∂b = 1ᵀ δ
+        # the input of every later layer with a column of ones appended: [a⁽¹⁾, 1], ...
+        self.a_in = [None] + [np.ones((n, k + 1), dtype) for k in ins[1:]]  # (n, n_in + 1)
         # [a, 1]ᵀ for BP3–BP4, made once: the benchmark showed even a view per step counts
-        self.a_in_T = [a_in.T for a_in in self.a_in]
+        self.a_in_T = [None] + [a_in.T for a_in in self.a_in[1:]]
         self.z = [np.empty((n, k), dtype) for k in outs]  # pre-activations
         # activations: a hidden layer's a is a view on the next layer's [a, 1]; then the output
         self.a = [a_in[:, :-1] for a_in in self.a_in[1:]] + [np.empty((n, outs[-1]), dtype)]
@@ -125,6 +131,7 @@ class Network:
             offset += n_out
         self._penalty = np.empty(self.n_params, self.dtype)
         self._WT = [W.T for W in self.W]  # Wᵀ for BP2, made once (as a_in_T in _Buffers)
+        self._db0_row = self.db[0].reshape(1, -1)  # ∂C/∂b of layer 0 as the row 1ᵀ δ fills
 
         rng = as_rng(seed)
         for W in self.W:
@@ -151,18 +158,23 @@ class Network:
         """Run the batch through every layer, caching z and a for backward.
 
         Returns the output (n, d_out): softmax probabilities or regression values. The array
-        is a buffer the network reuses: copy it if you keep it past the next call.
+        is a buffer the network reuses: copy it if you keep it past the next call. ``backward``
+        reads X again (BP4 of layer 0), so leave X unchanged until it has run.
         """
         X = self._check_X(X)
         buf = self._buffers_for(X.shape[0])
-        buf.x[...] = X  # [X, 1]
+        buf.x = X  # kept for BP4 of layer 0 (the network does not change it)
         if self._f_for is not self.act:  # f per layer: hidden f, then softmax (eq. 7) or ŷ = z
             self._f = [self.act.f] * (self.n_layers - 1) + [self._output_f]
             self._f_for = self.act
-        for Wb, f, a_in, z, a in zip(self.Wb, self._f, buf.a_in, buf.z, buf.a, strict=True):
-            # a_in.dot, not np.matmul or np.dot: the same product for 2-D arrays, and the
-            # benchmark showed it pays (0.4 and 0.1 µs less a call: small steps are calls)
-            a_in.dot(Wb, out=z)  # eq. 5: z = a W + b = [a, 1] @ [W; b]   (n, n_out)
+        for l, (f, z, a) in enumerate(zip(self._f, buf.z, buf.a, strict=True)):
+            if l == 0:
+                # X.dot, not np.matmul or np.dot: the same product for 2-D arrays, and the
+                # benchmark showed it pays (0.4 and 0.1 µs less a call: small steps are calls)
+                X.dot(self.W[0], out=z)
+                z += self.b[0]  # eq. 5: z = X W + b   (n, n_out)
+            else:
+                buf.a_in[l].dot(self.Wb[l], out=z)  # eq. 5: z = a W + b = [a, 1] @ [W; b]
             f(z, out=a)  # a = f(z): into the next layer's input, or the output
         self._last = buf
         return buf.a[-1]
@@ -208,14 +220,15 @@ class Network:
         # BP1′ (softmax + cross-entropy) or BP1 (identity + MSE): both give δ = (ŷ − y) / n
         self._output_delta(P, Y, out=delta)
         df = self.act.df
-        for l in range(L - 1, -1, -1):
+        for l in range(L - 1, 0, -1):
             # BP4 and BP3 at once: [a, 1]ᵀ δ = [aᵀ δ; Σ_samples δ] = [∂C/∂W; ∂C/∂b]
             buf.a_in_T[l].dot(delta, out=self.dWb[l])  # (n_in + 1, n_out)
-            if l > 0:
-                delta_prev = buf.delta[l - 1]
-                delta.dot(self._WT[l], out=delta_prev)  # BP2: δ Wᵀ ...   (n, n_in)
-                delta_prev *= df(buf.z[l - 1], buf.a[l - 1], out=buf.deriv[l - 1])  # ... ⊙ f′(z)
-                delta = delta_prev
+            delta_prev = buf.delta[l - 1]
+            delta.dot(self._WT[l], out=delta_prev)  # BP2: δ Wᵀ ...   (n, n_in)
+            delta_prev *= df(buf.z[l - 1], buf.a[l - 1], out=buf.deriv[l - 1])  # ... ⊙ f′(z)
+            delta = delta_prev
+        buf.x.T.dot(delta, out=self.dW[0])  # BP4 for layer 0: ∂C/∂W = Xᵀ δ   (d, n_out)
+        buf.ones.dot(delta, out=self._db0_row)  # BP3 for layer 0: ∂C/∂b = 1ᵀ δ = Σ_samples δ
         if l2:
             np.multiply(self.params, self._is_weight, out=self._penalty)
             self._penalty *= l2  # ∂/∂W of (l2/2) ΣW² = l2 W
