@@ -146,7 +146,7 @@ def test_scratch_is_one_chunk_long_and_moments_as_long_as_theta(monkeypatch):
     opt.step([np.ones(25)], [np.ones(25)])
     state = opt._state[0]
     assert state["M"].shape == state["V"].shape == (25,)
-    assert state["tmp"].shape == (10,)
+    assert state["tmp"].shape == (9,)  # three equal chunks of at most CHUNK: 9, 9, 7
 
 
 def test_state_follows_a_change_of_array_shape(monkeypatch):

@@ -31,6 +31,8 @@ class Activation:
     """An activation function with its derivative.
 
     ``f(z, out=None)`` returns f(z); ``df(z, a, out=None)`` returns f'(z) given a = f(z).
+    ``df`` must allow ``out=z`` (backpropagation writes f'(z) over z, its last use), so it
+    reads z before it writes ``out``.
     ``init`` names the initialiser that keeps its signal variance steady ("he" or "xavier").
     """
 

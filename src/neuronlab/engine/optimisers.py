@@ -65,10 +65,12 @@ class Optimizer:
                 # L2 cache beat a dozen passes over the whole array, and scratch arrays one
                 # chunk long, reused chunk after chunk, leave only θ, g and the moments to
                 # stream from memory (Adam on 270k float32 parameters: 0.45 ms a step, 0.51
-                # with scratch as long as θ, 0.65 unchunked).
-                for start in range(0, theta.size, CHUNK):
-                    part = slice(start, start + CHUNK)
-                    k = min(CHUNK, theta.size - start)
+                # with scratch as long as θ, 0.65 unchunked). The chunks are of equal length
+                # (at most CHUNK): no short last chunk paying a dozen calls for little work.
+                length = state["chunk"]
+                for start in range(0, theta.size, length):
+                    part = slice(start, start + length)
+                    k = min(length, theta.size - start)
                     chunk = {name: state[name][part] for name in self.moments}
                     chunk.update((name, state[name][:k]) for name in self.scratch)
                     self._update(theta[part], g[part], chunk)
@@ -77,10 +79,13 @@ class Optimizer:
 
     def _new_state(self, theta: np.ndarray) -> dict:
         """Zeroed moments like θ; scratch like θ, or one chunk long when θ goes in chunks."""
-        chunked = theta.ndim == 1 and theta.size > CHUNK
         state = {name: np.zeros_like(theta) for name in self.moments}
+        shape = theta.shape
+        if theta.ndim == 1 and theta.size > CHUNK:
+            pieces = -(-theta.size // CHUNK)  # ⌈size / CHUNK⌉ chunks ...
+            shape = state["chunk"] = -(-theta.size // pieces)  # ... of equal length
         for name in self.scratch:
-            state[name] = np.zeros(CHUNK if chunked else theta.shape, theta.dtype)
+            state[name] = np.zeros(shape, theta.dtype)
         state["like"] = (theta.shape, theta.dtype)  # the θ this state was made for
         return state
 
