@@ -12,7 +12,7 @@ import numpy as np
 
 from ..engine.activations import ACTIVATIONS
 from ..engine.optimisers import OPTIMIZERS
-from ..engine.surfaces import SURFACES
+from ..engine.surfaces import SURFACES, race_rates
 from . import _make_out_dir, _point, _sizes, cli
 
 
@@ -145,8 +145,6 @@ def race(surface, optimizers, rates, start, steps, near, out) -> None:
 
 
 def _race_rates(surface: str, names: list[str], rates: tuple[str, ...]) -> dict[str, float]:
-    from ..lab.api.widgets import race_rates  # the lab's race uses the same defaults
-
     chosen = {name: race_rates(surface)[name] for name in names}
     for text in rates:
         name, _, value = text.rpartition("=")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .optimisers import Optimizer, make_optimizer
+from .optimisers import OPTIMIZERS, Optimizer, make_optimizer
 from .util import check_int, check_positive
 
 Array = np.ndarray
@@ -204,6 +204,27 @@ SURFACES: dict[str, Surface] = {
         ),
     ]
 }
+
+
+# Rates at which each optimiser makes a fair showing from the surface's default start,
+# found by trying a few per surface (plain SGD keeps the surface's own default rate).
+RACE_RATES: dict[str, dict[str, float]] = {
+    "bowl": {"sgd": 0.1, "momentum": 0.05, "rmsprop": 0.05, "adam": 0.1},
+    "valley": {"sgd": 0.09, "momentum": 0.01, "rmsprop": 0.05, "adam": 0.1},
+    "saddle": {"sgd": 0.1, "momentum": 0.05, "rmsprop": 0.05, "adam": 0.1},
+    "rosenbrock": {"sgd": 0.001, "momentum": 0.001, "rmsprop": 0.003, "adam": 0.2},
+    "himmelblau": {"sgd": 0.01, "momentum": 0.003, "rmsprop": 0.05, "adam": 0.1},
+    "rastrigin": {"sgd": 0.002, "momentum": 0.002, "rmsprop": 0.01, "adam": 0.05},
+}
+
+
+def race_rates(surface: str) -> dict[str, float]:
+    """Default learning rate per optimiser on a surface (the surface's own rate otherwise).
+
+    The lab's race and ``neuronlab race`` both start from these.
+    """
+    own = get_surface(surface).learning_rate
+    return {name: RACE_RATES.get(surface, {}).get(name, own) for name in OPTIMIZERS}
 
 
 def get_surface(surface: str | Surface) -> Surface:

@@ -20,30 +20,13 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from ...engine.activations import ACTIVATIONS
 from ...engine.optimisers import OPTIMIZERS
-from ...engine.surfaces import SURFACES
+from ...engine.surfaces import SURFACES, race_rates
 
 router = APIRouter(tags=["widgets"])
 
 PLANE = (-1.2, 1.2, -1.2, 1.2)  # x1_min, x1_max, x2_min, x2_max: the datasets' plane
 
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "Momentum", "rmsprop": "RMSProp", "adam": "Adam"}
-
-# Rates at which each optimiser makes a fair showing from the surface's default start,
-# found by trying a few per surface (plain SGD keeps the surface's own default rate).
-RACE_RATES: dict[str, dict[str, float]] = {
-    "bowl": {"sgd": 0.1, "momentum": 0.05, "rmsprop": 0.05, "adam": 0.1},
-    "valley": {"sgd": 0.09, "momentum": 0.01, "rmsprop": 0.05, "adam": 0.1},
-    "saddle": {"sgd": 0.1, "momentum": 0.05, "rmsprop": 0.05, "adam": 0.1},
-    "rosenbrock": {"sgd": 0.001, "momentum": 0.001, "rmsprop": 0.003, "adam": 0.2},
-    "himmelblau": {"sgd": 0.01, "momentum": 0.003, "rmsprop": 0.05, "adam": 0.1},
-    "rastrigin": {"sgd": 0.002, "momentum": 0.002, "rmsprop": 0.01, "adam": 0.05},
-}
-
-
-def race_rates(surface: str) -> dict[str, float]:
-    """Default learning rate per optimiser on a surface (the surface's own rate otherwise)."""
-    own = SURFACES[surface].learning_rate
-    return {name: RACE_RATES.get(surface, {}).get(name, own) for name in OPTIMIZERS}
 
 
 # --- validated names -----------------------------------------------------------------------
