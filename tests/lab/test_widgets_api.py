@@ -197,7 +197,10 @@ def test_forward_weights_are_fixed_by_the_seed(client):
     again = post(client, "/api/forward/run", {"x1": -2.0, "seed": 3})
     other = post(client, "/api/forward/run", {"x1": 0.1, "seed": 4})
     assert first["weights"] == again["weights"] and first["weights"] != other["weights"]
+    assert first["biases"] == again["biases"] and first["biases"] != other["biases"]
     assert first["hidden_z"] != again["hidden_z"]
+    # the biases take part: none is 0, so the learner sees eq. 5's "+ b" do something
+    assert all(b != 0 for layer in first["biases"] for b in layer)
 
 
 def test_forward_refuses_bad_input(client):

@@ -47,6 +47,11 @@ class ForwardRun(BaseModel):
 def run(query: ForwardQuery) -> ForwardRun:
     """One forward pass of the 2-3-2 network, with its cached z and a read back."""
     net = Network(LAYER_SIZES, activation=query.activation, output="softmax", seed=query.seed)
+    # A fresh network's biases are all 0, which would hide their part in eq. 5: the widget
+    # gives them small seeded values, so every edge and every bias shows a number at work.
+    bias_rng = np.random.default_rng(query.seed)
+    for b in net.b:
+        b[...] = bias_rng.uniform(-0.5, 0.5, size=b.shape).round(2)
     # forward caches z and a of every layer for backward; trace hands them out
     (hidden_z, hidden_a), (logits, output) = net.trace(np.array([[query.x1, query.x2]]))
     probabilities = output[0]  # (2,)
