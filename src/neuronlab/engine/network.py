@@ -54,7 +54,6 @@ class _Buffers:
 
     def __init__(self, n: int, sizes: list[int], dtype: np.dtype):
         ins, outs = sizes[:-1], sizes[1:]
-        self.x: np.ndarray | None = None  # the batch X of the last forward (layer 0's input)
         self.batch = np.empty((n, sizes[0]), dtype)  # where forward_rows gathers X[rows]
         self.ones = np.ones((1, n), dtype)  # 1ᵀ, for layer 0's ∂C/∂b = 1ᵀ δ
         # the input of every later layer with a column of ones appended: [a⁽¹⁾, 1], ...
@@ -138,6 +137,7 @@ class Network:
 
         self._buffers: dict[int, _Buffers] = {}
         self._last: _Buffers | None = None
+        self._last_X: np.ndarray | None = None
 
     @property
     def n_layers(self) -> int:
@@ -162,7 +162,7 @@ class Network:
         """
         X = self._check_X(X)
         buf = self._buffers_for(X.shape[0])
-        buf.x = X  # kept for BP4 of layer 0 (the network does not change it)
+        self._last_X = X  # layer 0's input, for its BP4 in backward (never changed here)
         if self._f_for is not self.act:  # f per layer: hidden f, then softmax (eq. 7) or ŷ = z
             self._f = [self.act.f] * (self.n_layers - 1) + [self._output_f]
             self._f_for = self.act
@@ -228,7 +228,7 @@ class Network:
             # benchmark showed it pays (a 256 KB buffer less to bring into the cache per layer)
             delta_prev *= df(buf.z[l - 1], buf.a[l - 1], out=buf.z[l - 1])
             delta = delta_prev
-        buf.x.T.dot(delta, out=self.dW[0])  # BP4 for layer 0: ∂C/∂W = Xᵀ δ   (d, n_out)
+        self._last_X.T.dot(delta, out=self.dW[0])  # BP4 for layer 0: ∂C/∂W = Xᵀ δ   (d, n_out)
         buf.ones.dot(delta, out=self._db0_row)  # BP3 for layer 0: ∂C/∂b = 1ᵀ δ = Σ_samples δ
         if l2:
             np.multiply(self.params, self._is_weight, out=self._penalty)
