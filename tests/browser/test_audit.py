@@ -150,10 +150,13 @@ def test_one_shared_link_restores_every_widget(page: Page, lab_url, artifacts_di
 
 def test_the_page_stays_on_this_machine_and_shows_its_code(page: Page, lab_url):
     problems = open_page(page, lab_url)
-    # plotly's mode bar is there, but without "Share chart", which uploads to Plotly's cloud
+    # the 3-D plot keeps plotly's mode bar (turn, zoom), but without "Share chart", which
+    # uploads to Plotly's cloud; the overfitting chart has none, so its ten buttons stay out
+    # of the Tab order
     expect(page.locator("#surface3d .modebar-btn").first).to_be_attached(timeout=20_000)
-    expect(page.locator("#overfitting .modebar-btn").first).to_be_attached(timeout=20_000)
-    expect(page.get_by_role("button", name="Download plot as a PNG")).to_have_count(2)
+    expect(page.locator("#overfitting .main-svg").first).to_be_attached(timeout=20_000)
+    expect(page.locator("#overfitting .modebar-btn")).to_have_count(0)
+    expect(page.get_by_role("button", name="Download plot as a PNG")).to_have_count(1)
     expect(page.get_by_role("button", name=re.compile("Share chart"))).to_have_count(0)
 
     # every equation is laid out by the browser's MathML, fractions stacked
@@ -192,6 +195,34 @@ def test_the_page_stays_on_this_machine_and_shows_its_code(page: Page, lab_url):
     )
     assert urlsplit(page.url).fragment == "quiz"
     expect(page.locator("nav.toc a[href='#quiz']")).to_have_attribute("aria-current", "true")
+    assert problems == []
+
+
+def test_narrow_screen_contents_stay_at_the_top(page: Page, lab_url, artifacts_dir):
+    """Below 1100 px the contents are one row at the top that follows the reader."""
+    problems = open_page(page, lab_url, width=900, height=800)
+    toc = page.locator("nav.toc")
+    row = page.locator("#toc-list")
+    assert row.evaluate("el => el.scrollWidth > el.clientWidth")  # one row, scrolls sideways
+    page.locator("nav.toc a[href='#overfitting']").click()
+    page.wait_for_function(
+        "Math.abs(document.querySelector('#overfitting').getBoundingClientRect().top - "
+        "document.querySelector('nav.toc').getBoundingClientRect().height) < 60"
+    )
+    box = toc.bounding_box()
+    assert box is not None and abs(box["y"]) < 1 and box["height"] < 80  # stuck to the top
+    heading = section(page, "overfitting").locator("h2").bounding_box()
+    assert heading is not None and heading["y"] >= box["height"]  # not hidden under the row
+    current = page.locator("nav.toc a[href='#overfitting']")
+    expect(current).to_have_attribute("aria-current", "true")
+    # the current section's link has been scrolled into the visible part of the row
+    link, visible = current.bounding_box(), row.bounding_box()
+    assert link is not None and visible is not None
+    assert (
+        visible["x"] - 1 <= link["x"]
+        and link["x"] + link["width"] <= visible["x"] + visible["width"] + 1
+    )
+    page.screenshot(path=os.path.join(artifacts_dir, "narrow-contents.png"))
     assert problems == []
 
 

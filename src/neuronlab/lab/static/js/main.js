@@ -37,7 +37,15 @@ function highlightCurrentSection(list) {
       for (const entry of entries) {
         if (!entry.isIntersecting) continue;
         for (const link of links.values()) link.removeAttribute("aria-current");
-        links.get(entry.target.id)?.setAttribute("aria-current", "true");
+        const current = links.get(entry.target.id);
+        if (!current) continue;
+        current.setAttribute("aria-current", "true");
+        // on a narrow screen the contents are one row that scrolls sideways: keep the
+        // current section's link in view (only the row scrolls, never the page)
+        if (list.scrollWidth > list.clientWidth) {
+          const left = current.offsetLeft - list.offsetLeft;
+          list.scrollTo({ left: left - (list.clientWidth - current.offsetWidth) / 2 });
+        }
       }
     },
     { rootMargin: "-20% 0px -70% 0px" },

@@ -161,8 +161,9 @@ export async function mount(root) {
       shapes,
       annotations,
     };
-    // no "Share chart" button: it would upload the chart to Plotly's cloud
-    return Plotly.react(chart, traces, layout, { displaylogo: false, responsive: true, showSendToCloud: false });
+    // no mode bar: its ten buttons would sit in the Tab order between the controls, and a
+    // line chart of losses needs no zoom or pan
+    return Plotly.react(chart, traces, layout, { displayModeBar: false, responsive: true });
   }
 
   function showEpoch(e) {
