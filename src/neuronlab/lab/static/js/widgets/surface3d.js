@@ -6,11 +6,11 @@ import { getJSON, postJSON, whenPlotly } from "../api.js";
 import { readState, writeState } from "../state.js";
 import { el, errorLine, fmt, statusLine, surfacePicker } from "./controls.js";
 
-const DEFAULTS = { surface: "bowl", ex: 1.6, ey: -1.6, ez: 1.1 };
+const DEFAULTS = { surface: "bowl", ex: 1.3, ey: -1.3, ez: 1.9 };
 // preset viewpoints: the buttons give keyboard users what a drag gives mouse users
 const VIEWS = [
-  ["View from the south-west", { x: -1.6, y: -1.6, z: 1.1 }],
-  ["View from the south-east", { x: 1.6, y: -1.6, z: 1.1 }],
+  ["View from the south-west", { x: -1.3, y: -1.3, z: 1.9 }],
+  ["View from the south-east", { x: 1.3, y: -1.3, z: 1.9 }],
   ["View from the north", { x: 0, y: 2.2, z: 0.9 }],
   ["View from above", { x: 0.01, y: 0.01, z: 2.6 }],
 ];
@@ -74,7 +74,7 @@ export async function mount(root) {
         y: grid.ys,
         z: grid.z,
         colorscale: "Viridis",
-        opacity: 0.92,
+        opacity: 0.75, // the descent path must show through the near side of a bowl
         showscale: false,
         contours: { z: { show: true, usecolormap: true, project: { z: true } } },
         hovertemplate: "x %{x:.2f}<br>y %{y:.2f}<br>f %{z:.4g}<extra></extra>",
@@ -114,6 +114,9 @@ export async function mount(root) {
         yaxis: { title: { text: "y" } },
         zaxis: { title: { text: "f(x, y)" } },
         dragmode: "turntable",
+        // a lower box and a higher eye look down into a bowl, where the path runs
+        aspectmode: "manual",
+        aspectratio: { x: 1, y: 1, z: 0.7 },
       },
     };
     // showSendToCloud: false drops plotly's "Share chart" button, which uploads the chart to
