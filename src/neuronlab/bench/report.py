@@ -114,15 +114,16 @@ def to_markdown(results: Results) -> str:
 
 
 PEER_NOTES = (
-    "neuronlab: `Network` + `Trainer`, the loop every front end uses; each epoch ends with "
-    "the loss and accuracy on the whole training set (the Trainer's report).",
+    "neuronlab: `Network` + `Trainer`, the loop every front end uses, with "
+    "`run_epoch(evaluate=False)`: training alone, no end-of-epoch pass over the training set "
+    "(divergence is still checked from the weights).",
     "scikit-learn: `MLPClassifier.fit` with `max_iter` = epochs, `tol=0`, `n_iter_no_change` "
     "beyond the epochs, `alpha=0`, no early stopping, shuffling on; plain SGD is "
-    "`solver='sgd', momentum=0`. It computes every minibatch's loss as it goes; with two "
-    "classes it uses one logistic output unit (the same model as a two-unit softmax).",
+    "`solver='sgd', momentum=0`. It computes every minibatch's loss as it goes (it cannot be "
+    "told not to); with two classes it uses one logistic output unit (the same model as a "
+    "two-unit softmax).",
     "PyTorch: the usual eager loop in float32 (`randperm`, index, `zero_grad`, forward, "
-    "`CrossEntropyLoss`, `backward`, `step`), plus the same end-of-epoch loss and accuracy "
-    "on the training set as our Trainer.",
+    "`CrossEntropyLoss`, `backward`, `step`), with no end-of-epoch pass either.",
     "reference: `engine/reference.py`, one example at a time in lists and loops, from our "
     "network's initial weights, no end-of-epoch report; Adam for config 1 is written in pure "
     "Python in `bench/peers.py`; config 1 is timed on a few epochs and scaled up (marked).",
@@ -132,18 +133,23 @@ PEER_NOTES = (
 
 SPEED_NOTES = (
     "Every W and b is a view into one flat parameter array, so an optimiser step is a "
-    "dozen NumPy calls whatever the depth (at these sizes a call costs more than its "
+    "handful of NumPy calls whatever the depth (at these sizes a call costs more than its "
     "arithmetic).",
     "Forward and backward passes write into buffers allocated once per batch size (`out=`); "
     "one shuffle-and-copy per epoch, then plain slices (a large training set is gathered "
-    "batch by batch into the network's buffer instead); optimiser steps in cache-sized chunks.",
-    "The bias rides in the matrix product: z = [a, 1] @ [W; b], and BP3 with BP4 is one "
-    "product [a, 1]ᵀ δ; `a.dot(W, out=z)` rather than `np.matmul` or `np.dot` for small "
-    "2-D products (less dispatch per call).",
-    "Row maxima and row sums of the softmax as column-wise maxima and a product with ones "
-    "(NumPy reduces a short last axis row by row, ~20x slower).",
-    "Adam and the other optimisers update large parameter arrays in cache-sized chunks.",
-    "The end-of-epoch loss and accuracy are measured in chunks of 2048 rows; no loss is "
-    "computed per step.",
+    "batch by batch into the network's buffer instead).",
+    "The bias of every layer after the first rides in the matrix product: z = [a, 1] @ [W; b], "
+    "and BP3 with BP4 is one product [a, 1]ᵀ δ. The first layer takes X as it is (no copy "
+    "into a wider buffer): z = X W + b and ∂C/∂b = 1ᵀ δ. `a.dot(W, out=z)` rather than "
+    "`np.matmul` or `np.dot` for small 2-D products (less dispatch per call).",
+    "Backpropagation writes f′(z) over z, its last use: one buffer less per layer to bring "
+    "into the cache.",
+    "The softmax's row maxima on a transposed copy (two classes: one element-wise maximum) and "
+    "its row sums as a product with ones (NumPy reduces a short last axis row by row, up to "
+    "20x slower).",
+    "Adam in ten NumPy calls instead of thirteen: the moments are kept without their constant "
+    "factors, M = m/(1 − β₁) and V = v/(1 − β₂), and the bias corrections are folded into "
+    "two numbers (§2 of the paper); every optimiser updates a large parameter array in equal "
+    "cache-sized chunks.",
     "The dtype follows the data: float32 inputs train a float32 network.",
 )
