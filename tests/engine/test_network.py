@@ -106,6 +106,41 @@ def test_batch_loss_and_gradient_are_means_over_samples(rng):
     np.testing.assert_allclose(batch_grads, np.mean(per_sample, axis=0), rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("layout", ["fortran", "column view", "integers", "float32"])
+def test_any_layout_of_x_gives_the_same_gradient(rng, layout):
+    """Layer 0 reads X as it is given (no copy): its layout or dtype must not matter."""
+    net = Network([3, 4, 2], activation="relu", seed=1)
+    X = rng.integers(-3, 4, size=(7, 3)).astype(float)
+    Y = np.eye(2)[rng.integers(0, 2, size=7)]
+    net.forward(X)
+    net.backward(Y)
+    expected = net.grads.copy()
+    given = {
+        "fortran": np.asfortranarray(X),
+        "column view": np.hstack([X, X])[:, :3],  # rows 6 apart in memory
+        "integers": X.astype(np.int64),
+        "float32": X.astype(np.float32),
+    }[layout]
+    net.grads[...] = np.nan
+    net.forward(given)
+    net.backward(Y)
+    np.testing.assert_allclose(net.grads, expected, rtol=1e-12)
+
+
+def test_backward_uses_the_batch_of_the_last_forward(rng):
+    """A later forward with another batch size is the one backward differentiates."""
+    net = Network([3, 4, 2], activation="tanh", seed=1)
+    X1, X2 = rng.normal(size=(5, 3)), rng.normal(size=(8, 3))
+    Y2 = np.eye(2)[rng.integers(0, 2, size=8)]
+    net.forward(X2)
+    net.backward(Y2)
+    expected = net.grads.copy()
+    net.forward(X1)
+    net.forward(X2)
+    net.backward(Y2)
+    np.testing.assert_array_equal(net.grads, expected)
+
+
 def test_penalties_apply_to_weights_not_biases(rng):
     net = Network([2, 3, 2], seed=0)
     for b in net.b:
