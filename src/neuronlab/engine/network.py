@@ -166,15 +166,15 @@ class Network:
         if self._f_for is not self.act:  # f per layer: hidden f, then softmax (eq. 7) or ŷ = z
             self._f = [self.act.f] * (self.n_layers - 1) + [self._output_f]
             self._f_for = self.act
-        for l, (f, z, a) in enumerate(zip(self._f, buf.z, buf.a, strict=True)):
-            if l == 0:
-                # X.dot, not np.matmul or np.dot: the same product for 2-D arrays, and the
-                # benchmark showed it pays (0.4 and 0.1 µs less a call: small steps are calls)
-                X.dot(self.W[0], out=z)
-                z += self.b[0]  # eq. 5: z = X W + b   (n, n_out)
-            else:
-                buf.a_in[l].dot(self.Wb[l], out=z)  # eq. 5: z = a W + b = [a, 1] @ [W; b]
-            f(z, out=a)  # a = f(z): into the next layer's input, or the output
+        f, z, a = self._f, buf.z, buf.a
+        # X.dot, not np.matmul or np.dot: the same product for 2-D arrays, and the benchmark
+        # showed it pays (0.4 and 0.1 µs less a call: small steps are calls)
+        X.dot(self.W[0], out=z[0])
+        z[0] += self.b[0]  # eq. 5 for layer 0: z = X W + b   (n, n_out)
+        f[0](z[0], out=a[0])  # a = f(z): into the next layer's input, or the output
+        for l in range(1, self.n_layers):
+            buf.a_in[l].dot(self.Wb[l], out=z[l])  # eq. 5: z = a W + b = [a, 1] @ [W; b]
+            f[l](z[l], out=a[l])
         self._last = buf
         return buf.a[-1]
 

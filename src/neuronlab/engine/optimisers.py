@@ -60,7 +60,7 @@ class Optimizer:
             if state["like"] != (theta.shape, theta.dtype):
                 state.clear()
                 state.update(self._new_state(theta))
-            if theta.ndim == 1 and theta.size > CHUNK:
+            if "chunk" in state:  # a flat θ longer than CHUNK (see _new_state)
                 # The benchmark showed it pays: a dozen passes over a chunk that stays in the
                 # L2 cache beat a dozen passes over the whole array, and scratch arrays one
                 # chunk long, reused chunk after chunk, leave only θ, g and the moments to

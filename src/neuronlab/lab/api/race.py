@@ -12,10 +12,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field, model_validator
 
 from ...engine.optimisers import OPTIMIZERS
-from ...engine.surfaces import SURFACES
+from ...engine.surfaces import SURFACES, race_rates
 from .common import Coordinate, StrictModel
 from .descent import DescentRun, Rate, check_start, run_descent
-from .widgets import OPTIMIZER_LABELS, SurfaceName, race_rates, rounded
+from .widgets import OPTIMIZER_LABELS, SurfaceName, rounded
 
 router = APIRouter(tags=["race"])
 
