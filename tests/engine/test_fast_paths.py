@@ -145,8 +145,9 @@ def test_scratch_is_one_chunk_long_and_moments_as_long_as_theta(monkeypatch):
     opt = make_optimizer("adam", 0.01)
     opt.step([np.ones(25)], [np.ones(25)])
     state = opt._state[0]
-    assert state["M"].shape == state["V"].shape == (25,)
-    assert state["tmp"].shape == (9,)  # three equal chunks of at most CHUNK: 9, 9, 7
+    assert state["m"].shape == state["v"].shape == (25,)
+    # three equal chunks of at most CHUNK: 9, 9, 7
+    assert state["tmp"].shape == state["v_hat"].shape == (9,)
 
 
 def test_state_follows_a_change_of_array_shape(monkeypatch):
@@ -160,5 +161,5 @@ def test_state_follows_a_change_of_array_shape(monkeypatch):
     for g in (np.full(37, 2.0), np.linspace(-1.0, 1.0, 37)):
         opt.step([theta], [g])
         fresh.step([expected], [g])
-    assert opt._state[0]["M"].shape == (37,)
+    assert opt._state[0]["m"].shape == (37,)
     np.testing.assert_array_equal(theta, expected)

@@ -147,9 +147,8 @@ SPEED_NOTES = (
     "The softmax's row maxima on a transposed copy (two classes: one element-wise maximum) and "
     "its row sums as a product with ones (NumPy reduces a short last axis row by row, up to "
     "20x slower).",
-    "Adam in ten NumPy calls instead of thirteen: the moments are kept without their constant "
-    "factors, M = m/(1 − β₁) and V = v/(1 − β₂), and the bias corrections are folded into "
-    "two numbers (§2 of the paper); every optimiser updates a large parameter array in equal "
-    "cache-sized chunks.",
+    "Adam line for line as in the paper (m, v, m̂, v̂), with η m̂ computed in one pass; every "
+    "optimiser updates a large parameter array in equal cache-sized chunks, so its passes "
+    "run in the L2 cache.",
     "The dtype follows the data: float32 inputs train a float32 network.",
 )

@@ -11,8 +11,6 @@ Notation
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .util import check_fraction, check_positive
@@ -160,32 +158,17 @@ class RMSProp(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam (Kingma & Ba 2014, Algorithm 1).
+    """Adam (Kingma & Ba 2014, Algorithm 1), line for line.
 
     m ← β₁ m + (1 − β₁) g            first moment
     v ← β₂ v + (1 − β₂) g²           second moment
     m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ)   bias corrections
     θ ← θ − η m̂ / (√v̂ + ε)
-
-    The code takes the same steps with fewer passes over memory, by two rearrangements
-    that change no result (up to rounding):
-
-    1. It keeps M = m / (1 − β₁) and V = v / (1 − β₂), so the moment lines lose their
-       constant factor: M ← β₁ M + g and V ← β₂ V + g².
-    2. It gathers every constant of the last three lines into two numbers, as §2 of the
-       paper suggests: with r = √((1 − β₂) / (1 − β₂ᵗ)), since m̂ = (1 − β₁) M / (1 − β₁ᵗ)
-       and √v̂ = r √V,
-
-           θ ← θ − η_t M / (√V + ε_t),   η_t = η (1 − β₁) / ((1 − β₁ᵗ) r),   ε_t = ε / r.
-
-    Ten NumPy calls (per chunk, see Optimizer.step) instead of thirteen. The benchmark
-    showed it pays: Adam on 270k float32 parameters 0.39 ms a step instead of 0.50, since
-    every call is a pass over memory.
     """
 
     name = "adam"
-    moments = ("M", "V")  # m / (1 − β₁) and v / (1 − β₂)
-    scratch = ("tmp",)  # g², then √V + ε_t, then the step
+    moments = ("m", "v")
+    scratch = ("tmp", "v_hat")  # tmp: (1 − β₁) g, then (1 − β₂) g², then η m̂
 
     def __init__(
         self,
@@ -200,19 +183,22 @@ class Adam(Optimizer):
         self.epsilon = check_positive("epsilon", epsilon)
 
     def _update(self, theta, g, state):
-        b1, b2, t = self.beta_1, self.beta_2, self.t
-        M, V, tmp = state["M"], state["V"], state["tmp"]
-        M *= b1
-        M += g  # M ← β₁ M + g            (m ← β₁ m + (1 − β₁) g)
-        V *= b2
-        V += np.square(g, out=tmp)  # V ← β₂ V + g²     (v ← β₂ v + (1 − β₂) g²)
-        r = math.sqrt((1.0 - b2) / (1.0 - b2**t))  # √v̂ = r √V
-        eta_t = self.learning_rate * (1.0 - b1) / ((1.0 - b1**t) * r)
-        denominator = np.sqrt(V, out=tmp)
-        denominator += self.epsilon / r  # √V + ε_t = (√v̂ + ε) / r
-        step = np.divide(M, denominator, out=tmp)
-        step *= eta_t
-        theta -= step  # θ ← θ − η_t M / (√V + ε_t) = θ − η m̂ / (√v̂ + ε)
+        b1, b2, t, eta = self.beta_1, self.beta_2, self.t, self.learning_rate
+        m, v, tmp, v_hat = state["m"], state["v"], state["tmp"], state["v_hat"]
+        m *= b1
+        m += np.multiply(g, 1.0 - b1, out=tmp)  # m ← β₁ m + (1 − β₁) g
+        v *= b2
+        np.square(g, out=tmp)  # g²: the benchmark showed it pays (half the time of g * g)
+        tmp *= 1.0 - b2
+        v += tmp  # v ← β₂ v + (1 − β₂) g²
+        # η m̂ in one line, not m̂ and later η·(...): the benchmark showed it pays (one pass
+        # less over the parameters)
+        eta_m_hat = np.multiply(m, eta / (1.0 - b1**t), out=tmp)  # η m̂ = η m / (1 − β₁ᵗ)
+        np.multiply(v, 1.0 / (1.0 - b2**t), out=v_hat)  # v̂ = v / (1 − β₂ᵗ)
+        np.sqrt(v_hat, out=v_hat)
+        v_hat += self.epsilon  # √v̂ + ε
+        eta_m_hat /= v_hat
+        theta -= eta_m_hat  # θ ← θ − η m̂ / (√v̂ + ε)
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {
