@@ -75,6 +75,18 @@ def test_docstring_examples_run():
     assert result.failed == 0
 
 
+def test_docstrings_list_every_fitted_attribute(moons):
+    X, y = moons
+    for make in (MLPClassifier, MLPRegressor):
+        model = quiet(make((4,), max_iter=2, random_state=0), X, y)
+        fitted = [name for name in vars(model) if name.endswith("_") and name[0] != "_"]
+        attributes = model.__doc__.split("Attributes\n")[1].split("Examples\n")[0]
+        assert "{" not in model.__doc__.replace('{"', "")  # every placeholder was filled
+        for name in fitted:
+            assert f"\n    {name} : " in attributes, f"{make.__name__} does not document {name}"
+        assert f'Always "{model.out_activation_}"' in attributes
+
+
 # ------------------------------------------------------------------------------ learning
 def test_digits_held_out_accuracy_at_least_95_percent():
     X, y = load_digits(return_X_y=True)

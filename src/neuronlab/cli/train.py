@@ -1,9 +1,7 @@
-"""`neuronlab train`: the run, its progress bar, Ctrl-C, and the files it leaves."""
+"""`neuronlab train`: the run, its progress bar and Ctrl-C; data.py loads, outputs.py writes."""
 
 from __future__ import annotations
 
-import csv
-import os
 import signal
 import sys
 import time
@@ -18,8 +16,9 @@ from ..engine.datasets import REAL_DATASETS, REGRESSION_DATASETS
 from ..engine.optimisers import OPTIMIZERS
 from ..engine.training import Trainer
 from . import DATASET_CHOICES, _make_out_dir, _sizes, cli
+from .data import load_data
+from .outputs import print_summary, write_run
 
-GRID_SIZE = 200  # cells per side of the decision-boundary figure
 GIF_GRID_SIZE = 80
 GIF_FRAMES = 40  # at most this many frames in --gif
 
@@ -48,39 +47,6 @@ class _Interrupt:
             raise KeyboardInterrupt
         self.requested = True
         self.console.print("[yellow]stopping after this epoch (Ctrl-C again to stop now)[/]")
-
-
-def _load_data(dataset: str, points: int, noise: float, seed: int, classes: int | None):
-    """X, y and the input scaling (mean, scale per feature, or None)."""
-    from ..engine.datasets import load_real, make_dataset
-
-    if dataset in REAL_DATASETS:
-        X, y = load_real(dataset)
-        # load_real standardises; keep the raw data's mean and scale so that `predict`
-        # can take raw measurements
-        from sklearn import datasets as sklearn_datasets
-
-        raw, _ = getattr(sklearn_datasets, f"load_{dataset}")(return_X_y=True)
-        scale = raw.std(axis=0)
-        scaling = {
-            "mean": raw.mean(axis=0).tolist(),
-            "scale": [s if s > 0 else 1.0 for s in scale.tolist()],
-        }
-        return X, y, scaling
-    extra = {}
-    if classes is not None:
-        if dataset == "spirals":
-            extra["arms"] = classes
-        elif dataset == "gaussian":
-            extra["classes"] = classes
-        else:
-            raise click.BadParameter(
-                f"{dataset} has two classes; --classes applies to "
-                "spirals (arms) and gaussian (blobs)",
-                param_hint="--classes",
-            )
-    X, y = make_dataset(dataset, n=points, noise=noise, seed=seed, **extra)
-    return X, y, None
 
 
 @cli.command(short_help="Train a network; save figures, the model and its history.")
@@ -260,7 +226,7 @@ def train(
     settings["hidden"] = _sizes(hidden, "--hidden", allow_empty=True)
     if out is not None:
         _make_out_dir(out)  # before training: a run is not lost to a folder it cannot write
-    run = _TrainingRun.start(settings)
+    run = TrainingRun.start(settings)
 
     console = Console(stderr=True)
     network = run.trainer.network
@@ -273,14 +239,14 @@ def train(
     with _Interrupt(console) as interrupt:
         run.train(epochs, interrupt, console, quiet, gif)
         interrupt.writing = True  # from here Ctrl-C waits for the files
-        written = _write_run(out, run, gif) if out is not None else []
-    _summary(run, written, out)
+        written = write_run(out, run, gif) if out is not None else []
+    print_summary(run, written, out)
     if run.status.startswith("interrupted"):
         sys.exit(130)
 
 
 @dataclass
-class _TrainingRun:
+class TrainingRun:
     """One `neuronlab train`: the data, the trainer, and what happened."""
 
     settings: dict  # the command's options, saved with the model
@@ -300,14 +266,14 @@ class _TrainingRun:
         return self.trainer.network.output == "identity"
 
     @classmethod
-    def start(cls, settings: dict) -> _TrainingRun:
+    def start(cls, settings: dict) -> TrainingRun:
         """Data, split, network and trainer as the options say."""
         from ..engine.datasets import train_val_test_split
         from ..engine.network import Network
         from ..engine.optimisers import make_optimizer
 
         s = settings
-        X, y, scaling = _load_data(s["dataset"], s["points"], s["noise"], s["seed"], s["classes"])
+        X, y, scaling = load_data(s["dataset"], s["points"], s["noise"], s["seed"], s["classes"])
         regression = s["dataset"] in REGRESSION_DATASETS
         X_train, y_train, X_val, y_val, _, _ = train_val_test_split(
             X.astype(s["dtype"]), y, val=s["validation"], seed=s["seed"], stratify=not regression
@@ -392,166 +358,3 @@ def _fields(report) -> dict[str, str]:
         "val_acc": "-" if report.val_accuracy is None else f"{report.val_accuracy:.1%}",
         "speed": f"{report.samples_per_second:,.0f}",
     }
-
-
-HISTORY_COLUMNS = (
-    "epoch",
-    "train_loss",
-    "train_accuracy",
-    "val_loss",
-    "val_accuracy",
-    "samples_per_second",
-    "is_best",
-    "diverged",
-    "stopped_early",
-)
-
-
-def _write_run(out: Path, run: _TrainingRun, gif: bool) -> list[Path]:
-    """Everything a run leaves behind; the model first, so that it survives anything else."""
-    from ..engine.serialise import save
-
-    out.mkdir(parents=True, exist_ok=True)
-    trainer, network = run.trainer, run.trainer.network
-    last = trainer.history[-1] if trainer.history else None
-    metadata = {
-        "dataset": run.settings["dataset"],
-        "task": "regression" if run.regression else "classification",
-        "n_features": network.layer_sizes[0],
-        "classes": None if run.regression else network.layer_sizes[-1],
-        "scaling": run.scaling,
-        "settings": run.settings,
-        "epochs_trained": trainer.epoch,
-        "best_epoch": trainer.best_epoch,
-        "status": run.status,
-        "train_accuracy": None if last is None else last.train_accuracy,
-        "val_accuracy": None if last is None else last.val_accuracy,
-    }
-    # write under another name, then rename: an interrupted write never leaves a broken model
-    partial = save(network, out / "model.partial.npz", metadata)
-    os.replace(partial, out / "model.npz")
-    written = [out / "model.npz"]
-
-    with open(out / "history.csv", "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(HISTORY_COLUMNS)
-        for report in trainer.history:
-            row = report.to_dict()
-            writer.writerow(["" if row[c] is None else row[c] for c in HISTORY_COLUMNS])
-    written.append(out / "history.csv")
-    if not trainer.history:
-        return written
-
-    written.append(_loss_figure(out / "loss.png", run))
-    picture = _picture(out, run)
-    if picture is not None:
-        written.append(picture)
-    if gif and run.frames:
-        from .. import plots
-
-        plots.save_boundary_animation(
-            run.frames, run.X_train, run.y_train, out / "training.gif", bounds=run.bounds,
-            X_val=run.X_val, y_val=run.y_val,
-        )  # fmt: skip
-        written.append(out / "training.gif")
-    return written
-
-
-def _loss_figure(path: Path, run: _TrainingRun) -> Path:
-    from matplotlib.figure import Figure
-
-    from .. import plots
-
-    dataset, history = run.settings["dataset"], run.trainer.history
-    figure = Figure(figsize=(6, 4.2) if run.regression else (11, 4.2), dpi=110)
-    axes = figure.subplots(1, 1 if run.regression else 2, squeeze=False)[0]
-    plots.plot_loss_curves(
-        history, ax=axes[0], best_epoch=run.trainer.best_epoch, title=f"{dataset}: loss"
-    )
-    if not run.regression:
-        plots.plot_accuracy_curves(
-            history, ax=axes[1], best_epoch=run.trainer.best_epoch, title=f"{dataset}: accuracy"
-        )
-    figure.tight_layout()
-    figure.savefig(path)
-    return path
-
-
-def _picture(out: Path, run: _TrainingRun) -> Path | None:
-    """The decision boundary (2 features), the surface (regression) or a confusion matrix."""
-    from matplotlib.figure import Figure
-
-    from .. import plots
-
-    network = run.trainer.network
-    figure = Figure(figsize=(6, 5.6), dpi=110)
-    ax = figure.subplots()
-    caption = f"{run.settings['dataset']} — {'-'.join(map(str, network.layer_sizes))} " + (
-        network.activation
-    )
-    points = {"X_val": run.X_val, "y_val": run.y_val}
-    if network.layer_sizes[0] == 2 and run.regression:
-        plots.plot_regression_surface(network, run.X_train, run.y_train, ax=ax, **points,
-                                      title=caption)  # fmt: skip
-        path = out / "surface.png"
-    elif network.layer_sizes[0] == 2:
-        plots.plot_decision_boundary(network, run.X_train, run.y_train, ax=ax, **points,
-                                     resolution=GRID_SIZE, title=caption)  # fmt: skip
-        path = out / "boundary.png"
-    elif not run.regression:
-        shown = "validation" if run.X_val is not None else "training"
-        X, y = (run.X_val, run.y_val) if run.X_val is not None else (run.X_train, run.y_train)
-        predicted = network.predict(X)
-        k = network.layer_sizes[-1]
-        accuracy = float(np.mean(predicted == y))
-        plots.plot_confusion_matrix(
-            y, predicted, ax=ax, labels=[str(c) for c in range(k)],
-            title=f"{run.settings['dataset']}, {shown} set: accuracy {accuracy:.1%}",
-        )  # fmt: skip
-        path = out / "confusion.png"
-    else:
-        return None
-    figure.tight_layout()
-    figure.savefig(path)
-    return path
-
-
-def _summary(run: _TrainingRun, written: list[Path], out: Path | None) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    trainer, network = run.trainer, run.trainer.network
-    table = Table(
-        title=f"neuronlab train: {run.settings['dataset']}", show_header=False,
-        title_justify="left",
-    )  # fmt: skip
-    table.add_column(style="bold")
-    table.add_column()
-    last = trainer.history[-1] if trainer.history else None
-    table.add_row(
-        "network",
-        f"{'-'.join(map(str, network.layer_sizes))}, {network.activation}, "
-        f"{network.n_params:,} parameters, {network.dtype.name}",
-    )
-    table.add_row("optimiser", f"{trainer.optimizer!r}, batch {trainer.batch_size}")
-    validation = 0 if run.y_val is None else len(run.y_val)
-    table.add_row("data", f"{len(run.y_train)} training, {validation} validation samples")
-    table.add_row("outcome", run.status)
-    best = f", best {trainer.best_epoch}" if trainer.best_epoch else ""
-    table.add_row("epochs", f"{trainer.epoch} in {run.seconds:.2f} s{best}")
-    if last is not None:
-        table.add_row("training", _scores(last.train_loss, last.train_accuracy))
-        if last.val_loss is not None:
-            table.add_row("validation", _scores(last.val_loss, last.val_accuracy))
-        speeds = sorted(r.samples_per_second for r in trainer.history)
-        table.add_row("speed", f"{speeds[len(speeds) // 2]:,.0f} samples/s (median)")
-    for path in written:
-        table.add_row("wrote", str(path))
-    if out is None:
-        table.add_row("files", "none (add --out DIR for figures, the model and the history)")
-    Console().print(table)
-
-
-def _scores(loss: float, accuracy: float | None) -> str:
-    text = f"loss {loss:.4g}"
-    return text if accuracy is None else f"{text}, accuracy {accuracy:.1%}"

@@ -1,8 +1,11 @@
-"""Shared base of the estimators: parameter validation and the training driver."""
+"""Shared base of the estimators: the training driver, prediction and pickling.
+
+The hyper-parameters are checked and turned into engine objects in ``_params``; the
+docstring sections both estimators share are in ``_docs``.
+"""
 
 from __future__ import annotations
 
-import numbers
 import warnings
 
 import numpy as np
@@ -12,92 +15,14 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..engine.network import Network
-from ..engine.optimisers import make_optimizer
 from ..engine.training import Trainer
-from ..engine.util import check_fraction, check_int, check_positive
+from ._params import ACTIVATION_NAMES, AUTO_BATCH_SIZE, check_params, make_rng, make_solver
 
-# scikit-learn's activation names -> the engine's ACTIVATIONS keys
-ACTIVATION_NAMES = {
-    "identity": "identity",
-    "logistic": "sigmoid",
-    "tanh": "tanh",
-    "relu": "relu",
-    "leaky_relu": "leaky_relu",
-    "gelu": "gelu",
-}
-SOLVERS = ("sgd", "adam", "rmsprop")
-RMSPROP_RHO = 0.9  # decay of RMSProp's running mean of g² (scikit-learn has no such solver)
-AUTO_BATCH_SIZE = 200  # batch_size="auto" means min(200, n_samples), as in scikit-learn
 PREDICT_CHUNK = 4096  # rows per forward pass at predict time: bounds the network's buffers
-BOOLEAN_PARAMS = ("shuffle", "warm_start", "nesterovs_momentum", "early_stopping")
-
-
-# The parameters both estimators document: written once, put into each class's docstring
-# in place of "{parameters}" (see with_parameter_docs).
-_PARAMETER_DOCS = """\
-    Parameters
-    ----------
-    hidden_layer_sizes : tuple of int, default=(100,)
-        Units in each hidden layer.
-    activation : {"relu", "identity", "logistic", "tanh", "leaky_relu", "gelu"}, default="relu"
-        Hidden activation; "logistic" is the sigmoid.
-    solver : {"adam", "sgd", "rmsprop"}, default="adam"
-        "sgd" uses ``momentum`` (0 gives plain SGD) and ``nesterovs_momentum``; "rmsprop" uses
-        ``epsilon`` and a decay rho of 0.9.
-    alpha : float, default=0.0001
-        L2 strength as in scikit-learn: ``(alpha/2)·ΣW²`` per minibatch *sum* of losses, so the
-        engine, which minimises the batch mean, receives ``l2 = alpha / batch_size``.
-    l1 : float, default=0.0
-        L1 strength, scaled the same way (the engine receives ``l1 / batch_size``).
-    batch_size : int or "auto", default="auto"
-        Minibatch size; "auto" is ``min(200, n_samples)``.
-    learning_rate_init : float, default=0.001
-        Step size of the solver.
-    max_iter : int, default=200
-        Maximum number of epochs.
-    shuffle : bool, default=True
-        Shuffle the training set at every epoch.
-    random_state : int, RandomState or None, default=None
-        Seeds the initial weights, the shuffling and the early-stopping split.
-    tol : float, default=1e-4
-        Training stops when the training loss (validation {score} with ``early_stopping``)
-        has not improved by ``tol`` for more than ``n_iter_no_change`` consecutive epochs.
-    verbose : bool, default=False
-        Print the loss of every epoch.
-    warm_start : bool, default=False
-        Continue from the previous fit's weights instead of starting afresh.
-    momentum : float, default=0.9
-        Momentum of the "sgd" solver, in [0, 1).
-    nesterovs_momentum : bool, default=True
-        Use Nesterov's momentum with the "sgd" solver.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data{split}, stop when its {score} stops
-        improving, and restore the weights of the best epoch.
-    validation_fraction : float, default=0.1
-        Share of the training data held out for early stopping, in (0, 1).
-    beta_1, beta_2 : float, default=0.9, 0.999
-        Adam's decay rates for the first and second moment estimates, in [0, 1).
-    epsilon : float, default=1e-8
-        Adam's and RMSProp's numerical-stability term.
-    n_iter_no_change : int, default=10
-        Epochs without improvement tolerated before stopping.
-"""
-
-
-def with_parameter_docs(score: str, split: str = ""):
-    """Class decorator: fill the docstring's {parameters} with the shared parameter docs."""
-
-    def decorate(cls):
-        docs = _PARAMETER_DOCS.replace("{score}", score).replace("{split}", split)
-        if cls.__doc__:  # None under python -OO
-            cls.__doc__ = cls.__doc__.replace("    {parameters}\n", docs)
-        return cls
-
-    return decorate
 
 
 class _BaseMLP(BaseEstimator):
-    """Parameters, validation and the training loop shared by both estimators."""
+    """Parameters, the training loop and prediction shared by both estimators."""
 
     _output = "identity"  # the network's output layer: "softmax" or "identity"
 
@@ -148,63 +73,6 @@ class _BaseMLP(BaseEstimator):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
 
-    # --------------------------------------------------------------------------- validation
-    def _check_params(self) -> list[int]:
-        """Check every hyper-parameter; return the hidden widths as a list of ints."""
-        hidden = self.hidden_layer_sizes
-        if isinstance(hidden, numbers.Integral) and not isinstance(hidden, bool):
-            hidden = [hidden]
-        try:
-            widths = list(hidden)
-        except TypeError:
-            raise TypeError(
-                "hidden_layer_sizes must be a tuple of positive integers such as (100,), "
-                f"got {self.hidden_layer_sizes!r}"
-            ) from None
-        if any(isinstance(w, bool) or not isinstance(w, numbers.Integral) for w in widths):
-            raise TypeError(
-                "hidden_layer_sizes must hold integers (units per hidden layer), "
-                f"got {self.hidden_layer_sizes!r}"
-            )
-        if any(w < 1 for w in widths):
-            raise ValueError(
-                "hidden_layer_sizes must hold positive integers (units per hidden layer), "
-                f"got {self.hidden_layer_sizes!r}"
-            )
-        if self.activation not in ACTIVATION_NAMES:
-            raise ValueError(
-                f"activation must be one of {list(ACTIVATION_NAMES)}, got {self.activation!r}"
-            )
-        if self.solver not in SOLVERS:
-            raise ValueError(f"solver must be one of {list(SOLVERS)}, got {self.solver!r}")
-        check_positive("alpha", self.alpha, allow_zero=True)
-        check_positive("l1", self.l1, allow_zero=True)
-        if not (isinstance(self.batch_size, str) and self.batch_size == "auto"):
-            if isinstance(self.batch_size, str):
-                raise ValueError(
-                    f'batch_size must be "auto" or a positive integer, got {self.batch_size!r}'
-                )
-            check_int("batch_size", self.batch_size, low=1)
-        check_positive("learning_rate_init", self.learning_rate_init)
-        check_int("max_iter", self.max_iter, low=1)
-        check_positive("tol", self.tol, allow_zero=True)
-        check_fraction("momentum", self.momentum)
-        check_fraction("beta_1", self.beta_1)
-        check_fraction("beta_2", self.beta_2)
-        check_positive("epsilon", self.epsilon)
-        check_int("n_iter_no_change", self.n_iter_no_change, low=1)
-        fraction = check_positive("validation_fraction", self.validation_fraction)
-        if fraction >= 1:
-            raise ValueError(
-                f"validation_fraction must be in (0, 1), got {self.validation_fraction!r}"
-            )
-        for name in BOOLEAN_PARAMS:
-            if not isinstance(getattr(self, name), bool | np.bool_):
-                raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}")
-        if not isinstance(self.verbose, bool | np.bool_ | numbers.Integral):
-            raise TypeError(f"verbose must be True, False or an integer, got {self.verbose!r}")
-        return [int(w) for w in widths]
-
     # ------------------------------------------------------------------- hooks per subclass
     def _validate_targets(self, y, *, first: bool, classes=None) -> np.ndarray:
         """Check y; return what the Trainer trains on (class indices or float targets)."""
@@ -219,7 +87,7 @@ class _BaseMLP(BaseEstimator):
 
     # ----------------------------------------------------------------------------- fitting
     def _fit(self, X, y, *, incremental: bool, classes=None):
-        widths = self._check_params()
+        widths = check_params(self)
         if incremental and self.early_stopping:
             raise ValueError(
                 "partial_fit does not support early_stopping=True: "
@@ -250,7 +118,7 @@ class _BaseMLP(BaseEstimator):
             self.n_iter_ = 0
             self._no_improvement_count = 0
         if not incremental or self._optimizer is None:
-            self._optimizer = self._make_optimizer()
+            self._optimizer = make_solver(self)
         try:
             self._train(X, y_train, incremental=incremental)
         except FloatingPointError as error:
@@ -267,22 +135,8 @@ class _BaseMLP(BaseEstimator):
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "_network")
 
-    def _make_rng(self) -> np.random.Generator:
-        """The engine draws from a numpy Generator; random_state may be None, int or RandomState."""
-        seed = self.random_state
-        if seed is None:
-            return np.random.default_rng()
-        if isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and seed >= 0:
-            return np.random.default_rng(int(seed))
-        if isinstance(seed, np.random.RandomState):
-            return np.random.default_rng(seed.randint(2**31 - 1))  # draws from it, as sklearn
-        raise ValueError(
-            "random_state must be None, a non-negative integer or a numpy RandomState, "
-            f"got {seed!r}"
-        )
-
     def _initialise(self, widths: list[int], n_features: int, n_outputs: int, dtype) -> None:
-        self._rng = self._make_rng()
+        self._rng = make_rng(self.random_state)
         network = Network(
             [n_features, *widths, n_outputs],
             activation=ACTIVATION_NAMES[self.activation],
@@ -313,28 +167,6 @@ class _BaseMLP(BaseEstimator):
         self._network = network
         self.coefs_ = list(network.W)  # W[l]: (n_in, n_out), as scikit-learn's coefs_
         self.intercepts_ = list(network.b)
-
-    def _make_optimizer(self):
-        if self.solver == "adam":
-            return make_optimizer(
-                "adam",
-                self.learning_rate_init,
-                beta_1=self.beta_1,
-                beta_2=self.beta_2,
-                epsilon=self.epsilon,
-            )
-        if self.solver == "rmsprop":
-            return make_optimizer(
-                "rmsprop", self.learning_rate_init, rho=RMSPROP_RHO, epsilon=self.epsilon
-            )
-        if self.momentum == 0:
-            return make_optimizer("sgd", self.learning_rate_init)
-        return make_optimizer(
-            "momentum",
-            self.learning_rate_init,
-            momentum=self.momentum,
-            nesterov=self.nesterovs_momentum,
-        )
 
     def _batch_size_for(self, n_samples: int) -> int:
         if self.batch_size == "auto":

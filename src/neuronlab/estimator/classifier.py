@@ -7,10 +7,11 @@ from sklearn.base import ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import column_or_1d
 
-from ._base import _BaseMLP, with_parameter_docs
+from ._base import _BaseMLP
+from ._docs import with_shared_docs
 
 
-@with_parameter_docs(score="accuracy", split=" (stratified)")
+@with_shared_docs(score="accuracy", loss="mean cross-entropy", split=" (stratified)")
 class MLPClassifier(ClassifierMixin, _BaseMLP):
     """Multi-layer perceptron classifier trained by the neuronlab engine.
 
@@ -25,30 +26,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     ----------
     classes_ : ndarray of shape (n_classes,)
         Class labels; ``predict`` maps the network's class indices through it.
-    loss_curve_ : list of float
-        Training loss (mean cross-entropy plus penalty) after each epoch.
-    best_loss_ : float or None
-        Lowest training loss (None with ``early_stopping``).
-    validation_scores_ : list of float or None
-        Held-out accuracy after each epoch (only with ``early_stopping``).
-    best_validation_score_ : float or None
-        Best held-out accuracy (only with ``early_stopping``).
-    n_iter_ : int
-        Epochs run by the last ``fit`` (``partial_fit`` adds one per call).
-    t_ : int
-        Training samples seen by the solver.
-    coefs_ : list of ndarray
-        ``coefs_[l]`` of shape (n_in, n_out): views into the network's parameters.
-    intercepts_ : list of ndarray
-        ``intercepts_[l]`` of shape (n_out,).
-    n_layers_ : int
-        Layers including input and output.
     n_outputs_ : int
         Output units: the number of classes.
-    out_activation_ : str
-        Always "softmax".
-    n_features_in_ : int
-        Features seen during fit.
+    {attributes}
 
     Examples
     --------

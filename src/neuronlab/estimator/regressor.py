@@ -6,10 +6,11 @@ import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 
-from ._base import _BaseMLP, with_parameter_docs
+from ._base import _BaseMLP
+from ._docs import with_shared_docs
 
 
-@with_parameter_docs(score="R²")
+@with_shared_docs(score="R²", loss="half mean squared error")
 class MLPRegressor(RegressorMixin, _BaseMLP):
     """Multi-layer perceptron regressor trained by the neuronlab engine.
 
@@ -21,30 +22,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     Attributes
     ----------
-    loss_curve_ : list of float
-        Training loss (half mean squared error plus penalty) after each epoch.
-    best_loss_ : float or None
-        Lowest training loss (None with ``early_stopping``).
-    validation_scores_ : list of float or None
-        Held-out R² after each epoch (only with ``early_stopping``).
-    best_validation_score_ : float or None
-        Best held-out R² (only with ``early_stopping``).
-    n_iter_ : int
-        Epochs run by the last ``fit`` (``partial_fit`` adds one per call).
-    t_ : int
-        Training samples seen by the solver.
-    coefs_ : list of ndarray
-        ``coefs_[l]`` of shape (n_in, n_out): views into the network's parameters.
-    intercepts_ : list of ndarray
-        ``intercepts_[l]`` of shape (n_out,).
-    n_layers_ : int
-        Layers including input and output.
     n_outputs_ : int
         Number of targets.
-    out_activation_ : str
-        Always "identity".
-    n_features_in_ : int
-        Features seen during fit.
+    {attributes}
 
     Examples
     --------
