@@ -21,7 +21,3 @@ from .classifier import MLPClassifier
 from .regressor import MLPRegressor
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
-
-# doctest.testmod(this package) only collects objects defined in the module itself; list the
-# re-exported estimators so their docstring examples are still collected.
-__test__ = {"MLPClassifier": MLPClassifier, "MLPRegressor": MLPRegressor}

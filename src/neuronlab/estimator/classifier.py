@@ -45,11 +45,63 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     _output = "softmax"
 
     def fit(self, X, y) -> MLPClassifier:
-        """Train on X (n_samples, n_features) and class labels y (n_samples,)."""
+        """Train on X (n_samples, n_features) and class labels y (n_samples,).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self : MLPClassifier
+            The fitted classifier.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_moons
+        >>> from neuronlab import MLPClassifier
+        >>> X, y = make_moons(n_samples=60, noise=0.1, random_state=0)
+        >>> clf = MLPClassifier((8,), learning_rate_init=0.1, max_iter=500, random_state=0)
+        >>> clf = clf.fit(X, y)
+        >>> clf.classes_
+        array([0, 1])
+        >>> clf.n_iter_ < clf.max_iter  # stopped by tol, so no ConvergenceWarning
+        True
+        """
         return self._fit(X, y, incremental=False)
 
     def partial_fit(self, X, y, classes=None) -> MLPClassifier:
-        """Run one epoch on (X, y); ``classes`` (every label) is required on the first call."""
+        """Run one epoch on (X, y); ``classes`` (every label) is required on the first call.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        classes : array-like of shape (n_classes,), default=None
+            Every label that can appear in y. Required on the first call; on later calls it
+            may be left out, and if given must match ``classes_``.
+
+        Returns
+        -------
+        self : MLPClassifier
+            The updated classifier.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_moons
+        >>> from neuronlab import MLPClassifier
+        >>> X, y = make_moons(n_samples=60, noise=0.1, random_state=0)
+        >>> clf = MLPClassifier((8,), random_state=0)
+        >>> clf = clf.partial_fit(X[:30], y[:30], classes=[0, 1])
+        >>> clf = clf.partial_fit(X[30:], y[30:])
+        >>> clf.n_iter_, clf.t_  # one epoch per call, 60 samples seen
+        (2, 60)
+        """
         if not hasattr(self, "classes_") and classes is None:
             raise ValueError(
                 "classes must be given on the first call to partial_fit: "
@@ -106,15 +158,89 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return float(np.mean(self._network.predict(X_val) == y_val))
 
     def predict(self, X) -> np.ndarray:
-        """Most probable class label for each row of X."""
+        """Most probable class label for each row of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels, taken from ``classes_``.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_moons
+        >>> from neuronlab import MLPClassifier
+        >>> X, y = make_moons(n_samples=60, noise=0.1, random_state=0)
+        >>> clf = MLPClassifier((8,), learning_rate_init=0.1, max_iter=500, random_state=0)
+        >>> clf = clf.fit(X, y)
+        >>> y_pred = clf.predict(X)
+        >>> y_pred.shape
+        (60,)
+        >>> bool((y_pred == y).mean() > 0.9)
+        True
+        """
         proba = self._forward(X)  # checks that the model is fitted before classes_ is read
         return self.classes_[proba.argmax(axis=1)]
 
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities (n_samples, n_classes), columns ordered as ``classes_``."""
+        """Class probabilities (n_samples, n_classes), columns ordered as ``classes_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class; every row sums to 1.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import make_moons
+        >>> from neuronlab import MLPClassifier
+        >>> X, y = make_moons(n_samples=60, noise=0.1, random_state=0)
+        >>> clf = MLPClassifier((8,), learning_rate_init=0.1, max_iter=500, random_state=0)
+        >>> clf = clf.fit(X, y)
+        >>> proba = clf.predict_proba(X[:3])
+        >>> proba.shape
+        (3, 2)
+        >>> bool(np.allclose(proba.sum(axis=1), 1.0))
+        True
+        """
         return self._forward(X)
 
     def predict_log_proba(self, X) -> np.ndarray:
-        """Logarithm of ``predict_proba`` (-inf where a probability underflows to 0)."""
+        """Logarithm of ``predict_proba`` (-inf where a probability underflows to 0).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probability of each class, columns ordered as ``classes_``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import make_moons
+        >>> from neuronlab import MLPClassifier
+        >>> X, y = make_moons(n_samples=60, noise=0.1, random_state=0)
+        >>> clf = MLPClassifier((8,), learning_rate_init=0.1, max_iter=500, random_state=0)
+        >>> clf = clf.fit(X, y)
+        >>> log_proba = clf.predict_log_proba(X[:3])
+        >>> log_proba.shape
+        (3, 2)
+        >>> bool(np.allclose(np.exp(log_proba), clf.predict_proba(X[:3])))
+        True
+        """
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))

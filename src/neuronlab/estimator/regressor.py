@@ -43,11 +43,62 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     _output = "identity"
 
     def fit(self, X, y) -> MLPRegressor:
-        """Train on X (n_samples, n_features) and targets y (n_samples,) or (n_samples, k)."""
+        """Train on X (n_samples, n_features) and targets y (n_samples,) or (n_samples, k).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets; one column per target when there are several.
+
+        Returns
+        -------
+        self : MLPRegressor
+            The fitted regressor.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from neuronlab import MLPRegressor
+        >>> X = np.linspace(-1, 1, 50).reshape(-1, 1)
+        >>> y = X.ravel() ** 2
+        >>> reg = MLPRegressor((8,), activation="tanh", learning_rate_init=0.05, random_state=0)
+        >>> reg = reg.fit(X, y)
+        >>> reg.n_iter_ < reg.max_iter  # stopped by tol, so no ConvergenceWarning
+        True
+        >>> bool(reg.score(X, y) > 0.9)
+        True
+        """
         return self._fit(X, y, incremental=False)
 
     def partial_fit(self, X, y) -> MLPRegressor:
-        """Run one epoch on (X, y), continuing from the current weights."""
+        """Run one epoch on (X, y), continuing from the current weights.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets, with as many columns as on the first call.
+
+        Returns
+        -------
+        self : MLPRegressor
+            The updated regressor.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from neuronlab import MLPRegressor
+        >>> X = np.linspace(-1, 1, 50).reshape(-1, 1)
+        >>> y = X.ravel() ** 2
+        >>> reg = MLPRegressor((8,), activation="tanh", learning_rate_init=0.05, random_state=0)
+        >>> for _ in range(3):
+        ...     reg = reg.partial_fit(X, y)
+        >>> reg.n_iter_, reg.t_  # one epoch per call, 3 x 50 samples seen
+        (3, 150)
+        """
         return self._fit(X, y, incremental=True)
 
     def _validate_targets(self, y, *, first, classes=None):
@@ -69,7 +120,31 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         return float(r2_score(y_val, self._network.predict(X_val).reshape(y_val.shape)))
 
     def predict(self, X) -> np.ndarray:
-        """Predicted targets: (n_samples,) if fitted on 1-D y, else (n_samples, n_outputs_)."""
+        """Predicted targets: (n_samples,) if fitted on 1-D y, else (n_samples, n_outputs_).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs_)
+            Predicted targets, 1-D when the model was fitted on 1-D y.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from neuronlab import MLPRegressor
+        >>> X = np.linspace(-1, 1, 50).reshape(-1, 1)
+        >>> y = X.ravel() ** 2
+        >>> reg = MLPRegressor((8,), activation="tanh", learning_rate_init=0.05, random_state=0)
+        >>> reg.fit(X, y).predict(X[:3]).shape
+        (3,)
+        >>> Y = np.column_stack([y, X.ravel()])  # two targets
+        >>> reg.fit(X, Y).predict(X[:3]).shape
+        (3, 2)
+        """
         out = self._forward(X)
         return out.ravel() if self._target_is_1d else out
 
