@@ -29,7 +29,7 @@ from pydantic import ValidationError
 
 from .api.common import explain_validation_error
 from .security import OriginGuard
-from .sessions import SessionRegistry
+from .session_registry import SessionRegistry
 from .settings import Settings
 
 __all__ = ["ROUTER_MODULES", "Settings", "create_app", "render_page"]

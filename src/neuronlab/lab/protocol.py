@@ -15,7 +15,7 @@ Client -> server: JSON text messages, each an object with a ``type``:
 ``add_point {x, y, label}`` append a training point; training carries on with it
 
 Server -> client: JSON text ``hello``, ``config``, ``data``, ``points``, ``status``,
-``error`` messages, and binary frames (see ``sessions.TrainingSession.build_frame``).
+``error`` messages, and binary frames (see ``session_view.SessionView.build_frame``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The live trainer: a WebSocket per session, plus its options and the model download.
 
 ``/ws/train``                        the session (protocol in ``lab/protocol.py``, frames in
-                                     ``lab/sessions.py``)
+                                     ``lab/session_view.py``)
 ``GET /api/trainer/options``         choices, defaults, limits and colours for the controls
 ``GET /api/trainer/status``          how many sessions are open, and the cap
 ``GET /api/trainer/{id}/model.npz``  the session's current network, saved by the engine
@@ -23,7 +23,8 @@ from starlette.websockets import WebSocketDisconnect
 
 from .. import protocol as p
 from .. import render
-from ..sessions import LabBusy, TrainingSession
+from ..session_registry import LabBusy
+from ..sessions import TrainingSession
 from ..settings import Settings
 from .common import LIMITS
 

@@ -1,0 +1,81 @@
+"""The open training sessions: at most ``settings.max_sessions``, one BLAS thread each.
+
+The registry is the lab's capacity limit. Past the cap, ``open`` raises ``LabBusy``, whose
+message is the sentence the learner reads; closing a session frees its place at once, while
+its thread finishes the current epoch.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable
+
+from .sessions import TrainingSession
+from .settings import Settings
+
+
+class LabBusy(RuntimeError):
+    """Every training session is taken."""
+
+
+_blas_limit = None
+
+
+def _limit_blas_threads() -> None:
+    """One BLAS thread per session: several sessions then share the cores side by side."""
+    global _blas_limit
+    if _blas_limit is None:
+        from threadpoolctl import threadpool_limits
+
+        _blas_limit = threadpool_limits(limits=1, user_api="blas")
+
+
+class SessionRegistry:
+    """The open sessions, at most ``settings.max_sessions`` of them."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._sessions: dict[str, TrainingSession] = {}
+        self._lock = threading.Lock()
+
+    def open(
+        self, on_message: Callable[[dict], None], on_frame: Callable[[], None]
+    ) -> TrainingSession:
+        """Start a session, or raise LabBusy when the cap is reached."""
+        with self._lock:
+            if len(self._sessions) >= self.settings.max_sessions:
+                raise LabBusy(
+                    f"The lab is busy: all {self.settings.max_sessions} training sessions are "
+                    "in use. Close another trainer tab, or try again in a minute."
+                )
+            _limit_blas_threads()
+            session_id = secrets.token_urlsafe(12)
+            session = TrainingSession(session_id, self.settings, on_message, on_frame)
+            self._sessions[session_id] = session
+        session.start()
+        return session
+
+    def close(self, session: TrainingSession, wait: bool = True) -> None:
+        """Forget the session and stop its thread (waiting for it unless ``wait`` is false)."""
+        with self._lock:
+            self._sessions.pop(session.id, None)
+        if wait:
+            session.close()
+        else:
+            session.stop()
+
+    def get(self, session_id: str) -> TrainingSession | None:
+        with self._lock:
+            return self._sessions.get(session_id)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._sessions)
+
+    def close_all(self) -> None:
+        with self._lock:
+            sessions = list(self._sessions.values())
+            self._sessions.clear()
+        for session in sessions:
+            session.close(timeout=1.0)

@@ -1,0 +1,99 @@
+"""From a trainer config to what a live session trains: the data, a Network and its Trainer.
+
+Plain functions of the config, so a session rebuilds only what a change needs: new data when
+the dataset changes, a new network and trainer when the architecture or a seed changes, and
+otherwise new hyper-parameters on the running trainer (``apply_live``). ``check_point``
+refuses a clicked-in point the config cannot take. The lab's settings play no part here:
+every choice is in the ``TrainerConfig`` the learner sent.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from neuronlab.engine.datasets import make_dataset, train_val_test_split
+from neuronlab.engine.grid import plane_bounds
+from neuronlab.engine.network import Network
+from neuronlab.engine.optimisers import make_optimizer
+from neuronlab.engine.training import Trainer
+
+from . import protocol as p
+
+# (X_train, y_train, X_val, y_val); the validation arrays are empty when validation is 0
+Data = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+Bounds = tuple[float, float, float, float]
+
+
+def make_data(config: p.TrainerConfig) -> tuple[Data, Bounds]:
+    """The config's dataset, split into training and validation, and the plane around it."""
+    extra = {}
+    argument = p.multiclass_datasets().get(config.dataset)
+    if argument is not None:
+        extra[argument] = config.classes
+    X, y = make_dataset(
+        config.dataset, n=config.points, noise=config.noise, seed=config.seed, **extra
+    )
+    if config.validation > 0:
+        X_train, y_train, X_val, y_val, _, _ = train_val_test_split(
+            X, y, val=config.validation, test=0.0, seed=config.seed
+        )
+    else:
+        X_train, y_train, X_val, y_val = X, y, X[:0], y[:0]
+    return (X_train, y_train, X_val, y_val), plane_bounds(X)
+
+
+def build_trainer(
+    config: p.TrainerConfig, data: Data, added: list[tuple[float, float, int]]
+) -> Trainer:
+    """A Network with the initial weights of the weights seed, and a fresh Trainer for it.
+
+    ``added`` holds the points the learner clicked in, as (x, y, label); they join the
+    training set.
+    """
+    X_train, y_train, X_val, y_val = data
+    if added:
+        points = np.array(added, dtype=float)  # (m, 3)
+        X_train = np.concatenate([X_train, points[:, :2]])
+        y_train = np.concatenate([y_train, points[:, 2].astype(y_train.dtype)])
+    k = config.n_classes()
+    sizes = [2] + [config.units] * config.hidden_layers + [k]
+    network = Network(
+        sizes, activation=config.activation, output="softmax", seed=config.weights_seed
+    )
+    optimizer = make_optimizer(config.optimizer, learning_rate=config.learning_rate)
+    has_val = len(X_val) > 0
+    return Trainer(
+        network,
+        optimizer,
+        X_train,
+        y_train,
+        X_val if has_val else None,
+        y_val if has_val else None,
+        batch_size=config.batch_size,
+        l2=config.l2,
+        l1=config.l1,
+        seed=config.weights_seed,
+    )
+
+
+def apply_live(trainer: Trainer, config: p.TrainerConfig, old: p.TrainerConfig) -> None:
+    """Hyper-parameters that change without a restart: the weights stay as they are."""
+    if config.optimizer != old.optimizer:
+        # a fresh optimiser (no moments yet) on the current weights
+        trainer.optimizer = make_optimizer(config.optimizer, learning_rate=config.learning_rate)
+    trainer.learning_rate = config.learning_rate
+    trainer.batch_size = config.batch_size
+    trainer.l2 = config.l2
+    trainer.l1 = config.l1
+
+
+def check_point(config: p.TrainerConfig, label: int, added: int) -> None:
+    """Refuse a clicked-in point the session cannot take; ``added`` are already in."""
+    k = config.n_classes()
+    if label >= k:
+        raise ValueError(f"label must be between 0 and {k - 1} for this dataset")
+    if added >= p.MAX_ADDED_POINTS:
+        raise ValueError(
+            f"You have added {p.MAX_ADDED_POINTS} points, the most a session takes: "
+            "press Regenerate to start from fresh data."
+        )

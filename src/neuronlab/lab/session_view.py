@@ -1,0 +1,219 @@
+"""What a live training session sends the browser: paced binary frames and JSON messages.
+
+A ``SessionView`` keeps what the picture needs beyond the network itself: the history of
+every curve, the throughput readout, the grids the network is evaluated on, and when the
+neuron maps and the loss chart were last sent. It lives on the session's thread and takes no
+lock: the session calls it between two epochs. The functions after it build the JSON
+messages (``status``, ``config``, ``data``, ``points``, ``error``) and a download's metadata.
+
+Binary frame layout (``render.pack_frame``): a uint32 header length, a JSON header, then
+4-byte-aligned parts named in ``header["parts"]``:
+
+``boundary``  width x height x 4 bytes, RGBA, image order (top row first): the decision
+              boundary, colours ready for ``ImageData``
+``maps``      (optional, ~10 per second) one byte per cell for each hidden neuron, layer by
+              layer, ``maps.size`` squared cells each: an index into ``map_colours``
+``edges``     (with ``maps``) one signed byte per weight, W[0], W[1], ... each (n_in, n_out)
+              in row order: ``round(127 * w / max|W_l|)``; width = |value|, colour = sign
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+
+from neuronlab.engine.grid import plane_grid
+from neuronlab.engine.network import Network
+from neuronlab.engine.training import EpochReport
+
+from . import render
+from .protocol import TrainerConfig
+from .settings import Settings
+
+CHART_POINTS = 600  # the loss chart gets at most this many points per curve
+HISTORY_KEYS = ("epoch", "loss", "val_loss", "accuracy", "val_accuracy")
+THROUGHPUT_WINDOW = 0.5  # seconds of training averaged into the Throughput readout
+
+
+class SessionView:
+    """The history, throughput and grids of one session, packed into frames on request."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.grid: np.ndarray | None = None  # (grid * grid, 2): where the boundary is drawn
+        self.map_grid: np.ndarray | None = None  # (map_size ** 2, 2): the neuron maps
+        self.history: dict[str, list[float | None]] = {}
+        self.throughput = 0.0
+        self._seq = 0
+        self._last_maps = 0.0
+        self._last_chart = 0.0
+        self._force_maps = True
+        self._force_chart = True
+        self._window = [0.0, 0.0, time.perf_counter()]  # samples, seconds, window start
+
+    def set_plane(self, bounds: tuple[float, float, float, float], size: int) -> None:
+        """New data bounds: a ``size`` x ``size`` boundary grid and the neuron-map grid."""
+        self.grid = plane_grid(bounds, size)
+        self.map_grid = plane_grid(bounds, self.settings.map_size)
+
+    def set_boundary_grid(self, bounds: tuple[float, float, float, float], size: int) -> None:
+        """A new boundary resolution on the same bounds."""
+        self.grid = plane_grid(bounds, size)
+
+    def clear(self) -> None:
+        """A fresh run: no history, no throughput, and the next frame complete."""
+        self.history = {key: [] for key in HISTORY_KEYS}
+        self.throughput = 0.0
+        self.force_complete()
+
+    def force_complete(self) -> None:
+        """The next frame carries the maps and the chart too (a paused picture must be whole)."""
+        self._force_chart = self._force_maps = True
+
+    def record(self, report: EpochReport, samples: int) -> None:
+        """Add an epoch to the curves; ``samples`` is the size of the training set."""
+        history = self.history
+        history["epoch"].append(report.epoch)
+        history["loss"].append(json_number(report.train_loss))
+        history["val_loss"].append(json_number(report.val_loss))
+        history["accuracy"].append(json_number(report.train_accuracy))
+        history["val_accuracy"].append(json_number(report.val_accuracy))
+        if report.samples_per_second > 0 and math.isfinite(report.samples_per_second):
+            window = self._window
+            window[0] += samples
+            window[1] += samples / report.samples_per_second
+            now = time.perf_counter()
+            if now - window[2] >= THROUGHPUT_WINDOW or self.throughput == 0.0:
+                self.throughput = window[0] / max(window[1], 1e-9)
+                self._window = [0.0, 0.0, now]
+
+    def build_frame(self, network: Network, size: int, running: bool) -> bytes:
+        """Evaluate ``network`` on the grids and pack a binary frame (see module docstring).
+
+        ``size`` is the boundary grid's side; the maps and the chart come at most
+        ``settings.map_rate`` and ``settings.chart_rate`` times a second, unless forced.
+        """
+        now = time.perf_counter()
+        self._seq += 1
+        history = self.history
+        last = {key: values[-1] if values else None for key, values in history.items()}
+        header: dict[str, Any] = {
+            "type": "frame",
+            "seq": self._seq,
+            "epoch": last["epoch"] or 0,
+            "loss": last["loss"],
+            "accuracy": last["accuracy"],
+            "val_loss": last["val_loss"],
+            "val_accuracy": last["val_accuracy"],
+            "samples_per_second": json_number(self.throughput),
+            "running": running,
+            "boundary": {"width": size, "height": size, "format": "rgba8"},
+        }
+        probabilities = network.predict_proba(self.grid)  # (size * size, k)
+        parts = [("boundary", render.boundary_rgba(probabilities))]
+
+        if self._force_maps or now - self._last_maps >= 1.0 / self.settings.map_rate:
+            hidden = network.hidden_activations(self.map_grid)  # per layer (m * m, units)
+            header["maps"] = {
+                "size": self.settings.map_size,
+                "layers": [int(A.shape[1]) for A in hidden],
+                "format": "u8 index into map_colours",
+            }
+            header["edges"] = {"layer_sizes": list(network.layer_sizes), "format": "i8"}
+            parts.append(("maps", render.map_indices(hidden)))
+            parts.append(("edges", render.edge_strengths(network.W)))
+            self._last_maps = now
+            self._force_maps = False
+
+        if self._force_chart or now - self._last_chart >= 1.0 / self.settings.chart_rate:
+            header["chart"] = downsample(history, CHART_POINTS)
+            self._last_chart = now
+            self._force_chart = False
+        return render.pack_frame(header, parts)
+
+
+# ---------------------------------------------------------------------- JSON messages
+def status_message(running: bool, epoch: int, message: str | None, diverged: bool) -> dict:
+    """The ``status`` message: training or paused, at which epoch, and why if it stopped."""
+    return {
+        "type": "status",
+        "running": running,
+        "epoch": epoch,
+        "message": message,
+        "diverged": diverged,
+    }
+
+
+def config_message(config: TrainerConfig) -> dict:
+    """The ``config`` message: the config in force, for the controls and the URL."""
+    return {"type": "config", "config": config.model_dump()}
+
+
+def points_message(point: tuple[float, float, int], count: int) -> dict:
+    """The ``points`` message: a point the learner added, and how many there are now."""
+    return {"type": "points", "added": [list(point)], "count": count}
+
+
+def error_message(detail: str) -> dict:
+    """The ``error`` message: one English sentence saying what to do."""
+    return {"type": "error", "detail": detail}
+
+
+def data_message(data: tuple, bounds: tuple[float, ...], classes: int) -> dict:
+    """The ``data`` message: the training and validation points, for the scatter plot."""
+    X_train, y_train, X_val, y_val = data
+
+    def points(X: np.ndarray, y: np.ndarray) -> dict:
+        return {
+            "x": np.round(X[:, 0], 5).tolist(),
+            "y": np.round(X[:, 1], 5).tolist(),
+            "label": y.astype(int).tolist(),
+        }
+
+    return {
+        "type": "data",
+        "bounds": list(bounds),
+        "classes": classes,
+        "train": points(X_train, y_train),
+        "validation": points(X_val, y_val),
+    }
+
+
+def download_metadata(config: TrainerConfig, epoch: int) -> dict:
+    """What a downloaded model records of where it came from."""
+    return {
+        "source": "neuronlab lab trainer",
+        "epoch": epoch,
+        "classes": config.n_classes(),
+        "config": config.model_dump(),
+    }
+
+
+def divergence_advice(message: str) -> str:
+    """The engine's divergence report as a sentence, with what to try next."""
+    text = message[0].upper() + message[1:]
+    if not text.endswith("."):
+        text += "."
+    return (
+        f"{text} The steps overshot until the numbers overflowed. Try a learning rate ten "
+        "times smaller, a larger batch, or Adam, then press Reset."
+    )
+
+
+def downsample(history: dict[str, list], limit: int) -> dict[str, list]:
+    """At most ``limit`` evenly spaced epochs (always the last) of every curve."""
+    count = len(history.get("epoch", ()))
+    if count <= limit:
+        return {key: list(values) for key, values in history.items()}
+    keep = np.unique(np.linspace(0, count - 1, limit).round().astype(int))
+    return {key: [values[i] for i in keep] for key, values in history.items()}
+
+
+def json_number(value: float | None) -> float | None:
+    """JSON has no NaN or infinity: send null instead."""
+    if value is None or not math.isfinite(value):
+        return None
+    return float(value)
