@@ -123,5 +123,5 @@ def main(argv: list[str] | None = None) -> None:
 # the commands register themselves on `cli` when imported
 # in their long-standing order, so that cli.commands lists them as before
 # isort: off
-from . import train, tools, benchmark_cmd, lab  # noqa: E402, F401
+from . import train, race, gradcheck, predict, benchmark_cmd, lab  # noqa: E402, F401
 # isort: on

@@ -1,0 +1,113 @@
+"""`neuronlab predict`: classify points with a saved model, CSV in and CSV out."""
+
+from __future__ import annotations
+
+import csv
+import math
+import sys
+from pathlib import Path
+
+import click
+import numpy as np
+
+from . import _point, cli
+
+
+@cli.command(short_help="Classify points with a saved model.")
+@click.argument("model", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("csv_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--point",
+    "-p",
+    "points",
+    multiple=True,
+    metavar="X1,X2,...",
+    help="A point to classify; repeatable.",
+)
+def predict(model, csv_file, points) -> None:
+    """Classify points with a saved model (model.npz from `neuronlab train`).
+
+    Points come from CSV_FILE (one point per row, an optional header row) or from --point.
+    Writes CSV to stdout: the features, the predicted class and each class's probability
+    (the prediction alone for a regression model). Models trained on a real dataset take
+    raw measurements: the saved input scaling is applied.
+    """
+
+    from ..engine.serialise import load
+
+    network, metadata = load(model)
+    d = network.layer_sizes[0]
+    if csv_file is None and not points:
+        raise click.UsageError("give a CSV file or at least one --point")
+    rows = [_point(text) for text in points]
+    for i, row in enumerate(rows):
+        if len(row) != d:
+            raise click.BadParameter(
+                f"the model takes {d} features, point {i + 1} has "
+                f"{len(row)}: {','.join(f'{v:g}' for v in row)}"
+            )
+    if csv_file is not None:
+        for number, row in _read_points(csv_file):
+            if len(row) != d:
+                raise click.BadParameter(
+                    f"the model takes {d} features, but {csv_file} line {number} has "
+                    f"{len(row)} columns: give {d} numbers per row",
+                    param_hint="CSV_FILE",
+                )
+            rows.append(row)
+    if not rows:
+        raise click.BadParameter(f"{csv_file} holds no points")
+    X = np.array(rows, dtype=float)
+    scaling = metadata.get("scaling")
+    inputs = X
+    if scaling:
+        inputs = (X - np.array(scaling["mean"])) / np.array(scaling["scale"])
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    names = [f"x{j + 1}" for j in range(d)]
+    if network.output == "softmax":
+        probabilities = network.predict_proba(inputs)
+        k = probabilities.shape[1]
+        writer.writerow([*names, "class", *[f"p{c}" for c in range(k)]])
+        for x, p in zip(X, probabilities, strict=True):
+            writer.writerow([*(f"{v:g}" for v in x), int(p.argmax()), *(f"{v:.6f}" for v in p)])
+    else:
+        values = network.predict(inputs)
+        writer.writerow([*names, *[f"y{j + 1}" for j in range(values.shape[1])]])
+        for x, v in zip(X, values, strict=True):
+            writer.writerow([*(f"{a:g}" for a in x), *(f"{b:.6g}" for b in v)])
+
+
+def _read_points(path: Path) -> list[tuple[int, list[float]]]:
+    """(line number, values) for every row of numbers in the CSV file."""
+    if not path.exists():
+        raise click.BadParameter(f"{path} does not exist", param_hint="CSV_FILE")
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            return _parse_points(path, csv.reader(fh))
+    except (UnicodeDecodeError, csv.Error):
+        raise click.BadParameter(
+            f"{path} is not a CSV text file: give one point per line, e.g. 0.5,-0.2",
+            param_hint="CSV_FILE",
+        ) from None
+
+
+def _parse_points(path: Path, reader) -> list[tuple[int, list[float]]]:
+    rows = []
+    for number, row in enumerate(reader, start=1):
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        try:
+            values = [float(cell) for cell in row]
+        except ValueError:
+            if number == 1:
+                continue  # a header
+            raise click.BadParameter(
+                f"{path} line {number} is not numbers: {','.join(row)[:80]!r}",
+                param_hint="CSV_FILE",
+            ) from None
+        if not all(math.isfinite(v) for v in values):
+            raise click.BadParameter(
+                f"{path} line {number} has a non-finite number", param_hint="CSV_FILE"
+            )
+        rows.append((number, values))
+    return rows

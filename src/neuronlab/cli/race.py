@@ -1,0 +1,163 @@
+"""`neuronlab race`: optimisers racing across a loss surface from one start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import numpy as np
+
+from ..engine.optimisers import OPTIMIZERS
+from ..engine.surfaces import SURFACES, race_rates
+from . import _make_out_dir, _point, cli
+
+
+@cli.command(short_help="Optimisers race across a loss surface from one start.")
+@click.option(
+    "--surface",
+    "-s",
+    type=click.Choice(list(SURFACES)),
+    default="rosenbrock",
+    show_default=True,
+    help="The loss surface to descend.",
+)
+@click.option(
+    "--optimizers",
+    default=",".join(OPTIMIZERS),
+    show_default=True,
+    help="Comma-separated optimiser names.",
+)
+@click.option(
+    "--learning-rate",
+    "--lr",
+    "rates",
+    multiple=True,
+    metavar="[NAME=]RATE",
+    help="A rate for every optimiser (0.01) or for one (adam=0.1); repeatable. "
+    "Defaults: rates that give each a fair showing on the surface.",
+)
+@click.option(
+    "--start", default=None, metavar="X,Y", help="Start point; the surface's default otherwise."
+)
+@click.option(
+    "--steps",
+    type=click.IntRange(1, 100_000),
+    default=2000,
+    show_default=True,
+    help="Most steps each optimiser takes.",
+)
+@click.option(
+    "--near",
+    type=click.FloatRange(0, min_open=True),
+    default=0.1,
+    show_default=True,
+    help="'Reached the minimum' means within this distance of a known minimum.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Figure file [default: race-SURFACE.png].",
+)
+def race(surface, optimizers, rates, start, steps, near, out) -> None:
+    """Optimisers race across a loss surface from one start.
+
+    Writes a contour figure with every path and prints, for each optimiser, the steps it
+    took to come within --near of a minimum and its final loss.
+    """
+    from matplotlib.figure import Figure
+    from rich.console import Console
+    from rich.table import Table
+
+    from .. import plots
+    from ..engine.optimisers import make_optimizer
+    from ..engine.surfaces import descend
+
+    names = [name.strip() for name in optimizers.split(",") if name.strip()]
+    for name in names:
+        if name not in OPTIMIZERS:
+            raise click.BadParameter(
+                f"{name!r} is not an optimiser; use {', '.join(OPTIMIZERS)}",
+                param_hint="--optimizers",
+            )
+    if not names:
+        raise click.BadParameter("name at least one optimiser", param_hint="--optimizers")
+    start_point = _point(start, "--start") if start else list(SURFACES[surface].start)
+    if len(start_point) != 2:
+        raise click.BadParameter("the start is two numbers, x,y", param_hint="--start")
+    chosen = _race_rates(surface, names, rates)
+    paths, rows = {}, []
+    minima = np.array(SURFACES[surface].minima, dtype=float).reshape(-1, 2)
+    for name in names:
+        path = descend(
+            surface, start_point, make_optimizer(name, learning_rate=chosen[name]), steps=steps
+        )
+        paths[name] = path
+        gaps = np.sqrt(((path.points[:, None, :] - minima[None]) ** 2).sum(axis=2)).min(axis=1)
+        close = np.flatnonzero(gaps < near)
+        rows.append((name, chosen[name], int(close[0]) if len(close) else None, path))
+    out = out or Path(f"race-{surface}.png")
+    _make_out_dir(out.parent)
+    figure = Figure(figsize=(7, 6), dpi=110)
+    plots.plot_descent_paths(
+        surface,
+        paths,
+        ax=figure.subplots(),
+        title=f"{SURFACES[surface].title}: start ({start_point[0]:g}, {start_point[1]:g})",
+    )
+    figure.tight_layout()
+    figure.savefig(out)
+
+    table = Table(
+        title=f"race on {surface} from ({start_point[0]:g}, {start_point[1]:g}); "
+        f"reached = first step within {near:g} of a minimum",
+        title_justify="left",
+    )
+    for column in ("optimiser", "rate", "reached", "final loss", "final point", "outcome"):
+        table.add_column(
+            column, justify="left" if column in ("optimiser", "outcome") else "right", no_wrap=True
+        )
+    for name, rate, reached, path in rows:
+        x, y = path.points[-1]
+        outcome = (
+            "diverged"
+            if path.diverged
+            else "converged"
+            if path.converged
+            else f"{path.steps} steps"
+        )
+        table.add_row(
+            name,
+            f"{rate:g}",
+            "never" if reached is None else f"step {reached}",
+            f"{path.losses[-1]:.4g}",
+            f"({x:.3f}, {y:.3f})",
+            outcome,
+        )
+    console = Console()
+    console.print(table)
+    console.print(f"wrote {out}")
+
+
+def _race_rates(surface: str, names: list[str], rates: tuple[str, ...]) -> dict[str, float]:
+    chosen = {name: race_rates(surface)[name] for name in names}
+    for text in rates:
+        name, _, value = text.rpartition("=")
+        try:
+            rate = float(value)
+        except ValueError:
+            raise click.BadParameter(
+                f"{text!r}: give RATE or NAME=RATE, e.g. adam=0.1", param_hint="--learning-rate"
+            ) from None
+        if not (0 < rate <= 10):
+            raise click.BadParameter(
+                f"{text!r}: a rate must be in (0, 10]", param_hint="--learning-rate"
+            )
+        if name and name not in OPTIMIZERS:
+            raise click.BadParameter(
+                f"{name!r} is not an optimiser; use {', '.join(OPTIMIZERS)}",
+                param_hint="--learning-rate",
+            )
+        for target in [name] if name else names:
+            chosen[target] = rate
+    return chosen
