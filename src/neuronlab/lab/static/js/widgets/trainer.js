@@ -14,13 +14,12 @@ import {
   getJSON,
   showError,
 } from "../api.js";
-import { drawAxes, drawPoints, drawShape, classColour, makeView, paintRGBA, setupCanvas, SHAPES } from "../draw.js";
 import { readState, shareURL, writeState } from "../state.js";
 import { LossChart } from "./trainer/chart.js";
 import { NetworkDiagram } from "./trainer/diagram.js";
+import { DataPlane } from "./trainer/plane.js";
 import { TrainerSocket } from "./trainer/socket.js";
 
-const PLANE = 520; // drawing size of the plane, in CSS pixels (the page may show it smaller)
 const PREFIX = "trainer"; // URL keys: ?trainer.points=500
 const LABELS = {
   relu: "ReLU",
@@ -92,18 +91,21 @@ class TrainerWidget {
     this.serverConfig = null;
     this.lastLocalChange = 0;
     this.running = false;
-    this.data = null;
-    this.view = makeView([-1.2, 1.2, -1.2, 1.2], PLANE, PLANE);
-    this.cursor = [0, 0];
-    this.showCursor = false;
-    this.chosenClass = 1;
     // read by the tests and scripts/measure_trainer.py
     this.stats = { frames: 0, epoch: 0, accuracy: null, added: 0, drawMs: 0 };
     root.trainerStats = this.stats;
 
     this.$ = (id) => root.querySelector(`#${id}`);
     this.setUpControls();
-    this.setUpPlane();
+    this.plane = new DataPlane(
+      {
+        plane: this.$("tr-plane"),
+        boundary: this.$("tr-boundary"),
+        points: this.$("tr-points-layer"),
+        classOptions: this.$("tr-class-options"),
+      },
+      { onAddPoint: (x, y, label) => this.send({ type: "add_point", x, y, label }) },
+    );
     this.chart = new LossChart(this.$("tr-chart"), { logScale: this.$("tr-log-scale").checked });
     this.diagram = new NetworkDiagram(this.$("tr-diagram"), { mapColours: options.map_colours });
     this.configPending = false; // a change waiting for the debounced "configure"
@@ -227,110 +229,6 @@ class TrainerWidget {
     box.classList.toggle("warn", warn);
   }
 
-  // ---------------------------------------------------------------------------- plane
-  setUpPlane() {
-    const { $ } = this;
-    this.boundaryCtx = setupCanvas($("tr-boundary"), PLANE, PLANE);
-    this.pointsCtx = setupCanvas($("tr-points-layer"), PLANE, PLANE);
-    this.boundaryCtx.fillStyle = "#fff";
-    this.boundaryCtx.fillRect(0, 0, PLANE, PLANE);
-    drawAxes(this.boundaryCtx, this.view);
-
-    const plane = $("tr-plane");
-    plane.addEventListener("click", (event) => {
-      const rect = plane.getBoundingClientRect();
-      const px = ((event.clientX - rect.left) / rect.width) * PLANE;
-      const py = ((event.clientY - rect.top) / rect.height) * PLANE;
-      const [x, y] = this.view.toData(px, py);
-      this.addPoint(x, y, event.shiftKey ? 0 : this.chosenClass);
-    });
-    plane.addEventListener("focus", () => {
-      this.showCursor = true;
-      this.drawPointsLayer();
-    });
-    plane.addEventListener("blur", () => {
-      this.showCursor = false;
-      this.drawPointsLayer();
-    });
-    plane.addEventListener("keydown", (event) => this.onPlaneKey(event));
-  }
-
-  onPlaneKey(event) {
-    const [xMin, xMax] = this.view.bounds;
-    const step = ((xMax - xMin) / 50) * (event.shiftKey ? 5 : 1);
-    const moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] };
-    if (event.key in moves) {
-      const [dx, dy] = moves[event.key];
-      const [x0, x1, y0, y1] = this.view.bounds;
-      this.cursor = [Math.min(x1, Math.max(x0, this.cursor[0] + dx)), Math.min(y1, Math.max(y0, this.cursor[1] + dy))];
-      this.drawPointsLayer();
-    } else if (event.key === "Enter" || event.key === " ") {
-      this.addPoint(this.cursor[0], this.cursor[1], event.shiftKey ? 0 : this.chosenClass);
-    } else if (/^[0-5]$/.test(event.key) && Number(event.key) < (this.data?.classes ?? 2)) {
-      this.chooseClass(Number(event.key));
-    } else {
-      return;
-    }
-    event.preventDefault();
-  }
-
-  addPoint(x, y, labelIndex) {
-    const [x0, x1, y0, y1] = this.view.bounds;
-    if (x < x0 || x > x1 || y < y0 || y > y1) return;
-    this.send({ type: "add_point", x: Number(x.toFixed(4)), y: Number(y.toFixed(4)), label: labelIndex });
-  }
-
-  buildClassChooser(classes) {
-    const box = this.$("tr-class-options");
-    if (this.chosenClass >= classes) this.chosenClass = 1;
-    const items = [];
-    for (let k = 0; k < classes; k += 1) {
-      const wrapper = document.createElement("label");
-      const input = document.createElement("input");
-      input.type = "radio";
-      input.name = "tr-new-class";
-      input.value = String(k);
-      input.checked = k === this.chosenClass;
-      input.addEventListener("change", () => this.chooseClass(k));
-      const swatch = document.createElement("canvas");
-      const ctx = setupCanvas(swatch, 16, 16);
-      drawShape(ctx, k, 8, 8, 5.5, { fill: classColour(k), stroke: "#1b1d21" });
-      swatch.setAttribute("aria-hidden", "true");
-      wrapper.append(input, swatch, `Class ${k} (${SHAPES[k]})`);
-      items.push(wrapper);
-    }
-    box.replaceChildren(...items);
-  }
-
-  chooseClass(k) {
-    this.chosenClass = k;
-    const input = this.$("tr-class-options").querySelector(`input[value="${k}"]`);
-    if (input) input.checked = true;
-  }
-
-  drawPointsLayer() {
-    const ctx = this.pointsCtx;
-    ctx.clearRect(0, 0, PLANE, PLANE);
-    if (this.data) {
-      drawPoints(ctx, this.view, this.data.validation, { outlined: true });
-      drawPoints(ctx, this.view, this.data.train, { outlined: false });
-    }
-    if (this.showCursor) {
-      const [px, py] = this.view.toPixel(...this.cursor);
-      ctx.save();
-      ctx.strokeStyle = "#1b1d21";
-      ctx.lineWidth = 1.5;
-      ctx.beginPath();
-      ctx.moveTo(px - 12, py);
-      ctx.lineTo(px + 12, py);
-      ctx.moveTo(px, py - 12);
-      ctx.lineTo(px, py + 12);
-      ctx.stroke();
-      drawShape(ctx, this.chosenClass, px, py, 6, { fill: null, stroke: classColour(this.chosenClass), lineWidth: 2 });
-      ctx.restore();
-    }
-  }
-
   // -------------------------------------------------------------------------- socket
   onOpen() {
     clearError(this.$("tr-error"));
@@ -365,29 +263,15 @@ class TrainerWidget {
           this.config = { ...this.config, seed: message.config.seed, weights_seed: message.config.weights_seed };
         }
         this.writeControls();
-        this.diagram.setArchitecture([2, ...Array(this.config.hidden_layers).fill(this.config.units), this.classes()]);
+        this.diagram.setArchitecture([2, ...Array(this.config.hidden_layers).fill(this.config.units), this.plane.classes()]);
         break;
       case "data":
         this.stats.added = 0;
-        this.data = {
-          classes: message.classes,
-          train: message.train,
-          validation: message.validation,
-        };
-        this.view = makeView(message.bounds, PLANE, PLANE);
-        this.buildClassChooser(message.classes);
-        this.drawPointsLayer();
+        this.plane.setData(message);
         break;
       case "points":
         this.stats.added = message.count;
-        if (this.data) {
-          for (const [x, y, k] of message.added) {
-            this.data.train.x.push(x);
-            this.data.train.y.push(y);
-            this.data.train.label.push(k);
-          }
-          this.drawPointsLayer();
-        }
+        this.plane.addPoints(message.added);
         break;
       case "status":
         this.setRunning(message.running);
@@ -424,21 +308,13 @@ class TrainerWidget {
     }
   }
 
-  classes() {
-    return this.data?.classes ?? 2;
-  }
-
   onFrame({ header, parts }) {
     const started = performance.now();
     this.stats.frames += 1;
     this.stats.epoch = header.epoch;
     this.stats.accuracy = header.accuracy;
     const { $ } = this;
-    if (parts.boundary) {
-      const { width, height } = header.boundary;
-      paintRGBA(this.boundaryCtx, parts.boundary, width, height, this.view);
-      drawAxes(this.boundaryCtx, this.view);
-    }
+    if (parts.boundary) this.plane.paintBoundary(parts.boundary, header.boundary);
     $("tr-epoch").textContent = formatCount(header.epoch);
     $("tr-loss").textContent = formatLoss(header.loss);
     $("tr-accuracy").textContent = formatPercent(header.accuracy);
@@ -461,20 +337,8 @@ class TrainerWidget {
 
   // ------------------------------------------------------------------------ sharing
   downloadFigure() {
-    const boundary = this.$("tr-boundary");
-    const figure = document.createElement("canvas");
-    figure.width = boundary.width;
-    figure.height = boundary.height;
-    const ctx = figure.getContext("2d");
-    ctx.drawImage(boundary, 0, 0);
-    const cursor = this.showCursor;
-    this.showCursor = false;
-    this.drawPointsLayer();
-    ctx.drawImage(this.$("tr-points-layer"), 0, 0);
-    this.showCursor = cursor;
-    this.drawPointsLayer();
     const name = `neuronlab-${this.config.dataset}-epoch${this.stats.epoch}.png`;
-    figure.toBlob((blob) => blob && downloadBlob(blob, name), "image/png");
+    this.plane.figure().toBlob((blob) => blob && downloadBlob(blob, name), "image/png");
   }
 
   async copyLink() {

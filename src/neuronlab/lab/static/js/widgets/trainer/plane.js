@@ -1,0 +1,169 @@
+// The data plane: the decision boundary under the data points, a keyboard cursor, and the
+// chooser for the class of new points.
+//
+// The server sends the points, the plane's bounds and the boundary as RGBA bytes; this paints
+// them and reports where the learner clicked (or pressed Enter), in data coordinates.
+
+import { classColour, drawAxes, drawPoints, drawShape, makeView, paintRGBA, setupCanvas, SHAPES } from "../../draw.js";
+
+const SIZE = 520; // drawing size of the plane, in CSS pixels (the page may show it smaller)
+
+export class DataPlane {
+  /**
+   * elements: {plane, boundary, points, classOptions}; the plane is the focusable box holding
+   * the two canvases. onAddPoint(x, y, label) gets a new point inside the bounds.
+   */
+  constructor({ plane, boundary, points, classOptions }, { onAddPoint }) {
+    this.classOptions = classOptions;
+    this.onAddPoint = onAddPoint;
+    this.data = null; // {classes, train, validation} as the server sent them
+    this.view = makeView([-1.2, 1.2, -1.2, 1.2], SIZE, SIZE);
+    this.cursor = [0, 0];
+    this.showCursor = false;
+    this.chosenClass = 1;
+
+    this.boundaryCtx = setupCanvas(boundary, SIZE, SIZE);
+    this.pointsCtx = setupCanvas(points, SIZE, SIZE);
+    this.boundaryCtx.fillStyle = "#fff";
+    this.boundaryCtx.fillRect(0, 0, SIZE, SIZE);
+    drawAxes(this.boundaryCtx, this.view);
+
+    plane.addEventListener("click", (event) => {
+      const rect = plane.getBoundingClientRect();
+      const px = ((event.clientX - rect.left) / rect.width) * SIZE;
+      const py = ((event.clientY - rect.top) / rect.height) * SIZE;
+      const [x, y] = this.view.toData(px, py);
+      this.addPoint(x, y, event.shiftKey ? 0 : this.chosenClass);
+    });
+    plane.addEventListener("focus", () => {
+      this.showCursor = true;
+      this.drawPointsLayer();
+    });
+    plane.addEventListener("blur", () => {
+      this.showCursor = false;
+      this.drawPointsLayer();
+    });
+    plane.addEventListener("keydown", (event) => this.onKey(event));
+  }
+
+  classes() {
+    return this.data?.classes ?? 2;
+  }
+
+  /** A new data set: a "data" message {classes, train, validation, bounds}. */
+  setData({ classes, train, validation, bounds }) {
+    this.data = { classes, train, validation };
+    this.view = makeView(bounds, SIZE, SIZE);
+    this.buildClassChooser(classes);
+    this.drawPointsLayer();
+  }
+
+  /** Points the server accepted, [[x, y, label], ...], join the training set. */
+  addPoints(added) {
+    if (!this.data) return;
+    for (const [x, y, k] of added) {
+      this.data.train.x.push(x);
+      this.data.train.y.push(y);
+      this.data.train.label.push(k);
+    }
+    this.drawPointsLayer();
+  }
+
+  /** The boundary as RGBA bytes, {width, height} from the frame header. */
+  paintBoundary(bytes, { width, height }) {
+    paintRGBA(this.boundaryCtx, bytes, width, height, this.view);
+    drawAxes(this.boundaryCtx, this.view);
+  }
+
+  /** The boundary and the points on one canvas, without the keyboard cursor. */
+  figure() {
+    const boundary = this.boundaryCtx.canvas;
+    const figure = document.createElement("canvas");
+    figure.width = boundary.width;
+    figure.height = boundary.height;
+    const ctx = figure.getContext("2d");
+    ctx.drawImage(boundary, 0, 0);
+    const cursor = this.showCursor;
+    this.showCursor = false;
+    this.drawPointsLayer();
+    ctx.drawImage(this.pointsCtx.canvas, 0, 0);
+    this.showCursor = cursor;
+    this.drawPointsLayer();
+    return figure;
+  }
+
+  onKey(event) {
+    const [xMin, xMax] = this.view.bounds;
+    const step = ((xMax - xMin) / 50) * (event.shiftKey ? 5 : 1);
+    const moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] };
+    if (event.key in moves) {
+      const [dx, dy] = moves[event.key];
+      const [x0, x1, y0, y1] = this.view.bounds;
+      this.cursor = [Math.min(x1, Math.max(x0, this.cursor[0] + dx)), Math.min(y1, Math.max(y0, this.cursor[1] + dy))];
+      this.drawPointsLayer();
+    } else if (event.key === "Enter" || event.key === " ") {
+      this.addPoint(this.cursor[0], this.cursor[1], event.shiftKey ? 0 : this.chosenClass);
+    } else if (/^[0-5]$/.test(event.key) && Number(event.key) < this.classes()) {
+      this.chooseClass(Number(event.key));
+    } else {
+      return;
+    }
+    event.preventDefault();
+  }
+
+  addPoint(x, y, label) {
+    const [x0, x1, y0, y1] = this.view.bounds;
+    if (x < x0 || x > x1 || y < y0 || y > y1) return;
+    this.onAddPoint(Number(x.toFixed(4)), Number(y.toFixed(4)), label);
+  }
+
+  buildClassChooser(classes) {
+    if (this.chosenClass >= classes) this.chosenClass = 1;
+    const items = [];
+    for (let k = 0; k < classes; k += 1) {
+      const wrapper = document.createElement("label");
+      const input = document.createElement("input");
+      input.type = "radio";
+      input.name = "tr-new-class";
+      input.value = String(k);
+      input.checked = k === this.chosenClass;
+      input.addEventListener("change", () => this.chooseClass(k));
+      const swatch = document.createElement("canvas");
+      const ctx = setupCanvas(swatch, 16, 16);
+      drawShape(ctx, k, 8, 8, 5.5, { fill: classColour(k), stroke: "#1b1d21" });
+      swatch.setAttribute("aria-hidden", "true");
+      wrapper.append(input, swatch, `Class ${k} (${SHAPES[k]})`);
+      items.push(wrapper);
+    }
+    this.classOptions.replaceChildren(...items);
+  }
+
+  chooseClass(k) {
+    this.chosenClass = k;
+    const input = this.classOptions.querySelector(`input[value="${k}"]`);
+    if (input) input.checked = true;
+  }
+
+  drawPointsLayer() {
+    const ctx = this.pointsCtx;
+    ctx.clearRect(0, 0, SIZE, SIZE);
+    if (this.data) {
+      drawPoints(ctx, this.view, this.data.validation, { outlined: true });
+      drawPoints(ctx, this.view, this.data.train, { outlined: false });
+    }
+    if (this.showCursor) {
+      const [px, py] = this.view.toPixel(...this.cursor);
+      ctx.save();
+      ctx.strokeStyle = "#1b1d21";
+      ctx.lineWidth = 1.5;
+      ctx.beginPath();
+      ctx.moveTo(px - 12, py);
+      ctx.lineTo(px + 12, py);
+      ctx.moveTo(px, py - 12);
+      ctx.lineTo(px, py + 12);
+      ctx.stroke();
+      drawShape(ctx, this.chosenClass, px, py, 6, { fill: null, stroke: classColour(this.chosenClass), lineWidth: 2 });
+      ctx.restore();
+    }
+  }
+}
