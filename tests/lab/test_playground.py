@@ -26,10 +26,11 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from starlette.websockets import WebSocketDisconnect
 
-from neuronlab.lab import playground as pg
+from neuronlab.lab import playground_sandbox
 from neuronlab.lab.app import create_app
-from neuronlab.lab.playground import Limits, Playground, PlaygroundRun, sandbox_environment
+from neuronlab.lab.playground import Limits, Playground, PlaygroundRun
 from neuronlab.lab.playground_examples import EXAMPLES
+from neuronlab.lab.playground_sandbox import sandbox_environment
 from neuronlab.lab.settings import Settings
 from tests.support import run_async
 
@@ -513,7 +514,7 @@ async def first_pid_then_finish(run: PlaygroundRun, stop: bool) -> tuple[int, di
     ],
 )
 def test_the_whole_process_group_dies(tmp_path, monkeypatch, body, stop, limits, status):
-    monkeypatch.setattr(pg, "CHILD_SCRIPT", fake_child(tmp_path, body))
+    monkeypatch.setattr(playground_sandbox, "CHILD_SCRIPT", fake_child(tmp_path, body))
     run = PlaygroundRun("", limits)
     pid, done = run_async(first_pid_then_finish(run, stop))
     assert done["status"] == status
