@@ -6,6 +6,7 @@ then check that the server still answers. Runs that must end by a limit use shor
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import json
@@ -29,6 +30,7 @@ from starlette.websockets import WebSocketDisconnect
 from neuronlab.lab import playground_sandbox
 from neuronlab.lab.app import create_app
 from neuronlab.lab.playground import Limits, Playground, PlaygroundRun
+from neuronlab.lab.playground_channel import HEADER, PNG_SIGNATURE, RunOutput
 from neuronlab.lab.playground_examples import EXAMPLES
 from neuronlab.lab.playground_sandbox import sandbox_environment
 from neuronlab.lab.settings import Settings
@@ -156,6 +158,49 @@ def test_a_figure_comes_back_as_png(client):
     assert image.format == "PNG"
     assert image.size == (640, 480)  # matplotlib's default 6.4 x 4.8 inches at 100 dpi
     assert done_of(messages)["status"] == "ok"
+
+
+def test_the_channel_merges_text_keeps_its_order_and_says_why_a_figure_is_missing():
+    """Frames as the child writes them, read by the server's side of the channel."""
+    png = PNG_SIGNATURE + b"\0" * 20
+    frames = [
+        (b"o", b"a"),
+        (b"o", "\u00e9".encode()[:1]),  # a character split across two frames
+        (b"o", "\u00e9".encode()[1:]),
+        (b"e", b"warning\n"),
+        (b"o", b"c"),
+        (b"f", b"GIF89a not a png"),
+        (b"f", png + b"\0" * 100),  # larger than figure_bytes
+        (b"f", png),
+        (b"f", png),  # past max_figures
+    ]
+
+    async def read():
+        reader = asyncio.StreamReader()
+        for kind, payload in frames:
+            reader.feed_data(HEADER.pack(kind, len(payload)) + payload)
+        reader.feed_eof()
+        killed = []
+        output = RunOutput(Limits(figure_bytes=100, max_figures=1), killed.append)
+        await output.read_channel(reader)
+        output.end({"type": "done", "status": "ok"})
+        return [event async for event in output.events()], killed
+
+    events, killed = run_async(read())
+    assert killed == []
+    assert events == [
+        {"type": "stdout", "text": "a\u00e9"},
+        {"type": "stderr", "text": "warning\n"},
+        {"type": "stdout", "text": "c"},
+        {
+            "type": "stderr",
+            "text": "(a figure could not be shown: it was not a PNG image)\n"
+            "(a figure was too large to show)\n",
+        },
+        {"type": "figure", "png": base64.b64encode(png).decode("ascii")},
+        {"type": "stderr", "text": "(only the first 1 figures shown)\n"},
+        {"type": "done", "status": "ok"},
+    ]
 
 
 def test_an_exception_shows_its_traceback(client):
@@ -433,6 +478,9 @@ def test_bad_messages_get_a_sentence_and_the_socket_stays_open(client):
         assert answer["code"] == "bad_message" and "longer" in answer["detail"]
         ws.send_bytes(b"\x00\x01")
         assert ws.receive_json()["code"] == "bad_message"
+        ws.send_text('{"type": "run", "code": "print(1) # \\ud800"}')  # valid JSON, not UTF-8
+        answer = ws.receive_json()
+        assert answer["code"] == "bad_message" and "surrogate" in answer["detail"]
         ws.send_json({"type": "stop"})  # nothing running: ignored
         assert_server_answers(client, ws)
 

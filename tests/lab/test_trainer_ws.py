@@ -313,6 +313,8 @@ BAD_MESSAGES = [
     ('{"type": "configure", "config": {"dataset": "surface"}}', "dataset"),
     ('{"type": "configure", "config": {"activation": "swish"}}', "activation"),
     ('{"type": "configure"}', "config"),
+    ('{"type": "set", "optimizer": "\\ud800"}', "optimizer"),  # valid JSON, not valid text
+    ('{"type": "configure", "config": {"dataset": "sp\\udfffirals"}}', "dataset"),
 ]
 
 

@@ -31,7 +31,7 @@ HEADER = struct.Struct(">cI")
 FRAME_KINDS = {b"o": "stdout", b"e": "stderr", b"f": "figure", b"d": "done"}
 MAX_DONE_BYTES = 10_000
 MAX_TEXT_FRAME = 65_536  # the child splits longer text
-COALESCE_BYTES = 65_536  # text events merged into one message up to this size
+COALESCE_CHARS = 65_536  # text events merged into one message up to this many characters
 
 
 class RunOutput:
@@ -58,14 +58,15 @@ class RunOutput:
 
     async def events(self) -> AsyncIterator[dict]:
         """Output, figures and finally one ``done`` event; text is merged as it queues up."""
+        held: dict | None = None  # taken from the queue while merging, but of another kind
         while True:
-            event = await self._queue.get()
+            event, held = held or await self._queue.get(), None
             if event["type"] in ("stdout", "stderr"):
-                while not self._queue.empty() and len(event["text"]) < COALESCE_BYTES:
-                    following = self._queue._queue[0]  # peek: merge only the same stream
-                    if following["type"] != event["type"]:
+                while len(event["text"]) < COALESCE_CHARS and not self._queue.empty():
+                    following = self._queue.get_nowait()
+                    if following["type"] != event["type"]:  # merge only the same stream
+                        held = following
                         break
-                    self._queue.get_nowait()
                     event = {"type": event["type"], "text": event["text"] + following["text"]}
             yield event
             if event["type"] == "done":
@@ -130,7 +131,10 @@ class RunOutput:
             self._kill("output")
 
     def _figure(self, png: bytes) -> None:
-        if not png.startswith(PNG_SIGNATURE) or len(png) > self.limits.figure_bytes:
+        if not png.startswith(PNG_SIGNATURE):
+            self._text("stderr", "(a figure could not be shown: it was not a PNG image)\n")
+            return
+        if len(png) > self.limits.figure_bytes:
             self._text("stderr", "(a figure was too large to show)\n")
             return
         if self._figures >= self.limits.max_figures:

@@ -131,6 +131,13 @@ def parse_message(text: str | None, code_chars: int) -> dict:
             raise ValueError('A "run" message needs "code": the program as a string.')
         if len(code) > code_chars:
             raise ValueError(f"The program is longer than {code_chars} characters: shorten it.")
+        try:
+            code.encode("utf-8")  # it is saved to a file to run
+        except UnicodeEncodeError:
+            raise ValueError(
+                "The program holds a character that is not valid text (a lone surrogate): "
+                "delete it or type it again."
+            ) from None
     return message
 
 

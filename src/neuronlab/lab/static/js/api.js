@@ -165,6 +165,12 @@ export function formatCount(value) {
   return Math.round(value).toLocaleString("en-US");
 }
 
+/** A large count in few characters, for a readout that must fit one line: 459936 -> "460K". */
+export function formatCompact(value) {
+  if (value === null || value === undefined || !Number.isFinite(value)) return "–";
+  return value.toLocaleString("en-US", { notation: "compact", maximumSignificantDigits: 3 });
+}
+
 /** Save a Blob as a file named `filename`. */
 export function downloadBlob(blob, filename) {
   const url = URL.createObjectURL(blob);

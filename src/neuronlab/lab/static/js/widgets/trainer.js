@@ -8,6 +8,7 @@ import {
   clearError,
   debounce,
   downloadBlob,
+  formatCompact,
   formatCount,
   formatNumber,
   formatPercent,
@@ -321,7 +322,7 @@ class TrainerWidget {
     $("tr-val-loss").textContent = formatLoss(header.val_loss);
     $("tr-val-accuracy").textContent = formatPercent(header.val_accuracy);
     $("tr-throughput").textContent =
-      header.samples_per_second ? `${formatCount(header.samples_per_second)} samples/s` : "–";
+      header.samples_per_second ? `${formatCompact(header.samples_per_second)} samples/s` : "–";
     if (header.running !== this.running) this.setRunning(header.running);
     if (parts.maps || parts.edges) {
       this.diagram.update({
