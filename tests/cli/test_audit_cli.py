@@ -88,6 +88,13 @@ def test_a_bad_race_start_names_the_start_option():
     assert "--start" in line and "--point" not in line
 
 
+def test_a_race_start_off_the_map_is_refused_before_any_step(tmp_path):
+    result = run("race", "-s", "bowl", "--start", "1e308,1e308", "--out", str(tmp_path / "r.png"))
+    line = one_line_error(result)
+    assert "--start" in line and "inside the bowl map" in line and "[-2, 2]" in line
+    assert "Warning" not in result.stderr and not (tmp_path / "r.png").exists()
+
+
 def test_a_csv_with_the_wrong_number_of_columns_names_the_file_and_line(tmp_path):
     from neuronlab import Network, save
 

@@ -37,7 +37,10 @@ from . import _make_out_dir, _point, cli
     "Defaults: rates that give each a fair showing on the surface.",
 )
 @click.option(
-    "--start", default=None, metavar="X,Y", help="Start point; the surface's default otherwise."
+    "--start",
+    default=None,
+    metavar="X,Y",
+    help="Start point, inside the surface's map; the surface's default otherwise.",
 )
 @click.option(
     "--steps",
@@ -71,7 +74,7 @@ def race(surface, optimizers, rates, start, steps, near, out) -> None:
 
     from .. import plots
     from ..engine.optimisers import make_optimizer
-    from ..engine.surfaces import descend
+    from ..engine.surfaces import check_on_map, descend
 
     names = [name.strip() for name in optimizers.split(",") if name.strip()]
     for name in names:
@@ -85,6 +88,10 @@ def race(surface, optimizers, rates, start, steps, near, out) -> None:
     start_point = _point(start, "--start") if start else list(SURFACES[surface].start)
     if len(start_point) != 2:
         raise click.BadParameter("the start is two numbers, x,y", param_hint="--start")
+    try:
+        check_on_map(surface, start_point)  # where the figure can show the walk
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--start") from None
     chosen = _race_rates(surface, names, rates)
     paths, rows = {}, []
     minima = np.array(SURFACES[surface].minima, dtype=float).reshape(-1, 2)

@@ -248,6 +248,22 @@ class DescentPath:
     message: str = ""  # one English sentence saying how the walk ended
 
 
+def check_on_map(surface: str | Surface, start: tuple[float, float]) -> None:
+    """Refuse a start outside the surface's plotting bounds (the map a learner sees).
+
+    ``descend`` itself walks from anywhere; the lab and the command line start only where
+    the picture can show the walk.
+    """
+    s = get_surface(surface)
+    x_min, x_max, y_min, y_max = s.bounds
+    x, y = start
+    if not (x_min <= x <= x_max and y_min <= y <= y_max):
+        raise ValueError(
+            f"start must lie inside the {s.name} map, x in [{x_min:g}, {x_max:g}] and "
+            f"y in [{y_min:g}, {y_max:g}]; got ({x:g}, {y:g})"
+        )
+
+
 def _check_start(start: object) -> Array:
     try:
         p = np.array(start, dtype=np.float64)
@@ -308,10 +324,10 @@ def descend(
     centre = np.array([(xmin + xmax) / 2, (ymin + ymax) / 2])
     reach = BOX_FACTOR * np.array([(xmax - xmin) / 2, (ymax - ymin) / 2])
 
-    points, losses = [p.copy()], [float(surface.f(*p))]
     converged = diverged = False
     message = ""
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is data, not a warning
+        points, losses = [p.copy()], [float(surface.f(*p))]
         for k in range(1, steps + 1):
             g = surface.grad(p)
             if np.linalg.norm(g) < tol:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from ...engine.grid import plane_grid
 from ...engine.optimisers import make_optimizer
-from ...engine.surfaces import SURFACES, descend, surface_grid
+from ...engine.surfaces import SURFACES, check_on_map, descend, surface_grid
 from .common import Coordinate, StrictModel
 from .widgets import OptimizerName, SurfaceName, image_base64, number, rounded
 
@@ -122,16 +122,9 @@ def grid(query: GridQuery) -> SurfaceGrid:
 
 
 def check_start(surface: str, start: tuple[float, float] | None) -> None:
-    """A start must lie on the map the learner sees (the surface's plotting bounds)."""
-    if start is None:
-        return
-    x_min, x_max, y_min, y_max = SURFACES[surface].bounds
-    x, y = start
-    if not (x_min <= x <= x_max and y_min <= y <= y_max):
-        raise ValueError(
-            f"start must lie inside the {surface} map, x in [{x_min:g}, {x_max:g}] and "
-            f"y in [{y_min:g}, {y_max:g}]; got ({x:g}, {y:g})"
-        )
+    """A start must lie on the map the learner sees (``surfaces.check_on_map``)."""
+    if start is not None:
+        check_on_map(surface, start)
 
 
 class PathQuery(StrictModel):
