@@ -129,9 +129,11 @@ def test_sgd_stops_at_the_saddle_when_started_on_its_ridge_and_escapes_with_a_nu
 def test_adam_reaches_rosenbrocks_minimum_where_sgd_does_not():
     # Adam at learning rate 0.02 from the classic start (-1.2, 1): within 0.05 of (1, 1)
     # after 3000 steps (it first gets there at about step 2000).
-    adam = descend("rosenbrock", (-1.2, 1.0), make_optimizer("adam", learning_rate=0.02), 3000)
+    adam = descend(
+        "rosenbrock", (-1.2, 1.0), make_optimizer("adam", learning_rate=0.02), steps=3000
+    )
     assert np.abs(adam.points[-1] - [1, 1]).max() < 0.05
-    sgd = descend("rosenbrock", (-1.2, 1.0), make_optimizer("sgd", learning_rate=0.001), 3000)
+    sgd = descend("rosenbrock", (-1.2, 1.0), make_optimizer("sgd", learning_rate=0.001), steps=3000)
     assert not sgd.diverged and np.abs(sgd.points[-1] - [1, 1]).max() > 0.05
 
 
@@ -155,7 +157,9 @@ def test_optimizer_state_carries_over_between_calls():
     optimizer = make_optimizer("momentum", learning_rate=0.01)
     first = descend("valley", (-2.5, 1.0), optimizer, steps=10)
     second = descend("valley", first.points[-1], optimizer, steps=10)
-    fresh = descend("valley", first.points[-1], make_optimizer("momentum", learning_rate=0.01), 10)
+    fresh = descend(
+        "valley", first.points[-1], make_optimizer("momentum", learning_rate=0.01), steps=10
+    )
     assert not np.allclose(second.points[-1], fresh.points[-1])  # the velocity was kept
 
 

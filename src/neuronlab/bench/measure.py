@@ -248,10 +248,19 @@ def run_benchmark(
     include_torch = torch_available() if include_torch is None else include_torch
     with limited_threads(threads) as threads_said:
         say(f"BLAS threads: {threads_said}")
-        return _run(table, configs, repeats, smoke, include_torch, seed, say, threads_said)
+        return _run(
+            table,
+            configs,
+            repeats=repeats,
+            smoke=smoke,
+            include_torch=include_torch,
+            seed=seed,
+            say=say,
+            threads_said=threads_said,
+        )
 
 
-def _run(table, configs, repeats, smoke, include_torch, seed, say, threads_said) -> Results:
+def _run(table, configs, *, repeats, smoke, include_torch, seed, say, threads_said) -> Results:
     load_before = _load_average()
     peak = matmul_peak(size=1024 if smoke else 2048)
     say(f"float32 matmul peak: {peak:.0f} GFLOP/s")

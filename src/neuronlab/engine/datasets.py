@@ -191,6 +191,7 @@ def make_dataset(name: str, n: int = 200, noise: float = 0.1, seed: int = 0, **k
 def train_val_test_split(
     X: np.ndarray,
     y: np.ndarray,
+    *,
     val: float = 0.2,
     test: float = 0.0,
     seed: int = 0,

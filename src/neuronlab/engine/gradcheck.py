@@ -39,6 +39,7 @@ def gradient_check(
     network: Network,
     X: np.ndarray,
     y: np.ndarray,
+    *,
     l2: float = 0.0,
     l1: float = 0.0,
     eps: float = 1e-5,

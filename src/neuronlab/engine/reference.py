@@ -233,6 +233,7 @@ def loss(
     Y: list,
     activation: str = "sigmoid",
     output: str = "softmax",
+    *,
     l2: float = 0.0,
     l1: float = 0.0,
 ) -> float:
@@ -255,6 +256,7 @@ def batch_backprop(
     Y: list,
     activation: str = "sigmoid",
     output: str = "softmax",
+    *,
     l2: float = 0.0,
     l1: float = 0.0,
 ) -> list[dict]:

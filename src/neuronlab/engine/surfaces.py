@@ -278,6 +278,7 @@ def descend(
     surface: str | Surface,
     start: tuple[float, float] | Array | None = None,
     optimizer: Optimizer | str = "sgd",
+    *,
     steps: int = 500,
     tol: float = 1e-6,
     max_value: float = 1e6,
