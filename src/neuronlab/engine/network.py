@@ -154,11 +154,19 @@ class Network:
 
     # ----------------------------------------------------------------------------- forward
     def forward(self, X: np.ndarray) -> np.ndarray:
-        """Run the batch through every layer, caching z and a for backward.
+        """Run the batch through every layer (eq. 5), caching z and a for backward.
 
-        Returns the output (n, d_out): softmax probabilities or regression values. The array
-        is a buffer the network reuses: copy it if you keep it past the next call. ``backward``
-        reads X again (BP4 of layer 0), so leave X unchanged until it has run.
+        Parameters
+        ----------
+        X : ndarray of shape (n, d)
+            One sample per row. ``backward`` reads X again (BP4 of layer 0), so leave it
+            unchanged until backward has run.
+
+        Returns
+        -------
+        ndarray of shape (n, d_out)
+            Softmax probabilities or regression values, in a buffer the network reuses:
+            copy it to keep it past the next call.
         """
         X = self._check_X(X)
         buf = self._buffers_for(X.shape[0])
@@ -181,6 +189,20 @@ class Network:
     def forward_rows(self, X: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """``forward(X[rows])``, with the rows gathered into a buffer the network keeps.
 
+        Parameters
+        ----------
+        X : ndarray of shape (N, d)
+            The whole training set.
+        rows : ndarray of shape (n,)
+            Integer row indices of the minibatch.
+
+        Returns
+        -------
+        ndarray of shape (n, d_out)
+            As ``forward``.
+
+        Notes
+        -----
         For the Trainer's minibatches of a large training set: X[rows] would allocate a
         fresh array every step, and shuffling a whole copy of X every epoch costs two more
         passes over memory that does not fit in the cache. The benchmark showed it pays
@@ -205,8 +227,12 @@ class Network:
     def backward(self, Y: np.ndarray, l2: float = 0.0, l1: float = 0.0) -> None:
         """Fill ``grads`` with ∂C/∂W and ∂C/∂b for the batch of the last ``forward``.
 
-        Y is (n, d_out): one-hot rows for softmax, targets for identity. ``l2`` and ``l1``
-        add the gradients of (l2/2)·ΣW² and l1·Σ|W| (weights only, never biases).
+        Parameters
+        ----------
+        Y : ndarray of shape (n, d_out)
+            One-hot rows for a softmax network, targets for an identity one.
+        l2, l1 : float
+            Add the gradients of (l2/2)·ΣW² and l1·Σ|W| (weights only, never biases).
         """
         buf = self._last
         if buf is None:
@@ -252,7 +278,20 @@ class Network:
         return total
 
     def loss(self, X: np.ndarray, Y: np.ndarray, l2: float = 0.0, l1: float = 0.0) -> float:
-        """C = mean data loss over the samples of X + weight penalty."""
+        """C = mean data loss over the samples of X + weight penalty.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n, d)
+        Y : ndarray of shape (n, d_out)
+            One-hot rows or targets, as for ``backward``.
+        l2, l1 : float
+            Weight penalties, as for ``backward``.
+
+        Returns
+        -------
+        float
+        """
         P = self.forward(X)
         if Y.shape != P.shape:
             raise ValueError(f"Y must have shape {P.shape} to match X, got {Y.shape}")
@@ -261,13 +300,34 @@ class Network:
 
     # ---------------------------------------------------------------------------- predict
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """Class probabilities (n, k) of a softmax network (a fresh array)."""
+        """Class probabilities of a softmax network.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n, d)
+
+        Returns
+        -------
+        ndarray of shape (n, k)
+            A fresh array; every row sums to 1.
+        """
         if self.output != "softmax":
             raise ValueError("predict_proba needs a softmax (classification) network")
         return self.forward(_finite(X)).copy()
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """Class indices (n,) for softmax networks, values (n, d_out) for identity ones."""
+        """What the network predicts for each row of X.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n, d)
+
+        Returns
+        -------
+        ndarray
+            Class indices of shape (n,) for a softmax network, values of shape (n, d_out)
+            for an identity one.
+        """
         out = self.forward(_finite(X))
         if self.output == "softmax":
             return out.argmax(axis=1)
