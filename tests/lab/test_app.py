@@ -162,6 +162,14 @@ def test_source_refuses_anything_else(lab_client, name):
     assert response.json()["detail"]
 
 
+@pytest.mark.parametrize("name", ["surfaces.Surface.__init__", "activations.Activation.__eq__"])
+def test_source_of_generated_code_is_a_404_not_a_500(lab_client, name):
+    # a dataclass writes these methods at run time: they have no lines in any file
+    response = lab_client.get(f"/api/source/{name}")
+    assert response.status_code == 404
+    assert "no source" in response.json()["detail"]
+
+
 def test_every_exact_source_name_resolves(lab_client):
     names = [n for n in lab_client.get("/api/source").json() if not n.endswith(".*")]
     for name in names:
@@ -206,6 +214,44 @@ def test_invalid_bodies_get_one_readable_sentence(lab_client, body, expected):
     response = client.post("/api/test/echo", json=body)
     assert response.status_code == 422
     assert response.json()["detail"].startswith(expected)
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (b'{"points": 1e308}', "points is far too large a number."),
+        (b'{"points": 2.5}', "points should be a valid integer, got a number with a fractional "),
+        (b'{"points": "\\ud800"}', "points holds a character that is not text"),
+        (b'{"\\ud800": 1}', "A field name holds a character that is not text"),
+        (b"[]", "The request body should be a JSON object"),
+        (b"", "The request needs a JSON body"),
+    ],
+)
+def test_odd_bodies_get_a_sentence_saying_what_to_fix(lab_client, content, expected):
+    client = add_test_routes(lab_client)
+    response = client.post(
+        "/api/test/echo", content=content, headers={"content-type": "application/json"}
+    )
+    detail = response.json()["detail"]
+    assert response.status_code == 422
+    assert detail.startswith(expected) and detail.endswith("."), detail
+    assert detail.count(", got") <= 1, detail  # not "..., got a number ..., got 2.5."
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(b"[" * 3000 + b"]" * 3000, id="3000-deep"),
+        pytest.param(b'{"points": ' + b"9" * 5000 + b"}", id="5000-digits"),
+    ],
+)
+def test_json_python_will_not_read_is_explained(lab_client, content):
+    client = add_test_routes(lab_client)
+    response = client.post(
+        "/api/test/echo", content=content, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert "plain JSON" in response.json()["detail"]
 
 
 def test_invalid_json_is_explained(lab_client):

@@ -485,6 +485,15 @@ def test_bad_messages_get_a_sentence_and_the_socket_stays_open(client):
         assert_server_answers(client, ws)
 
 
+def test_json_too_deeply_nested_gets_a_sentence_and_the_socket_stays_open(client):
+    with client.websocket_connect("/ws/playground") as ws:
+        hello(ws)
+        ws.send_text("[" * 3000 + "]" * 3000)  # valid JSON; json.loads raises RecursionError
+        answer = ws.receive_json()
+        assert answer["code"] == "bad_message" and answer["detail"].endswith(".")
+        assert_server_answers(client, ws)
+
+
 # --- on, off, token -----------------------------------------------------------------------
 def test_on_by_default_on_loopback(client):
     status = client.get("/api/playground/status").json()

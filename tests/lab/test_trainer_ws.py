@@ -269,6 +269,13 @@ def test_model_download_loads_with_the_library(lab_client, talk, tmp_path):
     assert metadata["epoch"] == 5 and metadata["config"]["dataset"] == "spirals"
 
 
+def test_model_download_before_a_configuration_is_explained(lab_client, talk):
+    response = lab_client.get(talk.hello["model_url"])
+    assert response.status_code == 400
+    detail = response.json()["detail"]
+    assert "configure" in detail and detail.endswith("."), detail
+
+
 def test_model_download_of_an_unknown_session(lab_client):
     response = lab_client.get("/api/trainer/notasession123/model.npz")
     assert response.status_code == 404
@@ -315,6 +322,9 @@ BAD_MESSAGES = [
     ('{"type": "configure"}', "config"),
     ('{"type": "set", "optimizer": "\\ud800"}', "optimizer"),  # valid JSON, not valid text
     ('{"type": "configure", "config": {"dataset": "sp\\udfffirals"}}', "dataset"),
+    # valid JSON that Python's json module refuses to read
+    pytest.param('{"type": "step", "epochs": ' + "9" * 5000 + "}", "digits", id="5000-digits"),
+    pytest.param("[" * 3000 + "]" * 3000, "nested", id="3000-deep"),  # a RecursionError
 ]
 
 

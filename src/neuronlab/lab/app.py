@@ -22,10 +22,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
+from starlette.exceptions import HTTPException
 
 from .api.common import explain_validation_error
 from .security import OriginGuard
@@ -158,6 +160,20 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ValidationError)
     async def model_invalid(request: Request, exc: ValidationError) -> JSONResponse:
         return JSONResponse({"detail": explain_validation_error(exc.errors())}, status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def http_refused(request: Request, exc: HTTPException) -> JSONResponse:
+        if isinstance(exc.__cause__, ValueError | RecursionError) and exc.status_code == 400:
+            # FastAPI's "There was an error parsing the body": JSON that Python will not
+            # read, an integer past 4300 digits or brackets nested a thousand deep
+            return JSONResponse(
+                {
+                    "detail": "The request body should be plain JSON: no numbers thousands "
+                    "of digits long, no brackets nested hundreds deep."
+                },
+                status_code=400,
+            )
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(ValueError)
     async def engine_refused(request: Request, exc: ValueError) -> JSONResponse:

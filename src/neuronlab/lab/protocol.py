@@ -217,6 +217,13 @@ def parse_command(text: str | None) -> Command:
         data = json.loads(text)
     except json.JSONDecodeError:
         raise CommandError('Messages must be JSON, for example {"type": "pause"}.') from None
+    except (ValueError, RecursionError):
+        # valid JSON that Python will not read: an integer past 4300 digits, or brackets
+        # nested a thousand deep (a RecursionError, which would end the socket unexplained)
+        raise CommandError(
+            "Messages must be plain JSON objects: no numbers thousands of digits long, "
+            "no brackets nested hundreds deep."
+        ) from None
     if not isinstance(data, dict):
         raise CommandError('Messages must be JSON objects, for example {"type": "pause"}.')
     if "type" not in data:

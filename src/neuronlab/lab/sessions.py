@@ -204,7 +204,9 @@ class TrainingSession:
     def _apply_safely(self, command: Any) -> None:
         if isinstance(command, _Snapshot):
             if self.network is None:
-                command.future.set_exception(ValueError("there is no network yet"))
+                command.future.set_exception(
+                    ValueError("This session has no network yet: configure the trainer first.")
+                )
             else:
                 metadata = download_metadata(self.config, self.trainer.epoch if self.trainer else 0)
                 command.future.set_result((self.network.copy(), metadata))

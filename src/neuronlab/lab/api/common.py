@@ -72,7 +72,18 @@ def _sentence(error: dict[str, Any]) -> str:
     message = str(error.get("msg", "is not valid"))
     value = error.get("input")
     if kind == "missing":
+        if tuple(error.get("loc", ())) == ("body",):
+            return "The request needs a JSON body: send {} for the defaults"
         return f"{name} is required" if name else "a required field is missing"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        if not name:
+            return "The request body should be a JSON object sent as application/json, like {}"
+        return f"{name} should be a JSON object, like {{}}"
+    if kind == "string_unicode":
+        where = name or "A field name"
+        return f"{where} holds a character that is not text (a lone surrogate): remove it"
+    if kind == "int_parsing_size":
+        return f"{name} is far too large a number" if name else "a number is far too large"
     if kind == "extra_forbidden":
         return f"unknown field '{name}': remove it or check its spelling"
     if kind == "json_invalid":
@@ -85,10 +96,10 @@ def _sentence(error: dict[str, Any]) -> str:
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
         return f"{name}: {message}" if name else message
-    if message.startswith("Input should"):
-        message = message[len("Input ") :]
+    if message.startswith(("Input should", "String should")):
+        message = message.split(" ", 1)[1]
     text = f"{name} {message}" if name else message[0].upper() + message[1:]
-    if value is not None and not isinstance(value, dict | list):
+    if value is not None and not isinstance(value, dict | list) and ", got " not in message:
         shown = repr(value)
         if len(shown) <= 40:
             text += f", got {shown}"

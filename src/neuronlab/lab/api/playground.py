@@ -121,7 +121,7 @@ def parse_message(text: str | None, code_chars: int) -> dict:
         raise ValueError(f"The message is longer than {MAX_MESSAGE_CHARS} characters.")
     try:
         message = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: brackets nested a thousand deep
         raise ValueError("The message is not valid JSON.") from None
     if not isinstance(message, dict) or message.get("type") not in ("run", "stop"):
         raise ValueError('Each message is an object whose "type" is "run" or "stop".')

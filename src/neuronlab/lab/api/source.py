@@ -98,7 +98,13 @@ def load_source(name: str) -> SourceCode:
     from pygments.formatters import HtmlFormatter
     from pygments.lexers import PythonLexer
 
-    lines, start = inspect.getsourcelines(obj)
+    try:
+        lines, start = inspect.getsourcelines(obj)
+    except (OSError, TypeError):
+        # written at run time (a dataclass's __init__, __eq__, ...): no file holds its lines
+        raise HTTPException(
+            404, f"{name!r} has no source to show: Python generated it. Ask for its class."
+        ) from None
     text = textwrap.dedent("".join(lines))
     if not _starts_with_definition(text, obj.__name__):
         # the file was edited after the server imported it: its lines no longer hold the
