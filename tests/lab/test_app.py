@@ -331,6 +331,32 @@ def test_reading_the_page_needs_no_origin_check(lab_client):
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize(
+    "path", ["/", "/api/trainer/options", "/api/source/activations.relu", "/static/css/lab.css"]
+)
+def test_head_is_answered_like_get_without_a_body(lab_client, path):
+    # curl -I, link checkers and uptime probes ask with HEAD; HTTP wants it wherever GET works
+    got = lab_client.get(path)
+    head = lab_client.head(path)
+    assert head.status_code == got.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "expected"),
+    [
+        ("GET", "/api/race/run", "use POST"),
+        ("OPTIONS", "/api/race/run", "use POST"),
+        ("DELETE", "/", "use GET"),
+    ],
+)
+def test_a_wrong_method_gets_a_sentence_naming_the_right_one(lab_client, method, path, expected):
+    response = lab_client.request(method, path)
+    assert response.status_code == 405
+    assert expected in response.json()["detail"]
+
+
 # ---------------------------------------------------------------------------- settings
 
 

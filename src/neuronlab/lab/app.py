@@ -28,6 +28,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .api.common import explain_validation_error
 from .security import OriginGuard
@@ -74,6 +75,26 @@ class RevalidatedStaticFiles(StaticFiles):
         response = super().file_response(*args, **kwargs)
         response.headers["Cache-Control"] = "no-cache"
         return response
+
+
+class HeadAsGet:
+    """ASGI middleware answering HEAD as GET without the body (FastAPI routes list GET only,
+    but HTTP wants HEAD wherever GET works: ``curl -I``, link checkers, uptime probes)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: dict) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
 def plotly_path() -> Path:
@@ -127,6 +148,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.sessions = sessions
     app.add_middleware(OriginGuard, settings=settings)
+    app.add_middleware(HeadAsGet)
     _install_error_handlers(app)
 
     page_cache: list[str] = []
@@ -172,6 +194,13 @@ def _install_error_handlers(app: FastAPI) -> None:
                     "of digits long, no brackets nested hundreds deep."
                 },
                 status_code=400,
+            )
+        if exc.status_code == 405:
+            allowed = (exc.headers or {}).get("Allow", "GET")
+            return JSONResponse(
+                {"detail": f"This address does not take {request.method} requests: use {allowed}."},
+                status_code=405,
+                headers={"Allow": allowed},
             )
         return await http_exception_handler(request, exc)
 
