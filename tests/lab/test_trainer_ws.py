@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import threading
 import time
@@ -14,8 +16,11 @@ import neuronlab
 from neuronlab.engine.grid import plane_grid
 from neuronlab.lab import protocol as p
 from neuronlab.lab import render
+from neuronlab.lab.api.trainer import MAX_OUTBOX, train_socket
+from neuronlab.lab.app import create_app
 from neuronlab.lab.sessions import TrainingSession
 from neuronlab.lab.settings import Settings
+from tests.support import run_async
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -437,3 +442,50 @@ def test_frames_are_built_only_on_request():
     finally:
         session.close()
     assert not session.alive
+
+
+class SilentClient:
+    """A socket whose client sends commands as fast as it can and never reads a reply."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.reads = 0
+
+    async def accept(self) -> None:
+        pass
+
+    async def receive(self) -> dict:
+        self.reads += 1
+        await asyncio.sleep(0)
+        return {"type": "websocket.receive", "text": '{"type": "set", "learning_rate": 0.01}'}
+
+    async def send_text(self, text: str) -> None:
+        await asyncio.Event().wait()  # the client never reads: every send waits for ever
+
+    async def send_bytes(self, data: bytes) -> None:
+        await asyncio.Event().wait()
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:
+        pass
+
+
+def test_a_client_that_never_reads_its_replies_is_not_read_either():
+    """Every command is answered; unread answers stop the reading at MAX_OUTBOX instead of
+    piling up in the server's memory for as long as the client keeps sending."""
+    app = create_app(Settings())
+
+    async def flood() -> tuple[int, int]:
+        client = SilentClient(app)
+        task = asyncio.create_task(train_socket(client))
+        await asyncio.sleep(1.0)
+        reads_after_one_second = client.reads
+        await asyncio.sleep(0.5)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return reads_after_one_second, client.reads
+
+    after_one_second, after_more = run_async(flood())
+    assert MAX_OUTBOX // 2 < after_one_second < 2 * MAX_OUTBOX  # it read, then it stopped
+    assert after_more == after_one_second
+    assert len(app.state.sessions) == 0  # the session closed with the socket

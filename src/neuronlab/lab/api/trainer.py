@@ -31,6 +31,7 @@ from .common import LIMITS
 router = APIRouter(tags=["trainer"])
 
 MAX_QUEUED_COMMANDS = 200
+MAX_OUTBOX = 1000  # messages waiting for the client before its socket stops being read
 LEARNING_RATES = (0.00001, 0.00003, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)
 PENALTIES = (0, 0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1)
 
@@ -40,7 +41,10 @@ class SocketLink:
 
     Only this object's ``run`` task writes to the socket. Text messages are never dropped;
     a frame is asked for only after the previous one has been sent and the frame interval
-    has passed, so the newest weights are always what goes out.
+    has passed, so the newest weights are always what goes out. Every command is answered,
+    so a client that sends without reading would grow the outbox without end: past
+    ``MAX_OUTBOX`` messages, ``room`` is cleared and the socket is not read until they are
+    sent.
     """
 
     def __init__(self, websocket: WebSocket, settings: Settings) -> None:
@@ -48,6 +52,8 @@ class SocketLink:
         self.loop = asyncio.get_running_loop()
         self.interval = 1.0 / settings.max_frame_rate
         self.outbox: deque[dict] = deque()
+        self.room = asyncio.Event()  # set while the outbox has room for the replies to more
+        self.room.set()
         self.wake = asyncio.Event()
         self.frame_ready = False
         self.frames_sent = 0
@@ -70,6 +76,8 @@ class SocketLink:
     # called on the event loop
     def post(self, message: dict) -> None:
         self.outbox.append(message)
+        if len(self.outbox) >= MAX_OUTBOX:
+            self.room.clear()
         self.wake.set()
 
     def _frame_ready(self) -> None:
@@ -89,6 +97,7 @@ class SocketLink:
                 self.wake.clear()
                 while self.outbox:
                     await self.websocket.send_text(json.dumps(self.outbox.popleft()))
+                self.room.set()
                 if not self.frame_ready:
                     continue
                 self.frame_ready = False
@@ -109,6 +118,8 @@ class SocketLink:
                 self.loop.call_later(max(0.0, delay), self._request, session)
         except (WebSocketDisconnect, RuntimeError, OSError):
             return  # the client went away; the receive loop cleans up
+        finally:
+            self.room.set()  # nothing will drain the outbox now: let the receive loop go on
 
 
 @router.websocket("/ws/train")
@@ -138,6 +149,7 @@ async def train_socket(websocket: WebSocket) -> None:
     sender = asyncio.create_task(link.run(session))
     try:
         while True:
+            await link.room.wait()  # a client that does not read its replies is not read
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
                 break
