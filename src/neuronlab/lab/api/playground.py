@@ -121,8 +121,13 @@ def parse_message(text: str | None, code_chars: int) -> dict:
         raise ValueError(f"The message is longer than {MAX_MESSAGE_CHARS} characters.")
     try:
         message = json.loads(text)
-    except (ValueError, RecursionError):  # RecursionError: brackets nested a thousand deep
+    except json.JSONDecodeError:
         raise ValueError("The message is not valid JSON.") from None
+    except (ValueError, RecursionError):  # an integer past 4300 digits, brackets 1000 deep
+        raise ValueError(
+            "The message must be plain JSON: no numbers thousands of digits long, "
+            "no brackets nested hundreds deep."
+        ) from None
     if not isinstance(message, dict) or message.get("type") not in ("run", "stop"):
         raise ValueError('Each message is an object whose "type" is "run" or "stop".')
     if message["type"] == "run":
