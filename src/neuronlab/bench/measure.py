@@ -190,7 +190,7 @@ class Results:
                 share = result.gflops("neuronlab") / self.peak_gflops
                 out.append(
                     (
-                        f"config {c.number}: {share:.0%} of the float32 matmul peak "
+                        f"config {c.number}: {share:.1%} of the float32 matmul peak "
                         f"(target {c.peak_target:.0%})",
                         share >= c.peak_target,
                     )

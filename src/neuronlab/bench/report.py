@@ -26,7 +26,7 @@ def result_rows(results: Results) -> list[list[str]]:
             gflops = ""
             if c.peak_target and peer in ("neuronlab", "pytorch"):
                 rate = result.gflops(peer)
-                gflops = f"{rate:.0f} ({rate / results.peak_gflops:.0%})"
+                gflops = f"{rate:.0f} ({rate / results.peak_gflops:.1%})"
             rows.append(
                 [
                     str(c.number),
