@@ -30,7 +30,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .api.common import explain_validation_error
+from .api.common import UNREADABLE_JSON, explain_validation_error
 from .security import OriginGuard
 from .session_registry import SessionRegistry
 from .settings import Settings
@@ -186,14 +186,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_refused(request: Request, exc: HTTPException) -> JSONResponse:
         if isinstance(exc.__cause__, ValueError | RecursionError) and exc.status_code == 400:
-            # FastAPI's "There was an error parsing the body": JSON that Python will not
-            # read, an integer past 4300 digits or brackets nested a thousand deep
+            # FastAPI's "There was an error parsing the body" for JSON Python will not read
             return JSONResponse(
-                {
-                    "detail": "The request body should be plain JSON: no numbers thousands "
-                    "of digits long, no brackets nested hundreds deep."
-                },
-                status_code=400,
+                {"detail": f"The request body should be {UNREADABLE_JSON}."}, status_code=400
             )
         if exc.status_code == 405:
             allowed = (exc.headers or {}).get("Allow", "GET")

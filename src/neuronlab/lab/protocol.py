@@ -26,6 +26,7 @@ from typing import Annotated, Literal
 from pydantic import Field, TypeAdapter, ValidationError, field_validator
 
 from .api.common import (
+    UNREADABLE_JSON,
     BatchSize,
     Classes,
     Coordinate,
@@ -217,13 +218,8 @@ def parse_command(text: str | None) -> Command:
         data = json.loads(text)
     except json.JSONDecodeError:
         raise CommandError('Messages must be JSON, for example {"type": "pause"}.') from None
-    except (ValueError, RecursionError):
-        # valid JSON that Python will not read: an integer past 4300 digits, or brackets
-        # nested a thousand deep (a RecursionError, which would end the socket unexplained)
-        raise CommandError(
-            "Messages must be plain JSON objects: no numbers thousands of digits long, "
-            "no brackets nested hundreds deep."
-        ) from None
+    except (ValueError, RecursionError):  # a RecursionError would end the socket unexplained
+        raise CommandError(f"Messages must be {UNREADABLE_JSON}.") from None
     if not isinstance(data, dict):
         raise CommandError('Messages must be JSON objects, for example {"type": "pause"}.')
     if "type" not in data:

@@ -139,11 +139,6 @@ class TrainingSession:
     def alive(self) -> bool:
         return self._thread.is_alive()
 
-    @property
-    def throughput(self) -> float:
-        """Training samples per second, averaged over the last half second or so."""
-        return self.view.throughput
-
     # ---------------------------------------------------------------------- the thread
     def _run(self) -> None:
         # overflow on the way to a diverged loss is expected and reported: no warnings

@@ -45,6 +45,13 @@ Seed = Annotated[int, Field(ge=0, le=LIMITS["seed"])]
 Classes = Annotated[int, Field(ge=2, le=LIMITS["classes"])]
 Coordinate = Annotated[float, Field(ge=-100, le=100, allow_inf_nan=False)]
 
+# What to say of valid JSON that Python's json module refuses: an integer past 4300 digits
+# (ValueError) or brackets nested a thousand deep (RecursionError). Both sockets and the HTTP
+# routes end their sentence with it.
+UNREADABLE_JSON = (
+    "plain JSON: no numbers thousands of digits long, no brackets nested hundreds deep"
+)
+
 
 class StrictModel(BaseModel):
     """A request model that rejects unknown fields (a typo is an error, not a no-op)."""

@@ -38,6 +38,7 @@ from starlette.websockets import WebSocketDisconnect
 from ..playground import Playground, PlaygroundBusy, PlaygroundRun
 from ..playground_examples import EXAMPLES
 from ..settings import Settings
+from .common import UNREADABLE_JSON
 
 router = APIRouter(tags=["playground"])
 
@@ -123,11 +124,8 @@ def parse_message(text: str | None, code_chars: int) -> dict:
         message = json.loads(text)
     except json.JSONDecodeError:
         raise ValueError("The message is not valid JSON.") from None
-    except (ValueError, RecursionError):  # an integer past 4300 digits, brackets 1000 deep
-        raise ValueError(
-            "The message must be plain JSON: no numbers thousands of digits long, "
-            "no brackets nested hundreds deep."
-        ) from None
+    except (ValueError, RecursionError):
+        raise ValueError(f"The message must be {UNREADABLE_JSON}.") from None
     if not isinstance(message, dict) or message.get("type") not in ("run", "stop"):
         raise ValueError('Each message is an object whose "type" is "run" or "stop".')
     if message["type"] == "run":
