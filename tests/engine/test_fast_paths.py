@@ -148,6 +148,12 @@ def test_scratch_is_one_chunk_long_and_moments_as_long_as_theta(monkeypatch):
     assert state["m"].shape == state["v"].shape == (25,)
     # three equal chunks of at most CHUNK: 9, 9, 7
     assert state["tmp"].shape == state["v_hat"].shape == (9,)
+    # the chunks' views, made once: they tile θ and write into the moments themselves
+    assert [part for part, _ in state["chunks"]] == [slice(0, 9), slice(9, 18), slice(18, 27)]
+    for part, chunk in state["chunks"]:
+        assert np.shares_memory(chunk["m"], state["m"][part])
+        assert chunk["m"].shape == state["m"][part].shape
+        assert np.shares_memory(chunk["tmp"], state["tmp"])
 
 
 def test_state_follows_a_change_of_array_shape(monkeypatch):

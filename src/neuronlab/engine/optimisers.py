@@ -58,32 +58,41 @@ class Optimizer:
             if state["like"] != (theta.shape, theta.dtype):
                 state.clear()
                 state.update(self._new_state(theta))
-            if "chunk" in state:  # a flat θ longer than CHUNK (see _new_state)
+            if "chunks" in state:  # a flat θ longer than CHUNK (see _new_state)
                 # The benchmark showed it pays: a dozen passes over a chunk that stays in the
                 # L2 cache beat a dozen passes over the whole array, and scratch arrays one
                 # chunk long, reused chunk after chunk, leave only θ, g and the moments to
                 # stream from memory (Adam on 270k float32 parameters: 0.45 ms a step, 0.51
                 # with scratch as long as θ, 0.65 unchunked). The chunks are of equal length
                 # (at most CHUNK): no short last chunk paying a dozen calls for little work.
-                length = state["chunk"]
-                for start in range(0, theta.size, length):
-                    part = slice(start, start + length)
-                    k = min(length, theta.size - start)
-                    chunk = {name: state[name][part] for name in self.moments}
-                    chunk.update((name, state[name][:k]) for name in self.scratch)
+                for part, chunk in state["chunks"]:
                     self._update(theta[part], g[part], chunk)
             else:
                 self._update(theta, g, state)
 
     def _new_state(self, theta: np.ndarray) -> dict:
-        """Zeroed moments like θ; scratch like θ, or one chunk long when θ goes in chunks."""
+        """Zeroed moments like θ; scratch like θ, or one chunk long when θ goes in chunks.
+
+        A chunked state also lists, for each chunk, its slice of θ and the state it updates
+        there (views on the moments and the scratch), made once: the benchmark showed that
+        building them every step cost 50 µs of a 600 µs Adam step.
+        """
         state = {name: np.zeros_like(theta) for name in self.moments}
         shape = theta.shape
-        if theta.ndim == 1 and theta.size > CHUNK:
+        chunked = theta.ndim == 1 and theta.size > CHUNK
+        if chunked:
             pieces = -(-theta.size // CHUNK)  # ⌈size / CHUNK⌉ chunks ...
-            shape = state["chunk"] = -(-theta.size // pieces)  # ... of equal length
+            shape = -(-theta.size // pieces)  # ... of equal length
         for name in self.scratch:
             state[name] = np.zeros(shape, theta.dtype)
+        if chunked:
+            state["chunks"] = []
+            for start in range(0, theta.size, shape):
+                part = slice(start, start + shape)
+                k = min(shape, theta.size - start)
+                chunk = {name: state[name][part] for name in self.moments}
+                chunk.update((name, state[name][:k]) for name in self.scratch)
+                state["chunks"].append((part, chunk))
         state["like"] = (theta.shape, theta.dtype)  # the θ this state was made for
         return state
 
