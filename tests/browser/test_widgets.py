@@ -242,6 +242,9 @@ def test_answer_the_quiz_and_see_the_score(page, lab_url, artifacts_dir):
         expect(readout(page, "quiz", "progress")).to_contain_text(f"Question {number} of 5")
         check = section.locator("[data-action='check']")
         expect(check).to_be_disabled()
+        # the question (a legend, often two lines) sits inside the card's border, not on it
+        legend, card = section.locator("legend").bounding_box(), section.locator("fieldset")
+        assert legend["y"] > card.bounding_box()["y"] + 2
         section.locator("input[type='radio']").first.check()
         check.click()
         feedback = section.locator(".w-quiz-feedback")
