@@ -352,6 +352,7 @@ def test_verbose_prints_each_epoch(moons, capsys):
         ({"hidden_layer_sizes": (0,)}, ValueError, "hidden_layer_sizes"),
         ({"hidden_layer_sizes": (8, 2.5)}, TypeError, "hidden_layer_sizes"),
         ({"activation": "swish"}, ValueError, "activation"),
+        ({"activation": ["relu"]}, ValueError, "activation"),
         ({"solver": "lbfgs"}, ValueError, "solver"),
         ({"alpha": -1.0}, ValueError, "alpha"),
         ({"l1": -1.0}, ValueError, "l1"),
@@ -397,6 +398,11 @@ def test_bad_data_is_refused_with_the_argument_named(moons):
         model.predict(np.ones((2, 3)))
     with pytest.raises(ValueError, match="early_stopping"):
         MLPRegressor(early_stopping=True).partial_fit(X, y)
+    with pytest.raises(ValueError, match="y must hold numbers"):
+        MLPRegressor(max_iter=2).fit(X, np.array(["a"] * len(X)))
+    wide = quiet(MLPClassifier((16,), max_iter=2, random_state=0), X, y)
+    with pytest.raises(ValueError, match="too large for this network"):
+        wide.predict_proba(np.full((2, 2), 1e308))  # no NaN probabilities
 
 
 def test_divergence_asks_for_a_lower_learning_rate(regression):

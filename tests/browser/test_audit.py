@@ -403,6 +403,43 @@ def test_the_race_shows_the_newest_start_when_answers_cross(page: Page, lab_url)
     assert problems == []
 
 
+def test_a_race_rate_is_judged_as_typed_and_play_races_the_new_rates(page: Page, lab_url):
+    open_page(page, f"{lab_url}?race.speed=1#race")
+    race = section(page, "race")
+    status = race.locator("[role='status']").first
+    expect(status).to_contain_text("Ready")
+    momentum = race.locator("input[data-rate='momentum']")
+    momentum.fill("1e9")
+    momentum.press("Enter")
+    alert = race.locator("[role='alert']")
+    expect(alert).to_contain_text("1000000000")
+    momentum.fill("0")  # the message follows what the box holds, not the earlier 1e9
+    momentum.press("Enter")
+    expect(alert).to_contain_text("got 0")
+    momentum.fill("")  # an emptied box: the default rate again, and the race is back
+    momentum.press("Enter")
+    expect(alert).to_be_hidden()
+    expect(momentum).not_to_have_value("")
+    sgd = race.locator("input[data-rate='sgd']")
+    sgd.fill("0.002")
+    race.get_by_role("button", name="Play").click()  # leaving the box asks for a new race
+    page.wait_for_timeout(800)
+    expect(race.get_by_role("button", name="Pause")).to_be_visible()
+    expect(status).to_have_text("Racing…")
+
+
+def test_the_best_epoch_label_stays_inside_the_chart(page: Page, lab_url):
+    open_page(
+        page, f"{lab_url}?overfit.l2=0.01&overfit.dataset=circles&overfit.noise=0.5#overfitting"
+    )
+    overfit = section(page, "overfitting")
+    label = overfit.locator(".annotation-text", has_text="best")
+    expect(label).to_be_visible(timeout=30_000)
+    chart = overfit.locator(".main-svg").first.bounding_box()
+    box = label.bounding_box()
+    assert box["x"] >= chart["x"] and box["x"] + box["width"] <= chart["x"] + chart["width"]
+
+
 def test_playground_gutter_matches_the_code_and_run_keeps_focus(page: Page, lab_url):
     problems = open_page(page, f"{lab_url}#playground")
     code = page.get_by_label("Python code")

@@ -240,6 +240,34 @@ def test_divergence_is_explained(page: Page, lab_url):
     expect(inside(page).get_by_role("button", name="Train", exact=True)).to_be_enabled()
 
 
+def test_a_huge_loss_reads_as_huge_and_fits_its_box(page: Page, lab_url):
+    settings = "trainer.dataset=gaussian&trainer.optimizer=momentum&trainer.learning_rate=10"
+    open_trainer(page, lab_url + f"?{settings}&trainer.l2=1#trainer")
+    page.set_viewport_size({"width": 1400, "height": 1100})  # readouts three to a row
+    inside(page).get_by_role("button", name="Step", exact=True).click()
+    loss = page.locator("#tr-loss")
+    expect(loss).to_have_text(re.compile(r"^\d\.\d\de\+\d+$"), timeout=15_000)  # e.g. 2.13e+82
+    assert page.evaluate("(el) => el.scrollWidth <= el.clientWidth", loss.element_handle())
+    # "180K samples/s" on one line, as tall as its neighbours
+    throughput = page.locator("#tr-throughput")
+    expect(throughput).to_contain_text("samples/s")
+    assert throughput.bounding_box()["height"] < 1.5 * loss.bounding_box()["height"]
+
+
+def test_a_refused_setting_is_named_plainly_and_forgotten_once_fixed(page: Page, lab_url):
+    open_trainer(page, lab_url)
+    points = inside(page).get_by_label("Points", exact=True)
+    points.fill("0")
+    points.press("Enter")
+    alert = page.locator("#tr-error")
+    expect(alert).to_contain_text("points should be greater than or equal to 10, got 0")
+    expect(alert).not_to_contain_text("config.")
+    points.fill("500")
+    points.press("Enter")
+    expect(alert).to_be_hidden()
+    page.wait_for_function("location.search.includes('trainer.points=500')")
+
+
 def test_a_link_with_impossible_settings_falls_back_to_the_defaults(page: Page, lab_url):
     open_trainer(page, lab_url + "?trainer.points=99999&trainer.units=16#trainer")
     expect(page.locator("#tr-error")).to_contain_text("points")

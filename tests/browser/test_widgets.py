@@ -92,6 +92,20 @@ def test_perceptron_rule_settles_on_separable_points(page, lab_url, artifacts_di
     shot(page, artifacts_dir, "perceptron", "perceptron-learned.png")
 
 
+def test_a_double_click_on_learn_still_pauses(page, lab_url):
+    open_section(page, lab_url, "perceptron", "?perceptron.speed=20&perceptron.data=xor")
+    section = page.locator("section#perceptron")
+    play = section.locator("[data-action='learn-play']")
+    play.dblclick()  # the second click lands while the first waits for the run
+    status = section.locator(".w-learn [role='status']")
+    expect(status).to_contain_text("Epoch")
+    play.click()  # Pause
+    expect(play).to_have_text("Learn")
+    paused_at = status.inner_text()
+    page.wait_for_timeout(600)  # 12 steps at 20 a second, had a second timer survived
+    assert status.inner_text() == paused_at
+
+
 def test_pick_gelu_and_read_f_of_zero(page, lab_url, artifacts_dir):
     open_section(page, lab_url, "activations")
     section = page.locator("section#activations")

@@ -148,3 +148,21 @@ def test_relative_error():
 
 def test_parameter_names_follow_the_course_numbering():
     assert parameter_names(Network([2, 3, 3, 2])) == ["W1", "b1", "W2", "b2", "W3", "b3"]
+
+
+@pytest.mark.parametrize(
+    "change, error, words",
+    [
+        ({"eps": 0.0}, ValueError, "eps must be > 0"),
+        ({"eps": float("nan")}, ValueError, "eps must be > 0"),
+        ({"l2": -1.0}, ValueError, "l2 must be >= 0"),
+        ({"y": np.array(["a", "b", "a"])}, ValueError, "y must hold integer class labels"),
+        ({"y": np.int64(1)}, ValueError, "y must have one entry per row"),
+    ],
+)
+def test_bad_arguments_to_the_check_name_the_argument(rng, change, error, words):
+    arguments = {"X": rng.normal(size=(3, 2)), "y": np.array([0, 1, 0]), **change}
+    network = Network([2, 3, 2], seed=0)
+    keywords = {k: v for k, v in arguments.items() if k not in ("X", "y")}
+    with pytest.raises(error, match=words):
+        gradient_check(network, arguments["X"], arguments["y"], **keywords)

@@ -230,6 +230,8 @@ def test_backward_needs_a_forward_and_matching_targets(rng):
         ({"output": "sigmoid"}, ValueError, "output must be one of"),
         ({"layer_sizes": [2, 3, 1]}, ValueError, "softmax output needs at least 2"),
         ({"dtype": np.int32}, ValueError, "dtype must be float32 or float64"),
+        ({"dtype": "foo"}, ValueError, "dtype must be float32 or float64"),
+        ({"layer_sizes": "23"}, TypeError, "layer_sizes"),  # not [2, 3]
         ({"seed": -1}, ValueError, "seed"),
         ({"seed": "abc"}, ValueError, "seed"),
     ],
@@ -277,3 +279,44 @@ def test_predictions_refuse_nan_and_infinity(bad):
     for method in (net.predict, net.predict_proba):
         with pytest.raises(ValueError, match="X contains NaN or infinite"):
             method(X)
+
+
+def test_an_overflow_is_told_and_inputs_too_large_for_the_dtype_refused():
+    net = Network([2, 16, 16, 2], seed=0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        net.predict_proba(np.full((3, 2), 1e308))  # finite, but the sums of 16 terms overflow
+    assert net.overflowed()
+    net.predict_proba(np.full((3, 2), 1.0))
+    assert not net.overflowed()
+    net32 = Network([2, 4, 2], seed=0, dtype=np.float32)
+    with pytest.raises(ValueError, match="too large for float32"):
+        net32.predict(np.full((3, 2), 1e39))  # finite in float64, inf in float32
+
+
+def test_predictions_refuse_inputs_that_are_not_numbers():
+    net = Network([2, 4, 2], seed=0)
+    with pytest.raises(ValueError, match="X contains NaN"):
+        net.predict(np.array([[1.0, None]], dtype=object))
+    with pytest.raises(ValueError, match="X must hold numbers"):
+        net.predict_proba([["a", "1"]])
+
+
+def test_backward_and_loss_take_lists_of_targets():
+    net = Network([2, 3, 2], seed=0)
+    X = np.array([[0.1, 0.2], [0.3, -0.4]])
+    Y = [[1.0, 0.0], [0.0, 1.0]]
+    assert net.loss(X, Y) == net.loss(X, np.array(Y))
+    net.forward(X)
+    net.backward(Y)
+    listed = net.grads.copy()
+    net.forward(X)
+    net.backward(np.array(Y))
+    np.testing.assert_array_equal(listed, net.grads)
+
+
+def test_forward_rows_checks_the_rows_whatever_the_dtype_of_x():
+    net = Network([2, 3, 2], seed=0)
+    for X in (np.ones((3, 2)), np.ones((3, 2), dtype=int)):
+        for rows in (np.array([-1]), np.array([7])):
+            with pytest.raises(ValueError, match="rows must be row indices of X"):
+                net.forward_rows(X, rows)

@@ -218,3 +218,8 @@ def test_a_forged_architecture_is_refused_before_anything_is_allocated(tmp_path)
     write_npz(path, meta=meta_array(layer_sizes=[1_000_000, 1_000_000, 2]), **good_arrays())
     with pytest.raises(ValueError, match=r"W1 has shape \(2, 3\), expected \(1000000, 1000000\)"):
         load(path)
+
+
+def test_metadata_must_be_a_dict(tmp_path):
+    with pytest.raises(TypeError, match="metadata must be a dict"):
+        save(Network([2, 3, 2]), tmp_path / "m.npz", [1, 2])

@@ -403,3 +403,17 @@ def test_a_refused_point_is_named_and_the_data_kept(blobs):
     with pytest.raises(ValueError, match=r"cannot add the point x=\[0.0, 0.0\], label=7"):
         trainer.add_point([0.0, 0.0], 7)
     assert len(trainer.X) == len(X)
+
+
+def test_shuffle_must_be_a_boolean(blobs):
+    X, y = blobs
+    with pytest.raises(TypeError, match="shuffle must be True or False"):
+        Trainer(Network([2, 8, 3], seed=0), SGD(0.1), X, y, shuffle="no")
+
+
+def test_a_point_that_is_not_numbers_is_named(blobs):
+    X, y = blobs
+    trainer = Trainer(Network([2, 8, 3], seed=0), SGD(0.1), X, y, batch_size=10)
+    with pytest.raises(ValueError, match=r"x must be numbers.*'a'"):
+        trainer.add_point(["a", 0.2], 1)
+    assert len(trainer.X) == len(X)

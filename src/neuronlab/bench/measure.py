@@ -239,7 +239,8 @@ def run_benchmark(
     configs = list(table) if configs is None else configs
     for number in configs:
         if number not in table:
-            raise ValueError(f"configs must be among {sorted(table)}, got {number}")
+            smoke_run = " in a smoke run" if smoke else ""
+            raise ValueError(f"configs must be among {sorted(table)}{smoke_run}, got {number}")
     if repeats < 1:
         raise ValueError(f"repeats must be >= 1, got {repeats}")
     if threads < 1:

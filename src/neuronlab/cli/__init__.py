@@ -54,6 +54,16 @@ def _point(text: str, name: str = "--point") -> list[float]:
     return values
 
 
+class FiniteRange(click.FloatRange):
+    """click.FloatRange that also refuses nan and infinity (every comparison lets nan through)."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="neuronlab", prog_name="neuronlab")
 def cli() -> None:
@@ -114,6 +124,10 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             raise
         _fail(str(error), status=1)
+    except MemoryError:
+        if debug:
+            raise
+        _fail("out of memory: choose a smaller network or fewer points", status=1)
     except (click.Abort, KeyboardInterrupt):
         click.echo("interrupted", err=True)
         sys.exit(130)

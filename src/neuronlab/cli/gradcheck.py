@@ -8,7 +8,7 @@ import click
 import numpy as np
 
 from ..engine.activations import ACTIVATIONS
-from . import _sizes, cli
+from . import FiniteRange, _sizes, cli
 
 
 @cli.command(short_help="Check backpropagation against finite differences.")
@@ -42,14 +42,14 @@ from . import _sizes, cli
 )
 @click.option(
     "--l2",
-    type=click.FloatRange(0, 100),
+    type=FiniteRange(0, 100),
     default=0.0,
     show_default=True,
     help="Include (l2/2)·ΣW² in the checked loss.",
 )
 @click.option(
     "--l1",
-    type=click.FloatRange(0, 100),
+    type=FiniteRange(0, 100),
     default=0.0,
     show_default=True,
     help="Include l1·Σ|W| in the checked loss.",
@@ -63,7 +63,7 @@ from . import _sizes, cli
 )
 @click.option(
     "--tolerance",
-    type=click.FloatRange(0, min_open=True),
+    type=FiniteRange(0, min_open=True),
     default=1e-6,
     show_default=True,
     help="Largest relative error that passes.",

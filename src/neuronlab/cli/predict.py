@@ -33,6 +33,7 @@ def predict(model, csv_file, points) -> None:
     raw measurements: the saved input scaling is applied.
     """
 
+    from ..engine.network import OVERFLOWED
     from ..engine.serialise import load
 
     network, metadata = load(model)
@@ -56,25 +57,55 @@ def predict(model, csv_file, points) -> None:
                 )
             rows.append(row)
     if not rows:
-        raise click.BadParameter(f"{csv_file} holds no points")
+        raise click.BadParameter(
+            f"{csv_file} holds no points: give one point per line as comma-separated numbers, "
+            "e.g. 0.5,-0.2 (a first line that is not numbers is read as a header)",
+            param_hint="CSV_FILE",
+        )
     X = np.array(rows, dtype=float)
-    scaling = metadata.get("scaling")
     inputs = X
-    if scaling:
-        inputs = (X - np.array(scaling["mean"])) / np.array(scaling["scale"])
+    scaling = _scaling(metadata, d, model)
+    if scaling is not None:
+        mean, scale = scaling
+        inputs = (X - mean) / scale
     writer = csv.writer(sys.stdout, lineterminator="\n")
     names = [f"x{j + 1}" for j in range(d)]
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused below
+        outputs = network.predict_proba(inputs) if network.output == "softmax" else None
+        values = network.predict(inputs) if outputs is None else None
+    if network.overflowed():
+        raise ValueError(OVERFLOWED)  # not a table of nan, or of class 0
     if network.output == "softmax":
-        probabilities = network.predict_proba(inputs)
+        probabilities = outputs
         k = probabilities.shape[1]
         writer.writerow([*names, "class", *[f"p{c}" for c in range(k)]])
         for x, p in zip(X, probabilities, strict=True):
             writer.writerow([*(f"{v:g}" for v in x), int(p.argmax()), *(f"{v:.6f}" for v in p)])
     else:
-        values = network.predict(inputs)
         writer.writerow([*names, *[f"y{j + 1}" for j in range(values.shape[1])]])
         for x, v in zip(X, values, strict=True):
             writer.writerow([*(f"{a:g}" for a in x), *(f"{b:.6g}" for b in v)])
+
+
+def _scaling(metadata: dict, d: int, model: Path) -> tuple[np.ndarray, np.ndarray] | None:
+    """The saved input scaling (mean, scale) of a model trained on a real dataset, checked."""
+    scaling = metadata.get("scaling")
+    if not scaling:
+        return None
+    try:
+        mean = np.array(scaling["mean"], dtype=float)
+        scale = np.array(scaling["scale"], dtype=float)
+        valid = mean.shape == scale.shape == (d,) and np.isfinite(mean).all()
+        valid = valid and np.isfinite(scale).all() and (scale != 0).all()
+    except (TypeError, KeyError, ValueError):
+        valid = False
+    if not valid:
+        raise click.BadParameter(
+            f"{model} holds an invalid input scaling (it needs {d} means and {d} non-zero "
+            "scales): save the model again with `neuronlab train --out`",
+            param_hint="MODEL",
+        )
+    return mean, scale
 
 
 def _read_points(path: Path) -> list[tuple[int, list[float]]]:
@@ -82,7 +113,7 @@ def _read_points(path: Path) -> list[tuple[int, list[float]]]:
     if not path.exists():
         raise click.BadParameter(f"{path} does not exist", param_hint="CSV_FILE")
     try:
-        with open(path, newline="", encoding="utf-8") as fh:
+        with open(path, newline="", encoding="utf-8-sig") as fh:  # -sig: a BOM is no data
             return _parse_points(path, csv.reader(fh))
     except (UnicodeDecodeError, csv.Error):
         raise click.BadParameter(
@@ -99,10 +130,11 @@ def _parse_points(path: Path, reader) -> list[tuple[int, list[float]]]:
         try:
             values = [float(cell) for cell in row]
         except ValueError:
-            if number == 1:
-                continue  # a header
+            if number == 1 and not any(_is_number(cell) for cell in row):
+                continue  # a header: names, not numbers
             raise click.BadParameter(
-                f"{path} line {number} is not numbers: {','.join(row)[:80]!r}",
+                f"{path} line {number} is not all numbers: {','.join(row)[:80]!r}; give "
+                "comma-separated numbers, e.g. 0.5,-0.2",
                 param_hint="CSV_FILE",
             ) from None
         if not all(math.isfinite(v) for v in values):
@@ -111,3 +143,11 @@ def _parse_points(path: Path, reader) -> list[tuple[int, list[float]]]:
             )
         rows.append((number, values))
     return rows
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..engine.optimisers import OPTIMIZERS
 from ..engine.surfaces import SURFACES, race_rates
-from . import _make_out_dir, _point, cli
+from . import FiniteRange, _make_out_dir, _point, cli
 
 
 @cli.command(short_help="Optimisers race across a loss surface from one start.")
@@ -51,7 +51,7 @@ from . import _make_out_dir, _point, cli
 )
 @click.option(
     "--near",
-    type=click.FloatRange(0, min_open=True),
+    type=FiniteRange(0, min_open=True),
     default=0.1,
     show_default=True,
     help="'Reached the minimum' means within this distance of a known minimum.",
@@ -92,6 +92,13 @@ def race(surface, optimizers, rates, start, steps, near, out) -> None:
         check_on_map(surface, start_point)  # where the figure can show the walk
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--start") from None
+    out = out or Path(f"race-{surface}.png")
+    kinds = Figure().canvas.get_supported_filetypes()  # {"png": ..., "svg": ..., "pdf": ...}
+    if out.suffix[1:].lower() not in kinds:  # else matplotlib would write OUT.png, not OUT
+        raise click.BadParameter(
+            f"{str(out)!r} is the figure's file name and must end in .png, .svg or .pdf",
+            param_hint="--out",
+        )
     chosen = _race_rates(surface, names, rates)
     paths, rows = {}, []
     minima = np.array(SURFACES[surface].minima, dtype=float).reshape(-1, 2)
@@ -103,7 +110,6 @@ def race(surface, optimizers, rates, start, steps, near, out) -> None:
         gaps = np.sqrt(((path.points[:, None, :] - minima[None]) ** 2).sum(axis=2)).min(axis=1)
         close = np.flatnonzero(gaps < near)
         rows.append((name, chosen[name], int(close[0]) if len(close) else None, path))
-    out = out or Path(f"race-{surface}.png")
     _make_out_dir(out.parent)
     figure = Figure(figsize=(7, 6), dpi=110)
     plots.plot_descent_paths(

@@ -15,12 +15,13 @@ from ..engine.activations import ACTIVATIONS
 from ..engine.datasets import REAL_DATASETS, REGRESSION_DATASETS
 from ..engine.optimisers import OPTIMIZERS
 from ..engine.training import Trainer
-from . import DATASET_CHOICES, _make_out_dir, _sizes, cli
+from . import DATASET_CHOICES, FiniteRange, _make_out_dir, _sizes, cli
 from .data import load_data
 from .outputs import print_summary, write_run
 
 GIF_GRID_SIZE = 80
 GIF_FRAMES = 40  # at most this many frames in --gif
+MAX_PARAMETERS = 10_000_000  # weights and biases; float64 Adam keeps eight arrays this long
 
 
 class _Interrupt:
@@ -68,7 +69,7 @@ class _Interrupt:
 )
 @click.option(
     "--noise",
-    type=click.FloatRange(0, 10),
+    type=FiniteRange(0, 10),
     default=0.1,
     show_default=True,
     help="Noise of the 2-D datasets: 0 is clean, about 1 mixes the classes.",
@@ -111,7 +112,7 @@ class _Interrupt:
 @click.option(
     "--learning-rate",
     "--lr",
-    type=click.FloatRange(0, 10, min_open=True),
+    type=FiniteRange(0, 10, min_open=True),
     default=0.01,
     show_default=True,
     help="Step size of the optimiser.",
@@ -134,14 +135,14 @@ class _Interrupt:
 )
 @click.option(
     "--l2",
-    type=click.FloatRange(0, 100),
+    type=FiniteRange(0, 100),
     default=0.0,
     show_default=True,
     help="Weight decay: adds (l2/2)·ΣW² to the loss.",
 )
 @click.option(
     "--l1",
-    type=click.FloatRange(0, 100),
+    type=FiniteRange(0, 100),
     default=0.0,
     show_default=True,
     help="Adds l1·Σ|W| to the loss.",
@@ -149,7 +150,7 @@ class _Interrupt:
 @click.option(
     "--validation",
     "--val",
-    type=click.FloatRange(0, 0.9),
+    type=FiniteRange(0, 0.9),
     default=0.2,
     show_default=True,
     help="Fraction of the data held out for validation.",
@@ -281,8 +282,18 @@ class TrainingRun:
         if len(X_val) == 0:
             X_val = y_val = None
         outputs = 1 if regression else int(y.max()) + 1
+        sizes = [X.shape[1], *s["hidden"], outputs]
+        n_params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
+        if n_params > MAX_PARAMETERS:
+            shape = "-".join(map(str, sizes))
+            shape = shape if len(shape) <= 40 else f"{len(sizes) - 2} hidden layers"
+            raise click.BadParameter(
+                f"the network ({shape}) would have {n_params:,} parameters; the command line "
+                f"trains at most {MAX_PARAMETERS:,}: use fewer or narrower hidden layers",
+                param_hint="--hidden",
+            )
         network = Network(
-            [X.shape[1], *s["hidden"], outputs],
+            sizes,
             s["activation"],
             "identity" if regression else "softmax",
             seed=s["seed"],

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .network import Network
+from .util import check_positive
 
 
 def one_hot_or_targets(network: Network, y: np.ndarray) -> np.ndarray:
@@ -58,6 +59,9 @@ def gradient_check(
     -------
     dict mapping "W1", "b1", … to the relative error of that array.
     """
+    eps = check_positive("eps", eps)
+    l2 = check_positive("l2", l2, allow_zero=True)
+    l1 = check_positive("l1", l1, allow_zero=True)
     X, Y = _checked_batch(network, X, y)
     network.forward(X)
     network.backward(Y, l2, l1)
@@ -96,16 +100,23 @@ def _checked_batch(network: Network, X, y) -> tuple[np.ndarray, np.ndarray]:
     if not np.isfinite(X).all():
         raise ValueError("X contains NaN or infinite values: check with finite inputs")
     y = np.asarray(y)
+    if y.ndim == 0:
+        raise ValueError(f"y must have one entry per row of X, got the scalar {y!r}")
     if len(y) != len(X):
         raise ValueError(f"y has {len(y)} entries but X has {len(X)} rows: give one per row")
     if network.output == "softmax" and y.ndim == 1:
-        if not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= k:
-            raise ValueError(
-                f"y must hold integer class labels 0..{k - 1} for a {k}-output network, "
-                f"got {y.min()}..{y.max()}"
-            )
-    elif not np.isfinite(np.asarray(y, dtype=float)).all():
-        raise ValueError("y contains NaN or infinite values: check with finite targets")
+        labels = f"integer class labels 0..{k - 1} for a {k}-output network"
+        if not np.issubdtype(y.dtype, np.integer):
+            raise ValueError(f"y must hold {labels}, got {y.dtype} values")
+        if y.min() < 0 or y.max() >= k:
+            raise ValueError(f"y must hold {labels}, got {y.min()}..{y.max()}")
+    else:
+        try:
+            finite = np.isfinite(np.asarray(y, dtype=float)).all()
+        except (TypeError, ValueError):
+            raise ValueError(f"y must hold numbers, got {y.dtype} values") from None
+        if not finite:
+            raise ValueError("y contains NaN or infinite values: check with finite targets")
     return X, one_hot_or_targets(network, y)
 
 

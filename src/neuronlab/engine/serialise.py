@@ -26,6 +26,8 @@ def save(network: Network, path: str | os.PathLike, metadata: dict | None = None
     """
     if not isinstance(network, Network):
         raise TypeError(f"network must be a Network, got {type(network).__name__}")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise TypeError(f"metadata must be a dict or None, got {type(metadata).__name__}")
     path = Path(path)
     if path.is_dir():  # checked before the suffix is added, or "models/" would write "models.npz"
         raise ValueError(f"path {str(path)!r} is a directory; give a file name ending in .npz")
@@ -117,4 +119,7 @@ def load(path: str | os.PathLike) -> tuple[Network, dict]:
             if not np.issubdtype(arr.dtype, np.floating) or not np.isfinite(arr).all():
                 raise ValueError(f"{str(path)!r}: {name} must hold finite floating-point values")
             target[...] = arr
-    return network, meta.get("metadata") or {}
+    metadata = meta.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise ValueError(f"{str(path)!r} has corrupt metadata (not a JSON object)")
+    return network, metadata

@@ -98,6 +98,8 @@ class Trainer:
         self.l1 = l1
         self.patience = None if patience is None else check_int("patience", patience, low=1)
         self.min_delta = check_positive("min_delta", min_delta, allow_zero=True)
+        if not isinstance(shuffle, bool | np.bool_):
+            raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
         self.shuffle = bool(shuffle)
         self._rng = as_rng(seed)
         self.history: list[EpochReport] = []
@@ -166,7 +168,10 @@ class Trainer:
 
     def add_point(self, x, label) -> None:
         """Append one training example (the lab's click-to-add)."""
-        x = np.asarray(x, dtype=float).reshape(1, -1)
+        try:
+            x = np.asarray(x, dtype=float).reshape(1, -1)
+        except (TypeError, ValueError):
+            raise ValueError(f"x must be numbers, one per feature, got {x!r}") from None
         if self.classification:
             y = np.asarray([label])
         else:  # one target row shaped like the stored ones: (1,) for y (n,), (1, k) for (n, k)

@@ -14,7 +14,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..engine.network import Network
+from ..engine.network import OVERFLOWED, Network
 from ..engine.training import Trainer
 from ._params import ACTIVATION_NAMES, AUTO_BATCH_SIZE, check_params, make_rng, make_solver
 
@@ -293,10 +293,16 @@ class _BaseMLP(BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
         network = self._network
+        # the network's own predictions, not bare forward passes: they refuse inputs too large
+        # for its dtype; and outputs that overflowed are refused here, not handed back as NaN
+        predict = network.predict_proba if network.output == "softmax" else network.predict
         out = np.empty((X.shape[0], network.layer_sizes[-1]), network.dtype)
         for start in range(0, X.shape[0], PREDICT_CHUNK):
             stop = start + PREDICT_CHUNK
-            out[start:stop] = network.forward(X[start:stop])
+            with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused below
+                out[start:stop] = predict(X[start:stop])
+            if network.overflowed():
+                raise ValueError(OVERFLOWED)
         return out
 
     # ----------------------------------------------------------------------- pickling

@@ -31,7 +31,7 @@ BOOLEAN_PARAMS = ("shuffle", "warm_start", "nesterovs_momentum", "early_stopping
 def check_params(estimator) -> list[int]:
     """Check every hyper-parameter of ``estimator``; return the hidden widths as a list of ints."""
     widths = check_hidden_layer_sizes(estimator.hidden_layer_sizes)
-    if estimator.activation not in ACTIVATION_NAMES:
+    if not isinstance(estimator.activation, str) or estimator.activation not in ACTIVATION_NAMES:
         raise ValueError(
             f"activation must be one of {list(ACTIVATION_NAMES)}, got {estimator.activation!r}"
         )

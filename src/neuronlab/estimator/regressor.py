@@ -102,6 +102,14 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         return self._fit(X, y, incremental=True)
 
     def _validate_targets(self, y, *, first, classes=None):
+        if y.dtype.kind not in "biuf":  # strings or objects: numbers written as text only
+            try:
+                y = y.astype(np.float64)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"y must hold numbers (the regression targets), got {y.dtype} values "
+                    f"such as {y.flat[0]!r}"
+                ) from None
         if first:
             self._target_is_1d = y.ndim == 1
         else:

@@ -69,7 +69,10 @@ _SKIPPED_LOCATIONS = {"body", "query", "path", "header", "cookie"}
 
 def _field_name(location: Sequence[Any]) -> str:
     parts = [str(part) for part in location if part not in _SKIPPED_LOCATIONS]
-    # tagged unions put the tag in the location: ("start", "config", "points") -> config.points
+    # the trainer's settings arrive wrapped as {"config": {...}}: a learner who typed 0 into
+    # Points reads "points should be ...", not "config.points should be ..."
+    if len(parts) > 1 and parts[0] == "config":
+        parts = parts[1:]
     return ".".join(parts)
 
 

@@ -143,9 +143,12 @@ export async function mount(root) {
         name: `best epoch (${best})`,
         mode: "markers",
         marker: { symbol: "star", size: 16, color: "#fff", line: { color: "#1b1d21", width: 2 } },
+        cliponaxis: false, // a best epoch at the very end keeps its whole star
       });
       shapes.push({ type: "line", x0: best, x1: best, yref: "paper", y0: 0, y1: 1, line: { color: "#1b1d21", width: 1.5, dash: "dot" } });
-      annotations.push({ x: best, yref: "paper", y: 1, text: `best ${best}`, showarrow: false, yanchor: "bottom" });
+      // centred over its line, or ending at it near the right edge, where it would be cut off
+      const nearEnd = best > 0.9 * run.epochs.length;
+      annotations.push({ x: best, yref: "paper", y: 1, text: `best ${best}`, showarrow: false, yanchor: "bottom", xanchor: nearEnd ? "right" : "center" });
       if (run.stopped_epoch) {
         const stop = run.stopped_epoch;
         shapes.push({ type: "line", x0: stop, x1: stop, yref: "paper", y0: 0, y1: 1, line: { color: "#b3261e", width: 1.5, dash: "dashdot" } });

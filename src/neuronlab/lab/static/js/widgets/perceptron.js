@@ -249,7 +249,13 @@ export function mount(root) {
     update();
   }
 
+  // Learn may wait for a run from the server first; a second click meanwhile is ignored, and a
+  // Pause, Step or Reset meanwhile (each calls pause) means it does not start after all
+  let starting = false;
+  let pauses = 0;
+
   function pause() {
+    pauses += 1;
     clearInterval(timer);
     timer = null;
     play.textContent = "Learn";
@@ -264,11 +270,17 @@ export function mount(root) {
 
   play.addEventListener("click", async () => {
     if (timer) return pause();
+    if (starting) return;
+    const pausesBefore = pauses;
+    starting = true;
     try {
       if (!run || position >= run.steps.length - 1) await fetchRun();
     } catch (error) {
       return errors.report(error);
+    } finally {
+      starting = false;
     }
+    if (pauses !== pausesBefore) return;
     play.textContent = "Pause";
     play.setAttribute("aria-pressed", "true");
     timer = setInterval(() => stepOnce().catch((e) => errors.report(e)), 1000 / Number(speed.input.value));

@@ -193,7 +193,13 @@ export async function mount(root) {
     race = answer;
     for (const r of race.runners) rateInputs[r.optimizer].value = String(r.learning_rate);
     k = 0;
-    status.textContent = `Ready: ${race.runners.length} optimisers from (${fmt(race.start[0], 2)}, ${fmt(race.start[1], 2)}). Press Play.`;
+    if (playing) {
+      // Play was pressed while this race was on its way (leaving a rate box asks for a new
+      // race): the new race plays from its start
+      status.textContent = "Racing…";
+    } else {
+      status.textContent = `Ready: ${race.runners.length} optimisers from (${fmt(race.start[0], 2)}, ${fmt(race.start[1], 2)}). Press Play.`;
+    }
     draw();
     save();
   }
@@ -222,8 +228,10 @@ export async function mount(root) {
   speed.input.addEventListener("change", save);
   for (const [name, input] of Object.entries(rateInputs)) {
     input.addEventListener("change", () => {
-      const value = Number(input.value);
-      if (Number.isFinite(value) && value > 0) custom[name] = value;
+      // what the box holds goes to the server, which says what is wrong with it (0 included);
+      // an emptied box asks for the optimiser's default rate again
+      if (input.value.trim() === "") delete custom[name];
+      else custom[name] = Number(input.value);
       fetchRace();
     });
   }

@@ -67,9 +67,11 @@ function fillSelect(select, values, text = label) {
   );
 }
 
-/** A loss readout: 4 decimals, or 3 significant digits once it is that small. */
+/** A loss readout: 4 decimals, or 3 significant digits once it is very small or very large
+ * (a diverging loss of 2.1e+82 must fit its box and still read as huge). */
 function formatLoss(value) {
-  if (value !== null && value !== undefined && Math.abs(value) < 0.001 && value !== 0) {
+  const size = Math.abs(value);
+  if (Number.isFinite(value) && value !== 0 && (size < 0.001 || size >= 10_000)) {
     return value.toExponential(2);
   }
   return formatNumber(value, 4);
@@ -256,6 +258,10 @@ class TrainerWidget {
         break;
       }
       case "config":
+        if (this.refused) {
+          clearError(this.$("tr-error")); // the server took a configuration: the refusal is over
+          this.refused = false;
+        }
         this.serverConfig = message.config;
         if (performance.now() - this.lastLocalChange > 400) {
           this.config = { ...message.config };
@@ -289,6 +295,7 @@ class TrainerWidget {
         break;
       case "error":
         showError(this.$("tr-error"), message.detail);
+        this.refused = true;
         if (message.code === "busy") {
           this.message("Reload the page to try again.");
           break;
@@ -299,6 +306,7 @@ class TrainerWidget {
         } else if (JSON.stringify(this.config) !== JSON.stringify(this.defaults)) {
           // the link held settings the server refused: start from the defaults
           showError(this.$("tr-error"), `${message.detail} The link's settings could not be used, so the trainer starts from the defaults.`);
+          this.refused = false; // this explanation stays when the defaults are taken
           this.config = { ...this.defaults };
           this.writeControls();
           this.send({ type: "configure", config: this.config });
@@ -321,8 +329,13 @@ class TrainerWidget {
     $("tr-accuracy").textContent = formatPercent(header.accuracy);
     $("tr-val-loss").textContent = formatLoss(header.val_loss);
     $("tr-val-accuracy").textContent = formatPercent(header.val_accuracy);
-    $("tr-throughput").textContent =
-      header.samples_per_second ? `${formatCompact(header.samples_per_second)} samples/s` : "–";
+    if (header.samples_per_second) {
+      // the unit in a smaller type, so that "202K samples/s" keeps to one line in a narrow box
+      const unit = Object.assign(document.createElement("span"), { className: "unit", textContent: "samples/s" });
+      $("tr-throughput").replaceChildren(`${formatCompact(header.samples_per_second)} `, unit);
+    } else {
+      $("tr-throughput").textContent = "–";
+    }
     if (header.running !== this.running) this.setRunning(header.running);
     if (parts.maps || parts.edges) {
       this.diagram.update({

@@ -18,14 +18,22 @@ export class LossChart {
 
   layout() {
     const empty = this.data.epoch.length === 0;
+    const epochs = this.data.epoch.length ? this.data.epoch[this.data.epoch.length - 1] : 0;
     return {
       margin: { l: 52, r: 12, t: 8, b: 40 },
-      xaxis: { title: { text: "epoch" }, zeroline: false, rangemode: "tozero", visible: !empty },
+      xaxis: {
+        title: { text: "epoch" },
+        zeroline: false,
+        rangemode: "tozero",
+        visible: !empty,
+        dtick: epochs < 10 ? 1 : undefined, // whole epochs, never 0.5 or 1.5
+      },
       yaxis: {
         title: { text: "loss" },
         type: this.logScale ? "log" : "linear",
         zeroline: false,
         visible: !empty,
+        automargin: true, // long tick labels such as 0.665 push the title out instead of under it
       },
       annotations: empty
         ? [{ text: "Press Train or Step<br>to plot the loss", showarrow: false, xref: "paper", yref: "paper", x: 0.5, y: 0.5, font: { size: 14, color: "#4a4f57" } }]
