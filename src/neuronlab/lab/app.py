@@ -50,12 +50,9 @@ ROUTER_MODULES = (
     "forward",
     "loss",
     "descent",
-    "surface",
     "race",
-    "backprop",
     "overfitting",
     "playground",
-    "quiz",
 )
 
 
