@@ -128,7 +128,9 @@ PEER_NOTES = (
     "network's initial weights, no end-of-epoch report; Adam for config 1 is written in pure "
     "Python in `bench/peers.py`; config 1 is timed on a few epochs and scaled up (marked).",
     "Every timing starts before the model is built and ends when training ends; accuracy is "
-    "measured afterwards. One untimed warm-up run per peer precedes the repeats.",
+    "measured afterwards. Two exceptions: PyTorch's copy of the arrays into tensors, and the "
+    "reference's model and Python lists, are made before its timer starts. One untimed "
+    "warm-up run per peer precedes the repeats, except for the slow pure-Python reference.",
 )
 
 SPEED_NOTES = (
