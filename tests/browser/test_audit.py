@@ -226,6 +226,86 @@ def test_narrow_screen_contents_stay_at_the_top(page: Page, lab_url, artifacts_d
     assert problems == []
 
 
+def test_a_phone_never_scrolls_the_page_sideways(browser, lab_url, artifacts_dir):
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+        has_touch=True,
+    )  # fmt: skip
+    page = context.new_page()
+    problems = open_page(page, lab_url, width=390, height=844)
+    race = section(page, "race")
+    expect(race.locator("[role='status']").first).to_contain_text("Ready")
+    race.get_by_role("button", name="Play").tap()
+    expect(race.locator("[role='status']").first).not_to_contain_text("Racing", timeout=30_000)
+    # anything past the screen's right edge must sit in a box of its own that scrolls
+    wide = page.evaluate(
+        """() => {
+            const clipped = (el) => {
+                for (let box = el.parentElement; box && box !== document.body;
+                     box = box.parentElement) {
+                    const style = getComputedStyle(box).overflowX;
+                    if (style !== 'visible' && box.getBoundingClientRect().right <= innerWidth + 1)
+                        return true;
+                }
+                return false;
+            };
+            return [...document.querySelectorAll('section.lab-section *')]
+                .filter((el) => el.getBoundingClientRect().right > innerWidth + 1 && !clipped(el))
+                .map((el) => `${el.tagName}.${el.className.baseVal ?? el.className}`).slice(0, 5);
+        }"""
+    )
+    assert wide == []
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    race.screenshot(path=os.path.join(artifacts_dir, "phone-race.png"))
+    # the forward pass keeps readable numbers: its diagram scrolls instead of shrinking
+    diagram = section(page, "forward").locator("svg.w-network").bounding_box()
+    assert diagram is not None and diagram["width"] >= 600
+    assert problems == []
+    context.close()
+
+
+def test_pausing_the_race_says_so(page: Page, lab_url):
+    open_page(page, f"{lab_url}?race.speed=1#race")
+    race = section(page, "race")
+    status = race.locator("[role='status']").first
+    expect(status).to_contain_text("Ready")
+    play = race.locator("button", has_text="Play")
+    play.click()
+    expect(status).to_have_text("Racing…")
+    race.get_by_role("button", name="Pause").click()
+    expect(status).to_contain_text(re.compile(r"Paused at step \d+"))
+
+
+def test_escape_then_shift_tab_leaves_the_editor_unchanged(page: Page, lab_url):
+    open_page(page, f"{lab_url}#playground")
+    code = page.locator("#pg-code")
+    expect(code).not_to_have_value("")
+    before = code.input_value()
+    code.focus()
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.id") != "pg-code"
+    assert code.input_value() == before
+
+
+def test_escape_closes_a_neuron_zoom(page: Page, lab_url):
+    open_page(page, f"{lab_url}#trainer")
+    page.wait_for_function(
+        "document.querySelector('[data-widget=trainer]')?.trainerStats?.frames > 0",
+        timeout=30_000,
+    )
+    neuron = section(page, "trainer").get_by_role(
+        "button", name=re.compile(r"Hidden layer 1, neuron 1\b")
+    )
+    neuron.focus()
+    zoom = page.locator(".neuron-zoom")
+    expect(zoom).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(zoom).to_be_hidden()
+    expect(neuron).to_be_focused()
+
+
 def test_focus_is_visible_and_readout_names_keep_their_maths(page: Page, lab_url):
     problems = open_page(page, lab_url)
     # Tab through the first controls of the page: each shows where the focus is

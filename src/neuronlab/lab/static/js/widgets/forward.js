@@ -64,7 +64,8 @@ export async function mount(root) {
     el(
       "div",
       { class: "w-layout" },
-      el("div", {}, diagram, phaseText, detail),
+      // on a phone the diagram keeps a readable size and scrolls sideways in its own box
+      el("div", {}, el("div", { class: "w-network-scroll" }, diagram), phaseText, detail),
       el(
         "div",
         { class: "w-side" },

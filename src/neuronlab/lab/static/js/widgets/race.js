@@ -96,7 +96,7 @@ export async function mount(root) {
         errors.element,
       ),
     ),
-    table,
+    el("div", { class: "w-table-scroll" }, table), // on a phone the table scrolls, not the page
   );
 
   let race = null;
@@ -205,7 +205,11 @@ export async function mount(root) {
   }
 
   play.addEventListener("click", () => {
-    if (playing) return pause();
+    if (playing) {
+      pause();
+      status.textContent = `Paused at step ${k}. Press Play to go on.`;
+      return;
+    }
     if (!race) return;
     if (k >= last()) k = 0;
     playing = true;

@@ -90,7 +90,8 @@ export function makeEditor(textarea, gutter, { onRun, onChange }) {
       event.preventDefault();
       newlineWithIndent(textarea);
     }
-    if (event.key !== "Tab") leaving = false;
+    // a modifier pressed on its own (the Shift of Shift+Tab) does not cancel the Esc
+    if (!["Tab", "Shift", "Control", "Alt", "Meta"].includes(event.key)) leaving = false;
   });
   textarea.addEventListener("blur", () => {
     leaving = false;

@@ -266,6 +266,10 @@ export class NetworkDiagram {
   onKey(event) {
     const target = event.target.closest?.(".node");
     if (!target) return;
+    if (event.key === "Escape") {
+      this.hideZoom(); // the enlarged map covers its neighbours; focus stays on the neuron
+      return;
+    }
     let l = Number(target.dataset.layer);
     let j = Number(target.dataset.unit);
     const hiddenLayers = this.nodes.length - 2;
