@@ -70,20 +70,19 @@ def predict(model, csv_file, points) -> None:
         inputs = (X - mean) / scale
     writer = csv.writer(sys.stdout, lineterminator="\n")
     names = [f"x{j + 1}" for j in range(d)]
+    softmax = network.output == "softmax"
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused below
-        outputs = network.predict_proba(inputs) if network.output == "softmax" else None
-        values = network.predict(inputs) if outputs is None else None
+        outputs = network.predict_proba(inputs) if softmax else network.predict(inputs)
     if network.overflowed():
         raise ValueError(OVERFLOWED)  # not a table of nan, or of class 0
-    if network.output == "softmax":
-        probabilities = outputs
-        k = probabilities.shape[1]
+    if softmax:
+        k = outputs.shape[1]
         writer.writerow([*names, "class", *[f"p{c}" for c in range(k)]])
-        for x, p in zip(X, probabilities, strict=True):
+        for x, p in zip(X, outputs, strict=True):
             writer.writerow([*(f"{v:g}" for v in x), int(p.argmax()), *(f"{v:.6f}" for v in p)])
     else:
-        writer.writerow([*names, *[f"y{j + 1}" for j in range(values.shape[1])]])
-        for x, v in zip(X, values, strict=True):
+        writer.writerow([*names, *[f"y{j + 1}" for j in range(outputs.shape[1])]])
+        for x, v in zip(X, outputs, strict=True):
             writer.writerow([*(f"{a:g}" for a in x), *(f"{b:.6g}" for b in v)])
 
 

@@ -322,7 +322,7 @@ class Network:
         """
         if self.output != "softmax":
             raise ValueError("predict_proba needs a softmax (classification) network")
-        return self._predicted(X).copy()
+        return self.forward(_finite(X, self.dtype)).copy()
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """What the network predicts for each row of X.
@@ -337,14 +337,10 @@ class Network:
             Class indices of shape (n,) for a softmax network, values of shape (n, d_out)
             for an identity one.
         """
-        out = self._predicted(X)
+        out = self.forward(_finite(X, self.dtype))
         if self.output == "softmax":
             return out.argmax(axis=1)
         return out.copy()
-
-    def _predicted(self, X: np.ndarray) -> np.ndarray:
-        """forward(X) for a prediction: X must be finite numbers (forward does not check)."""
-        return self.forward(_finite(X, self.dtype))
 
     def overflowed(self) -> bool:
         """Whether the last forward pass overflowed: inf or nan among the output sums.

@@ -92,6 +92,7 @@ class TrainerWidget {
     this.defaults = options.defaults;
     this.config = readState(PREFIX, this.defaults);
     this.serverConfig = null;
+    this.refused = false; // the alert shows a refused setting (cleared when one is taken)
     this.lastLocalChange = 0;
     this.running = false;
     // read by the tests and scripts/measure_trainer.py
