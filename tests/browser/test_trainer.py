@@ -268,6 +268,28 @@ def test_a_refused_setting_is_named_plainly_and_forgotten_once_fixed(page: Page,
     page.wait_for_function("location.search.includes('trainer.points=500')")
 
 
+def test_load_a_saved_model_into_the_trainer(page: Page, lab_url, tmp_path, artifacts_dir):
+    from neuronlab.engine.network import Network
+    from neuronlab.engine.serialise import save
+
+    open_trainer(page, lab_url)
+    trainer = inside(page)
+    wide = save(Network([3, 8, 2]), tmp_path / "three-inputs.npz")
+    page.set_input_files("#tr-load-model-file", str(wide))
+    expect(page.locator("#tr-error")).to_contain_text("takes 3 inputs")
+    model = save(Network([2, 12, 12, 2], "tanh", seed=5), tmp_path / "my-model.npz")
+    page.set_input_files("#tr-load-model-file", str(model))
+    expect(page.locator("#tr-message")).to_contain_text("Loaded my-model.npz")
+    expect(page.locator("#tr-error")).to_be_hidden()
+    expect(trainer.get_by_label("Units per layer", exact=True)).to_have_value("12")
+    expect(trainer.get_by_label("Activation", exact=True)).to_have_value("tanh")
+    trainer.get_by_role("button", name="Step", exact=True).click()
+    expect(trainer.get_by_label("Epoch", exact=True)).to_have_text("1")
+    trainer.locator(".trainer-main").screenshot(
+        path=os.path.join(artifacts_dir, "trainer-loaded-model.png")
+    )
+
+
 def test_a_link_with_impossible_settings_falls_back_to_the_defaults(page: Page, lab_url):
     open_trainer(page, lab_url + "?trainer.points=99999&trainer.units=16#trainer")
     expect(page.locator("#tr-error")).to_contain_text("points")

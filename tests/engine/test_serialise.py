@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from neuronlab.engine.network import Network
-from neuronlab.engine.serialise import FORMAT, load, save
+from neuronlab.engine.serialise import FORMAT, load, load_bytes, save
 
 
 def trained_like(rng: np.random.Generator, **kwargs) -> Network:
@@ -223,3 +223,15 @@ def test_a_forged_architecture_is_refused_before_anything_is_allocated(tmp_path)
 def test_metadata_must_be_a_dict(tmp_path):
     with pytest.raises(TypeError, match="metadata must be a dict"):
         save(Network([2, 3, 2]), tmp_path / "m.npz", [1, 2])
+
+
+def test_load_bytes_reads_what_save_wrote(tmp_path):
+    network = Network([2, 5, 3], "tanh", seed=4)
+    data = save(network, tmp_path / "m.npz", {"note": "hi"}).read_bytes()
+    loaded, metadata = load_bytes(data, "upload.npz")
+    np.testing.assert_array_equal(loaded.params, network.params)
+    assert metadata == {"note": "hi"}
+    with pytest.raises(ValueError, match="'upload.npz' is not a neuronlab model file"):
+        load_bytes(b"junk", "upload.npz")
+    with pytest.raises(TypeError, match="data must be bytes"):
+        load_bytes("m.npz")

@@ -6,6 +6,7 @@ document stored as a uint8 array, so ``np.load(..., allow_pickle=False)`` reads 
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import zipfile
@@ -65,34 +66,46 @@ def load(path: str | os.PathLike) -> tuple[Network, dict]:
         raise ValueError(f"path {str(path)!r} is a directory, not a saved model (.npz)")
     if not path.exists():
         raise ValueError(f"path {str(path)!r} does not exist")
+    return _load(path, str(path))
+
+
+def load_bytes(data: bytes, name: str = "the file") -> tuple[Network, dict]:
+    """``load`` for the bytes of a saved model (an upload); ``name`` is used in messages."""
+    if not isinstance(data, bytes | bytearray):
+        raise TypeError(f"data must be bytes, got {type(data).__name__}")
+    return _load(io.BytesIO(bytes(data)), name)
+
+
+def _load(source, shown: str) -> tuple[Network, dict]:
+    """Read and check a saved model from ``source`` (a path or a file); ``shown`` names it."""
     try:
-        data = np.load(path, allow_pickle=False)
+        data = np.load(source, allow_pickle=False)
         if not isinstance(data, np.lib.npyio.NpzFile):  # a bare .npy array
             raise ValueError("not an .npz archive")
         with data:
             arrays = {key: data[key] for key in data.files}
     except OSError as exc:
-        raise ValueError(f"{str(path)!r} could not be read: {exc}") from None
+        raise ValueError(f"{shown!r} could not be read: {exc}") from None
     except (ValueError, zipfile.BadZipFile, EOFError):
         # numpy's own message would suggest allow_pickle=True: not advice to pass on
         raise ValueError(
-            f"{str(path)!r} is not a neuronlab model file (an .npz written by neuronlab's save)"
+            f"{shown!r} is not a neuronlab model file (an .npz written by neuronlab's save)"
         ) from None
     # NpzFile hands back the raw bytes of a zip member that is not a .npy file
     if not all(isinstance(arr, np.ndarray) for arr in arrays.values()):
-        raise ValueError(f"{str(path)!r} is not a neuronlab model file (holds non-array members)")
+        raise ValueError(f"{shown!r} is not a neuronlab model file (holds non-array members)")
 
     if "meta" not in arrays:
-        raise ValueError(f"{str(path)!r} is not a neuronlab model file (no metadata)")
+        raise ValueError(f"{shown!r} is not a neuronlab model file (no metadata)")
     try:
         meta = json.loads(arrays["meta"].astype(np.uint8).tobytes().decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
-        raise ValueError(f"{str(path)!r} has corrupt metadata") from None
+        raise ValueError(f"{shown!r} has corrupt metadata") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ValueError(f"{str(path)!r} is not a neuronlab model file (format mismatch)")
+        raise ValueError(f"{shown!r} is not a neuronlab model file (format mismatch)")
     sizes = meta.get("layer_sizes")
     if not isinstance(sizes, list) or not all(type(k) is int for k in sizes):
-        raise ValueError(f"{str(path)!r} describes an invalid network: layer_sizes {sizes!r}")
+        raise ValueError(f"{shown!r} describes an invalid network: layer_sizes {sizes!r}")
     # check the shapes before building the network, so that a forged layer_sizes cannot
     # make us allocate more than the arrays the file actually holds
     for l in range(len(sizes) - 1):
@@ -101,25 +114,25 @@ def load(path: str | os.PathLike) -> tuple[Network, dict]:
             (f"b{l + 1}", (sizes[l + 1],)),
         ):
             if name not in arrays:
-                raise ValueError(f"{str(path)!r} is missing the array {name}")
+                raise ValueError(f"{shown!r} is missing the array {name}")
             if arrays[name].shape != shape:
                 raise ValueError(
-                    f"{str(path)!r}: {name} has shape {arrays[name].shape}, expected {shape}"
+                    f"{shown!r}: {name} has shape {arrays[name].shape}, expected {shape}"
                 )
     try:
         network = Network(
             meta["layer_sizes"], meta["activation"], meta["output"], seed=0, dtype=meta["dtype"]
         )
     except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"{str(path)!r} describes an invalid network: {exc}") from None
+        raise ValueError(f"{shown!r} describes an invalid network: {exc}") from None
 
     for l in range(network.n_layers):
         for name, target in ((f"W{l + 1}", network.W[l]), (f"b{l + 1}", network.b[l])):
             arr = arrays[name]  # present and of the right shape, checked above
             if not np.issubdtype(arr.dtype, np.floating) or not np.isfinite(arr).all():
-                raise ValueError(f"{str(path)!r}: {name} must hold finite floating-point values")
+                raise ValueError(f"{shown!r}: {name} must hold finite floating-point values")
             target[...] = arr
     metadata = meta.get("metadata") or {}
     if not isinstance(metadata, dict):
-        raise ValueError(f"{str(path)!r} has corrupt metadata (not a JSON object)")
+        raise ValueError(f"{shown!r} has corrupt metadata (not a JSON object)")
     return network, metadata

@@ -10,6 +10,7 @@ every choice is in the ``TrainerConfig`` the learner sent.
 from __future__ import annotations
 
 import numpy as np
+from pydantic import ValidationError
 
 from neuronlab.engine.datasets import make_dataset, train_val_test_split
 from neuronlab.engine.grid import plane_bounds
@@ -18,6 +19,7 @@ from neuronlab.engine.optimisers import make_optimizer
 from neuronlab.engine.training import Trainer
 
 from . import protocol as p
+from .api.common import explain_validation_error
 
 # (X_train, y_train, X_val, y_val); the validation arrays are empty when validation is 0
 Data = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -43,12 +45,15 @@ def make_data(config: p.TrainerConfig) -> tuple[Data, Bounds]:
 
 
 def build_trainer(
-    config: p.TrainerConfig, data: Data, added: list[tuple[float, float, int]]
+    config: p.TrainerConfig,
+    data: Data,
+    added: list[tuple[float, float, int]],
+    weights: np.ndarray | None = None,
 ) -> Trainer:
     """A Network with the initial weights of the weights seed, and a fresh Trainer for it.
 
     ``added`` holds the points the learner clicked in, as (x, y, label); they join the
-    training set.
+    training set. ``weights``, a loaded model's flat parameters, replace the seed's.
     """
     X_train, y_train, X_val, y_val = data
     if added:
@@ -60,6 +65,8 @@ def build_trainer(
     network = Network(
         sizes, activation=config.activation, output="softmax", seed=config.weights_seed
     )
+    if weights is not None:
+        network.params[...] = weights
     optimizer = make_optimizer(config.optimizer, learning_rate=config.learning_rate)
     has_val = len(X_val) > 0
     return Trainer(
@@ -97,3 +104,37 @@ def check_point(config: p.TrainerConfig, label: int, added: int) -> None:
             f"You have added {p.MAX_ADDED_POINTS} points, the most a session takes: "
             "press Regenerate to start from fresh data."
         )
+
+
+def config_for_model(config: p.TrainerConfig, network: Network) -> p.TrainerConfig:
+    """The config that shows a loaded ``network`` on the current data: its hidden layers,
+    units and activation. ValueError, in a sentence for the learner, when the trainer cannot
+    show it."""
+    sizes = network.layer_sizes
+    shape = "-".join(map(str, sizes))
+    if network.output != "softmax":
+        raise ValueError(
+            "This model predicts values (a regression model); the trainer shows classifiers."
+        )
+    if sizes[0] != 2:
+        raise ValueError(
+            f"This model ({shape}) takes {sizes[0]} inputs; the trainer draws networks of 2 "
+            "inputs, the plane. Use it from Python or with `neuronlab predict` instead."
+        )
+    hidden = sizes[1:-1]
+    if not hidden or len(set(hidden)) != 1:
+        raise ValueError(
+            f"The trainer's networks have hidden layers all of one width, such as 2-16-16-2; "
+            f"this model is {shape}."
+        )
+    if sizes[-1] != config.n_classes():
+        raise ValueError(
+            f"This model has {sizes[-1]} outputs, one per class, but the data has "
+            f"{config.n_classes()} classes: choose data with {sizes[-1]} classes first."
+        )
+    changes = {"hidden_layers": len(hidden), "units": hidden[0], "activation": network.activation}
+    try:
+        return p.TrainerConfig.model_validate({**config.model_dump(), **changes})
+    except ValidationError as error:
+        reason = explain_validation_error(error.errors())
+        raise ValueError(f"The trainer cannot show this model ({shape}): {reason}") from None

@@ -32,7 +32,7 @@ from neuronlab.engine.network import Network
 from neuronlab.engine.training import Trainer
 
 from . import protocol as p
-from .session_setup import apply_live, build_trainer, check_point, make_data
+from .session_setup import apply_live, build_trainer, check_point, config_for_model, make_data
 from .session_view import (
     SessionView,
     config_message,
@@ -52,6 +52,15 @@ log = logging.getLogger("neuronlab.lab")
 class _Snapshot:
     """Internal command: copy the network for a download, between two epochs."""
 
+    future: Future
+
+
+@dataclass
+class _LoadModel:
+    """Internal command: train a loaded network (an upload) from here on."""
+
+    network: Network
+    name: str
     future: Future
 
 
@@ -87,6 +96,7 @@ class TrainingSession:
         self.bounds: tuple[float, float, float, float] = (-1.2, 1.2, -1.2, 1.2)
         self._data: tuple = ()
         self._added: list[tuple[float, float, int]] = []
+        self._loaded: np.ndarray | None = None  # a loaded model's weights: what Reset brings back
         self.view = SessionView(settings)
         self._next_frame_at = 0.0  # a big frame (wide net, fine grid) waits for as much training
 
@@ -115,6 +125,13 @@ class TrainingSession:
         """A Future of (network copy, metadata), taken between two epochs."""
         future: Future = Future()
         self.submit(_Snapshot(future))
+        return future
+
+    def load_model(self, network: Network, name: str) -> Future:
+        """A Future of the config that shows ``network``, which the session then trains;
+        it fails with a ValueError saying why when the trainer cannot show it."""
+        future: Future = Future()
+        self.submit(_LoadModel(network, name, future))
         return future
 
     def stop(self) -> None:
@@ -147,7 +164,7 @@ class TrainingSession:
         with self._cond:
             pending = list(self._commands)
         for command in pending:
-            if isinstance(command, _Snapshot):
+            if isinstance(command, _Snapshot | _LoadModel):
                 command.future.cancel()
         self.network = self.trainer = None
         self._data = ()
@@ -206,6 +223,14 @@ class TrainingSession:
                 metadata = download_metadata(self.config, self.trainer.epoch if self.trainer else 0)
                 command.future.set_result((self.network.copy(), metadata))
             return
+        if isinstance(command, _LoadModel):
+            try:
+                self._load_model(command.network, command.name)
+            except ValueError as error:  # the learner's file: the answer says why, not the socket
+                command.future.set_exception(error)
+            else:
+                command.future.set_result(self.config)
+            return
         self._guarded(lambda: self._apply(command))
 
     def _apply(self, command: Any) -> None:
@@ -231,6 +256,7 @@ class TrainingSession:
         elif isinstance(command, p.Reseed):
             seed = command.seed if command.seed is not None else secrets.randbelow(1_000_000)
             self.config = self.config.model_copy(update={"weights_seed": seed})
+            self._loaded = None  # new initial weights: the seed's
             self._reset()
             self._post(config_message(self.config))
         elif isinstance(command, p.Regenerate):
@@ -248,10 +274,13 @@ class TrainingSession:
         self.config = config
         try:
             if force_data or old is None or config.data_key() != old.data_key():
+                if old is None or config.n_classes() != old.n_classes():
+                    self._loaded = None  # another number of outputs: the loaded weights do not fit
                 self._make_data()
                 self._reset(announce=False)
                 self._post(data_message(self._data, self.bounds, config.n_classes()))
             elif config.network_key() != old.network_key():
+                self._loaded = None  # another network: a loaded model's weights no longer fit
                 self._reset(announce=False)
             else:
                 apply_live(self.trainer, config, old)
@@ -273,9 +302,24 @@ class TrainingSession:
         self._added = []
         self.view.set_plane(self.bounds, self.config.grid)
 
+    def _load_model(self, network: Network, name: str) -> None:
+        if self.config is None:
+            raise ValueError("This session has no data yet: wait for the trainer to open.")
+        config = config_for_model(self.config, network)
+        self.config = config
+        self._loaded = network.params.astype(np.float64)
+        self._reset(announce=False)
+        self._post(config_message(self.config))
+        shape = "-".join(map(str, network.layer_sizes))
+        self._status(
+            message=f"Loaded {name}: a {shape} {network.activation} network. Press Train to "
+            "carry on training it; Reset comes back to these weights."
+        )
+
     def _reset(self, announce: bool = True) -> None:
-        """The initial weights of the weights seed, a fresh optimiser, no history; paused."""
-        self.trainer = build_trainer(self.config, self._data, self._added)
+        """The initial weights (the weights seed's, or a loaded model's), a fresh optimiser,
+        no history; paused."""
+        self.trainer = build_trainer(self.config, self._data, self._added, self._loaded)
         self.network = self.trainer.network
         self.view.clear()
         self.running = False

@@ -5,6 +5,8 @@
 ``GET /api/trainer/options``         choices, defaults, limits and colours for the controls
 ``GET /api/trainer/status``          how many sessions are open, and the cap
 ``GET /api/trainer/{id}/model.npz``  the session's current network, saved by the engine
+``POST /api/trainer/{id}/model.npz`` a saved model (``neuronlab train --out``, a download)
+                                     for the session to show and train from here on
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import time
 from collections import deque
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException, Request, WebSocket
+from fastapi import APIRouter, HTTPException, Query, Request, WebSocket
 from fastapi import Path as PathParam
 from fastapi.responses import Response
 from starlette.websockets import WebSocketDisconnect
@@ -221,6 +223,35 @@ async def download_model(
         media_type="application/octet-stream",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+@router.post("/api/trainer/{session_id}/model.npz")
+async def upload_model(
+    request: Request,
+    session_id: str = PathParam(pattern=r"^[A-Za-z0-9_-]{8,64}$"),
+    name: str = Query("the model", max_length=200),
+) -> dict:
+    """Train a saved model from here on: the body is the .npz file itself (at most the lab's
+    body limit, 1 MB). Answers with the config that shows it; the page also hears it on its
+    socket, with a status line saying what was loaded."""
+    from neuronlab.engine.serialise import load_bytes
+
+    session = request.app.state.sessions.get(session_id)
+    if session is None:
+        raise HTTPException(
+            404, "No open training session has this id: it closes with its page. Reload it."
+        )
+    body = await request.body()
+    if not body:
+        raise HTTPException(422, "Send the model file (.npz) as the request body.")
+    try:
+        network, _ = await asyncio.to_thread(load_bytes, body, name)
+        config = await asyncio.wait_for(asyncio.wrap_future(session.load_model(network, name)), 10)
+    except ValueError as error:
+        raise HTTPException(422, str(error)) from None
+    except (TimeoutError, asyncio.CancelledError):
+        raise HTTPException(503, "The session is busy; try loading the model again.") from None
+    return {"config": config.model_dump()}
 
 
 def _saved_bytes(network, metadata: dict) -> bytes:

@@ -156,6 +156,8 @@ class TrainerWidget {
     $("tr-reset").addEventListener("click", () => this.send({ type: "reset" }));
     $("tr-reseed").addEventListener("click", () => this.send({ type: "reseed" }));
     $("tr-regenerate").addEventListener("click", () => this.send({ type: "regenerate" }));
+    $("tr-load-model").addEventListener("click", () => $("tr-load-model-file").click());
+    $("tr-load-model-file").addEventListener("change", (event) => this.loadModel(event.target));
     $("tr-download-figure").addEventListener("click", () => this.downloadFigure());
     $("tr-copy-link").addEventListener("click", () => this.copyLink());
     $("tr-log-scale").addEventListener("change", (event) => this.chart.setLogScale(event.target.checked));
@@ -244,6 +246,7 @@ class TrainerWidget {
   onClose({ busy, retrying }) {
     this.setRunning(false);
     const link = this.$("tr-download-model");
+    this.$("tr-load-model").disabled = true;
     link.setAttribute("aria-disabled", "true");
     link.tabIndex = -1;
     if (!busy && retrying) this.message("Lost the connection to the lab server; reconnecting…");
@@ -253,6 +256,8 @@ class TrainerWidget {
     switch (message.type) {
       case "hello": {
         const link = this.$("tr-download-model");
+        this.modelUrl = message.model_url;
+        this.$("tr-load-model").disabled = false;
         link.href = message.model_url;
         link.removeAttribute("aria-disabled");
         link.removeAttribute("tabindex");
@@ -354,6 +359,29 @@ class TrainerWidget {
   downloadFigure() {
     const name = `neuronlab-${this.config.dataset}-epoch${this.stats.epoch}.png`;
     this.plane.figure().toBlob((blob) => blob && downloadBlob(blob, name), "image/png");
+  }
+
+  /** Send a saved model (.npz) to this session; the socket then brings its config and a
+   * status line, and the page shows it like any other configuration. */
+  async loadModel(input) {
+    const file = input.files?.[0];
+    input.value = ""; // the same file may be chosen again
+    if (!file || !this.modelUrl) return;
+    clearError(this.$("tr-error"));
+    try {
+      const response = await fetch(`${this.modelUrl}?name=${encodeURIComponent(file.name.slice(0, 200))}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/octet-stream" },
+        body: file,
+      });
+      if (!response.ok) {
+        const answer = await response.json().catch(() => ({}));
+        throw new Error(answer.detail || `The lab could not load ${file.name} (HTTP ${response.status}).`);
+      }
+    } catch (error) {
+      showError(this.$("tr-error"), error);
+      this.refused = true; // cleared when a setting or a model is taken
+    }
   }
 
   async copyLink() {
