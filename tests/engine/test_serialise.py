@@ -235,3 +235,19 @@ def test_load_bytes_reads_what_save_wrote(tmp_path):
         load_bytes(b"junk", "upload.npz")
     with pytest.raises(TypeError, match="data must be bytes"):
         load_bytes("m.npz")
+
+
+def test_load_bytes_refuses_an_archive_that_unpacks_too_far(tmp_path):
+    network = Network([2, 3, 2])
+    path = tmp_path / "bomb.npz"
+    meta = json.dumps({"format": FORMAT, "version": 1, **network.config(), "metadata": {}})
+    arrays = {"meta": np.frombuffer(meta.encode(), np.uint8), "padding": np.zeros(3_000_000)}
+    for l in range(network.n_layers):
+        arrays[f"W{l + 1}"], arrays[f"b{l + 1}"] = network.W[l], network.b[l]
+    np.savez_compressed(path, **arrays)  # 24 MB of zeros in a few kB
+    data = path.read_bytes()
+    assert len(data) < 100_000
+    with pytest.raises(ValueError, match="would unpack to 24,00"):
+        load_bytes(data, "bomb.npz", max_unpacked=1_000_000)
+    loaded, _ = load_bytes(data, "bomb.npz")  # within the default limit it loads
+    assert loaded.layer_sizes == [2, 3, 2]

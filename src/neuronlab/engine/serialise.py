@@ -16,6 +16,11 @@ import numpy as np
 
 from .network import Network
 
+
+class _TooLarge(Exception):
+    """An archive that would unpack to more than its reader allows."""
+
+
 FORMAT = "neuronlab-network"
 VERSION = 1
 
@@ -69,21 +74,35 @@ def load(path: str | os.PathLike) -> tuple[Network, dict]:
     return _load(path, str(path))
 
 
-def load_bytes(data: bytes, name: str = "the file") -> tuple[Network, dict]:
-    """``load`` for the bytes of a saved model (an upload); ``name`` is used in messages."""
+def load_bytes(
+    data: bytes, name: str = "the file", max_unpacked: int = 64_000_000
+) -> tuple[Network, dict]:
+    """``load`` for the bytes of a saved model (an upload); ``name`` is used in messages.
+
+    A compressed archive may unpack to far more than its size: one whose members would
+    unpack to more than ``max_unpacked`` bytes is refused before anything is unpacked.
+    """
     if not isinstance(data, bytes | bytearray):
         raise TypeError(f"data must be bytes, got {type(data).__name__}")
-    return _load(io.BytesIO(bytes(data)), name)
+    return _load(io.BytesIO(bytes(data)), name, max_unpacked)
 
 
-def _load(source, shown: str) -> tuple[Network, dict]:
+def _load(source, shown: str, max_unpacked: int | None = None) -> tuple[Network, dict]:
     """Read and check a saved model from ``source`` (a path or a file); ``shown`` names it."""
     try:
         data = np.load(source, allow_pickle=False)
         if not isinstance(data, np.lib.npyio.NpzFile):  # a bare .npy array
             raise ValueError("not an .npz archive")
         with data:
+            unpacked = sum(member.file_size for member in data.zip.infolist())
+            if max_unpacked is not None and unpacked > max_unpacked:
+                raise _TooLarge(
+                    f"{shown!r} would unpack to {unpacked:,} bytes, more than the "
+                    f"{max_unpacked:,} a model may take here"
+                )
             arrays = {key: data[key] for key in data.files}
+    except _TooLarge as exc:
+        raise ValueError(str(exc)) from None
     except OSError as exc:
         raise ValueError(f"{shown!r} could not be read: {exc}") from None
     except (ValueError, zipfile.BadZipFile, EOFError):
