@@ -29,13 +29,15 @@ async function readError(response) {
 }
 
 async function request(method, path, body, { signal } = {}) {
+  // a file (a Blob) goes as it is; anything else as JSON
+  const file = body instanceof Blob;
   let response;
   try {
     response = await fetch(path, {
       method,
       signal,
-      headers: body === undefined ? {} : { "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: body === undefined ? {} : { "Content-Type": file ? "application/octet-stream" : "application/json" },
+      body: body === undefined || file ? body : JSON.stringify(body),
     });
   } catch (error) {
     if (error.name === "AbortError") throw error;
@@ -53,6 +55,11 @@ export function getJSON(path, options) {
 /** POST a JSON body and read the JSON answer. */
 export function postJSON(path, body, options) {
   return request("POST", path, body, options);
+}
+
+/** POST a file (a Blob, e.g. from an <input type="file">) as the body; read the JSON answer. */
+export function postFile(path, file, options) {
+  return request("POST", path, file, options);
 }
 
 /**

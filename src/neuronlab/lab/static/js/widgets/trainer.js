@@ -13,6 +13,7 @@ import {
   formatNumber,
   formatPercent,
   getJSON,
+  postFile,
   showError,
 } from "../api.js";
 import { readState, shareURL, writeState } from "../state.js";
@@ -369,15 +370,7 @@ class TrainerWidget {
     if (!file || !this.modelUrl) return;
     clearError(this.$("tr-error"));
     try {
-      const response = await fetch(`${this.modelUrl}?name=${encodeURIComponent(file.name.slice(0, 200))}`, {
-        method: "POST",
-        headers: { "Content-Type": "application/octet-stream" },
-        body: file,
-      });
-      if (!response.ok) {
-        const answer = await response.json().catch(() => ({}));
-        throw new Error(answer.detail || `The lab could not load ${file.name} (HTTP ${response.status}).`);
-      }
+      await postFile(`${this.modelUrl}?name=${encodeURIComponent(file.name.slice(0, 200))}`, file);
     } catch (error) {
       showError(this.$("tr-error"), error);
       this.refused = true; // cleared when a setting or a model is taken
