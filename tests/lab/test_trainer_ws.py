@@ -361,6 +361,17 @@ def test_a_label_beyond_the_classes_is_refused(talk):
     assert "label must be between 0 and 1" in talk.error()["detail"]
 
 
+def test_a_refused_command_does_not_stop_training(talk):
+    talk.configure()
+    talk.send(type="start")
+    running = talk.frame(lambda f: f["epoch"] >= 2 and f["running"])
+    talk.send(type="add_point", x=0, y=0, label=4)
+    assert "label must be between 0 and 1" in talk.error()["detail"]
+    later = talk.frame(lambda f: f["epoch"] > running["epoch"] + 5)
+    assert later["running"] is True
+    talk.send(type="pause")
+
+
 # ---------------------------------------------------------------- origin, cap, cleanup
 
 

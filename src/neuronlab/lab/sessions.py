@@ -200,11 +200,12 @@ class TrainingSession:
     def _training(self) -> bool:
         return self.trainer is not None and (self.running or self._steps_left > 0)
 
-    def _guarded(self, work: Callable[[], None]) -> None:
+    def _guarded(self, work: Callable[[], None], pause_on_refusal: bool = True) -> None:
         try:
             work()
         except ValueError as error:
-            self._pause()
+            if pause_on_refusal:  # training itself failed; a refused command changed nothing
+                self._pause()
             self._post(error_message(str(error)))
         except Exception:  # a bug must not kill the session: say so and keep it usable
             log.exception("trainer session %s failed", self.id)
@@ -231,7 +232,9 @@ class TrainingSession:
             else:
                 command.future.set_result(self.config)
             return
-        self._guarded(lambda: self._apply(command))
+        # a refused command leaves the session as it was, running or not: the learner reads
+        # why and training carries on (a bug still pauses, in _guarded)
+        self._guarded(lambda: self._apply(command), pause_on_refusal=False)
 
     def _apply(self, command: Any) -> None:
         if not isinstance(command, p.Configure | p.Start) and self.config is None:
