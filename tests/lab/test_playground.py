@@ -203,6 +203,21 @@ def test_the_channel_merges_text_keeps_its_order_and_says_why_a_figure_is_missin
     ]
 
 
+def test_bytes_written_to_the_streams_buffers_come_back_as_text(client):
+    code = (
+        "import sys\n"
+        "sys.stdout.buffer.write('caf\u00e9 '.encode()[:4])\n"  # the é split in two writes
+        "sys.stdout.buffer.write('caf\u00e9 '.encode()[4:] + b'ok\\n')\n"
+        "sys.stderr.buffer.write(bytearray(b'to stderr\\n'))\n"
+    )
+    with client.websocket_connect("/ws/playground") as ws:
+        hello(ws)
+        messages = run(ws, code)
+    assert done_of(messages)["status"] == "ok", messages
+    assert text_of(messages, "stdout") == "caf\u00e9 ok\n"
+    assert text_of(messages, "stderr") == "to stderr\n"
+
+
 def test_an_exception_shows_its_traceback(client):
     with client.websocket_connect("/ws/playground") as ws:
         hello(ws)
@@ -358,6 +373,24 @@ def test_files_in_its_own_folder_work_and_the_folder_is_removed(client):
     assert said == "kept for this run"
     assert os.path.basename(workdir).startswith("neuronlab-run-")
     assert not os.path.exists(workdir)
+
+
+def test_a_run_folder_is_removed_even_when_a_removal_fails_at_first(tmp_path, monkeypatch):
+    # as root, permissions never stop a removal, so a first refusal is simulated
+    folder = tmp_path / "neuronlab-run-x"
+    (folder / "inner").mkdir(parents=True)
+    (folder / "inner" / "locked.txt").write_text("the code took away its own rights")
+    real_unlink, refused = os.unlink, []
+
+    def unlink_refusing_once(path, *args, **kwargs):
+        if not refused:
+            refused.append(path)
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", unlink_refusing_once)
+    playground_sandbox.remove_workdir(str(folder))
+    assert refused and not folder.exists()
 
 
 def test_the_environment_holds_no_secret_of_the_server(client, monkeypatch):

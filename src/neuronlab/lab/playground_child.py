@@ -113,6 +113,7 @@ class ChannelWriter:
         self.other: ChannelWriter | None = None
         self.pending: list[str] = []
         self.pending_size = 0
+        self.buffer = BytesWriter(self)  # sys.stdout.buffer, for code that writes bytes
 
     def write(self, text: str) -> int:
         if not isinstance(text, str):
@@ -136,6 +137,38 @@ class ChannelWriter:
             data = text.encode("utf-8", "replace")
             for start in range(0, len(data), 65536):  # the server reads frames of 64 kB
                 send(self.kind, data[start : start + 65536])
+
+    def isatty(self) -> bool:
+        return False
+
+    def writable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return False
+
+    @property
+    def closed(self) -> bool:
+        return False
+
+
+class BytesWriter:
+    """The ``buffer`` under a ChannelWriter: bytes are read as UTF-8 (a character split
+    between two writes is kept until it is whole) and written as text."""
+
+    def __init__(self, text: ChannelWriter) -> None:
+        import codecs
+
+        self.text = text
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+    def write(self, data) -> int:
+        data = bytes(data)  # bytes, bytearray or memoryview, as a binary stream takes
+        self.text.write(self.decoder.decode(data))
+        return len(data)
+
+    def flush(self) -> None:
+        self.text.flush()
 
     def isatty(self) -> bool:
         return False

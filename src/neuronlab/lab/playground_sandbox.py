@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import stat
+import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -118,4 +119,7 @@ def remove_workdir(workdir: str) -> None:
             os.chmod(path, stat.S_IRWXU)
             function(path)
 
-    shutil.rmtree(workdir, onerror=make_writable_and_retry)
+    if sys.version_info >= (3, 12):  # onerror is deprecated from 3.12 on
+        shutil.rmtree(workdir, onexc=make_writable_and_retry)
+    else:
+        shutil.rmtree(workdir, onerror=make_writable_and_retry)
