@@ -1,4 +1,4 @@
-"""Initialisers (§10): He has variance 2/n_in, Xavier 1/n_in, as a uniform draw on [−s, s]."""
+"""Initialisers: He has variance 2/n_in, Xavier 1/n_in, as a uniform draw on [−s, s]."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Optimisers (eq. 9, §8): the first two steps by hand, convergence on the bowl and Rosenbrock."""
+"""Optimisers (eq. 9, momentum, RMSProp, Adam): the first two steps by hand, convergence on the
+bowl and Rosenbrock."""
 
 from __future__ import annotations
 

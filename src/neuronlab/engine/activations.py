@@ -95,7 +95,8 @@ def leaky_relu(z: Array, out: Array | None = None) -> Array:
 
 
 def leaky_relu_prime(z: Array, a: Array, out: Array | None = None) -> Array:
-    """Leaky ReLU'(z) = 1 if z > 0 else 0.01; needs z, since a alone loses nothing but is slower."""
+    """Leaky ReLU'(z) = 1 if z > 0 else 0.01 (read from z; a would do as well, since a > 0
+    exactly where z > 0)."""
     if out is None:
         out = np.empty_like(z)
     np.greater(z, 0.0, out=out)

@@ -1,7 +1,11 @@
-"""Weight initialisers that keep the signal's variance steady from layer to layer (§10).
+"""Weight initialisers that keep the signal's variance steady from layer to layer.
 
 He (He et al. 2015) for the ReLU family: Var(W) = 2 / n_in, because ReLU zeroes half the
-signal. Xavier (Glorot & Bengio 2010) for the others: Var(W) = 1 / n_in.
+signal. Xavier for the others, in its forward-pass form Var(W) = 1 / n_in: Glorot & Bengio
+(2010) show that this keeps the variance of the activations steady through units whose
+slope at 0 is 1 (tanh, identity), and settle on 2 / (n_in + n_out) as a compromise with
+the backward pass; 1 / n_in is also LeCun et al.'s (1998) rule. For sigmoid, whose slope at
+0 is 1/4 and whose outputs are not centred on 0, neither keeps the variance exactly steady.
 
 We draw from a uniform distribution on [−s, s], whose variance is s²/3; so the half-width
 that gives variance v is s = √(3v): √(6/n_in) for He and √(3/n_in) for Xavier.

@@ -1,4 +1,4 @@
-"""Optimisers: the gradient-descent update (eq. 9) and its refinements (§8).
+"""Optimisers: the gradient-descent update (eq. 9) and its refinements (momentum, RMSProp, Adam).
 
 Each optimiser has one method that matters, ``step(params, grads)``, which updates a list of
 arrays in place. The network hands it ``[params]`` (one flat array holding every W and b);
@@ -116,8 +116,10 @@ class SGD(Optimizer):
 class Momentum(Optimizer):
     """Momentum (Polyak 1964): v ← μ v − η g; θ ← θ + v.
 
-    With ``nesterov=True`` the step looks ahead along the velocity (Sutskever et al. 2013, in
-    the form most libraries use): θ ← θ + μ v − η g, with v already updated.
+    With ``nesterov=True`` the step looks ahead along the velocity (Nesterov 1983, brought to
+    deep learning by Sutskever et al. 2013), in the rewritten form of Bengio,
+    Boulanger-Lewandowski & Pascanu (2013) that most libraries use: θ ← θ + μ v − η g, with v
+    already updated (the gradient stays the one at θ, not at the look-ahead point).
     """
 
     name = "momentum"

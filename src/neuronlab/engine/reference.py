@@ -150,7 +150,7 @@ def _target(y, output: str, k: int) -> list[float]:
 
 
 def make_network(layer_sizes: list[int], seed: int = 0) -> list[dict]:
-    """Random weights with variance 1/n_in (Xavier), zero biases.
+    """Random weights with variance 1/n_in (Xavier's forward-pass form), zero biases.
 
     ``layer_sizes`` is [inputs, hidden..., outputs]; ``seed`` seeds Python's ``random``.
     """

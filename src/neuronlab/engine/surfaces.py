@@ -162,9 +162,9 @@ SURFACES: dict[str, Surface] = {
         Surface(
             "rosenbrock",
             "Rosenbrock: f = (1 − x)² + 100(y − x²)²",
-            "A curved, flat-bottomed banana valley; the minimum at (1, 1) is easy to reach "
-            "and slow to find. A classic test of optimisers: plain gradient descent needs "
-            "a tiny rate and thousands of steps, Adam far fewer.",
+            "A curved, flat-bottomed banana valley: the valley is easy to reach, the minimum "
+            "at (1, 1) along its floor slow to find. A classic test of optimisers: plain "
+            "gradient descent needs a tiny rate and thousands of steps, Adam far fewer.",
             rosenbrock,
             rosenbrock_grad,
             ((1.0, 1.0),),
@@ -175,8 +175,9 @@ SURFACES: dict[str, Surface] = {
         Surface(
             "himmelblau",
             "Himmelblau: f = (x² + y − 11)² + (x + y² − 7)²",
-            "Four minima, all equally deep. Which one gradient descent finds depends only "
-            "on where it starts: try starts in each quarter of the plane.",
+            "Four minima, all equally deep. Which one gradient descent finds depends above "
+            "all on where it starts (try starts in each quarter of the plane), and also on "
+            "the optimiser and its rate.",
             himmelblau,
             himmelblau_grad,
             (
@@ -286,8 +287,9 @@ def descend(
     """Run an optimiser on a surface from a start point.
 
     Each step computes g = ∇f(p) and calls ``optimizer.step([p], [g])``, which updates p in
-    place (eq. 9 for SGD, §8 for the others). The optimiser keeps its state (moments, step
-    count) between calls, so a walk can be continued by calling again from its last point.
+    place (eq. 9 for SGD; optimisers.py has the others). The optimiser keeps its state
+    (moments, step count) between calls, so a walk can be continued by calling again from its
+    last point.
 
     Parameters
     ----------

@@ -7,9 +7,9 @@ penalties or the data, and carry on: nothing is restarted.
 An epoch shuffles the training set once (one seeded permutation, one copy into a buffer;
 each minibatch is then a plain slice; a large X is not copied, each minibatch's rows are
 gathered when it comes), and for every minibatch runs forward (eq. 5), backward (BP1–BP4)
-and one optimiser step (eq. 9, §8). After the epoch the loss and accuracy are measured on the
-whole training and validation sets, so the report describes the weights as they are at the
-end of the epoch.
+and one optimiser step (eq. 9, or momentum, RMSProp or Adam). After the epoch the loss and
+accuracy are measured on the whole training and validation sets, so the report describes the
+weights as they are at the end of the epoch.
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ import { el, errorLine, fmt, readouts, slider, statusLine, surfacePicker } from 
 import { surfaceMap } from "./surfacemap.js";
 
 export const RATES = [
-  0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.09, 0.1, 0.2, 0.3, 0.5, 0.7,
-  0.9, 1.0, 1.1, 1.3, 1.6, 2.0,
+  0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.09, 0.1, 0.2, 0.3, 0.4, 0.5,
+  0.7, 0.9, 1.0, 1.1, 1.2, 1.3, 1.6, 2.0,
 ];
 const STEPS = [10, 20, 50, 100, 200, 300, 500, 1000, 2000, 5000];
 const DEFAULTS = { surface: "bowl", rate: 0.1, steps: 300, x: NaN, y: NaN };

@@ -57,7 +57,7 @@ export const QUESTIONS = [
     choices: [
       [
         "Squared error, because squaring makes every error bigger.",
-        "Squaring makes numbers below 1 smaller. With probabilities every error is below 1, so the squared error of one two-class example can never pass 1.",
+        "Squaring makes numbers below 1 smaller. With two classes the squared error of one example is ½[(1 − p)² + (1 − p)²] = (1 − p)², so with the ½ of eq. 6 it can never pass 1.",
       ],
       [
         "Cross-entropy: −log 0.01 ≈ 4.6, and it keeps growing as the probability falls towards 0.",
@@ -76,7 +76,7 @@ export const QUESTIONS = [
     choices: [
       [
         "It reaches the minimum faster than with η = 0.4.",
-        "With η = 0.4 each step multiplies the distance by 0.2; with η = 1.2 by −1.4, which is larger than 1 in size. A bigger rate is only faster while |1 − 2η| < 1.",
+        "With η = 0.4 each step multiplies the distance by 0.2; with η = 1.2 by −1.4, which is larger than 1 in size. A bigger rate is faster only up to η = 0.5; between 0.5 and 1 the walk zig-zags and converges more slowly, and above 1 it diverges.",
       ],
       [
         "It lands exactly on the minimum in one step.",
