@@ -560,3 +560,21 @@ def test_playground_gutter_matches_the_code_and_run_keeps_focus(page: Page, lab_
     expect(page.locator("#pg-output .pg-done")).to_have_count(1, timeout=30_000)
     expect(run).to_be_focused()
     assert problems == []
+
+
+@pytest.mark.parametrize("width", [1000, 1280, 1600])
+def test_nothing_is_hidden_in_a_scroll_box_on_a_desktop(page: Page, lab_url, width):
+    # scroll boxes are for phones; at desktop widths a box whose content is wider than itself
+    # hides part of a widget (the forward pass's outputs were cut off at 1280 px)
+    problems = open_page(page, lab_url, width=width)
+    cut = page.evaluate(
+        """() => [...document.querySelectorAll('section.lab-section *')]
+            .filter((el) => !el.closest('.visually-hidden'))
+            .filter((el) => ['auto', 'scroll', 'hidden'].includes(getComputedStyle(el).overflowX))
+            .filter((el) => el.scrollWidth > el.clientWidth + 1)
+            .map((el) => `${el.closest('section').id}: ${el.className.baseVal ?? el.className}`)"""
+    )
+    assert cut == []
+    diagram = section(page, "forward").locator("svg.w-network").bounding_box()
+    assert diagram is not None and diagram["width"] >= 600
+    assert problems == []
