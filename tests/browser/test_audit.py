@@ -578,3 +578,48 @@ def test_nothing_is_hidden_in_a_scroll_box_on_a_desktop(page: Page, lab_url, wid
     diagram = section(page, "forward").locator("svg.w-network").bounding_box()
     assert diagram is not None and diagram["width"] >= 600
     assert problems == []
+
+
+COUNT_ANNOUNCEMENTS = """() => {
+    window.announced = [];
+    const live = '[aria-live]:not([aria-live="off"]), [role="status"], [role="alert"]';
+    new MutationObserver((records) => {
+        for (const record of records) {
+            const node = record.target.nodeType === 1 ? record.target : record.target.parentElement;
+            const region = node && node.closest(live);
+            if (region) window.announced.push(`${region.closest('section').id}: ${region.textContent}`);
+        }
+    }).observe(document.body, { childList: true, characterData: true, subtree: true });
+}"""
+
+
+def announced(page: Page, section_id: str) -> list[str]:
+    said = page.evaluate("window.announced")
+    return [text for text in said if text.startswith(f"{section_id}:")]
+
+
+def test_live_regions_speak_when_something_new_happens(page: Page, lab_url):
+    # a screen reader reads every write to a live region: sliders moved notch by notch and
+    # the perceptron's Learn (20 steps a second) must not flood it
+    problems = open_page(page, f"{lab_url}?perceptron.speed=20")
+    page.evaluate(COUNT_ANNOUNCEMENTS)
+    for name, label, presses in (
+        ("activations", "input z", 20),
+        ("loss", "logit margin m", 20),
+        ("forward", "input x₁", 10),
+        ("perceptron", "weight w₁", 10),
+    ):
+        control = section(page, name).get_by_label(label, exact=True)
+        control.focus()
+        for _ in range(presses):
+            page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(500)
+        assert len(announced(page, name)) <= 2, announced(page, name)
+    perceptron = section(page, "perceptron")
+    perceptron.get_by_role("button", name="Learn").click()
+    page.wait_for_timeout(3000)  # about 60 steps
+    said = announced(page, "perceptron")
+    assert 1 <= len(said) <= 10, said  # the ends of the epochs, or of the run
+    visible = perceptron.locator("p.w-status").text_content()
+    assert visible.startswith("Epoch")  # on screen, every step is still shown
+    assert problems == []

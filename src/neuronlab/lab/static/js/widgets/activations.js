@@ -4,7 +4,7 @@
 import { getJSON, mountSourcePanel, postJSON } from "../api.js";
 import { setupCanvas } from "../draw.js";
 import { readState, writeState } from "../state.js";
-import { checkbox, el, errorLine, fmt, latestWins, readouts, select, slider } from "./controls.js";
+import { checkbox, el, errorLine, fmt, latestWins, readouts, say, select, slider } from "./controls.js";
 
 const WIDTH = 520;
 const HEIGHT = 320;
@@ -153,7 +153,7 @@ export async function mount(root) {
     numbers.set("z", fmt(result.z, 2));
     numbers.set("f", fmt(result.value, 4));
     numbers.set("df", fmt(result.derivative, 4));
-    description.textContent = `${LABELS[result.activation] || result.activation}: ${result.description}.`;
+    say(description, `${LABELS[result.activation] || result.activation}: ${result.description}.`);
     if (sourceFor !== result.activation) {
       sourceFor = result.activation;
       mountSourcePanel(sourceBox, result.source, `Show the Python: ${result.source.join(" and ")}`);

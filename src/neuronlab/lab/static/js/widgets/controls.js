@@ -297,4 +297,10 @@ export function statusLine(className = "w-status") {
   return el("p", { class: className, role: "status", "aria-live": "polite" });
 }
 
+/** Write a live region only when its text changes: a screen reader reads every write, and a
+ * slider moved ten notches should not repeat the same sentence ten times. */
+export function say(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
 export { showError, clearError };

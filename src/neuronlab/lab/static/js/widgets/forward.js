@@ -3,7 +3,7 @@
 
 import { getJSON, postJSON } from "../api.js";
 import { readState, writeState } from "../state.js";
-import { el, errorLine, fmt, latestWins, select, slider, statusLine } from "./controls.js";
+import { el, errorLine, fmt, latestWins, say, select, slider, statusLine } from "./controls.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const WIDTH = 640;
@@ -172,7 +172,7 @@ export async function mount(root) {
   function describe() {
     if (!result) return;
     const [title, text] = PHASES[phase - 1];
-    phaseText.textContent = `Phase ${phase} of 5: ${title}. ${text}`;
+    say(phaseText, `Phase ${phase} of 5: ${title}. ${text}`);
     const lines = [];
     const W0 = result.weights[0];
     const W1 = result.weights[1];

@@ -5,7 +5,7 @@
 import { postJSON } from "../api.js";
 import { setupCanvas } from "../draw.js";
 import { readState, writeState } from "../state.js";
-import { el, errorLine, fmt, latestWins, readouts, slider } from "./controls.js";
+import { el, errorLine, fmt, latestWins, readouts, say, slider } from "./controls.js";
 
 const WIDTH = 520;
 const HEIGHT = 300;
@@ -119,10 +119,14 @@ export function mount(root) {
     numbers.set("ce", fmt(answer.cross_entropy, 3));
     numbers.set("mse", fmt(answer.mse, 3));
     numbers.set("delta", `(${fmt(answer.delta[0], 2)}, ${fmt(answer.delta[1], 2)})`);
-    verdict.textContent =
+    // no numbers in this live sentence (the readouts above have them): it is read out only
+    // when the network changes sides, not at every notch of the slider
+    say(
+      verdict,
       p < 0.5
-        ? `The network leans the wrong way. Cross-entropy (${fmt(answer.cross_entropy, 2)}) grows without bound as p falls; the squared error (${fmt(answer.mse, 2)}) can never pass 1.`
-        : "The network leans the right way: both losses are small, cross-entropy keeps pushing p towards 1.";
+        ? "The network leans the wrong way: cross-entropy grows without bound as p falls, while the squared error can never pass 1."
+        : "The network leans the right way: both losses are small, cross-entropy keeps pushing p towards 1.",
+    );
     errors.report(null);
     draw(answer);
   }

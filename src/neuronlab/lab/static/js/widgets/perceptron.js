@@ -7,7 +7,7 @@ import { drawAxes, drawPoints, makeView, paintRGBA, setupCanvas, drawShape } fro
 import { readState, writeState } from "../state.js";
 import {
   arrowStep, clamp, decodeBase64, el, errorLine, fmt, latestWins, pointerPixel, readouts,
-  select, slider, statusLine,
+  say, select, slider, statusLine,
 } from "./controls.js";
 
 const SIZE = 400;
@@ -41,7 +41,8 @@ export function mount(root) {
     ["z", "z = w·x + b"],
     ["output", "output ŷ"],
   ]);
-  const sum = el("p", { class: "w-sum", "aria-live": "polite" });
+  // not a live region: the sliders and handles already say their values as they move
+  const sum = el("p", { class: "w-sum" });
   const errors = errorLine();
 
   const dataset = select({
@@ -57,7 +58,11 @@ export function mount(root) {
   const play = el("button", { type: "button", class: "primary", "data-action": "learn-play" }, "Learn");
   const step = el("button", { type: "button", "data-action": "learn-step" }, "Step");
   const reset = el("button", { type: "button", "data-action": "learn-reset" }, "Reset");
-  const learnStatus = statusLine();
+  // what each step did, on screen; Learn rewrites it up to 20 times a second, so a screen
+  // reader hears a step only when it was asked for (Step), and while Learn runs only the end
+  // of each epoch and of the run (announce)
+  const learnStatus = el("p", { class: "w-status" });
+  const announce = statusLine("visually-hidden");
   const mistakes = el("p", { class: "w-small" });
 
   const learn = el(
@@ -68,6 +73,7 @@ export function mount(root) {
     speed.element,
     el("div", { class: "button-row" }, play, step, reset),
     learnStatus,
+    announce,
     mistakes,
   );
   const legend = el(
@@ -242,9 +248,15 @@ export function mount(root) {
     learnStatus.textContent = `Epoch ${s.epoch}, step ${index + 1}: a ${label} was ${verdict}`;
     const done = run.mistakes_per_epoch.slice(0, s.epoch - 1);
     mistakes.textContent = done.length ? `Mistakes in each finished epoch: ${done.join(", ")}` : "";
-    if (index === run.steps.length - 1) {
+    const last = index === run.steps.length - 1;
+    if (last) {
       learnStatus.textContent += ` ${run.message}`;
       mistakes.textContent = `Mistakes in each finished epoch: ${run.mistakes_per_epoch.join(", ")}`;
+    }
+    if (!timer) say(announce, learnStatus.textContent);
+    else if (last) say(announce, `${run.message} ${mistakes.textContent}`);
+    else if (run.steps[index + 1].epoch !== s.epoch) {
+      say(announce, `Epoch ${s.epoch} done: ${run.mistakes_per_epoch[s.epoch - 1]} mistakes.`);
     }
     update();
   }
@@ -269,7 +281,10 @@ export function mount(root) {
   }
 
   play.addEventListener("click", async () => {
-    if (timer) return pause();
+    if (timer) {
+      pause();
+      return say(announce, `Paused. ${learnStatus.textContent}`);
+    }
     if (starting) return;
     const pausesBefore = pauses;
     starting = true;
@@ -299,6 +314,7 @@ export function mount(root) {
     run = null;
     position = -1;
     learnStatus.textContent = "";
+    announce.textContent = "";
     mistakes.textContent = "";
     update();
   });
