@@ -617,6 +617,8 @@ def test_live_regions_speak_when_something_new_happens(page: Page, lab_url):
         assert len(announced(page, name)) <= 2, announced(page, name)
     perceptron = section(page, "perceptron")
     perceptron.get_by_role("button", name="Learn").click()
+    # the button's label says what a press does; "Pause, toggle button, pressed" would not
+    assert perceptron.get_by_role("button", name="Pause").get_attribute("aria-pressed") is None
     page.wait_for_timeout(3000)  # about 60 steps
     said = announced(page, "perceptron")
     assert 1 <= len(said) <= 10, said  # the ends of the epochs, or of the run

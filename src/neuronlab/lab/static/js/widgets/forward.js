@@ -229,7 +229,6 @@ export async function mount(root) {
     clearInterval(timer);
     timer = null;
     runButton.textContent = "Run";
-    runButton.setAttribute("aria-pressed", "false");
   }
   stepButton.addEventListener("click", () => {
     stopRun();
@@ -239,7 +238,6 @@ export async function mount(root) {
     if (timer) return stopRun();
     if (phase >= 5) setPhase(1);
     runButton.textContent = "Pause";
-    runButton.setAttribute("aria-pressed", "true");
     timer = setInterval(() => {
       if (phase >= 5) return stopRun();
       setPhase(phase + 1);

@@ -271,7 +271,6 @@ export function mount(root) {
     clearInterval(timer);
     timer = null;
     play.textContent = "Learn";
-    play.setAttribute("aria-pressed", "false");
   }
 
   async function stepOnce() {
@@ -297,7 +296,6 @@ export function mount(root) {
     }
     if (pauses !== pausesBefore) return;
     play.textContent = "Pause";
-    play.setAttribute("aria-pressed", "true");
     timer = setInterval(() => stepOnce().catch((e) => errors.report(e)), 1000 / Number(speed.input.value));
   });
   step.addEventListener("click", () => {

@@ -30,7 +30,7 @@ export async function mount(root) {
   const { surfaces, choice } = surfacePicker(catalogue, state, DEFAULTS.surface);
   const optimizers = catalogue.optimizers;
   const speed = select({ label: "speed", name: "speed", value: String(state.speed), options: SPEEDS });
-  const play = el("button", { type: "button", class: "primary", "data-action": "play", "aria-pressed": "false" }, "Play");
+  const play = el("button", { type: "button", class: "primary", "data-action": "play" }, "Play");
   const step = el("button", { type: "button", "data-action": "step" }, "Step");
   const reset = el("button", { type: "button", "data-action": "reset" }, "Reset");
   const counter = el("p", { class: "w-counter", "data-readout": "step" }, "step 0");
@@ -154,7 +154,6 @@ export async function mount(root) {
     playing = false;
     cancelAnimationFrame(frame);
     play.textContent = "Play";
-    play.setAttribute("aria-pressed", "false");
     draw();
   }
 
@@ -214,7 +213,6 @@ export async function mount(root) {
     if (k >= last()) k = 0;
     playing = true;
     play.textContent = "Pause";
-    play.setAttribute("aria-pressed", "true");
     status.textContent = "Racing…";
     frame = requestAnimationFrame(tick);
   });
