@@ -625,3 +625,42 @@ def test_live_regions_speak_when_something_new_happens(page: Page, lab_url):
     visible = perceptron.locator("p.w-status").text_content()
     assert visible.startswith("Epoch")  # on screen, every step is still shown
     assert problems == []
+
+
+CONTRAST = """([selector, property]) => {
+    const rgb = (text) => text.match(/[\\d.]+/g).slice(0, 3).map(Number);
+    const luminance = (c) => {
+        const [r, g, b] = c.map((v) => {
+            v /= 255;
+            return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+        });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const background = (el) => {
+        for (; el; el = el.parentElement) {
+            const c = getComputedStyle(el).backgroundColor;
+            if (!c.startsWith('rgba(0, 0, 0, 0)') && c !== 'transparent') return rgb(c);
+        }
+        return [255, 255, 255];
+    };
+    return [...document.querySelectorAll(selector)].slice(0, 20).map((el) => {
+        const fg = luminance(rgb(getComputedStyle(el)[property]));
+        const bg = luminance(background(property === 'color' ? el : el.parentElement));
+        return (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+    });
+}"""
+
+
+def test_code_comments_line_numbers_and_field_borders_are_legible(page: Page, lab_url):
+    # WCAG AA: 4.5:1 for text, 3:1 for the edges of controls
+    problems = open_page(page, f"{lab_url}#backprop")
+    panel = section(page, "backprop").locator("details.source-panel")
+    panel.locator("summary").click()
+    expect(panel.locator(".source .c1").first).to_be_visible(timeout=10_000)
+    for selector in (".source .c1", ".source .mi", ".source .mf", ".source .k", ".pg-lines"):
+        ratios = page.evaluate(CONTRAST, [selector, "color"])
+        assert ratios and min(ratios) >= 4.5, (selector, ratios)
+    for selector in ("select", "input[type=number]", ".pg-editor"):
+        ratios = page.evaluate(CONTRAST, [selector, "borderTopColor"])
+        assert ratios and min(ratios) >= 3, (selector, ratios)
+    assert problems == []

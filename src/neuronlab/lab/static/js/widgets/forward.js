@@ -124,7 +124,7 @@ export async function mount(root) {
           const lx = ax + (bx - ax) * t;
           const ly = ay + (by - ay) * t;
           diagram.append(
-            svg("text", { x: lx, y: ly - 3, class: "w-edge-label", "text-anchor": "middle", opacity: active ? 1 : 0.45 }, fmt(w, 2)),
+            svg("text", { x: lx, y: ly - 3, class: "w-edge-label", "text-anchor": "middle", opacity: active ? 1 : 0.65 }, fmt(w, 2)),
           );
         });
       });
