@@ -664,3 +664,16 @@ def test_code_comments_line_numbers_and_field_borders_are_legible(page: Page, la
         ratios = page.evaluate(CONTRAST, [selector, "borderTopColor"])
         assert ratios and min(ratios) >= 3, (selector, ratios)
     assert problems == []
+
+
+@pytest.mark.parametrize("width", [390, 640])
+def test_the_race_rates_show_every_digit_on_small_screens(page: Page, lab_url, width):
+    # at 200% zoom a laptop is 640 CSS pixels wide: "0.003" once showed as "0.00"
+    problems = open_page(page, f"{lab_url}#race", width=width)
+    rates = section(page, "race").locator("input.w-rate")
+    expect(rates.first).to_have_value(re.compile(r"\d"))
+    for i in range(rates.count()):
+        rates.nth(i).fill("0.00001")
+        fits = rates.nth(i).evaluate("(input) => input.scrollWidth <= input.clientWidth")
+        assert fits, f"rate box {i} clips its value at {width} px"
+    assert problems == []
