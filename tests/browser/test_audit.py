@@ -677,3 +677,39 @@ def test_the_race_rates_show_every_digit_on_small_screens(page: Page, lab_url, w
         fits = rates.nth(i).evaluate("(input) => input.scrollWidth <= input.clientWidth")
         assert fits, f"rate box {i} clips its value at {width} px"
     assert problems == []
+
+
+WATCH_READOUTS = """() => {
+    window.readoutValues = {};
+    new MutationObserver(() => {
+        for (const dd of document.querySelectorAll('#overfitting [data-readout=epoch], #descent [data-readout=step]')) {
+            const key = dd.closest('section').id;
+            (window.readoutValues[key] ??= new Set()).add(dd.textContent);
+        }
+    }).observe(document, { childList: true, characterData: true, subtree: true });
+}"""
+
+
+def test_reduced_motion_jumps_to_the_end_of_a_replay(page: Page, lab_url):
+    page.emulate_media(reduced_motion="reduce")
+    page.add_init_script(f"({WATCH_READOUTS})()")
+    problems = open_page(page, f"{lab_url}#descent")
+    overfit = section(page, "overfitting")
+    expect(overfit.locator("[data-widget=overfit]")).to_have_attribute(
+        "data-state", "finished", timeout=30_000
+    )
+    descent = section(page, "descent")
+    descent.locator("canvas").first.click()  # a start point
+    descent.get_by_role("button", name="Descend").click()
+    expect(descent.locator("[data-widget=descent]")).to_have_attribute(
+        "data-finished", re.compile("."), timeout=30_000
+    )
+    seen = page.evaluate(
+        "Object.fromEntries(Object.entries(window.readoutValues).map(([k, v]) => [k, [...v]]))"
+    )
+    # without the preference the epoch readout counts up 1, 22, ... 300 and the walk's
+    # step readout through about 90 values
+    assert set(seen) == {"overfitting", "descent"}, seen
+    assert len(seen["overfitting"]) <= 3, seen["overfitting"]
+    assert len(seen["descent"]) <= 3, seen["descent"]
+    assert problems == []

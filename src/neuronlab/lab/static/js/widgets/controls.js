@@ -297,6 +297,11 @@ export function statusLine(className = "w-status") {
   return el("p", { class: className, role: "status", "aria-live": "polite" });
 }
 
+/** Whether the learner asked their system for less motion: replays then jump to the end. */
+export function reducedMotion() {
+  return window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+}
+
 /** Write a live region only when its text changes: a screen reader reads every write, and a
  * slider moved ten notches should not repeat the same sentence ten times. */
 export function say(node, text) {

@@ -4,7 +4,7 @@
 
 import { getJSON, postJSON } from "../api.js";
 import { readState, writeState } from "../state.js";
-import { el, errorLine, fmt, readouts, slider, statusLine, surfacePicker } from "./controls.js";
+import { el, errorLine, fmt, readouts, reducedMotion, slider, statusLine, surfacePicker } from "./controls.js";
 import { surfaceMap } from "./surfacemap.js";
 
 export const RATES = [
@@ -111,9 +111,10 @@ export async function mount(root) {
     if (mine !== walk) return; // a newer Descend, Clear or surface came first
     cancelAnimationFrame(animation);
     document.dispatchEvent(new CustomEvent("neuronlab:descent", { detail: { surface: run.surface, run } }));
-    // replay the walk over about a second and a half, a few steps per frame
+    // replay the walk over about a second and a half, a few steps per frame (or, for a
+    // learner who asked for less motion, the whole walk in one frame)
     const last = run.points.length - 1;
-    const perFrame = Math.max(1, Math.ceil(last / 90));
+    const perFrame = reducedMotion() ? Math.max(1, last) : Math.max(1, Math.ceil(last / 90));
     let k = 0;
     status.textContent = "Descending…";
     const frame = () => {

@@ -6,7 +6,7 @@
 import { formatPercent, postJSON, whenPlotly } from "../api.js";
 import { drawAxes, drawPoints, makeView, paintRGBA, setupCanvas } from "../draw.js";
 import { readState, writeState } from "../state.js";
-import { checkbox, decodeBase64, el, errorLine, fmt, readouts, select, slider, statusLine } from "./controls.js";
+import { checkbox, decodeBase64, el, errorLine, fmt, readouts, reducedMotion, select, slider, statusLine } from "./controls.js";
 
 const L2_VALUES = [0, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3];
 const PATIENCE = [5, 10, 20, 30, 50, 100];
@@ -198,6 +198,7 @@ export async function mount(root) {
 
   function animate() {
     cancelAnimationFrame(animation);
+    if (reducedMotion()) return finish(); // no replay: straight to the last epoch
     root.dataset.state = "training";
     numbers.set("best", "–");
     status.textContent = "Training…";
