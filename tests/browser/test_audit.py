@@ -585,9 +585,12 @@ COUNT_ANNOUNCEMENTS = """() => {
     const live = '[aria-live]:not([aria-live="off"]), [role="status"], [role="alert"]';
     new MutationObserver((records) => {
         for (const record of records) {
-            const node = record.target.nodeType === 1 ? record.target : record.target.parentElement;
+            const target = record.target;
+            const node = target.nodeType === 1 ? target : target.parentElement;
             const region = node && node.closest(live);
-            if (region) window.announced.push(`${region.closest('section').id}: ${region.textContent}`);
+            if (region) {
+                window.announced.push(`${region.closest('section').id}: ${region.textContent}`);
+            }
         }
     }).observe(document.body, { childList: true, characterData: true, subtree: true });
 }"""
@@ -682,7 +685,8 @@ def test_the_race_rates_show_every_digit_on_small_screens(page: Page, lab_url, w
 WATCH_READOUTS = """() => {
     window.readoutValues = {};
     new MutationObserver(() => {
-        for (const dd of document.querySelectorAll('#overfitting [data-readout=epoch], #descent [data-readout=step]')) {
+        const watched = '#overfitting [data-readout=epoch], #descent [data-readout=step]';
+        for (const dd of document.querySelectorAll(watched)) {
             const key = dd.closest('section').id;
             (window.readoutValues[key] ??= new Set()).add(dd.textContent);
         }
