@@ -15,14 +15,17 @@ const VIEWS = [
   ["View from above", { x: 0.01, y: 0.01, z: 2.6 }],
 ];
 const PATH_COLOUR = "#c2185b";
+const DRAG_MODES = ["zoom3d", "pan3d", "orbitRotation", "tableRotation", "resetCameraLastSave3d", "hoverClosest3d"];
 
 export async function mount(root) {
   const state = readState("surface3d", DEFAULTS);
   const [Plotly, catalogue] = await Promise.all([whenPlotly(), getJSON("/api/widgets/catalogue")]);
   const { choice } = surfacePicker(catalogue, state, DEFAULTS.surface);
-  const plot = el("div", { class: "w-plot3d", role: "img", "aria-label": "3-D plot of the loss surface with the descent path" });
+  // a figure, not an img: an img's contents are hidden from screen readers, and this one
+  // holds plotly's buttons
+  const plot = el("div", { class: "w-plot3d", role: "figure", "aria-label": "3-D plot of the loss surface with the descent path" });
   const views = VIEWS.map(([label, eye]) =>
-    el("button", { type: "button", "data-view": label, onclick: () => setCamera(eye) }, label.replace("View from ", "")),
+    el("button", { type: "button", "data-view": label, "aria-label": label, onclick: () => setCamera(eye) }, label.replace("View from ", "")),
   );
   const cameraText = el("p", { class: "w-small", "data-readout": "camera" });
   const status = statusLine();
@@ -119,9 +122,16 @@ export async function mount(root) {
         aspectratio: { x: 1, y: 1, z: 0.7 },
       },
     };
-    // showSendToCloud: false drops plotly's "Share chart" button, which uploads the chart to
-    // Plotly's cloud: nothing on this page leaves the machine
-    return Plotly.react(plot, traces, layout, { displaylogo: false, responsive: true, showSendToCloud: false });
+    // The mode bar keeps two buttons, saving a PNG and resetting the camera: the others only
+    // switch what a mouse drag does, and made seven Tab stops for the keyboard, which has the
+    // view buttons. No "Share chart" (showSendToCloud): it uploads the chart to Plotly's
+    // cloud, and nothing on this page leaves the machine.
+    return Plotly.react(plot, traces, layout, {
+      displaylogo: false,
+      responsive: true,
+      showSendToCloud: false,
+      modeBarButtonsToRemove: DRAG_MODES,
+    });
   }
 
   async function load(name, withRun) {
