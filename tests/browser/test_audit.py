@@ -720,3 +720,24 @@ def test_reduced_motion_jumps_to_the_end_of_a_replay(page: Page, lab_url):
     assert len(seen["overfitting"]) <= 3, seen["overfitting"]
     assert len(seen["descent"]) <= 3, seen["descent"]
     assert problems == []
+
+
+def test_the_trainer_plane_tells_a_screen_reader_where_the_cursor_is(page: Page, lab_url):
+    problems = open_page(page, f"{lab_url}#trainer")
+    page.wait_for_function(
+        "document.querySelector('[data-widget=trainer]')?.trainerStats?.frames > 0",
+        timeout=30_000,
+    )
+    page.evaluate(COUNT_ANNOUNCEMENTS)
+    status = page.locator("#tr-plane-status")
+    page.locator("#tr-plane").focus()
+    for _ in range(8):  # a held arrow key: one sentence once it rests, not eight
+        page.keyboard.press("ArrowRight")
+    expect(status).to_have_text(re.compile(r"Cursor at \(0\.\d\d, 0\.00\); new points: class 1\."))
+    page.keyboard.press("0")
+    expect(status).to_contain_text("new points: class 0")
+    page.keyboard.press("Shift+Enter")
+    expect(status).to_have_text(re.compile(r"Added a class 0 point at \(0\.\d\d, 0\.00\)\."))
+    said = [text for text in announced(page, "trainer") if "point" in text or "Cursor" in text]
+    assert len(said) <= 3, said
+    assert problems == []

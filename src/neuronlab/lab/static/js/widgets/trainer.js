@@ -108,6 +108,7 @@ class TrainerWidget {
         boundary: this.$("tr-boundary"),
         points: this.$("tr-points-layer"),
         classOptions: this.$("tr-class-options"),
+        status: this.$("tr-plane-status"),
       },
       { onAddPoint: (x, y, label) => this.send({ type: "add_point", x, y, label }) },
     );

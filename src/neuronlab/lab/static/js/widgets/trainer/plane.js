@@ -4,17 +4,27 @@
 // The server sends the points, the plane's bounds and the boundary as RGBA bytes; this paints
 // them and reports where the learner clicked (or pressed Enter), in data coordinates.
 
+import { debounce } from "../../api.js";
 import { classColour, drawAxes, drawPoints, drawShape, makeView, paintRGBA, setupCanvas, SHAPES } from "../../draw.js";
+import { say } from "../controls.js";
 
 const SIZE = 520; // drawing size of the plane, in CSS pixels (the page may show it smaller)
 
 export class DataPlane {
   /**
-   * elements: {plane, boundary, points, classOptions}; the plane is the focusable box holding
-   * the two canvases. onAddPoint(x, y, label) gets a new point inside the bounds.
+   * elements: {plane, boundary, points, classOptions, status}; the plane is the focusable box
+   * holding the two canvases, status a live region that tells a screen reader where the
+   * keyboard cursor is and which points were added. onAddPoint(x, y, label) gets a new point
+   * inside the bounds.
    */
-  constructor({ plane, boundary, points, classOptions }, { onAddPoint }) {
+  constructor({ plane, boundary, points, classOptions, status }, { onAddPoint }) {
     this.classOptions = classOptions;
+    this.status = status;
+    // said once the arrow keys rest, not at every press (a held key repeats 30 times a second)
+    this.sayCursor = debounce(() => {
+      const [x, y] = this.cursor;
+      say(this.status, `Cursor at (${x.toFixed(2)}, ${y.toFixed(2)}); new points: class ${this.chosenClass}.`);
+    }, 400);
     this.onAddPoint = onAddPoint;
     this.data = null; // {classes, train, validation} as the server sent them
     this.view = makeView([-1.2, 1.2, -1.2, 1.2], SIZE, SIZE);
@@ -66,6 +76,8 @@ export class DataPlane {
       this.data.train.y.push(y);
       this.data.train.label.push(k);
     }
+    const [x, y, k] = added[added.length - 1] ?? [];
+    if (k !== undefined) say(this.status, `Added a class ${k} point at (${x.toFixed(2)}, ${y.toFixed(2)}).`);
     this.drawPointsLayer();
   }
 
@@ -101,6 +113,7 @@ export class DataPlane {
       const [x0, x1, y0, y1] = this.view.bounds;
       this.cursor = [Math.min(x1, Math.max(x0, this.cursor[0] + dx)), Math.min(y1, Math.max(y0, this.cursor[1] + dy))];
       this.drawPointsLayer();
+      this.sayCursor();
     } else if (event.key === "Enter" || event.key === " ") {
       this.addPoint(this.cursor[0], this.cursor[1], event.shiftKey ? 0 : this.chosenClass);
     } else if (/^[0-5]$/.test(event.key) && Number(event.key) < this.classes()) {
@@ -142,6 +155,7 @@ export class DataPlane {
     this.chosenClass = k;
     const input = this.classOptions.querySelector(`input[value="${k}"]`);
     if (input) input.checked = true;
+    this.sayCursor();
   }
 
   drawPointsLayer() {
