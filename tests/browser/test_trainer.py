@@ -262,9 +262,18 @@ def test_a_refused_setting_is_named_plainly_and_forgotten_once_fixed(page: Page,
     alert = page.locator("#tr-error")
     expect(alert).to_contain_text("points should be greater than or equal to 10, got 0")
     expect(alert).not_to_contain_text("config.")
+    # the box keeps what was typed, marked and tied to the sentence that says why
+    points.press("Tab")
+    expect(points).to_have_value("0")
+    expect(points).to_have_attribute("aria-invalid", "true")
+    expect(points).to_have_accessible_description(re.compile("greater than or equal to 10"))
+    expect(inside(page).get_by_label("Units per layer", exact=True)).not_to_have_attribute(
+        "aria-invalid", "true"
+    )
     points.fill("500")
     points.press("Enter")
     expect(alert).to_be_hidden()
+    expect(points).not_to_have_attribute("aria-invalid", "true")
     page.wait_for_function("location.search.includes('trainer.points=500')")
 
 

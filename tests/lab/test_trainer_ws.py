@@ -361,6 +361,18 @@ def test_a_label_beyond_the_classes_is_refused(talk):
     assert "label must be between 0 and 1" in talk.error()["detail"]
 
 
+def test_a_refused_setting_is_named_so_the_page_can_mark_its_control(talk):
+    talk.configure()
+    talk.send(type="configure", config={**SMALL, "points": 3, "units": 999})
+    error = talk.error()
+    assert "points" in error["detail"] and "units" in error["detail"]
+    assert error["fields"] == ["points", "units"]
+    talk.send(type="set", learning_rate=-1)
+    assert talk.error()["fields"] == ["learning_rate"]
+    talk.ws.send_text("not json")
+    assert "fields" not in talk.error()  # nothing to mark: the message itself was unreadable
+
+
 def test_a_refused_command_does_not_stop_training(talk):
     talk.configure()
     talk.send(type="start")

@@ -15,7 +15,9 @@ Client -> server: JSON text messages, each an object with a ``type``:
 ``add_point {x, y, label}`` append a training point; training carries on with it
 
 Server -> client: JSON text ``hello``, ``config``, ``data``, ``points``, ``status``,
-``error`` messages, and binary frames (see ``session_view.SessionView.build_frame``).
+``error`` messages, and binary frames (see ``session_view.SessionView.build_frame``). An
+``error`` has a ``detail`` sentence and, when it refused settings of a command, their names
+in ``fields`` (for example ``["points"]``).
 """
 
 from __future__ import annotations
@@ -205,7 +207,12 @@ COMMAND_TYPES = "configure, start, resume, pause, step, reset, reseed, regenerat
 
 
 class CommandError(ValueError):
-    """A message the server cannot act on; its text says what to fix."""
+    """A message the server cannot act on; its text says what to fix, and ``fields`` names
+    the settings it refused (the page marks those controls)."""
+
+    def __init__(self, detail: str, fields: tuple[str, ...] = ()):
+        super().__init__(detail)
+        self.fields = fields
 
 
 def parse_command(text: str | None) -> Command:
@@ -236,4 +243,10 @@ def parse_command(text: str | None) -> Command:
             raise CommandError(
                 f"Unknown command type {data.get('type')!r}: use one of {COMMAND_TYPES}."
             ) from None
-        raise CommandError(explain_validation_error(errors)) from None
+        # the setting each error is about: the last name in its location ("config", "points")
+        fields = {
+            str(item["loc"][-1])
+            for item in errors
+            if item.get("loc") and isinstance(item["loc"][-1], str)
+        }
+        raise CommandError(explain_validation_error(errors), tuple(sorted(fields))) from None

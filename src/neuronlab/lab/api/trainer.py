@@ -160,7 +160,10 @@ async def train_socket(websocket: WebSocket) -> None:
                 if session.pending >= MAX_QUEUED_COMMANDS:
                     raise p.CommandError("Too many commands at once: wait for the next frame.")
             except p.CommandError as error:
-                link.post({"type": "error", "detail": str(error)})
+                refusal = {"type": "error", "detail": str(error)}
+                if error.fields:
+                    refusal["fields"] = list(error.fields)
+                link.post(refusal)
                 continue
             session.submit(command)
     except (WebSocketDisconnect, RuntimeError):

@@ -231,6 +231,26 @@ class TrainerWidget {
     this.root.dataset.running = running ? "true" : "false";
   }
 
+  /**
+   * Mark the controls of the refused settings (aria-invalid, described by the error line) and
+   * clear the marks of the others; returns [control, typed value] of the refused number boxes.
+   */
+  markRefused(fields) {
+    const typed = [];
+    for (const control of this.root.querySelectorAll(".trainer-controls [name]")) {
+      const refused = fields.includes(control.name);
+      if (refused) {
+        control.setAttribute("aria-invalid", "true");
+        control.setAttribute("aria-describedby", "tr-error");
+        if (control.type === "number") typed.push([control, control.value]);
+      } else if (control.hasAttribute("aria-invalid")) {
+        control.removeAttribute("aria-invalid");
+        control.removeAttribute("aria-describedby");
+      }
+    }
+    return typed;
+  }
+
   message(text, { warn = false } = {}) {
     const box = this.$("tr-message");
     box.textContent = text || "";
@@ -266,6 +286,7 @@ class TrainerWidget {
         break;
       }
       case "config":
+        this.markRefused([]); // an accepted configuration: nothing is refused any more
         if (this.refused) {
           clearError(this.$("tr-error")); // the server took a configuration: the refusal is over
           this.refused = false;
@@ -301,7 +322,9 @@ class TrainerWidget {
           clearError(this.$("tr-error"));
         }
         break;
-      case "error":
+      case "error": {
+        // what the learner typed in a refused box stays in it, marked, until they change it
+        const typed = this.markRefused(message.fields || []);
         showError(this.$("tr-error"), message.detail);
         this.refused = true;
         if (message.code === "busy") {
@@ -309,8 +332,9 @@ class TrainerWidget {
           break;
         }
         if (this.serverConfig) {
-          this.config = { ...this.serverConfig };
+          this.config = { ...this.serverConfig }; // the session's settings are what counts
           this.writeControls();
+          for (const [control, value] of typed) control.value = value;
         } else if (JSON.stringify(this.config) !== JSON.stringify(this.defaults)) {
           // the link held settings the server refused: start from the defaults
           showError(this.$("tr-error"), `${message.detail} The link's settings could not be used, so the trainer starts from the defaults.`);
@@ -320,6 +344,7 @@ class TrainerWidget {
           this.send({ type: "configure", config: this.config });
         }
         break;
+      }
       default:
         break;
     }
