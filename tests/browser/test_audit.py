@@ -502,10 +502,13 @@ def test_a_race_rate_is_judged_as_typed_and_play_races_the_new_rates(page: Page,
     momentum.fill("0")  # the message follows what the box holds, not the earlier 1e9
     momentum.press("Enter")
     expect(alert).to_contain_text("got 0")
+    expect(momentum).to_have_attribute("aria-invalid", "true")  # marked, and says why
+    expect(momentum).to_have_accessible_description(re.compile("got 0"))
     momentum.fill("")  # an emptied box: the default rate again, and the race is back
     momentum.press("Enter")
     expect(alert).to_be_hidden()
     expect(momentum).not_to_have_value("")
+    expect(momentum).not_to_have_attribute("aria-invalid", "true")
     sgd = race.locator("input[data-rate='sgd']")
     sgd.fill("0.002")
     race.get_by_role("button", name="Play").click()  # leaving the box asks for a new race

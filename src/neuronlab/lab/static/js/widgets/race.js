@@ -36,6 +36,8 @@ export async function mount(root) {
   const counter = el("p", { class: "w-counter", "data-readout": "step" }, "step 0");
   const status = statusLine();
   const errors = errorLine();
+  errors.element.id = "race-error";
+  let edited = null; // the rate box changed last: the one a refusal is about
 
   const rateInputs = {};
   const cells = {};
@@ -185,10 +187,14 @@ export async function mount(root) {
         learning_rates: custom,
       });
     } catch (error) {
-      if (mine === asked) errors.report(error);
+      if (mine === asked) {
+        errors.report(error);
+        if (edited) markRate(edited, true);
+      }
       return;
     }
     if (mine !== asked) return; // the start or a setting changed again meanwhile
+    for (const input of Object.values(rateInputs)) markRate(input, false);
     race = answer;
     for (const r of race.runners) rateInputs[r.optimizer].value = String(r.learning_rate);
     k = 0;
@@ -228,8 +234,20 @@ export async function mount(root) {
     draw();
   });
   speed.input.addEventListener("change", save);
+  // a refused rate stays in its box, marked and tied to the sentence that says why
+  function markRate(input, refused) {
+    if (refused) {
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", "race-error");
+    } else {
+      input.removeAttribute("aria-invalid");
+      input.removeAttribute("aria-describedby");
+    }
+  }
+
   for (const [name, input] of Object.entries(rateInputs)) {
     input.addEventListener("change", () => {
+      edited = input;
       // what the box holds goes to the server, which says what is wrong with it (0 included);
       // an emptied box asks for the optimiser's default rate again
       if (input.value.trim() === "") delete custom[name];
