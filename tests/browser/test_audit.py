@@ -744,3 +744,22 @@ def test_the_trainer_plane_tells_a_screen_reader_where_the_cursor_is(page: Page,
     said = [text for text in announced(page, "trainer") if "point" in text or "Cursor" in text]
     assert len(said) <= 3, said
     assert problems == []
+
+
+def test_every_section_is_a_named_region_and_ids_are_unique(page: Page, lab_url):
+    # named regions let a screen reader tell the three "surface" pickers apart
+    problems = open_page(page, lab_url)
+    sections = page.locator("section.lab-section")
+    assert sections.count() >= 15
+    for i in range(sections.count()):
+        heading = sections.nth(i).locator("h2").first.text_content().strip()
+        expect(sections.nth(i)).to_have_accessible_name(heading)
+    expect(page.get_by_role("region", name="Gradient descent")).to_be_visible()
+    duplicates = page.evaluate(
+        """() => {
+            const ids = [...document.querySelectorAll('[id]')].map((el) => el.id);
+            return ids.filter((id, i) => ids.indexOf(id) !== i);
+        }"""
+    )
+    assert duplicates == []
+    assert problems == []
