@@ -255,7 +255,10 @@ def test_answer_the_quiz_and_see_the_score(page, lab_url, artifacts_dir):
     for number in range(1, 6):
         expect(readout(page, "quiz", "progress")).to_contain_text(f"Question {number} of 5")
         check = section.locator("[data-action='check']")
-        expect(check).to_be_disabled()
+        if number == 1:  # pressed before a choice: it says what to do
+            check.click()
+            expect(section.locator(".w-quiz-feedback")).to_have_text(re.compile("Pick one"))
+            expect(section.locator("input[type='radio']").first).to_be_focused()
         # the question (a legend, often two lines) sits inside the card's border, not on it
         legend, card = section.locator("legend").bounding_box(), section.locator("fieldset")
         assert legend["y"] > card.bounding_box()["y"] + 2

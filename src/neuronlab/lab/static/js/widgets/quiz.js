@@ -162,13 +162,18 @@ export function mount(root) {
     card.replaceChildren(fieldset);
     feedback.textContent = "";
     feedback.className = "w-quiz-feedback";
-    const check = el("button", { type: "button", class: "primary", "data-action": "check", disabled: true }, "Check answer");
-    fieldset.addEventListener("change", () => {
-      if (!checked) check.disabled = false;
-    });
+    // always enabled: a disabled button is skipped by Tab, so the keyboard would not find it
+    // after the choices; pressed too early, it says what to do
+    const check = el("button", { type: "button", class: "primary", "data-action": "check" }, "Check answer");
     check.addEventListener("click", () => {
       const picked = card.querySelector("input:checked");
-      if (!picked || checked) return;
+      if (checked) return;
+      if (!picked) {
+        feedback.className = "w-quiz-feedback";
+        feedback.textContent = "Pick one of the answers first, then check it.";
+        card.querySelector("input")?.focus();
+        return;
+      }
       checked = true;
       const choice = Number(picked.value);
       const right = choice === q.answer;
