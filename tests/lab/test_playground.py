@@ -209,12 +209,17 @@ def test_bytes_written_to_the_streams_buffers_come_back_as_text(client):
         "sys.stdout.buffer.write('caf\u00e9 '.encode()[:4])\n"  # the é split in two writes
         "sys.stdout.buffer.write('caf\u00e9 '.encode()[4:] + b'ok\\n')\n"
         "sys.stderr.buffer.write(bytearray(b'to stderr\\n'))\n"
+        "sys.stdout.buffer.writelines([b'end ', b'\\xc3'])\n"  # a character never finished
+        "try:\n"
+        "    sys.stdout.buffer.write(3)\n"
+        "except TypeError:\n"
+        "    print(' (3 is not bytes)')\n"
     )
     with client.websocket_connect("/ws/playground") as ws:
         hello(ws)
         messages = run(ws, code)
     assert done_of(messages)["status"] == "ok", messages
-    assert text_of(messages, "stdout") == "caf\u00e9 ok\n"
+    assert text_of(messages, "stdout") == "caf\u00e9 ok\nend  (3 is not bytes)\n\ufffd"
     assert text_of(messages, "stderr") == "to stderr\n"
 
 

@@ -361,6 +361,29 @@ def test_a_label_beyond_the_classes_is_refused(talk):
     assert "label must be between 0 and 1" in talk.error()["detail"]
 
 
+def test_an_engine_refusal_midway_through_a_change_pauses_the_session(
+    lab_client, talk, monkeypatch
+):
+    # unlike a refused check, a change the engine refuses halfway may have touched the
+    # session: it pauses, and says why
+    talk.configure()
+    talk.send(type="start")
+    talk.frame(lambda f: f["epoch"] >= 2 and f["running"])
+
+    def refuse(*args, **kwargs):
+        raise ValueError("the engine refuses this network")
+
+    monkeypatch.setattr("neuronlab.lab.sessions.build_trainer", refuse)
+    talk.send(type="configure", config={**SMALL, "units": 9})
+    said = []
+    error = talk.until(lambda m: said.append(m) or m["type"] == "error")
+    assert "engine refuses" in error["detail"]
+    assert {"type": "status", "running": False} in [
+        {"type": m["type"], "running": m.get("running")} for m in said
+    ]
+    assert session_of(lab_client, talk).config.units == SMALL["units"]
+
+
 def test_a_refused_setting_is_named_so_the_page_can_mark_its_control(talk):
     talk.configure()
     talk.send(type="configure", config={**SMALL, "points": 3, "units": 999})

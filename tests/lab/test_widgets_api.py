@@ -315,6 +315,18 @@ def test_race_refuses_bad_input(client):
     refused(client, "/api/race/run", {"surface": "rosenbrock", "start": [0, 9]}, "start")
 
 
+def test_a_refused_setting_is_named_for_the_page_to_mark(client):
+    answer = client.post("/api/race/run", json={"learning_rates": {"momentum": 0, "sgd": 0.1}})
+    assert answer.status_code == 422
+    assert answer.json()["fields"] == ["momentum"]
+    answer = client.post("/api/race/run", json={"steps": 5000, "surface": "nowhere"})
+    assert answer.json()["fields"] == ["steps", "surface"]
+    answer = client.post(
+        "/api/race/run", content=b"[1, 2]", headers={"content-type": "application/json"}
+    )
+    assert answer.status_code == 422 and "fields" not in answer.json()  # no setting to name
+
+
 # --- overfitting ----------------------------------------------------------------------------
 def test_overfitting_run_without_help_overfits(client):
     run = post(client, "/api/overfitting/run", {"l2": 0, "epochs": 300})

@@ -30,7 +30,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .api.common import UNREADABLE_JSON, explain_validation_error
+from .api.common import UNREADABLE_JSON, explain_validation_error, refused_fields
 from .security import OriginGuard
 from .session_registry import SessionRegistry
 from .settings import Settings
@@ -170,15 +170,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _install_error_handlers(app: FastAPI) -> None:
-    """Every error is a 4xx with ``{"detail": "<what to fix>"}``."""
+    """Every error is a 4xx with ``{"detail": "<what to fix>"}``; a refused request body also
+    names the refused settings in ``fields``, for the page to mark them."""
+
+    def invalid(errors) -> JSONResponse:
+        body = {"detail": explain_validation_error(errors)}
+        if fields := refused_fields(errors):
+            body["fields"] = fields
+        return JSONResponse(body, status_code=422)
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": explain_validation_error(exc.errors())}, status_code=422)
+        return invalid(exc.errors())
 
     @app.exception_handler(ValidationError)
     async def model_invalid(request: Request, exc: ValidationError) -> JSONResponse:
-        return JSONResponse({"detail": explain_validation_error(exc.errors())}, status_code=422)
+        return invalid(exc.errors())
 
     @app.exception_handler(HTTPException)
     async def http_refused(request: Request, exc: HTTPException) -> JSONResponse:

@@ -163,12 +163,20 @@ class BytesWriter:
         self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
 
     def write(self, data) -> int:
-        data = bytes(data)  # bytes, bytearray or memoryview, as a binary stream takes
+        data = memoryview(data).tobytes()  # bytes-like only, as a binary stream: not write(3)
         self.text.write(self.decoder.decode(data))
         return len(data)
 
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
+
     def flush(self) -> None:
         self.text.flush()
+
+    def finish(self) -> None:
+        """At the end of the run: a character left unfinished shows as a replacement mark."""
+        self.text.write(self.decoder.decode(b"", final=True))
 
     def isatty(self) -> bool:
         return False
@@ -403,8 +411,9 @@ def main() -> None:
     sys.addaudithook(make_guard(workdir, roots))
     del roots
     status = run(source, plt, err)
-    out.flush()  # ours, whatever the code did to sys.stdout
-    err.flush()
+    for writer in (out, err):  # ours, whatever the code did to sys.stdout
+        writer.buffer.finish()
+        writer.flush()
     send(b"d", json.dumps(status).encode("utf-8"))
     os._exit(0)  # no interpreter clean-up: atexit handlers of the learner's code do not run
 

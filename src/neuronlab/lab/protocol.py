@@ -41,6 +41,7 @@ from .api.common import (
     StrictModel,
     Units,
     explain_validation_error,
+    refused_fields,
 )
 
 MAX_MESSAGE_CHARS = 10_000
@@ -243,10 +244,5 @@ def parse_command(text: str | None) -> Command:
             raise CommandError(
                 f"Unknown command type {data.get('type')!r}: use one of {COMMAND_TYPES}."
             ) from None
-        # the setting each error is about: the last name in its location ("config", "points")
-        fields = {
-            str(item["loc"][-1])
-            for item in errors
-            if item.get("loc") and isinstance(item["loc"][-1], str)
-        }
-        raise CommandError(explain_validation_error(errors), tuple(sorted(fields))) from None
+        fields = tuple(refused_fields(errors))
+        raise CommandError(explain_validation_error(errors), fields) from None

@@ -94,13 +94,18 @@ def apply_live(trainer: Trainer, config: p.TrainerConfig, old: p.TrainerConfig) 
     trainer.l1 = config.l1
 
 
+class Refused(ValueError):
+    """A command the session declines after checking it, before changing anything: the
+    learner reads why, and a running session carries on."""
+
+
 def check_point(config: p.TrainerConfig, label: int, added: int) -> None:
     """Refuse a clicked-in point the session cannot take; ``added`` are already in."""
     k = config.n_classes()
     if label >= k:
-        raise ValueError(f"label must be between 0 and {k - 1} for this dataset")
+        raise Refused(f"label must be between 0 and {k - 1} for this dataset")
     if added >= p.MAX_ADDED_POINTS:
-        raise ValueError(
+        raise Refused(
             f"You have added {p.MAX_ADDED_POINTS} points, the most a session takes: "
             "press Regenerate to start from fresh data."
         )

@@ -32,7 +32,14 @@ from neuronlab.engine.network import Network
 from neuronlab.engine.training import Trainer
 
 from . import protocol as p
-from .session_setup import apply_live, build_trainer, check_point, config_for_model, make_data
+from .session_setup import (
+    Refused,
+    apply_live,
+    build_trainer,
+    check_point,
+    config_for_model,
+    make_data,
+)
 from .session_view import (
     SessionView,
     config_message,
@@ -200,12 +207,13 @@ class TrainingSession:
     def _training(self) -> bool:
         return self.trainer is not None and (self.running or self._steps_left > 0)
 
-    def _guarded(self, work: Callable[[], None], pause_on_refusal: bool = True) -> None:
+    def _guarded(self, work: Callable[[], None]) -> None:
         try:
             work()
-        except ValueError as error:
-            if pause_on_refusal:  # training itself failed; a refused command changed nothing
-                self._pause()
+        except Refused as error:  # checked before anything changed: training carries on
+            self._post(error_message(str(error)))
+        except ValueError as error:  # the engine refused midway: paused, to be safe
+            self._pause()
             self._post(error_message(str(error)))
         except Exception:  # a bug must not kill the session: say so and keep it usable
             log.exception("trainer session %s failed", self.id)
@@ -232,13 +240,11 @@ class TrainingSession:
             else:
                 command.future.set_result(self.config)
             return
-        # a refused command leaves the session as it was, running or not: the learner reads
-        # why and training carries on (a bug still pauses, in _guarded)
-        self._guarded(lambda: self._apply(command), pause_on_refusal=False)
+        self._guarded(lambda: self._apply(command))
 
     def _apply(self, command: Any) -> None:
         if not isinstance(command, p.Configure | p.Start) and self.config is None:
-            raise ValueError("Send a configure (or start) command with a config first.")
+            raise Refused("Send a configure (or start) command with a config first.")
         if isinstance(command, p.Configure):
             self._configure(command.config)
         elif isinstance(command, p.Start | p.Resume):
@@ -334,7 +340,7 @@ class TrainingSession:
 
     def _check_trainable(self) -> None:
         if self._diverged:
-            raise ValueError(
+            raise Refused(
                 "The loss diverged, so these weights are lost: lower the learning rate, "
                 "then press Reset before training again."
             )

@@ -76,6 +76,17 @@ def _field_name(location: Sequence[Any]) -> str:
     return ".".join(parts)
 
 
+def refused_fields(errors: Sequence[dict[str, Any]]) -> list[str]:
+    """The settings the errors are about, by the last name in each location (``("body",
+    "learning_rates", "momentum")`` is ``momentum``): the page marks those controls."""
+    names = {
+        str(error["loc"][-1])
+        for error in errors
+        if error.get("loc") and isinstance(error["loc"][-1], str) and error["loc"][-1] != "body"
+    }
+    return sorted(names)
+
+
 def _sentence(error: dict[str, Any]) -> str:
     kind = error.get("type", "")
     name = _field_name(error.get("loc", ()))

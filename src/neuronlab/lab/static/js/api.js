@@ -11,20 +11,23 @@
 // The server computes; these helpers only move data and draw UI.
 
 export class ApiError extends Error {
-  constructor(message, status) {
+  /** `fields`: the settings the server refused, when it names them (a widget marks them). */
+  constructor(message, status, fields = []) {
     super(message);
     this.name = "ApiError";
     this.status = status;
+    this.fields = fields;
   }
 }
 
 async function readError(response) {
   try {
     const body = await response.json();
-    if (typeof body.detail === "string") return body.detail;
-    return JSON.stringify(body.detail ?? body);
+    const fields = Array.isArray(body.fields) ? body.fields : [];
+    if (typeof body.detail === "string") return new ApiError(body.detail, response.status, fields);
+    return new ApiError(JSON.stringify(body.detail ?? body), response.status, fields);
   } catch {
-    return `${response.status} ${response.statusText}`;
+    return new ApiError(`${response.status} ${response.statusText}`, response.status);
   }
 }
 
@@ -43,7 +46,7 @@ async function request(method, path, body, { signal } = {}) {
     if (error.name === "AbortError") throw error;
     throw new ApiError("The lab server does not answer: is `neuronlab lab` still running?", 0);
   }
-  if (!response.ok) throw new ApiError(await readError(response), response.status);
+  if (!response.ok) throw await readError(response);
   return response.json();
 }
 
@@ -145,13 +148,15 @@ export function socketURL(path) {
   return `${scheme}//${location.host}${path}`;
 }
 
-/** Call `fn` once things have been quiet for `ms` milliseconds. */
+/** Call `fn` once things have been quiet for `ms` milliseconds (`.cancel()` forgets a call). */
 export function debounce(fn, ms = 150) {
   let timer;
-  return (...args) => {
+  const debounced = (...args) => {
     clearTimeout(timer);
     timer = setTimeout(() => fn(...args), ms);
   };
+  debounced.cancel = () => clearTimeout(timer);
+  return debounced;
 }
 
 /** A number for a readout: null and NaN become an en dash. */

@@ -303,8 +303,11 @@ export function reducedMotion() {
 }
 
 /** Write a live region only when its text changes: a screen reader reads every write, and a
- * slider moved ten notches should not repeat the same sentence ten times. */
-export function say(node, text) {
+ * slider moved ten notches should not repeat the same sentence ten times. For a new event that
+ * happens to read as the last one did (a second point added at the same place), pass
+ * `{ again: true }`: the region is emptied and written anew, so it is read again. */
+export function say(node, text, { again = false } = {}) {
+  if (again && node.textContent === text) node.textContent = "";
   if (node.textContent !== text) node.textContent = text;
 }
 

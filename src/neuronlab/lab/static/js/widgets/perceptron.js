@@ -231,6 +231,7 @@ export function mount(root) {
     });
     position = -1;
     mistakes.textContent = "";
+    announce.textContent = ""; // a new run: its end is news even if it reads like the last one's
     learnStatus.textContent = `${run.points.length} points. Press Step or Learn to show the rule one point at a time.`;
     draw();
   }

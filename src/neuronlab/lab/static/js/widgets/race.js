@@ -37,7 +37,6 @@ export async function mount(root) {
   const status = statusLine();
   const errors = errorLine();
   errors.element.id = "race-error";
-  let edited = null; // the rate box changed last: the one a refusal is about
 
   const rateInputs = {};
   const cells = {};
@@ -178,6 +177,7 @@ export async function mount(root) {
     const mine = asked;
     pause();
     errors.report(null);
+    for (const input of Object.values(rateInputs)) markRate(input, false);
     let answer;
     try {
       answer = await postJSON("/api/race/run", {
@@ -189,12 +189,12 @@ export async function mount(root) {
     } catch (error) {
       if (mine === asked) {
         errors.report(error);
-        if (edited) markRate(edited, true);
+        // the boxes of the rates the server refused (it names them: "momentum")
+        for (const name of error.fields ?? []) if (rateInputs[name]) markRate(rateInputs[name], true);
       }
       return;
     }
     if (mine !== asked) return; // the start or a setting changed again meanwhile
-    for (const input of Object.values(rateInputs)) markRate(input, false);
     race = answer;
     for (const r of race.runners) rateInputs[r.optimizer].value = String(r.learning_rate);
     k = 0;
@@ -247,7 +247,6 @@ export async function mount(root) {
 
   for (const [name, input] of Object.entries(rateInputs)) {
     input.addEventListener("change", () => {
-      edited = input;
       // what the box holds goes to the server, which says what is wrong with it (0 included);
       // an emptied box asks for the optimiser's default rate again
       if (input.value.trim() === "") delete custom[name];

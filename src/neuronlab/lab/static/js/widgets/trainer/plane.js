@@ -77,7 +77,10 @@ export class DataPlane {
       this.data.train.label.push(k);
     }
     const [x, y, k] = added[added.length - 1] ?? [];
-    if (k !== undefined) say(this.status, `Added a class ${k} point at (${x.toFixed(2)}, ${y.toFixed(2)}).`);
+    if (k !== undefined) {
+      this.sayCursor.cancel(); // the point is the news, not where the cursor rests
+      say(this.status, `Added a class ${k} point at (${x.toFixed(2)}, ${y.toFixed(2)}).`, { again: true });
+    }
     this.drawPointsLayer();
   }
 
