@@ -274,6 +274,10 @@ def test_answer_the_quiz_and_see_the_score(page, lab_url, artifacts_dir):
     expect(readout(page, "quiz", "score")).to_have_text(f"You scored {rights} of 5.")
     assert rights >= 1
     shot(page, artifacts_dir, "quiz", "quiz-score.png")
+    # the answers survive a reload, in this browser only: never in a link to share
+    assert "quiz" not in page.url.split("#")[0]
+    page.reload()
+    expect(readout(page, "quiz", "score")).to_have_text(f"You scored {rights} of 5.")
     section.locator("[data-action='restart']").click()
     expect(readout(page, "quiz", "progress")).to_contain_text("Question 1 of 5")
 

@@ -1,7 +1,7 @@
 // The quiz: five questions over the whole course, one at a time, feedback that explains why,
 // and a score at the end. Static content: the questions are words, not computations.
 
-import { readState, writeState } from "../state.js";
+import { writeState } from "../state.js";
 import { el, statusLine } from "./controls.js";
 
 export const QUESTIONS = [
@@ -118,12 +118,22 @@ export const QUESTIONS = [
   },
 ];
 
-const DEFAULTS = { answers: "" };
+// The learner's answers stay in this browser, not in the address like the other widgets'
+// settings: a link a teacher shares must not hand out a finished quiz, nor its answer key.
+const STORE = "neuronlab.quiz.answers";
+
+function loadAnswers() {
+  try {
+    return localStorage.getItem(STORE) ?? "";
+  } catch {
+    return ""; // storage switched off: the quiz still works, it just forgets on reload
+  }
+}
 
 export function mount(root) {
-  const saved = readState("quiz", DEFAULTS);
+  writeState("quiz", { answers: null }, { answers: "" }); // an old link's answers: dropped
   // answers so far, one digit per answered question
-  let answers = [...saved.answers].map(Number).filter((a, i) => i < QUESTIONS.length && a < QUESTIONS[i].choices.length);
+  let answers = [...loadAnswers()].map(Number).filter((a, i) => i < QUESTIONS.length && a < QUESTIONS[i].choices.length);
   let checked = false;
 
   const progress = el("p", { class: "w-quiz-progress", "data-readout": "progress" });
@@ -133,7 +143,11 @@ export function mount(root) {
   root.replaceChildren(progress, card, feedback, buttons);
 
   function save() {
-    writeState("quiz", { answers: answers.join("") }, DEFAULTS);
+    try {
+      localStorage.setItem(STORE, answers.join(""));
+    } catch {
+      // storage switched off: nothing to keep
+    }
   }
 
   function score() {
