@@ -113,6 +113,7 @@ def test_spirals_train_past_95_percent(page: Page, lab_url, artifacts_dir):
 def test_clicking_adds_points_of_the_chosen_class(page: Page, lab_url, artifacts_dir):
     open_trainer(page, lab_url + "?trainer.dataset=circles&trainer.points=100#trainer")
     plane = page.locator("#tr-plane")
+    expect(plane).to_have_accessible_description(re.compile("hollow ones are held out"))
     box = plane.bounding_box()
     # an empty spot near a corner (circles keep their points inside the unit disc)
     spot = (box["width"] * 0.08, box["height"] * 0.1)
@@ -140,6 +141,12 @@ def test_clicking_adds_points_of_the_chosen_class(page: Page, lab_url, artifacts
     page.wait_for_function(f"document.querySelector('{TRAINER}').trainerStats.epoch === 1")
     page.locator("#trainer").screenshot(
         path=os.path.join(artifacts_dir, "trainer-added-points.png")
+    )
+    # a link holds the settings only: the page says the added points are not in it
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    inside(page).get_by_role("button", name="Copy link").click()
+    expect(page.locator("#tr-copy-status")).to_have_text(
+        "Link copied: the settings, without the points you added."
     )
 
 
@@ -238,6 +245,27 @@ def test_divergence_is_explained(page: Page, lab_url):
     expect(alert).to_contain_text("diverged", timeout=15_000)
     expect(alert).to_contain_text("learning rate")
     expect(inside(page).get_by_role("button", name="Train", exact=True)).to_be_enabled()
+    # Reset starts afresh: the advice about the lost weights goes with them
+    inside(page).get_by_role("button", name="Reset", exact=True).click()
+    expect(alert).to_be_hidden()
+
+
+def test_a_lost_connection_says_what_the_new_session_lost(page: Page, lab_url):
+    # the page's sockets, so the test can drop one as a network would
+    page.add_init_script(
+        """(() => {
+            const Native = window.WebSocket;
+            window.openSockets = [];
+            window.WebSocket = class extends Native {
+                constructor(...args) { super(...args); window.openSockets.push(this); }
+            };
+        })()"""
+    )
+    open_trainer(page, lab_url + "#trainer")
+    page.evaluate("window.openSockets.forEach((socket) => socket.close())")
+    expect(page.locator("#tr-message")).to_contain_text(
+        "Reconnected. The server started a new session", timeout=20_000
+    )
 
 
 def test_a_huge_loss_reads_as_huge_and_fits_its_box(page: Page, lab_url):

@@ -155,9 +155,14 @@ class TrainerWidget {
     $("tr-train").addEventListener("click", () => this.send({ type: "start" }));
     $("tr-pause").addEventListener("click", () => this.send({ type: "pause" }));
     $("tr-step").addEventListener("click", () => this.send({ type: "step", epochs: 1 }));
-    $("tr-reset").addEventListener("click", () => this.send({ type: "reset" }));
-    $("tr-reseed").addEventListener("click", () => this.send({ type: "reseed" }));
-    $("tr-regenerate").addEventListener("click", () => this.send({ type: "regenerate" }));
+    // these start afresh, so an old refusal or divergence message no longer applies
+    const afresh = (type) => () => {
+      clearError($("tr-error"));
+      this.send({ type });
+    };
+    $("tr-reset").addEventListener("click", afresh("reset"));
+    $("tr-reseed").addEventListener("click", afresh("reseed"));
+    $("tr-regenerate").addEventListener("click", afresh("regenerate"));
     $("tr-load-model").addEventListener("click", () => $("tr-load-model-file").click());
     $("tr-load-model-file").addEventListener("change", (event) => this.loadModel(event.target));
     $("tr-download-figure").addEventListener("click", () => this.downloadFigure());
@@ -260,7 +265,13 @@ class TrainerWidget {
   // -------------------------------------------------------------------------- socket
   onOpen() {
     clearError(this.$("tr-error"));
-    this.message("");
+    // a new connection is a new session on the server: say so when an old one was lost
+    this.message(
+      this.lostConnection
+        ? "Reconnected. The server started a new session: training starts again from epoch 0, without the points you added."
+        : "",
+    );
+    this.lostConnection = false;
     this.configPending = false;
     this.send({ type: "configure", config: this.config });
   }
@@ -271,7 +282,10 @@ class TrainerWidget {
     this.$("tr-load-model").disabled = true;
     link.setAttribute("aria-disabled", "true");
     link.tabIndex = -1;
-    if (!busy && retrying) this.message("Lost the connection to the lab server; reconnecting…");
+    if (!busy && retrying) {
+      this.lostConnection = true;
+      this.message("Lost the connection to the lab server; reconnecting…");
+    }
   }
 
   onMessage(message) {
@@ -409,7 +423,10 @@ class TrainerWidget {
     const status = this.$("tr-copy-status");
     try {
       await navigator.clipboard.writeText(url);
-      status.textContent = "Link copied.";
+      // the link holds the settings; points clicked in are the learner's own, not in it
+      status.textContent = this.stats.added
+        ? "Link copied: the settings, without the points you added."
+        : "Link copied.";
     } catch {
       status.textContent = url;
     }
