@@ -148,3 +148,19 @@ def lambda_free_contains(text: str):
     import re
 
     return re.compile(f".*{re.escape(text)}.*", re.DOTALL)
+
+
+def test_edits_to_an_example_survive_a_reload(page, lab_url):
+    open_playground(page, lab_url)
+    page.get_by_label("Example").select_option(label="Check gradients")
+    page.wait_for_function("location.search.includes('playground.example=gradients')")
+    editor = page.get_by_label("Python code")
+    editor.click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type("\nprint('my own line')")
+    # the code is the learner's now: the address no longer brings the example back
+    page.wait_for_function("!location.search.includes('playground.example')")
+    page.reload()
+    page.wait_for_selector(READY, timeout=30_000)
+    expect(editor).to_have_value(lambda_free_contains("print('my own line')"))
+    expect(page.get_by_label("Example")).to_have_value("")  # "Your own code"

@@ -91,6 +91,9 @@ export async function mount(root) {
       }
       const match = examples.find((e) => e.code === text);
       ui.example.value = match ? match.name : "";
+      // edited code is the learner's own: the address stops naming the example, or a reload
+      // would bring the example back over the draft
+      if (!match) writeState("playground", { example: null });
     },
   });
 
