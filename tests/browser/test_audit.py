@@ -790,3 +790,30 @@ def test_every_section_is_a_named_region_and_ids_are_unique(page: Page, lab_url)
     )
     assert duplicates == []
     assert problems == []
+
+
+def test_log_loss_axes_read_as_powers_of_ten(page: Page, lab_url, artifacts_dir):
+    # plotly's defaults wrote "100µ" and "10n", or "1, 5, 2, 0.1, 5, 2" over two decades
+    problems = open_page(page, f"{lab_url}#overfitting")
+    overfit = section(page, "overfitting")
+    expect(overfit.locator("[data-widget=overfit]")).to_have_attribute(
+        "data-state", "finished", timeout=30_000
+    )
+    ticks = overfit.locator(".ytick text").all_text_contents()
+    assert ticks and all(re.fullmatch(r"0\.0*1|1|10.*", tick) for tick in ticks), ticks
+    page.goto(f"{lab_url}?trainer.dataset=xor#trainer")
+    page.wait_for_function(
+        "document.querySelector('[data-widget=trainer]')?.trainerStats?.frames > 0",
+        timeout=30_000,
+    )
+    section(page, "trainer").get_by_role("button", name="Train", exact=True).click()
+    page.wait_for_function(
+        "document.querySelector('[data-widget=trainer]').trainerStats.epoch > 400",
+        timeout=30_000,
+    )
+    section(page, "trainer").get_by_role("button", name="Pause", exact=True).click()
+    page.wait_for_timeout(1000)  # the chart follows a few times a second
+    ticks = page.locator("#tr-chart .ytick text").all_text_contents()
+    assert ticks and not any(re.search(r"[pnµm]$", tick) for tick in ticks), ticks
+    page.locator("#tr-chart").screenshot(path=os.path.join(artifacts_dir, "trainer-log-axis.png"))
+    assert problems == []

@@ -2,7 +2,7 @@
 //
 // The server sends colours ready to paint (RGBA bytes, or byte indices into a colour
 // table); these helpers copy them to canvases and place points. No model arithmetic here:
-// the only numbers computed are pixel positions.
+// the only numbers computed are pixel positions and a chart axis's ticks.
 //
 //   const ctx = setupCanvas(canvas, 480, 480);            // crisp on high-DPI screens
 //   const view = makeView([-1.2, 1.2, -1.2, 1.2], 480, 480);
@@ -220,4 +220,24 @@ export function drawAxes(ctx, view, { labels = true } = {}) {
     ctx.fillText("x₂", x0 + 6, 14);
   }
   ctx.restore();
+}
+
+/**
+ * Tick settings for a plotly log axis of losses: powers of ten written as 10⁻⁴ rather than
+ * plotly's "100µ" or "10n"; and, when the values span two decades or more, one tick a decade,
+ * since plotly's in-between labels ("2", "5") read as a muddle of 1, 5, 2, 0.1, 5, 2.
+ */
+export function logAxisTicks(...series) {
+  let low = Infinity;
+  let high = 0;
+  for (const values of series) {
+    for (const v of values) {
+      if (v > 0 && Number.isFinite(v)) {
+        low = Math.min(low, v);
+        high = Math.max(high, v);
+      }
+    }
+  }
+  const decades = high > 0 ? Math.log10(high / low) : 0;
+  return { exponentformat: "power", minexponent: 3, ...(decades >= 2 ? { dtick: 1 } : {}) };
 }

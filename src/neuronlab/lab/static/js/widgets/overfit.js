@@ -4,7 +4,7 @@
 // comes from POST /api/overfitting/run (and /classic); the page replays it.
 
 import { formatPercent, postJSON, whenPlotly } from "../api.js";
-import { drawAxes, drawPoints, makeView, paintRGBA, setupCanvas } from "../draw.js";
+import { drawAxes, drawPoints, logAxisTicks, makeView, paintRGBA, setupCanvas } from "../draw.js";
 import { readState, writeState } from "../state.js";
 import { checkbox, decodeBase64, el, errorLine, fmt, readouts, reducedMotion, select, slider, statusLine } from "./controls.js";
 
@@ -159,7 +159,7 @@ export async function mount(root) {
       height: 300,
       margin: { l: 60, r: 10, t: 24, b: 44 },
       xaxis: { title: { text: "epoch" }, range: [0, run.epochs.length + 1] },
-      yaxis: { title: { text: "loss (log scale)" }, type: "log" },
+      yaxis: { title: { text: "loss (log scale)" }, type: "log", ...logAxisTicks(run.train_loss, run.val_loss) },
       legend: { x: 0.02, y: 0.02, xanchor: "left", yanchor: "bottom", bgcolor: "rgba(255,255,255,0.8)" },
       shapes,
       annotations,

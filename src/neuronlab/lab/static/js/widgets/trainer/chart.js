@@ -3,7 +3,7 @@
 // second; this only hands them to Plotly.react.
 
 import { whenPlotly } from "../../api.js";
-import { classColour } from "../../draw.js";
+import { classColour, logAxisTicks } from "../../draw.js";
 
 export class LossChart {
   constructor(element, { logScale = true } = {}) {
@@ -31,6 +31,7 @@ export class LossChart {
       yaxis: {
         title: { text: "loss" },
         type: this.logScale ? "log" : "linear",
+        ...(this.logScale ? logAxisTicks(this.data.loss, this.data.val_loss ?? []) : {}),
         zeroline: false,
         visible: !empty,
         automargin: true, // long tick labels such as 0.665 push the title out instead of under it
