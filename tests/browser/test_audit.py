@@ -278,11 +278,14 @@ def test_pausing_the_race_says_so(page: Page, lab_url):
     race = section(page, "race")
     status = race.locator("[role='status']").first
     expect(status).to_contain_text("Ready")
+    cells = race.locator("[data-cell='status']")
+    expect(cells).to_have_text(["ready"] * 4)  # not "running" before Play
     play = race.locator("button", has_text="Play")
     play.click()
     expect(status).to_have_text("Racing…")
     race.get_by_role("button", name="Pause").click()
     expect(status).to_contain_text(re.compile(r"Paused at step \d+"))
+    expect(cells.first).to_have_text(re.compile("paused|reached|converged|diverged|not there"))
 
 
 def test_escape_then_shift_tab_leaves_the_editor_unchanged(page: Page, lab_url):

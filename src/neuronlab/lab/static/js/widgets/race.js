@@ -139,7 +139,7 @@ export async function mount(root) {
       const c = cells[r.optimizer];
       c.loss.textContent = fmt(r.losses[i], 4);
       c.distance.textContent = fmt(r.distances[i], 3);
-      let text = "running";
+      let text = k === 0 ? "ready" : playing ? "running" : "paused";
       if (r.reached !== null && r.reached <= k) text = `reached the minimum at step ${r.reached}`;
       if (i === r.points.length - 1 && k >= r.points.length - 1) {
         if (r.diverged) text = "diverged: lower its rate";
