@@ -131,6 +131,11 @@ def test_perceptron_never_settles_on_xor(client):
     assert not run["converged"] and len(run["steps"]) == 1000
     assert min(run["mistakes_per_epoch"]) > 0
     assert "XOR" in run["message"]
+    # the run ends inside an epoch: the message counts the steps and the whole epochs, so it
+    # agrees with "Epoch 17, step 1000" shown beside it
+    whole = len(run["mistakes_per_epoch"])
+    assert run["steps"][-1]["epoch"] == whole + 1
+    assert f"After 1000 steps ({whole} whole epochs)" in run["message"]
 
 
 def test_perceptron_learn_refuses_bad_input(client):

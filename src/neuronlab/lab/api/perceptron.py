@@ -147,15 +147,17 @@ def learn(query: LearnQuery) -> LearnRun:
         if trainer.converged:
             break
     epochs = len(per_epoch)
+    whole = f"{epochs} whole epoch" + ("" if epochs == 1 else "s")
     if trainer.converged:
         message = (
-            f"Settled after {epochs} epochs ({len(steps)} steps): a whole pass without a "
+            f"Settled after {whole} ({len(steps)} steps): a whole pass without a "
             "mistake, every point on its own side of the line."
         )
     elif query.dataset == "xor":
+        # the run ends after a number of steps, often inside an epoch: count both
         message = (
-            f"After {epochs} epochs it still makes mistakes, and it always will: no straight "
-            "line puts the two XOR classes on opposite sides."
+            f"After {len(steps)} steps ({whole}) it still makes mistakes, and it always "
+            "will: no straight line puts the two XOR classes on opposite sides."
         )
     else:
         message = f"Not settled yet after {len(steps)} steps: give it more steps."
