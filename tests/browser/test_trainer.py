@@ -347,3 +347,25 @@ def test_regenerate_reseed_and_reset_buttons(page: Page, lab_url):
     expect(trainer.get_by_label("Epoch", exact=True)).to_have_text("1")
     trainer.get_by_role("button", name="Reset", exact=True).click()
     expect(trainer.get_by_label("Epoch", exact=True)).to_have_text("0")
+
+
+def test_the_page_acknowledges_each_frame_it_draws(page: Page, lab_url):
+    # with acks the server sends the next frame only once this one is drawn (protocol.py)
+    page.add_init_script(
+        """(() => {
+            const send = WebSocket.prototype.send;
+            window.sentTypes = [];
+            WebSocket.prototype.send = function (data) {
+                window.sentTypes.push(JSON.parse(data).type);
+                return send.call(this, data);
+            };
+        })()"""
+    )
+    open_trainer(page, lab_url + "#trainer")
+    inside(page).get_by_role("button", name="Train", exact=True).click()
+    page.wait_for_function(f"document.querySelector('{TRAINER}').trainerStats.frames > 5")
+    inside(page).get_by_role("button", name="Pause", exact=True).click()
+    expect(inside(page).get_by_role("button", name="Train", exact=True)).to_be_enabled()
+    sent = page.evaluate("window.sentTypes")
+    drawn = stats(page)["frames"]
+    assert sent.count("ack") >= drawn - 1, (sent.count("ack"), drawn)

@@ -395,3 +395,39 @@ def test_the_server_process_is_still_healthy(server):
     base, pid = server
     assert os.path.exists(f"/proc/{pid}")
     assert httpx.get(f"{base}/api/trainer/status", trust_env=False).status_code == 200
+
+
+def test_a_client_that_acknowledges_frames_gets_the_next_only_after_its_ack(server):
+    # the page acks each frame once drawn, so a page slow to draw never has seconds of
+    # frames queued in the socket ahead of the answer to a Pause
+    base, _ = server
+    url = base.replace("http://", "ws://") + "/ws/train"
+
+    async def next_frame(ws, within: float) -> bytes | None:
+        end = time.monotonic() + within
+        while (left := end - time.monotonic()) > 0:
+            try:
+                message = await asyncio.wait_for(ws.recv(), timeout=left)
+            except TimeoutError:
+                return None
+            if isinstance(message, bytes):
+                return message
+        return None
+
+    async def talk() -> None:
+        async with websockets.connect(url, max_size=2**22, proxy=None) as ws:
+            assert json.loads(await ws.recv())["type"] == "hello"
+            await ws.send(json.dumps({"type": "start", "config": SMALL}))
+            assert await next_frame(ws, 10) is not None
+            await ws.send(json.dumps({"type": "ack"}))  # from now on, frames wait for acks
+            assert await next_frame(ws, 10) is not None  # at most the one already asked for
+            assert await next_frame(ws, 1.5) is None  # training goes on; no ack, no frame
+            await ws.send(json.dumps({"type": "ack"}))
+            assert await next_frame(ws, 10) is not None
+            await ws.send(json.dumps({"type": "pause"}))
+            while True:  # the answer is not stuck behind frames: at most one came first
+                message = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
+                if message["type"] == "status" and not message["running"]:
+                    break
+
+    asyncio.run(talk())

@@ -13,6 +13,9 @@ Client -> server: JSON text messages, each an object with a ``type``:
 ``regenerate {seed?}``      new data seed (random when omitted): new points, reset
 ``set {learning_rate?, batch_size?, l2?, l1?, optimizer?}``   live changes, no reset
 ``add_point {x, y, label}`` append a training point; training carries on with it
+``ack``                     a frame has been drawn. A page that acknowledges its frames
+                            gets the next one only then, so a page slow to draw never falls
+                            behind with frames queued ahead of a status message
 
 Server -> client: JSON text ``hello``, ``config``, ``data``, ``points``, ``status``,
 ``error`` messages, and binary frames (see ``session_view.SessionView.build_frame``). An
@@ -159,6 +162,12 @@ class Pause(StrictModel):
     type: Literal["pause"]
 
 
+class Ack(StrictModel):
+    """The page has drawn a frame: the link sends the next (see api/trainer.SocketLink)."""
+
+    type: Literal["ack"]
+
+
 class Step(StrictModel):
     type: Literal["step"]
     epochs: Annotated[int, Field(ge=1, le=MAX_STEP_EPOCHS)] = 1
@@ -200,11 +209,23 @@ class AddPoint(StrictModel):
 
 
 Command = Annotated[
-    Configure | Start | Resume | Pause | Step | Reset | Reseed | Regenerate | SetLive | AddPoint,
+    Configure
+    | Start
+    | Resume
+    | Pause
+    | Step
+    | Reset
+    | Reseed
+    | Regenerate
+    | SetLive
+    | AddPoint
+    | Ack,
     Field(discriminator="type"),
 ]
 _COMMAND = TypeAdapter(Command)
-COMMAND_TYPES = "configure, start, resume, pause, step, reset, reseed, regenerate, set, add_point"
+COMMAND_TYPES = (
+    "configure, start, resume, pause, step, reset, reseed, regenerate, set, add_point, ack"
+)
 
 
 class CommandError(ValueError):

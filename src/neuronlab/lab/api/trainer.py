@@ -43,7 +43,11 @@ class SocketLink:
 
     Only this object's ``run`` task writes to the socket. Text messages are never dropped;
     a frame is asked for only after the previous one has been sent and the frame interval
-    has passed, so the newest weights are always what goes out. Every command is answered,
+    has passed, so the newest weights are always what goes out. A client that acknowledges
+    frames (``ack``, as the page does once it has drawn one) is sent the next only after its
+    acknowledgement: a browser slower to draw than the server to send would otherwise build
+    up seconds of frames in the socket's buffers, ahead of the answer to a Pause. Every
+    command is answered,
     so a client that sends without reading would grow the outbox without end: past
     ``MAX_OUTBOX`` messages, ``room`` is cleared and the socket is not read until they are
     sent.
@@ -61,6 +65,9 @@ class SocketLink:
         self.frames_sent = 0
         self.requested_at = 0.0
         self.build_time = 0.0  # how long a frame takes to arrive once asked for (average)
+        self.acknowledging = False  # the client acks its frames (from its first ack on)
+        self.awaiting_ack = False  # a frame went out; the next is asked for on its ack
+        self.session: TrainingSession | None = None
 
     # called from the session's thread
     def on_message(self, message: dict) -> None:
@@ -90,7 +97,15 @@ class SocketLink:
         self.requested_at = time.perf_counter()
         session.request_frame()
 
+    def ack(self) -> None:
+        """The client drew a frame: ask for the next (its first ack turns the pacing on)."""
+        self.acknowledging = True
+        if self.awaiting_ack and self.session is not None:
+            self.awaiting_ack = False
+            self._request(self.session)
+
     async def run(self, session: TrainingSession) -> None:
+        self.session = session
         self._request(session)
         last_sent = 0.0
         try:
@@ -115,6 +130,9 @@ class SocketLink:
                 if frame is not None:
                     await self.websocket.send_bytes(frame)
                     self.frames_sent += 1
+                    if self.acknowledging:
+                        self.awaiting_ack = True  # ack() asks for the next
+                        continue
                 # ask early enough that the next frame is ready when its turn comes
                 delay = last_sent + self.interval - self.build_time - time.perf_counter()
                 self.loop.call_later(max(0.0, delay), self._request, session)
@@ -157,6 +175,9 @@ async def train_socket(websocket: WebSocket) -> None:
                 break
             try:
                 command = p.parse_command(message.get("text"))
+                if isinstance(command, p.Ack):
+                    link.ack()  # for the link, not the session
+                    continue
                 if session.pending >= MAX_QUEUED_COMMANDS:
                     raise p.CommandError("Too many commands at once: wait for the next frame.")
             except p.CommandError as error:

@@ -52,7 +52,7 @@ export class TrainerSocket {
         if (message.type === "error" && message.code === "busy") this.busy = true;
         this.onMessage(message);
       } else {
-        this.onFrame(parseFrame(event.data));
+        this.queueFrame(parseFrame(event.data));
       }
     });
     socket.addEventListener("close", (event) => {
@@ -64,6 +64,32 @@ export class TrainerSocket {
         setTimeout(() => this.stopped || this.connect(), this.retryDelay);
         this.retryDelay = Math.min(this.retryDelay * 2, 8000);
       }
+    });
+  }
+
+  /**
+   * Frames are drawn once per screen refresh, the newest only. A browser slower to draw than
+   * the server is to train (a big network, no GPU) would otherwise fall seconds behind, and
+   * Pause would seem to take seconds while old pictures are drawn. Frames are whole pictures,
+   * but the maps, the edges and the chart come at their own slower rates: what a skipped frame
+   * carried and the newer one does not is kept.
+   */
+  queueFrame(frame) {
+    const older = this.pendingFrame;
+    this.pendingFrame = older
+      ? { header: { ...older.header, ...frame.header }, parts: { ...older.parts, ...frame.parts } }
+      : frame;
+    if (this.frameScheduled) return;
+    this.frameScheduled = true;
+    requestAnimationFrame(() => {
+      this.frameScheduled = false;
+      const newest = this.pendingFrame;
+      this.pendingFrame = null;
+      if (!newest) return;
+      this.onFrame(newest);
+      // drawn: the server sends the next one only now (protocol.py, "ack"), so frames never
+      // pile up in the socket ahead of the answer to a Pause
+      this.send({ type: "ack" });
     });
   }
 
