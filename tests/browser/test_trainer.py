@@ -349,6 +349,28 @@ def test_regenerate_reseed_and_reset_buttons(page: Page, lab_url):
     expect(trainer.get_by_label("Epoch", exact=True)).to_have_text("0")
 
 
+def test_a_slower_speed_for_a_class_to_watch(page: Page, lab_url):
+    open_trainer(page, lab_url + "#trainer")
+    speed = inside(page).get_by_label("Speed", exact=True)
+    expect(speed.locator("option")).to_have_text(
+        [
+            "as fast as it can",
+            "100 epochs a second",
+            "20 epochs a second",
+            "5 epochs a second",
+            "1 epoch a second",
+        ]
+    )
+    speed.select_option(label="5 epochs a second")
+    page.wait_for_function("location.search.includes('trainer.speed=5')")  # in a shared link
+    inside(page).get_by_role("button", name="Train", exact=True).click()
+    page.wait_for_function(f"document.querySelector('{TRAINER}').trainerStats.epoch >= 1")
+    page.wait_for_timeout(1000)
+    epoch = stats(page)["epoch"]
+    assert 1 <= epoch <= 10, epoch  # about 5 in that second, never hundreds
+    inside(page).get_by_role("button", name="Pause", exact=True).click()
+
+
 def test_the_page_acknowledges_each_frame_it_draws(page: Page, lab_url):
     # with acks the server sends the next frame only once this one is drawn (protocol.py)
     page.add_init_script(

@@ -384,6 +384,22 @@ def test_an_engine_refusal_midway_through_a_change_pauses_the_session(
     assert session_of(lab_client, talk).config.units == SMALL["units"]
 
 
+def test_speed_holds_training_to_so_many_epochs_a_second(lab_client, talk):
+    talk.configure(speed=5)
+    talk.send(type="start")
+    first = talk.frame(lambda f: f["epoch"] >= 1)
+    started = time.monotonic()
+    time.sleep(1.0)
+    session = session_of(lab_client, talk)
+    paced = session.trainer.epoch - first["epoch"]
+    elapsed = time.monotonic() - started
+    assert 1 <= paced <= 5 * elapsed + 2, (paced, elapsed)  # 5 a second, never faster
+    talk.send(type="set", speed=0)  # as fast as it can, from the next epoch on
+    time.sleep(1.0)
+    assert session.trainer.epoch - first["epoch"] > 5 * (time.monotonic() - started) + 2
+    talk.send(type="pause")
+
+
 def test_a_refused_setting_is_named_so_the_page_can_mark_its_control(talk):
     talk.configure()
     talk.send(type="configure", config={**SMALL, "points": 3, "units": 999})

@@ -11,7 +11,8 @@ Client -> server: JSON text messages, each an object with a ``type``:
 ``reset``                   the initial weights again (same weights seed), history cleared
 ``reseed {seed?}``          new weights seed (random when omitted), then reset
 ``regenerate {seed?}``      new data seed (random when omitted): new points, reset
-``set {learning_rate?, batch_size?, l2?, l1?, optimizer?}``   live changes, no reset
+``set {learning_rate?, batch_size?, l2?, l1?, optimizer?, speed?}``   live changes, no reset
+                            (speed: epochs a second at most, 0 for as fast as it can)
 ``add_point {x, y, label}`` append a training point; training carries on with it
 ``ack``                     a frame has been drawn. A page that acknowledges its frames
                             gets the next one only then, so a page slow to draw never falls
@@ -92,6 +93,9 @@ def _one_of(value: str, choices: list[str]) -> str:
     return value
 
 
+Speed = Annotated[int, Field(ge=0, le=1000)]  # epochs a second at most; 0: no limit
+
+
 class TrainerConfig(StrictModel):
     """Everything the trainer widget shows in its controls (and keeps in the URL)."""
 
@@ -113,6 +117,7 @@ class TrainerConfig(StrictModel):
     batch_size: BatchSize = 32
     l2: Penalty = 0.0
     l1: Penalty = 0.0
+    speed: Speed = 0  # epochs a second at most, for a class to watch; 0: as fast as it can
     # picture
     grid: Annotated[GridSize, Field(ge=10)] = 100
 
@@ -194,6 +199,7 @@ class SetLive(StrictModel):
     l2: Penalty | None = None
     l1: Penalty | None = None
     optimizer: str | None = None
+    speed: Speed | None = None
 
     @field_validator("optimizer")
     @classmethod

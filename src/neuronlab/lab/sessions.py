@@ -106,6 +106,7 @@ class TrainingSession:
         self._loaded: np.ndarray | None = None  # a loaded model's weights: what Reset brings back
         self.view = SessionView(settings)
         self._next_frame_at = 0.0  # a big frame (wide net, fine grid) waits for as much training
+        self._next_epoch_at = 0.0  # with a speed set, the next epoch waits for its turn
 
     # ------------------------------------------------------------ called by the connection
     def start(self) -> None:
@@ -182,18 +183,23 @@ class TrainingSession:
                 while not (
                     self._closed
                     or self._commands
-                    or self._training
+                    or self._epoch_due()
                     or (self._want_frame and self._dirty and self.network is not None)
                 ):
-                    self._cond.wait()
+                    # an epoch held back by the speed setting wakes the thread in time
+                    wait = self._next_epoch_at - time.perf_counter() if self._training else None
+                    self._cond.wait(wait)
                 if self._closed:
                     break
                 commands = list(self._commands)
                 self._commands.clear()
             for command in commands:
                 self._apply_safely(command)
-            if self._training:
+            if self._epoch_due():
                 self._guarded(self._train_one_epoch)
+                speed = self.config.speed if self.config is not None else 0
+                # "speed" epochs a second at most (0: as fast as it can), for a class to watch
+                self._next_epoch_at = time.perf_counter() + 1.0 / speed if speed else 0.0
             # while training, frames may take at most half of this thread's time
             if (
                 self._want_frame
@@ -206,6 +212,9 @@ class TrainingSession:
     @property
     def _training(self) -> bool:
         return self.trainer is not None and (self.running or self._steps_left > 0)
+
+    def _epoch_due(self) -> bool:
+        return self._training and time.perf_counter() >= self._next_epoch_at
 
     def _guarded(self, work: Callable[[], None]) -> None:
         try:
@@ -252,12 +261,14 @@ class TrainingSession:
                 self._configure(command.config)
             self._check_trainable()
             self.running = True
+            self._next_epoch_at = 0.0  # the first epoch at once, whatever the speed
             self._status()
         elif isinstance(command, p.Pause):
             self._pause()
         elif isinstance(command, p.Step):
             self._check_trainable()
             self.running = False
+            self._next_epoch_at = 0.0
             self._steps_left = command.epochs
             self._status()
         elif isinstance(command, p.Reset):
@@ -300,6 +311,8 @@ class TrainingSession:
                 self.network = self.trainer = None
                 self._dirty = False
             raise
+        if old is not None and config.speed != old.speed:
+            self._next_epoch_at = 0.0  # a faster speed applies from the next epoch on
         if old is None or config.grid != old.grid or self.view.grid is None:
             self.view.set_boundary_grid(self.bounds, config.grid)
             self._dirty = True

@@ -36,6 +36,7 @@ MAX_QUEUED_COMMANDS = 200
 MAX_OUTBOX = 1000  # messages waiting for the client before its socket stops being read
 LEARNING_RATES = (0.00001, 0.00003, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)
 PENALTIES = (0, 0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1)
+SPEEDS = (0, 100, 20, 5, 1)  # epochs a second at most; 0: as fast as the machine goes
 
 
 class SocketLink:
@@ -209,6 +210,7 @@ def trainer_options() -> dict:
         "optimizers": p.optimizer_names(),
         "learning_rates": list(LEARNING_RATES),
         "penalties": list(PENALTIES),
+        "speeds": list(SPEEDS),
         "defaults": p.TrainerConfig().model_dump(),
         "limits": {**LIMITS, "max_added_points": p.MAX_ADDED_POINTS},
         "class_colours": [list(colour) for colour in render.CLASS_COLOURS],

@@ -51,10 +51,15 @@ const FIELDS = {
   "tr-batch": ["batch_size", Number],
   "tr-l2": ["l2", Number],
   "tr-l1": ["l1", Number],
+  "tr-speed": ["speed", Number],
 };
 
 function label(name) {
   return LABELS[name] || name.charAt(0).toUpperCase() + name.slice(1);
+}
+
+function speedLabel(epochs) {
+  return epochs === 0 ? "as fast as it can" : `${epochs} epoch${epochs === 1 ? "" : "s"} a second`;
 }
 
 function fillSelect(select, values, text = label) {
@@ -136,6 +141,8 @@ class TrainerWidget {
     }
     fillSelect($("tr-activation"), options.activations);
     fillSelect($("tr-optimizer"), options.optimizers);
+    // slower speeds give a class time to watch the boundary form
+    fillSelect($("tr-speed"), options.speeds, speedLabel);
     $("tr-lr").max = String(options.learning_rates.length - 1);
     this.writeControls();
 
@@ -180,6 +187,8 @@ class TrainerWidget {
         if (id === "tr-l2" || id === "tr-l1") {
           const values = [...new Set([...options.penalties, config[field]])].sort((a, b) => a - b);
           fillSelect(control, values, (v) => String(v));
+        } else if (id === "tr-speed") {
+          fillSelect(control, [...options.speeds, config[field]], speedLabel); // a link's own speed
         }
       }
       if (document.activeElement !== control || control.type === "range") control.value = String(config[field]);
