@@ -151,6 +151,11 @@ def lab_settings(monkeypatch):
 def test_playground_on_loopback_by_default(lab_settings):
     settings = lab_settings()
     assert settings.host == "127.0.0.1" and refusal(settings, None) is None
+    assert settings.max_sessions == 8
+
+
+def test_a_class_sized_lab_takes_more_sessions(lab_settings):
+    assert lab_settings("--max-sessions", "30").max_sessions == 30
 
 
 def test_playground_off_on_a_network_address_even_with_a_token(lab_settings, capsys):

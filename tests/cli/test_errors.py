@@ -24,6 +24,7 @@ BAD = {
     "predict a missing model": (["predict", "no-such-model.npz", "--point", "1,2"], "exist"),
     "bench config that is not there": (["bench", "--configs", "9"], "configs"),
     "port out of range": (["lab", "--port", "70000"], "--port"),
+    "no sessions at all": (["lab", "--max-sessions", "0"], "--max-sessions"),
     # nan passes every comparison, so a range alone lets it through
     "nan learning rate": (["train", "--lr", "nan"], "--learning-rate"),
     "nan tolerance": (["gradcheck", "--tolerance", "nan"], "--tolerance"),

@@ -40,7 +40,17 @@ from . import cli
     is_flag=True,
     help="Run the playground even when listening on the network: a token is made and printed.",
 )
-def lab(host, port, no_browser, playground, playground_token, allow_playground) -> None:
+@click.option(
+    "--max-sessions",
+    type=click.IntRange(1, 200),
+    default=8,
+    show_default=True,
+    help="Live trainers open at once (each open page's trainer holds one); a classroom on "
+    "one server needs one per student. Each runs on one core at a time.",
+)
+def lab(
+    host, port, no_browser, playground, playground_token, allow_playground, max_sessions
+) -> None:
     """Open the browser lab: every concept of the course as a widget on the engine."""
     import secrets
 
@@ -61,6 +71,10 @@ def lab(host, port, no_browser, playground, playground_token, allow_playground) 
     if allow_playground and playground and not playground_token and exposed:
         playground_token = secrets.token_urlsafe(16)
     settings = Settings(
-        host=host, port=port, allow_playground=playground, playground_token=playground_token
+        host=host,
+        port=port,
+        allow_playground=playground,
+        playground_token=playground_token,
+        max_sessions=max_sessions,
     )
     run_lab(host, port, not no_browser, settings=settings)
