@@ -205,7 +205,7 @@ def add_test_routes(client):
             {"points": 10, "colour": "red"},
             "unknown field 'colour': remove it or check its spelling.",
         ),
-        ({"points": 10, "learning_rate": 0}, "learning_rate should be greater than 0, got 0."),
+        ({"points": 10, "learning_rate": 0}, "learning rate should be greater than 0, got 0."),
         ({"points": "many"}, "points should be a valid integer"),
     ],
 )

@@ -76,6 +76,14 @@ def _field_name(location: Sequence[Any]) -> str:
     return ".".join(parts)
 
 
+def _readable(name: str) -> str:
+    """A setting's name as the page labels it: "batch size", not "batch_size"; a race's
+    rate by optimiser, "the learning rate of momentum", not "learning_rates.momentum"."""
+    if name.startswith("learning_rates."):
+        return f"the learning rate of {name.split('.', 1)[1]}"
+    return name.replace("_", " ")
+
+
 def refused_fields(errors: Sequence[dict[str, Any]]) -> list[str]:
     """The settings the errors are about, by the last name in each location (``("body",
     "learning_rates", "momentum")`` is ``momentum``): the page marks those controls."""
@@ -114,6 +122,7 @@ def _sentence(error: dict[str, Any]) -> str:
         return f"unknown type {value!r}: use one of {expected}"
     if kind == "union_tag_not_found":
         return "the message needs a 'type' field"
+    name = _readable(name)  # from here on the value is wrong, not the key: say it in English
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
         return f"{name}: {message}" if name else message
