@@ -97,7 +97,29 @@ def count_user_tasks() -> int:
     return count
 
 
-class ChannelWriter:
+class WriteOnlyStream:
+    """What code may ask of a stream it can only write to (write and flush are the
+    subclass's)."""
+
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
+
+    def isatty(self) -> bool:
+        return False
+
+    def writable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return False
+
+    @property
+    def closed(self) -> bool:
+        return False
+
+
+class ChannelWriter(WriteOnlyStream):
     """A text stream whose writes become framed messages on the channel.
 
     Line-buffered like a terminal: a message per completed line (or 8 kB), so that one
@@ -126,10 +148,6 @@ class ChannelWriter:
             self.flush()
         return len(text)
 
-    def writelines(self, lines) -> None:
-        for line in lines:
-            self.write(line)
-
     def flush(self) -> None:
         if self.pending:
             text = "".join(self.pending)
@@ -138,21 +156,8 @@ class ChannelWriter:
             for start in range(0, len(data), 65536):  # the server reads frames of 64 kB
                 send(self.kind, data[start : start + 65536])
 
-    def isatty(self) -> bool:
-        return False
 
-    def writable(self) -> bool:
-        return True
-
-    def readable(self) -> bool:
-        return False
-
-    @property
-    def closed(self) -> bool:
-        return False
-
-
-class BytesWriter:
+class BytesWriter(WriteOnlyStream):
     """The ``buffer`` under a ChannelWriter: bytes are read as UTF-8 (a character split
     between two writes is kept until it is whole) and written as text."""
 
@@ -167,29 +172,12 @@ class BytesWriter:
         self.text.write(self.decoder.decode(data))
         return len(data)
 
-    def writelines(self, lines) -> None:
-        for line in lines:
-            self.write(line)
-
     def flush(self) -> None:
         self.text.flush()
 
     def finish(self) -> None:
         """At the end of the run: a character left unfinished shows as a replacement mark."""
         self.text.write(self.decoder.decode(b"", final=True))
-
-    def isatty(self) -> bool:
-        return False
-
-    def writable(self) -> bool:
-        return True
-
-    def readable(self) -> bool:
-        return False
-
-    @property
-    def closed(self) -> bool:
-        return False
 
 
 def send_figures(plt) -> None:
