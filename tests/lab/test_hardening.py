@@ -430,4 +430,4 @@ def test_a_client_that_acknowledges_frames_gets_the_next_only_after_its_ack(serv
                 if message["type"] == "status" and not message["running"]:
                     break
 
-    asyncio.run(talk())
+    run_async(talk())
