@@ -129,11 +129,13 @@ class SocketLink:
                     await asyncio.sleep(wait)  # never faster than the frame rate
                 last_sent = time.perf_counter()
                 if frame is not None:
+                    # set before sending: the ack may come back before send_bytes returns
+                    acked_next = self.acknowledging
+                    self.awaiting_ack = acked_next
                     await self.websocket.send_bytes(frame)
                     self.frames_sent += 1
-                    if self.acknowledging:
-                        self.awaiting_ack = True  # ack() asks for the next
-                        continue
+                    if acked_next:
+                        continue  # ack() asks for the next
                 # ask early enough that the next frame is ready when its turn comes
                 delay = last_sent + self.interval - self.build_time - time.perf_counter()
                 self.loop.call_later(max(0.0, delay), self._request, session)
