@@ -195,8 +195,9 @@ CLASSIC = (
         3000,
         0.02,
         None,
-        "Two layers of 64 trained for 3000 epochs: the boundary stretches out to catch single "
-        "noisy training points. Training loss near zero, validation loss high.",
+        "Two layers of 64 trained for 3000 epochs: every training point lands on its side, "
+        "but the boundary runs out in a band to the corners, where no training point asked "
+        "for it. Training loss near zero, validation loss high.",
     ),
 )
 CLASSIC_ACTIVATION = "tanh"
