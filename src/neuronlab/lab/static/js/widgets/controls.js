@@ -297,6 +297,18 @@ export function statusLine(className = "w-status") {
   return el("p", { class: className, role: "status", "aria-live": "polite" });
 }
 
+/** Mark a control whose value the server refused (aria-invalid, described by the error line
+ * `errorId` that says why), or clear the mark. */
+export function markInvalid(control, refused, errorId) {
+  if (refused) {
+    control.setAttribute("aria-invalid", "true");
+    control.setAttribute("aria-describedby", errorId);
+  } else {
+    control.removeAttribute("aria-invalid");
+    control.removeAttribute("aria-describedby");
+  }
+}
+
 /** Whether the learner asked their system for less motion: replays then jump to the end. */
 export function reducedMotion() {
   return window.matchMedia("(prefers-reduced-motion: reduce)").matches;

@@ -3,7 +3,7 @@
 
 import { getJSON, postJSON } from "../api.js";
 import { readState, writeState } from "../state.js";
-import { el, errorLine, fmt, select, statusLine, surfacePicker } from "./controls.js";
+import { el, errorLine, fmt, markInvalid, select, statusLine, surfacePicker } from "./controls.js";
 import { surfaceMap } from "./surfacemap.js";
 
 // each runner differs by line style and head shape as well as by colour
@@ -177,7 +177,7 @@ export async function mount(root) {
     const mine = asked;
     pause();
     errors.report(null);
-    for (const input of Object.values(rateInputs)) markRate(input, false);
+    for (const input of Object.values(rateInputs)) markInvalid(input, false);
     let answer;
     try {
       answer = await postJSON("/api/race/run", {
@@ -189,8 +189,9 @@ export async function mount(root) {
     } catch (error) {
       if (mine === asked) {
         errors.report(error);
-        // the boxes of the rates the server refused (it names them: "momentum")
-        for (const name of error.fields ?? []) if (rateInputs[name]) markRate(rateInputs[name], true);
+        // a refused rate stays in its box, marked and tied to the sentence that says why
+        // (the server names the refused rates: "momentum")
+        for (const name of error.fields ?? []) if (rateInputs[name]) markInvalid(rateInputs[name], true, "race-error");
       }
       return;
     }
@@ -234,17 +235,6 @@ export async function mount(root) {
     draw();
   });
   speed.input.addEventListener("change", save);
-  // a refused rate stays in its box, marked and tied to the sentence that says why
-  function markRate(input, refused) {
-    if (refused) {
-      input.setAttribute("aria-invalid", "true");
-      input.setAttribute("aria-describedby", "race-error");
-    } else {
-      input.removeAttribute("aria-invalid");
-      input.removeAttribute("aria-describedby");
-    }
-  }
-
   for (const [name, input] of Object.entries(rateInputs)) {
     input.addEventListener("change", () => {
       // what the box holds goes to the server, which says what is wrong with it (0 included);

@@ -17,6 +17,7 @@ import {
   showError,
 } from "../api.js";
 import { readState, shareURL, writeState } from "../state.js";
+import { markInvalid } from "./controls.js";
 import { LossChart } from "./trainer/chart.js";
 import { NetworkDiagram } from "./trainer/diagram.js";
 import { DataPlane } from "./trainer/plane.js";
@@ -253,14 +254,8 @@ class TrainerWidget {
     const typed = [];
     for (const control of this.root.querySelectorAll(".trainer-controls [name]")) {
       const refused = fields.includes(control.name);
-      if (refused) {
-        control.setAttribute("aria-invalid", "true");
-        control.setAttribute("aria-describedby", "tr-error");
-        if (control.type === "number") typed.push([control, control.value]);
-      } else if (control.hasAttribute("aria-invalid")) {
-        control.removeAttribute("aria-invalid");
-        control.removeAttribute("aria-describedby");
-      }
+      if (refused && control.type === "number") typed.push([control, control.value]);
+      if (refused || control.hasAttribute("aria-invalid")) markInvalid(control, refused, "tr-error");
     }
     return typed;
   }
