@@ -60,7 +60,8 @@ function label(name) {
 }
 
 function speedLabel(epochs) {
-  return epochs === 0 ? "as fast as it can" : `${epochs} epoch${epochs === 1 ? "" : "s"} a second`;
+  // short: the select is narrow ("as fast as it can" was cut off in it); the label says the unit
+  return epochs === 0 ? "no limit" : String(epochs);
 }
 
 function fillSelect(select, values, text = label) {
