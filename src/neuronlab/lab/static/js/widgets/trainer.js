@@ -329,6 +329,9 @@ class TrainerWidget {
         this.plane.addPoints(message.added);
         break;
       case "status":
+        // Train and Pause follow the status messages only, never a frame's "running": a frame
+        // built before the last status can arrive after it (the server sends its waiting
+        // messages first) and would turn a session just started back to paused
         this.setRunning(message.running);
         if (message.message && message.diverged) {
           // one alert, not the same sentence twice (notice and alert)
@@ -388,7 +391,6 @@ class TrainerWidget {
     } else {
       $("tr-throughput").textContent = "–";
     }
-    if (header.running !== this.running) this.setRunning(header.running);
     if (parts.maps || parts.edges) {
       this.diagram.update({
         layerSizes: header.edges?.layer_sizes,

@@ -86,10 +86,14 @@ export class TrainerSocket {
       const newest = this.pendingFrame;
       this.pendingFrame = null;
       if (!newest) return;
-      this.onFrame(newest);
-      // drawn: the server sends the next one only now (protocol.py, "ack"), so frames never
-      // pile up in the socket ahead of the answer to a Pause
-      this.send({ type: "ack" });
+      try {
+        this.onFrame(newest);
+      } finally {
+        // drawn: the server sends the next one only now (protocol.py, "ack"), so frames never
+        // pile up in the socket ahead of the answer to a Pause; also after a failed draw,
+        // which would otherwise stop the pictures for good
+        this.send({ type: "ack" });
+      }
     });
   }
 
