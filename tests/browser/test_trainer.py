@@ -328,11 +328,53 @@ def test_load_a_saved_model_into_the_trainer(page: Page, lab_url, tmp_path, arti
     )
 
 
-def test_a_link_with_impossible_settings_falls_back_to_the_defaults(page: Page, lab_url):
-    open_trainer(page, lab_url + "?trainer.points=99999&trainer.units=16#trainer")
-    expect(page.locator("#tr-error")).to_contain_text("points")
+def test_a_link_with_an_impossible_setting_keeps_its_other_settings(page: Page, lab_url):
+    taken: list[dict] = []  # the configurations the server took
+    page.on(
+        "websocket",
+        lambda socket: socket.on(
+            "framereceived",
+            lambda frame: (
+                taken.append(json.loads(frame)["config"])
+                if isinstance(frame, str) and json.loads(frame)["type"] == "config"
+                else None
+            ),
+        ),
+    )
+    open_trainer(page, lab_url + "?trainer.points=99999&trainer.units=8#trainer")
+    error = page.locator("#tr-error")
+    expect(error).to_contain_text("points")
+    expect(error).to_contain_text("uses the default points instead")
     expect(inside(page).get_by_label("Points", exact=True)).to_have_value("300")
+    expect(inside(page).get_by_label("Units per layer", exact=True)).to_have_value("8")
     page.wait_for_function("!location.search.includes('trainer.points')")
+    assert "trainer.units=8" in page.url
+    # the server took the rest of the link
+    assert [(config["points"], config["units"]) for config in taken] == [(300, 8)]
+    expect(error).to_contain_text("uses the default points instead")  # the explanation stays
+
+
+def test_a_refusal_naming_no_setting_falls_back_to_all_the_defaults(page: Page, lab_url):
+    # a server that does not say which setting it refused (as an older one would not):
+    # the page cannot tell what to keep, so it starts from the defaults
+    def route(socket):
+        server = socket.connect_to_server()
+
+        def from_server(message):
+            if isinstance(message, str) and json.loads(message)["type"] == "error":
+                refusal = json.loads(message)
+                refusal.pop("fields", None)
+                message = json.dumps(refusal)
+            socket.send(message)
+
+        server.on_message(from_server)
+
+    page.route_web_socket(re.compile(r"/ws/train$"), route)
+    open_trainer(page, lab_url + "?trainer.points=99999&trainer.units=8#trainer")
+    expect(page.locator("#tr-error")).to_contain_text("starts from the defaults")
+    expect(inside(page).get_by_label("Points", exact=True)).to_have_value("300")
+    expect(inside(page).get_by_label("Units per layer", exact=True)).to_have_value("16")
+    page.wait_for_function("!location.search.includes('trainer.')")
 
 
 def test_regenerate_reseed_and_reset_buttons(page: Page, lab_url):

@@ -248,6 +248,29 @@ class TrainerWidget {
   }
 
   /**
+   * The link held settings the server refused: the ones it names go back to their defaults
+   * and the rest of the link is kept. If it names none, or that was tried already (two
+   * settings may be fine alone and not together), every setting goes back to its default.
+   */
+  fallBack(message) {
+    const named = (message.fields || []).filter(
+      (field) => field in this.defaults && this.config[field] !== this.defaults[field],
+    );
+    const some = named.length > 0 && !this.fellBack;
+    this.fellBack = true;
+    const names = named.map((field) => field.replaceAll("_", " ")).join(" and ");
+    const explanation = some
+      ? `The trainer uses the default ${names} instead and keeps the link's other settings.`
+      : "The link's settings could not be used, so the trainer starts from the defaults.";
+    showError(this.$("tr-error"), `${message.detail} ${explanation}`);
+    this.refused = false; // this explanation stays when the server takes the settings
+    const defaults = Object.fromEntries(named.map((field) => [field, this.defaults[field]]));
+    this.config = some ? { ...this.config, ...defaults } : { ...this.defaults };
+    this.writeControls();
+    this.send({ type: "configure", config: this.config });
+  }
+
+  /**
    * Mark the controls of the refused settings (aria-invalid, described by the error line) and
    * clear the marks of the others; returns [control, typed value] of the refused number boxes.
    */
@@ -358,12 +381,7 @@ class TrainerWidget {
           this.writeControls();
           for (const [control, value] of typed) control.value = value;
         } else if (JSON.stringify(this.config) !== JSON.stringify(this.defaults)) {
-          // the link held settings the server refused: start from the defaults
-          showError(this.$("tr-error"), `${message.detail} The link's settings could not be used, so the trainer starts from the defaults.`);
-          this.refused = false; // this explanation stays when the defaults are taken
-          this.config = { ...this.defaults };
-          this.writeControls();
-          this.send({ type: "configure", config: this.config });
+          this.fallBack(message);
         }
         break;
       }
