@@ -236,7 +236,7 @@ def test_hovering_a_neuron_shows_its_map_large(page: Page, lab_url, artifacts_di
     ).to_be_focused()
 
 
-def test_divergence_is_explained(page: Page, lab_url):
+def test_divergence_is_explained(page: Page, lab_url, artifacts_dir):
     open_trainer(
         page,
         lab_url
@@ -247,9 +247,19 @@ def test_divergence_is_explained(page: Page, lab_url):
     expect(alert).to_contain_text("diverged", timeout=15_000)
     expect(alert).to_contain_text("learning rate")
     expect(inside(page).get_by_role("button", name="Train", exact=True)).to_be_enabled()
+    # the readouts and the chart say the loss overflowed, rather than a bare dash or empty axes
+    expect(inside(page).get_by_label("Loss", exact=True)).to_have_text("overflowed")
+    epoch = inside(page).get_by_label("Epoch", exact=True).inner_text()
+    chart = page.locator("#tr-chart")
+    expect(chart.locator(".annotation-text")).to_have_text(f"loss overflowedat epoch {epoch}")
+    expect(chart.locator(".shapelayer path")).to_have_count(1)
+    inside(page).screenshot(path=os.path.join(artifacts_dir, "trainer-diverged.png"))
     # Reset starts afresh: the advice about the lost weights goes with them
     inside(page).get_by_role("button", name="Reset", exact=True).click()
     expect(alert).to_be_hidden()
+    expect(inside(page).get_by_label("Loss", exact=True)).to_have_text("–")
+    expect(chart.locator(".annotation-text")).to_have_text("Press Train or Stepto plot the loss")
+    expect(chart.locator(".shapelayer path")).to_have_count(0)
 
 
 def test_a_lost_connection_says_what_the_new_session_lost(page: Page, lab_url):

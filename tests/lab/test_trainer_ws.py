@@ -249,13 +249,18 @@ def test_divergence_pauses_with_advice(talk):
     status = talk.until(lambda m: m["type"] == "status" and m.get("diverged"))
     assert status["running"] is False
     assert "diverged" in status["message"] and "learning rate" in status["message"]
+    # the frames say where the loss overflowed, so the page can tell it from "not measured"
+    frame = talk.frame(lambda f: f["epoch"] == status["epoch"] and "chart" in f)
+    assert frame["diverged_at"] == status["epoch"]
+    assert frame["loss"] is None and frame["chart"]["loss"][-1] is None
     # training again without a reset is refused with what to do
     talk.send(type="start")
     assert "Reset" in talk.error()["detail"]
     talk.send(type="set", learning_rate=0.01)
     talk.send(type="reset")
     talk.send(type="step")
-    assert talk.frame(lambda f: f["epoch"] == 1)["loss"] is not None
+    frame = talk.frame(lambda f: f["epoch"] == 1)
+    assert frame["loss"] is not None and frame["diverged_at"] is None
 
 
 def test_model_download_loads_with_the_library(lab_client, talk, tmp_path):

@@ -47,6 +47,7 @@ class SessionView:
         self.map_grid: np.ndarray | None = None  # (map_size ** 2, 2): the neuron maps
         self.history: dict[str, list[float | None]] = {}
         self.throughput = 0.0
+        self.diverged_at: int | None = None  # the epoch whose loss overflowed, if one did
         self._seq = 0
         self._last_maps = 0.0
         self._last_chart = 0.0
@@ -67,6 +68,7 @@ class SessionView:
         """A fresh run: no history, no throughput, and the next frame complete."""
         self.history = {key: [] for key in HISTORY_KEYS}
         self.throughput = 0.0
+        self.diverged_at = None
         self.force_complete()
 
     def force_complete(self) -> None:
@@ -81,6 +83,8 @@ class SessionView:
         history["val_loss"].append(json_number(report.val_loss))
         history["accuracy"].append(json_number(report.train_accuracy))
         history["val_accuracy"].append(json_number(report.val_accuracy))
+        if report.diverged and self.diverged_at is None:
+            self.diverged_at = report.epoch
         if report.samples_per_second > 0 and math.isfinite(report.samples_per_second):
             window = self._window
             window[0] += samples
@@ -110,6 +114,7 @@ class SessionView:
             "val_accuracy": last["val_accuracy"],
             "samples_per_second": json_number(self.throughput),
             "running": running,
+            "diverged_at": self.diverged_at,  # the loss is null from there on: it overflowed
             "boundary": {"width": size, "height": size, "format": "rgba8"},
         }
         probabilities = network.predict_proba(self.grid)  # (size * size, k)

@@ -398,9 +398,11 @@ class TrainerWidget {
     const { $ } = this;
     if (parts.boundary) this.plane.paintBoundary(parts.boundary, header.boundary);
     $("tr-epoch").textContent = formatCount(header.epoch);
-    $("tr-loss").textContent = formatLoss(header.loss);
+    // a loss that overflowed comes as null, like one not measured yet: say which it is
+    const lost = header.diverged_at != null ? "overflowed" : null;
+    $("tr-loss").textContent = header.loss == null && lost ? lost : formatLoss(header.loss);
     $("tr-accuracy").textContent = formatPercent(header.accuracy);
-    $("tr-val-loss").textContent = formatLoss(header.val_loss);
+    $("tr-val-loss").textContent = header.val_loss == null && lost ? lost : formatLoss(header.val_loss);
     $("tr-val-accuracy").textContent = formatPercent(header.val_accuracy);
     if (header.samples_per_second) {
       // the unit in a smaller type, so that "202K samples/s" keeps to one line in a narrow box
@@ -417,7 +419,7 @@ class TrainerWidget {
         edges: parts.edges ? new Int8Array(parts.edges.buffer, parts.edges.byteOffset, parts.edges.byteLength) : null,
       });
     }
-    if (header.chart) this.chart.update(header.chart);
+    if (header.chart) this.chart.update(header.chart, header.diverged_at);
     this.stats.drawMs += performance.now() - started;
   }
 

@@ -5,11 +5,14 @@
 import { whenPlotly } from "../../api.js";
 import { classColour, logAxisTicks } from "../../draw.js";
 
+const WARN = "#b3261e"; // lab.css --warn: the colour of the error messages
+
 export class LossChart {
   constructor(element, { logScale = true } = {}) {
     this.element = element;
     this.logScale = logScale;
     this.data = { epoch: [], loss: [], val_loss: [] };
+    this.divergedAt = null; // the epoch whose loss overflowed: the curves stop there
     this.ready = whenPlotly().then((Plotly) => {
       this.Plotly = Plotly;
       this.draw();
@@ -19,6 +22,9 @@ export class LossChart {
   layout() {
     const empty = this.data.epoch.length === 0;
     const epochs = this.data.epoch.length ? this.data.epoch[this.data.epoch.length - 1] : 0;
+    const diverged = empty ? null : this.divergedAt;
+    // no loss to show (it overflowed at once): no loss axis either, rather than made-up ticks
+    const measured = [...this.data.loss, ...this.data.val_loss].some((value) => value != null);
     return {
       margin: { l: 52, r: 12, t: 8, b: 40 },
       xaxis: {
@@ -33,11 +39,14 @@ export class LossChart {
         type: this.logScale ? "log" : "linear",
         ...(this.logScale ? logAxisTicks(this.data.loss, this.data.val_loss ?? []) : {}),
         zeroline: false,
-        visible: !empty,
+        visible: !empty && measured,
         automargin: true, // long tick labels such as 0.665 push the title out instead of under it
       },
       annotations: empty
         ? [{ text: "Press Train or Step<br>to plot the loss", showarrow: false, xref: "paper", yref: "paper", x: 0.5, y: 0.5, font: { size: 14, color: "#4a4f57" } }]
+        : this.divergenceNote(),
+      shapes: diverged
+        ? [{ type: "line", xref: "x", yref: "paper", x0: diverged, x1: diverged, y0: 0, y1: 1, line: { color: WARN, width: 2, dash: "dot" } }]
         : [],
       legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
       font: { family: "system-ui, sans-serif", size: 13 },
@@ -45,6 +54,27 @@ export class LossChart {
       plot_bgcolor: "#fff",
       uirevision: "keep",
     };
+  }
+
+  /** Where the loss overflowed, a dotted line and a label: else the curves just stop (or,
+   * at epoch 1, the axes are empty) with nothing to say why. Training stops there, so the
+   * line is at the right-hand end and its label goes to its left (the x axis starts at 0). */
+  divergenceNote() {
+    if (this.divergedAt == null) return [];
+    return [
+      {
+        text: `loss overflowed<br>at epoch ${this.divergedAt}`,
+        x: this.divergedAt,
+        xref: "x",
+        y: 0.5,
+        yref: "paper",
+        xanchor: "right",
+        xshift: -6,
+        align: "right",
+        showarrow: false,
+        font: { size: 13, color: WARN },
+      },
+    ];
   }
 
   traces() {
@@ -74,8 +104,9 @@ export class LossChart {
   }
 
   /** New curves {epoch: [], loss: [], val_loss: [], ...} from a frame header. */
-  update(chart) {
+  update(chart, divergedAt = null) {
     this.data = { epoch: chart.epoch || [], loss: chart.loss || [], val_loss: chart.val_loss || [] };
+    this.divergedAt = divergedAt;
     this.draw();
   }
 
