@@ -236,6 +236,35 @@ def test_hovering_a_neuron_shows_its_map_large(page: Page, lab_url, artifacts_di
     ).to_be_focused()
 
 
+def test_the_plane_numbers_its_axes(page: Page, lab_url):
+    # the server's ticks (±0.5 and ±1 on the ±1.2 plane) get marks on the frame's bottom
+    # and left edges: darker than the shading a few pixels away, where there is no mark
+    open_trainer(page, lab_url + "#trainer")
+    contrast = page.evaluate(
+        """() => {
+            const canvas = document.querySelector("#tr-boundary");
+            const ctx = canvas.getContext("2d");
+            const scale = canvas.width / 520;  // plane.js draws on 520 x 520 units
+            const at = (x, y) => {  // the darkest of 3 x 3 pixels: a 1-unit line blurs over two
+                const [left, top] = [Math.round(x * scale) - 1, Math.round(y * scale) - 1];
+                const data = ctx.getImageData(left, top, 3, 3).data;
+                let darkest = 765;
+                for (let i = 0; i < data.length; i += 4) {
+                    darkest = Math.min(darkest, data[i] + data[i + 1] + data[i + 2]);
+                }
+                return darkest;
+            };
+            const out = [];
+            for (const tick of [-1, -0.5, 0.5, 1]) {
+                const p = ((tick + 1.2) / 2.4) * 520;  // x1 = tick, and 520 - p for x2 = tick
+                out.push(at(p + 10, 516) - at(p, 516), at(3, 520 - p + 10) - at(3, 520 - p));
+            }
+            return out;
+        }"""
+    )
+    assert all(difference > 60 for difference in contrast), contrast
+
+
 def test_divergence_is_explained(page: Page, lab_url, artifacts_dir):
     open_trainer(
         page,

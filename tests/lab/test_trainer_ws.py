@@ -18,6 +18,7 @@ from neuronlab.lab import protocol as p
 from neuronlab.lab import render
 from neuronlab.lab.api.trainer import MAX_OUTBOX, train_socket
 from neuronlab.lab.app import create_app
+from neuronlab.lab.session_view import plane_ticks
 from neuronlab.lab.sessions import TrainingSession
 from neuronlab.lab.settings import Settings
 from tests.support import run_async
@@ -98,11 +99,27 @@ def test_configure_sends_data_config_and_a_first_frame(lab_client):
         talk.send(type="configure", config={**SMALL, "validation": 0.25})
         data = talk.until(lambda m: m["type"] == "data")
         assert len(data["train"]["x"]) == 90 and len(data["validation"]["x"]) == 30
-        assert data["classes"] == 2 and len(data["bounds"]) == 4
+        assert data["classes"] == 2 and data["bounds"] == [-1.2, 1.2, -1.2, 1.2]
+        assert data["ticks"] == [-1, -0.5, 0.5, 1]  # numbered on the plane's axes
         config = talk.until(lambda m: m["type"] == "config")["config"]
         assert config == p.TrainerConfig(**{**SMALL, "validation": 0.25}).model_dump()
         frame = talk.frame()
         assert frame["epoch"] == 0 and frame["running"] is False
+
+
+@pytest.mark.parametrize(
+    "half, ticks",
+    [
+        (1.0, [-0.5, 0.5]),  # strictly inside: no tick on the frame's edge
+        (1.5, [-1, 1]),
+        (2.6, [-2, -1, 1, 2]),
+        (7.0, [-5, -2.5, 2.5, 5]),
+        (0.3, [-0.2, 0.2]),
+        (1e6, []),  # wider than any step: no numbers rather than a crowd of them
+    ],
+)
+def test_plane_ticks_are_round_and_few(half, ticks):
+    assert plane_ticks((-half, half, -half, half)) == ticks
 
 
 def test_frame_layout(talk):

@@ -181,10 +181,28 @@ def data_message(data: tuple, bounds: tuple[float, ...], classes: int) -> dict:
     return {
         "type": "data",
         "bounds": list(bounds),
+        "ticks": plane_ticks(bounds),
         "classes": classes,
         "train": points(X_train, y_train),
         "validation": points(X_val, y_val),
     }
+
+
+TICK_STEPS = (0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10, 20, 25, 50, 100)
+
+
+def plane_ticks(bounds: tuple[float, ...], per_side: int = 2) -> list[float]:
+    """Where the plane's axes get a numbered tick: multiples of a round step, at most
+    ``per_side`` on each side of 0 and strictly inside the bounds (±1.2 gives ±0.5 and ±1).
+    0 itself is left out: the axes cross there. The same ticks serve both axes; a plane too
+    wide for the largest step has none."""
+    half = max(abs(value) for value in bounds)
+    step = next((s for s in TICK_STEPS if math.floor(half / s + 1e-9) <= per_side), None)
+    if step is None:
+        return []
+    low, high = min(bounds), max(bounds)
+    ticks = (round(k * step, 6) for k in range(-per_side, per_side + 1) if k)
+    return [tick for tick in ticks if low < tick < high]
 
 
 def download_metadata(config: TrainerConfig, epoch: int) -> dict:

@@ -197,8 +197,11 @@ export function drawPoints(ctx, view, points, { outlined = false, radius = 4.5 }
   }
 }
 
-/** Light axes through the origin and a frame, with x₁ and x₂ labels. */
-export function drawAxes(ctx, view, { labels = true } = {}) {
+/**
+ * Light axes through the origin and a frame, with x₁ and x₂ labels; `ticks` (values the
+ * server chose, the same on both axes) are numbered along the frame.
+ */
+export function drawAxes(ctx, view, { labels = true, ticks = [] } = {}) {
   const [x0, y0] = view.toPixel(0, 0);
   ctx.save();
   ctx.strokeStyle = "rgb(0 0 0 / 0.25)";
@@ -219,7 +222,42 @@ export function drawAxes(ctx, view, { labels = true } = {}) {
     ctx.fillText("x₁", view.width - 18, y0 - 6);
     ctx.fillText("x₂", x0 + 6, 14);
   }
+  if (ticks.length) drawTicks(ctx, view, ticks);
   ctx.restore();
+}
+
+/** Numbered ticks on the frame, as on a chart: x₁'s along the bottom edge, x₂'s along the
+ * left one, where points are few; each number sits on a pale halo to read over any shading. */
+function drawTicks(ctx, view, ticks) {
+  const { width, height } = view;
+  ctx.font = "14px system-ui, sans-serif";
+  ctx.lineJoin = "round";
+  const label = (text, x, y) => {
+    ctx.strokeStyle = "rgb(255 255 255 / 0.75)";
+    ctx.lineWidth = 3;
+    ctx.strokeText(text, x, y);
+    ctx.fillStyle = "rgb(0 0 0 / 0.75)";
+    ctx.fillText(text, x, y);
+  };
+  for (const tick of ticks) {
+    const text = String(tick).replace("-", "−"); // a minus sign, not a hyphen
+    const [px] = view.toPixel(tick, 0);
+    const [, py] = view.toPixel(0, tick);
+    ctx.strokeStyle = "rgb(0 0 0 / 0.5)";
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    ctx.moveTo(px, height);
+    ctx.lineTo(px, height - 7);
+    ctx.moveTo(0, py);
+    ctx.lineTo(7, py);
+    ctx.stroke();
+    ctx.textAlign = "center";
+    ctx.textBaseline = "bottom";
+    label(text, px, height - 9);
+    ctx.textAlign = "left";
+    ctx.textBaseline = "middle";
+    label(text, 10, py);
+  }
 }
 
 /**

@@ -28,6 +28,7 @@ export class DataPlane {
     this.onAddPoint = onAddPoint;
     this.data = null; // {classes, train, validation} as the server sent them
     this.view = makeView([-1.2, 1.2, -1.2, 1.2], SIZE, SIZE);
+    this.ticks = []; // numbered on the axes, from the "data" message
     this.cursor = [0, 0];
     this.showCursor = false;
     this.chosenClass = 1;
@@ -60,10 +61,11 @@ export class DataPlane {
     return this.data?.classes ?? 2;
   }
 
-  /** A new data set: a "data" message {classes, train, validation, bounds}. */
-  setData({ classes, train, validation, bounds }) {
+  /** A new data set: a "data" message {classes, train, validation, bounds, ticks}. */
+  setData({ classes, train, validation, bounds, ticks = [] }) {
     this.data = { classes, train, validation };
     this.view = makeView(bounds, SIZE, SIZE);
+    this.ticks = ticks;
     this.buildClassChooser(classes);
     this.drawPointsLayer();
   }
@@ -87,7 +89,7 @@ export class DataPlane {
   /** The boundary as RGBA bytes, {width, height} from the frame header. */
   paintBoundary(bytes, { width, height }) {
     paintRGBA(this.boundaryCtx, bytes, width, height, this.view);
-    drawAxes(this.boundaryCtx, this.view);
+    drawAxes(this.boundaryCtx, this.view, { ticks: this.ticks });
   }
 
   /** The boundary and the points on one canvas, without the keyboard cursor. */
