@@ -115,7 +115,7 @@ export async function mount(root) {
         camera,
         xaxis: { title: { text: "x" } },
         yaxis: { title: { text: "y" } },
-        zaxis: { title: { text: "f(x, y)" } },
+        zaxis: { title: { text: "f(x, y)" }, nticks: 5 }, // a short axis: a few heights, not a crowd
         dragmode: "turntable",
         // a lower box and a higher eye look down into a bowl, where the path runs
         aspectmode: "manual",
