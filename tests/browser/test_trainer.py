@@ -291,6 +291,18 @@ def test_divergence_is_explained(page: Page, lab_url, artifacts_dir):
     expect(chart.locator(".shapelayer path")).to_have_count(0)
 
 
+def test_without_validation_points_there_is_no_validation_loss_to_overflow(page: Page, lab_url):
+    open_trainer(
+        page,
+        lab_url + "?trainer.activation=identity&trainer.optimizer=sgd&trainer.learning_rate=10"
+        "&trainer.validation=0#trainer",
+    )
+    inside(page).get_by_role("button", name="Train", exact=True).click()
+    expect(page.locator("#tr-error")).to_contain_text("diverged", timeout=15_000)
+    expect(inside(page).get_by_label("Loss", exact=True)).to_have_text("overflowed")
+    expect(inside(page).get_by_label("Validation loss", exact=True)).to_have_text("–")
+
+
 def test_a_lost_connection_says_what_the_new_session_lost(page: Page, lab_url):
     # the page's sockets, so the test can drop one as a network would
     page.add_init_script(
@@ -307,6 +319,33 @@ def test_a_lost_connection_says_what_the_new_session_lost(page: Page, lab_url):
     expect(page.locator("#tr-message")).to_contain_text(
         "Reconnected. The server started a new session", timeout=20_000
     )
+
+
+def test_a_setting_refused_after_a_reconnect_leaves_a_working_session(page: Page, lab_url):
+    # points typed while the connection is down are what the new session is offered; it
+    # refuses them, so it gets the settings the last session took, and trains with them
+    page.add_init_script(
+        """(() => {
+            const Native = window.WebSocket;
+            window.openSockets = [];
+            window.WebSocket = class extends Native {
+                constructor(...args) { super(...args); window.openSockets.push(this); }
+            };
+        })()"""
+    )
+    open_trainer(page, lab_url + "#trainer")
+    page.evaluate(
+        """() => {
+            window.openSockets.forEach((socket) => socket.close());
+            const points = document.querySelector("#tr-points");
+            points.value = "99999";
+            points.dispatchEvent(new Event("change"));
+        }"""
+    )
+    expect(page.locator("#tr-error")).to_contain_text("points", timeout=20_000)
+    expect(inside(page).get_by_label("Points", exact=True)).to_have_value("300")
+    inside(page).get_by_role("button", name="Step", exact=True).click()
+    expect(inside(page).get_by_label("Epoch", exact=True)).to_have_text("1")
 
 
 def test_a_huge_loss_reads_as_huge_and_fits_its_box(page: Page, lab_url):
@@ -383,14 +422,14 @@ def test_a_link_with_an_impossible_setting_keeps_its_other_settings(page: Page, 
     open_trainer(page, lab_url + "?trainer.points=99999&trainer.units=8#trainer")
     error = page.locator("#tr-error")
     expect(error).to_contain_text("points")
-    expect(error).to_contain_text("uses the default points instead")
+    expect(error).to_contain_text("uses the default for Points (300) and keeps the link's")
     expect(inside(page).get_by_label("Points", exact=True)).to_have_value("300")
     expect(inside(page).get_by_label("Units per layer", exact=True)).to_have_value("8")
     page.wait_for_function("!location.search.includes('trainer.points')")
     assert "trainer.units=8" in page.url
     # the server took the rest of the link
     assert [(config["points"], config["units"]) for config in taken] == [(300, 8)]
-    expect(error).to_contain_text("uses the default points instead")  # the explanation stays
+    expect(error).to_contain_text("the default for Points")  # the explanation stays
 
 
 def test_a_refusal_naming_no_setting_falls_back_to_all_the_defaults(page: Page, lab_url):

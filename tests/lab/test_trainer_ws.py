@@ -110,8 +110,9 @@ def test_configure_sends_data_config_and_a_first_frame(lab_client):
 @pytest.mark.parametrize(
     "half, ticks",
     [
-        (1.0, [-0.5, 0.5]),  # strictly inside: no tick on the frame's edge
+        (1.0, [-0.5, 0.5]),  # no tick on the frame's edge
         (1.5, [-1, 1]),
+        (2.1, [-1, 1]),  # nor near it, where ±2's numbers would meet in the corner
         (2.6, [-2, -1, 1, 2]),
         (7.0, [-5, -2.5, 2.5, 5]),
         (0.3, [-0.2, 0.2]),
@@ -404,6 +405,21 @@ def test_an_engine_refusal_midway_through_a_change_pauses_the_session(
         {"type": m["type"], "running": m.get("running")} for m in said
     ]
     assert session_of(lab_client, talk).config.units == SMALL["units"]
+
+
+def test_a_failure_while_paused_still_says_the_session_is_paused(talk, monkeypatch):
+    # the page's Train and Pause follow the status messages only, so a failure sends one
+    # even when nothing was running (a Step may have been about to start)
+    talk.configure()
+
+    def refuse(*args, **kwargs):
+        raise ValueError("the engine refuses this network")
+
+    monkeypatch.setattr("neuronlab.lab.sessions.build_trainer", refuse)
+    talk.send(type="configure", config={**SMALL, "units": 9})
+    said = []
+    talk.until(lambda m: said.append(m) or m["type"] == "error")
+    assert [m["running"] for m in said if m["type"] == "status"] == [False]
 
 
 def test_speed_holds_training_to_so_many_epochs_a_second(lab_client, talk):

@@ -189,20 +189,21 @@ def data_message(data: tuple, bounds: tuple[float, ...], classes: int) -> dict:
 
 
 TICK_STEPS = (0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10, 20, 25, 50, 100)
+EDGE = 0.92  # ticks stay within this fraction of the plane's half-width
 
 
 def plane_ticks(bounds: tuple[float, ...], per_side: int = 2) -> list[float]:
     """Where the plane's axes get a numbered tick: multiples of a round step, at most
-    ``per_side`` on each side of 0 and strictly inside the bounds (±1.2 gives ±0.5 and ±1).
+    ``per_side`` on each side of 0 and well inside the bounds (±1.2 gives ±0.5 and ±1).
     0 itself is left out: the axes cross there. The same ticks serve both axes; a plane too
     wide for the largest step has none."""
     half = max(abs(value) for value in bounds)
     step = next((s for s in TICK_STEPS if math.floor(half / s + 1e-9) <= per_side), None)
     if step is None:
         return []
-    low, high = min(bounds), max(bounds)
     ticks = (round(k * step, 6) for k in range(-per_side, per_side + 1) if k)
-    return [tick for tick in ticks if low < tick < high]
+    # none in the outer 8%: a number there would run into the frame and the other axis's
+    return [tick for tick in ticks if abs(tick) <= EDGE * half]
 
 
 def download_metadata(config: TrainerConfig, epoch: int) -> dict:

@@ -222,11 +222,11 @@ class TrainingSession:
         except Refused as error:  # checked before anything changed: training carries on
             self._post(error_message(str(error)))
         except ValueError as error:  # the engine refused midway: paused, to be safe
-            self._pause()
+            self._halt()
             self._post(error_message(str(error)))
         except Exception:  # a bug must not kill the session: say so and keep it usable
             log.exception("trainer session %s failed", self.id)
-            self._pause()
+            self._halt()
             self._post(
                 error_message("Something went wrong on the server; press Reset to carry on.")
             )
@@ -394,6 +394,13 @@ class TrainingSession:
             self.running = False
             self._steps_left = 0
             self._status()
+
+    def _halt(self) -> None:
+        """Paused after a failure, with a status whatever the state was: the page's buttons
+        follow the status messages, and the failed work may have been about to send one."""
+        self.running = False
+        self._steps_left = 0
+        self._status()
 
     # ------------------------------------------------------------------ frames, messages
     def _publish_frame(self) -> None:

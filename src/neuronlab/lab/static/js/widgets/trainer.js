@@ -101,6 +101,9 @@ class TrainerWidget {
     this.config = readState(PREFIX, this.defaults);
     this.serverConfig = null;
     this.refused = false; // the alert shows a refused setting (cleared when one is taken)
+    this.fellBack = false; // a link's refused settings were put back to their defaults once
+    this.accepted = false; // the server took a configuration on this connection
+    this.resent = false; // after a reconnect, the last taken configuration was sent again
     this.lastLocalChange = 0;
     this.running = false;
     // read by the tests and scripts/measure_trainer.py
@@ -258,9 +261,15 @@ class TrainerWidget {
     );
     const some = named.length > 0 && !this.fellBack;
     this.fellBack = true;
-    const names = named.map((field) => field.replaceAll("_", " ")).join(" and ");
+    // by the controls' labels, with the value each goes back to: "Points (300)"
+    const names = named
+      .map((field) => {
+        const label = this.root.querySelector(`.trainer-controls [name="${field}"]`)?.labels?.[0]?.textContent ?? field;
+        return `${label} (${this.defaults[field]})`;
+      })
+      .join(" and ");
     const explanation = some
-      ? `The trainer uses the default ${names} instead and keeps the link's other settings.`
+      ? `The trainer uses the default for ${names} and keeps the link's other settings.`
       : "The link's settings could not be used, so the trainer starts from the defaults.";
     showError(this.$("tr-error"), `${message.detail} ${explanation}`);
     this.refused = false; // this explanation stays when the server takes the settings
@@ -301,6 +310,8 @@ class TrainerWidget {
     );
     this.lostConnection = false;
     this.configPending = false;
+    this.accepted = false; // no configuration taken yet on this connection (a new session)
+    this.resent = false;
     this.send({ type: "configure", config: this.config });
   }
 
@@ -334,6 +345,7 @@ class TrainerWidget {
           this.refused = false;
         }
         this.serverConfig = message.config;
+        this.accepted = true;
         if (performance.now() - this.lastLocalChange > 400) {
           this.config = { ...message.config };
         } else {
@@ -380,6 +392,13 @@ class TrainerWidget {
           this.config = { ...this.serverConfig }; // the session's settings are what counts
           this.writeControls();
           for (const [control, value] of typed) control.value = value;
+          // a new session after a reconnect refused what was typed meanwhile: it has no
+          // settings at all yet, so it gets the last ones a session took (once: never a loop)
+          if (!this.accepted && !this.resent) {
+            this.resent = true;
+            this.refused = false; // the refusal stays on show when those settings are taken
+            this.send({ type: "configure", config: this.config });
+          }
         } else if (JSON.stringify(this.config) !== JSON.stringify(this.defaults)) {
           this.fallBack(message);
         }
@@ -400,9 +419,10 @@ class TrainerWidget {
     $("tr-epoch").textContent = formatCount(header.epoch);
     // a loss that overflowed comes as null, like one not measured yet: say which it is
     const lost = header.diverged_at != null ? "overflowed" : null;
+    const validated = (this.serverConfig?.validation ?? 0) > 0; // else there is no validation loss
     $("tr-loss").textContent = header.loss == null && lost ? lost : formatLoss(header.loss);
     $("tr-accuracy").textContent = formatPercent(header.accuracy);
-    $("tr-val-loss").textContent = header.val_loss == null && lost ? lost : formatLoss(header.val_loss);
+    $("tr-val-loss").textContent = header.val_loss == null && lost && validated ? lost : formatLoss(header.val_loss);
     $("tr-val-accuracy").textContent = formatPercent(header.val_accuracy);
     if (header.samples_per_second) {
       // the unit in a smaller type, so that "202K samples/s" keeps to one line in a narrow box

@@ -2,7 +2,7 @@
 // The server sends the curves (already thinned to a few hundred points) a few times a
 // second; this only hands them to Plotly.react.
 
-import { whenPlotly } from "../../api.js";
+import { formatCount, whenPlotly } from "../../api.js";
 import { classColour, logAxisTicks } from "../../draw.js";
 
 const WARN = "#b3261e"; // lab.css --warn: the colour of the error messages
@@ -63,7 +63,7 @@ export class LossChart {
     if (this.divergedAt == null) return [];
     return [
       {
-        text: `loss overflowed<br>at epoch ${this.divergedAt}`,
+        text: `loss overflowed<br>at epoch ${formatCount(this.divergedAt)}`, // as the Epoch readout
         x: this.divergedAt,
         xref: "x",
         y: 0.5,
