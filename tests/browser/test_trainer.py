@@ -342,7 +342,9 @@ def test_a_setting_refused_after_a_reconnect_leaves_a_working_session(page: Page
             points.dispatchEvent(new Event("change"));
         }"""
     )
-    expect(page.locator("#tr-error")).to_contain_text("points", timeout=20_000)
+    expect(page.locator("#tr-error")).to_contain_text(
+        "Points should be less than or equal to 5000", timeout=20_000
+    )
     expect(inside(page).get_by_label("Points", exact=True)).to_have_value("300")
     inside(page).get_by_role("button", name="Step", exact=True).click()
     expect(inside(page).get_by_label("Epoch", exact=True)).to_have_text("1")
@@ -368,7 +370,7 @@ def test_a_refused_setting_is_named_plainly_and_forgotten_once_fixed(page: Page,
     points.fill("0")
     points.press("Tab")  # the change is sent as the focus leaves: the box is not focused
     alert = page.locator("#tr-error")
-    expect(alert).to_contain_text("points should be greater than or equal to 10, got 0")
+    expect(alert).to_contain_text("Points should be greater than or equal to 10, got 0")
     expect(alert).not_to_contain_text("config.")
     # the box keeps what was typed, marked and tied to the sentence that says why
     expect(points).to_have_value("0")
@@ -421,7 +423,7 @@ def test_a_link_with_an_impossible_setting_keeps_its_other_settings(page: Page, 
     )
     open_trainer(page, lab_url + "?trainer.points=99999&trainer.units=8#trainer")
     error = page.locator("#tr-error")
-    expect(error).to_contain_text("points")
+    expect(error).to_contain_text("Points should be less than or equal to 5000, got 99999.")
     expect(error).to_contain_text("uses the default for Points (300) and keeps the link's")
     expect(inside(page).get_by_label("Points", exact=True)).to_have_value("300")
     expect(inside(page).get_by_label("Units per layer", exact=True)).to_have_value("8")

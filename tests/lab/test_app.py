@@ -199,14 +199,14 @@ def add_test_routes(client):
 @pytest.mark.parametrize(
     "body, expected",
     [
-        ({"points": 9000}, "points should be less than or equal to 5000, got 9000."),
-        ({}, "points is required."),
+        ({"points": 9000}, "Points should be less than or equal to 5000, got 9000."),
+        ({}, "Points is required."),
         (
             {"points": 10, "colour": "red"},
-            "unknown field 'colour': remove it or check its spelling.",
+            "Unknown field 'colour': remove it or check its spelling.",
         ),
-        ({"points": 10, "learning_rate": 0}, "learning rate should be greater than 0, got 0."),
-        ({"points": "many"}, "points should be a valid integer"),
+        ({"points": 10, "learning_rate": 0}, "Learning rate should be greater than 0, got 0."),
+        ({"points": "many"}, "Points should be a valid integer"),
     ],
 )
 def test_invalid_bodies_get_one_readable_sentence(lab_client, body, expected):
@@ -219,9 +219,9 @@ def test_invalid_bodies_get_one_readable_sentence(lab_client, body, expected):
 @pytest.mark.parametrize(
     "content, expected",
     [
-        (b'{"points": 1e308}', "points is far too large a number."),
-        (b'{"points": 2.5}', "points should be a valid integer, got a number with a fractional "),
-        (b'{"points": "\\ud800"}', "points holds a character that is not text"),
+        (b'{"points": 1e308}', "Points is far too large a number."),
+        (b'{"points": 2.5}', "Points should be a valid integer, got a number with a fractional "),
+        (b'{"points": "\\ud800"}', "Points holds a character that is not text"),
         (b'{"\\ud800": 1}', "A field name holds a character that is not text"),
         (b"[]", "The request body should be a JSON object"),
         (b"", "The request needs a JSON body"),
@@ -260,7 +260,7 @@ def test_invalid_json_is_explained(lab_client):
         "/api/test/echo", content=b"{not json", headers={"content-type": "application/json"}
     )
     assert response.status_code == 422
-    assert response.json()["detail"] == "the request body is not valid JSON."
+    assert response.json()["detail"] == "The request body is not valid JSON."
 
 
 def test_engine_value_errors_become_400_with_the_message(lab_client):
@@ -291,7 +291,7 @@ def test_explain_validation_error_joins_several_problems():
         {"type": "missing", "loc": ("body", "points")},
         {"type": "missing", "loc": ("body", "units")},
     ]
-    assert explain_validation_error(errors) == "points is required; units is required."
+    assert explain_validation_error(errors) == "Points is required; units is required."
 
 
 # ---------------------------------------------------------------------- origin guard

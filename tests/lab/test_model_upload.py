@@ -88,7 +88,7 @@ def test_another_architecture_forgets_the_loaded_weights(lab_client, talk, tmp_p
         (Network([2, 16, 8, 2]), "all of one width"),
         (Network([2, 2]), "all of one width"),
         (Network([2, 8, 1], output="identity"), "regression model"),
-        (Network([2, 500, 2]), "units"),
+        (Network([2, 500, 2]), "Units"),
     ],
     ids=["outputs", "inputs", "widths", "no hidden layer", "regression", "too wide"],
 )

@@ -141,12 +141,13 @@ def explain_validation_error(errors: Sequence[dict[str, Any]]) -> str:
 
     >>> explain_validation_error([{"type": "less_than_equal", "loc": ("body", "points"),
     ...     "msg": "Input should be less than or equal to 5000", "input": 9000}])
-    'points should be less than or equal to 5000, got 9000.'
+    'Points should be less than or equal to 5000, got 9000.'
     """
     sentences = [_sentence(error) for error in list(errors)[:3]]
     if not sentences:
         return "The request is not valid."
     text = "; ".join(sentences)
+    text = text[0].upper() + text[1:]  # it opens the message the learner reads
     if len(errors) > 3:
         text += f" (and {len(errors) - 3} more problems)"
     return text + "."
