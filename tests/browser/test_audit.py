@@ -179,6 +179,10 @@ def test_the_page_stays_on_this_machine_and_shows_its_code(page: Page, lab_url):
     )
     assert len(layout) >= 15
     assert all(display == "block math" and stacked for display, stacked in layout), layout
+    # Chromium's MathML draws mathvariant="bold" as normal type, so the vectors are written
+    # in Unicode's mathematical bold letters (𝐳, 𝛅, 𝛉), which it does draw bold
+    expect(page.locator('math [mathvariant]:not([mathvariant="normal"])')).to_have_count(0)
+    expect(section(page, "backprop").locator("math mi", has_text="𝛅").first).to_be_visible()
 
     # every "Show the Python" panel opens on highlighted engine code
     panels = page.locator("details.source-panel")
