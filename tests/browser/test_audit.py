@@ -270,8 +270,11 @@ def test_a_phone_never_scrolls_the_page_sideways(browser, lab_url, artifacts_dir
     # the forward pass keeps readable numbers: its diagram scrolls instead of shrinking
     diagram = section(page, "forward").locator("svg.w-network").bounding_box()
     assert diagram is not None and diagram["width"] >= 600
-    # the trainer's network diagram scrolls too, and says so where phones show no scrollbar
+    # the trainer's network diagram and the race's table scroll too, and say so where phones
+    # show no scrollbar
     expect(section(page, "trainer").locator(".narrow-only")).to_be_visible()
+    expect(race.locator(".narrow-only")).to_contain_text("swipe it sideways")
+    expect(race.locator(".narrow-only")).to_be_visible()
     assert problems == []
     context.close()
 
@@ -279,6 +282,7 @@ def test_a_phone_never_scrolls_the_page_sideways(browser, lab_url, artifacts_dir
 def test_pausing_the_race_says_so(page: Page, lab_url):
     open_page(page, f"{lab_url}?race.speed=1#race")
     expect(section(page, "trainer").locator(".narrow-only")).to_be_hidden()  # a wide screen
+    expect(section(page, "race").locator(".narrow-only")).to_be_hidden()
     race = section(page, "race")
     status = race.locator("[role='status']").first
     expect(status).to_contain_text("Ready")

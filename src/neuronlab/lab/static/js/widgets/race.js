@@ -97,7 +97,9 @@ export async function mount(root) {
         errors.element,
       ),
     ),
-    el("div", { class: "w-table-scroll" }, table), // on a phone the table scrolls, not the page
+    // on a phone the table scrolls, not the page; phones show no scrollbar, so it says so
+    el("p", { class: "hint narrow-only" }, "On a narrow screen the table is wider than the page: swipe it sideways to see the loss, the distance and the status."),
+    el("div", { class: "w-table-scroll" }, table),
   );
 
   let race = null;
