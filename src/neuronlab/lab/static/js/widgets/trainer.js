@@ -30,7 +30,7 @@ const LABELS = {
   gelu: "GELU",
   tanh: "tanh",
   sigmoid: "sigmoid",
-  identity: "identity (linear)",
+  identity: "identity", // "identity (linear)" was cut off in the select at 1280-1500 px
   sgd: "SGD",
   momentum: "Momentum",
   rmsprop: "RMSProp",
