@@ -101,7 +101,9 @@ export async function mount(root) {
     const where = sizes.map((n, l) => Array.from({ length: n }, (_, i) => [COLUMNS[l], nodeY(n, i)]));
     let largest = 0;
     for (const W of result.weights) for (const row of W) for (const w of row) largest = Math.max(largest, Math.abs(w));
-    // edges: layer l feeds layer l + 1 once the phase reaches it
+    // edges: layer l feeds layer l + 1 once the phase reaches it; their numbers go on top
+    // of every line, so that no later line runs through an earlier number
+    const labels = [];
     result.weights.forEach((W, l) => {
       const active = phase >= (l === 0 ? 2 : 4);
       W.forEach((row, i) => {
@@ -123,12 +125,13 @@ export async function mount(root) {
           const t = 0.3;
           const lx = ax + (bx - ax) * t;
           const ly = ay + (by - ay) * t;
-          diagram.append(
+          labels.push(
             svg("text", { x: lx, y: ly - 3, class: "w-edge-label", "text-anchor": "middle", opacity: active ? 1 : 0.65 }, fmt(w, 2)),
           );
         });
       });
     });
+    diagram.append(...labels);
     const values = [
       [result.inputs, null],
       [phase >= 3 ? result.hidden_a : phase >= 2 ? result.hidden_z : null, phase >= 3 ? "a" : "z"],
