@@ -95,6 +95,10 @@ def test_plain_sgd_walks_down_the_bowl_to_the_origin():
     # on the bowl SGD multiplies p by (1 − 2η) = 0.8 every step
     np.testing.assert_allclose(path.points[1], [1.2, -0.8])
     assert "converged" in path.message
+    # its tiny numbers read as the lab's readouts write them: 3.29e−7, not 3.291e-07
+    x, y = path.points[-1]
+    assert f"at ({x:.3g}, {y:.3g})".replace("e-0", "e-").replace("-", "−") in path.message
+    assert "e-0" not in path.message
 
 
 def test_a_too_large_rate_on_the_bowl_diverges_and_says_so():

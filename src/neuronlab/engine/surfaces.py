@@ -346,7 +346,7 @@ def descend(
             losses.append(value)
             if abs(value) > max_value:
                 diverged = True
-                message = f"diverged at step {k}: the loss reached {value:.3g}"
+                message = f"diverged at step {k}: the loss reached {_short(value)}"
                 break
             if np.any(np.abs(p - centre) > reach):
                 diverged = True
@@ -359,10 +359,22 @@ def descend(
         message += ". Lower the learning rate."
     elif converged:
         x, y = points[-1]
-        message = f"converged after {taken} steps at ({x:.4g}, {y:.4g}), loss {losses[-1]:.4g}"
+        message = (
+            f"converged after {taken} steps at ({_short(x)}, {_short(y)}), "
+            f"loss {_short(losses[-1])}"
+        )
     else:
-        message = f"stopped after {taken} steps without converging, loss {losses[-1]:.4g}"
+        message = f"stopped after {taken} steps without converging, loss {_short(losses[-1])}"
     return DescentPath(np.array(points), np.array(losses), converged, diverged, taken, message)
+
+
+def _short(value: float) -> str:
+    """Three significant figures, written as the lab's readouts write them: 3.29e−7, −0.5."""
+    text = f"{value:.3g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{int(exponent)}"  # e-07 -> e-7
+    return text.replace("-", "−")
 
 
 def surface_grid(surface: str | Surface, resolution: int = 100) -> tuple[Array, Array, Array]:
