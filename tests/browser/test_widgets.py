@@ -80,6 +80,29 @@ def test_perceptron_point_dragged_across_the_line_flips_the_output(page, lab_url
     expect(output).to_have_text("1 · fires")
 
 
+@pytest.mark.parametrize("data", ["separable", "xor"])
+def test_perceptron_shows_the_chosen_data_before_learning(page, lab_url, data):
+    # the points are on the plane before Learn is pressed, each in its class's colour
+    open_section(page, lab_url, "perceptron", f"?perceptron.data={data}")
+    answer = page.request.post(
+        f"{lab_url.rstrip('/')}/api/perceptron/learn", data={"dataset": data, "steps": 1}
+    ).json()
+    check = """([points, labels]) => {
+        const canvas = document.querySelector("section#perceptron canvas.w-canvas");
+        const ctx = canvas.getContext("2d");
+        const colours = [[230, 159, 0], [0, 114, 178]];  // draw.js CLASS_COLOURS
+        const shown = points.filter(([x, y], i) => {
+            const px = Math.round(((x + 1.2) / 2.4) * canvas.width);
+            const py = Math.round(((1.2 - y) / 2.4) * canvas.height);
+            const [r, g, b] = ctx.getImageData(px, py, 1, 1).data;
+            const [R, G, B] = colours[labels[i]];
+            return Math.abs(r - R) + Math.abs(g - G) + Math.abs(b - B) < 12;
+        });
+        return shown.length >= 0.9 * points.length;  // a few may hide under the learner's point
+    }"""
+    page.wait_for_function(check, arg=[answer["points"], answer["labels"]], timeout=10_000)
+
+
 def test_perceptron_rule_settles_on_separable_points(page, lab_url, artifacts_dir):
     open_section(page, lab_url, "perceptron", "?perceptron.speed=20")
     section = page.locator("section#perceptron")

@@ -103,6 +103,7 @@ export function mount(root) {
   let point = [state.x, state.y];
   let view_ = null; // the last answer from the server
   let run = null; // a learning run: {points, labels, steps, ...}
+  let preview = null; // the chosen data, shown before a run starts: {points, labels}
   let position = -1; // the step of the run on show (-1: before the first)
   let startWeights = null;
   let timer = null;
@@ -132,12 +133,15 @@ export function mount(root) {
       ctx.stroke();
       ctx.restore();
     }
-    if (run) {
+    const data = run ?? preview;
+    if (data) {
       drawPoints(ctx, view, {
-        x: run.points.map((p) => p[0]),
-        y: run.points.map((p) => p[1]),
-        label: run.labels,
+        x: data.points.map((p) => p[0]),
+        y: data.points.map((p) => p[1]),
+        label: data.labels,
       });
+    }
+    if (run) {
       if (position >= 0) {
         const s = run.steps[position];
         const [px, py] = view.toPixel(...run.points[s.index]);
@@ -223,6 +227,20 @@ export function mount(root) {
   });
 
   // --- learning: fetch a whole run, then replay it step by step ---------------------------
+  /** The chosen data's points, on show before Learn: a run of one step, of which only the
+   * points are kept (the run itself starts from the weights when Learn is pressed). */
+  async function fetchPreview() {
+    const asked = dataset.input.value;
+    try {
+      const answer = await postJSON("/api/perceptron/learn", { dataset: asked, ...weights(), steps: 1 });
+      if (dataset.input.value !== asked) return; // another choice meanwhile: its own answer comes
+      preview = { points: answer.points, labels: answer.labels };
+      draw();
+    } catch (error) {
+      errors.report(error);
+    }
+  }
+
   async function fetchRun() {
     startWeights = weights();
     run = await postJSON("/api/perceptron/learn", {
@@ -320,9 +338,11 @@ export function mount(root) {
   dataset.input.addEventListener("change", () => {
     pause();
     run = null;
+    preview = null;
     position = -1;
     learnStatus.textContent = "";
     update();
+    fetchPreview();
   });
   speed.input.addEventListener("change", () => {
     if (timer) {
@@ -333,6 +353,7 @@ export function mount(root) {
   });
 
   update();
+  fetchPreview();
 }
 
 function round(v) {
