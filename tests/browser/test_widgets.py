@@ -291,7 +291,9 @@ def test_answer_the_quiz_and_see_the_score(page, lab_url, artifacts_dir):
         expect(feedback).to_contain_text(re.compile(r"Right|Not quite"))
         rights += "Right" in feedback.inner_text()
         assert len(feedback.inner_text()) > 60  # it explains why
-        if number == 2:
+        if number == 2:  # its BP2 is typeset as the backpropagation section's is
+            expect(section.locator("legend math mi", has_text="𝛅").first).to_be_visible()
+            expect(section.locator("legend")).to_contain_text("Why do the first layers")
             shot(page, artifacts_dir, "quiz", "quiz-feedback.png")
         section.locator("[data-action='next']").click()
     expect(readout(page, "quiz", "score")).to_have_text(f"You scored {rights} of 5.")

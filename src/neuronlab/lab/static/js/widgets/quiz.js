@@ -30,7 +30,12 @@ export const QUESTIONS = [
   },
   {
     topic: "Backpropagation and activations",
-    text: "BP2 carries the error back one layer: δ(l) = (W(l+1))ᵀ δ(l+1) ⊙ f′(z(l)). Why do the first layers of a deep network of sigmoid units often learn very slowly?",
+    // a question's text may hold an equation: the part that starts with <math> is MathML
+    text: [
+      "BP2 carries the error back one layer:",
+      '<math display="block" aria-label="delta l equals W l plus 1 transposed times delta l plus 1, element by element times f prime of z l"><msup><mi>𝛅</mi><mrow><mo stretchy="false">(</mo><mi>l</mi><mo stretchy="false">)</mo></mrow></msup><mo>=</mo><msup><mrow><mo stretchy="false">(</mo><msup><mi>W</mi><mrow><mo stretchy="false">(</mo><mi>l</mi><mo>+</mo><mn>1</mn><mo stretchy="false">)</mo></mrow></msup><mo stretchy="false">)</mo></mrow><mi>T</mi></msup><msup><mi>𝛅</mi><mrow><mo stretchy="false">(</mo><mi>l</mi><mo>+</mo><mn>1</mn><mo stretchy="false">)</mo></mrow></msup><mo>⊙</mo><mi>f</mi><mo lspace="0" rspace="0">′</mo><mo stretchy="false">(</mo><msup><mi>𝐳</mi><mrow><mo stretchy="false">(</mo><mi>l</mi><mo stretchy="false">)</mo></mrow></msup><mo stretchy="false">)</mo></math>',
+      "Why do the first layers of a deep network of sigmoid units often learn very slowly?",
+    ],
     choices: [
       [
         "Each layer multiplies the error by σ′(z), which is at most 0.25, so after several layers little of it is left.",
@@ -172,7 +177,7 @@ export function mount(root) {
         el("label", { for: id }, text),
       );
     });
-    const fieldset = el("fieldset", {}, el("legend", {}, q.text), ...options);
+    const fieldset = el("fieldset", {}, el("legend", {}, ...questionText(q.text)), ...options);
     card.replaceChildren(fieldset);
     feedback.textContent = "";
     feedback.className = "w-quiz-feedback";
@@ -250,4 +255,16 @@ export function mount(root) {
   }
 
   showQuestion();
+}
+
+/** A question's text as nodes: a string, or parts of which those starting with <math> are
+ * MathML (this file's own markup, never the learner's) and the rest plain text. */
+function questionText(text) {
+  const parts = Array.isArray(text) ? text : [text];
+  return parts.map((part) => {
+    if (!part.startsWith("<math")) return document.createTextNode(part);
+    const template = document.createElement("template");
+    template.innerHTML = part;
+    return template.content.firstElementChild;
+  });
 }
