@@ -199,9 +199,10 @@ export function drawPoints(ctx, view, points, { outlined = false, radius = 4.5 }
 
 /**
  * Light axes through the origin and a frame, with x₁ and x₂ labels; `ticks` (values the
- * server chose, the same on both axes) are numbered along the frame.
+ * server chose, the same on both axes) are numbered along the frame. `textScale` enlarges
+ * the text of a drawing the page shows smaller than it is drawn, so that it stays readable.
  */
-export function drawAxes(ctx, view, { labels = true, ticks = [] } = {}) {
+export function drawAxes(ctx, view, { labels = true, ticks = [], textScale = 1 } = {}) {
   const [x0, y0] = view.toPixel(0, 0);
   ctx.save();
   ctx.strokeStyle = "rgb(0 0 0 / 0.25)";
@@ -218,19 +219,19 @@ export function drawAxes(ctx, view, { labels = true, ticks = [] } = {}) {
   ctx.strokeRect(0.5, 0.5, view.width - 1, view.height - 1);
   if (labels) {
     ctx.fillStyle = "rgb(0 0 0 / 0.6)";
-    ctx.font = "13px system-ui, sans-serif";
-    ctx.fillText("x₁", view.width - 18, y0 - 6);
-    ctx.fillText("x₂", x0 + 6, 14);
+    ctx.font = `${13 * textScale}px system-ui, sans-serif`;
+    ctx.fillText("x₁", view.width - 18 * textScale, y0 - 6);
+    ctx.fillText("x₂", x0 + 6, 14 * textScale);
   }
-  if (ticks.length) drawTicks(ctx, view, ticks);
+  if (ticks.length) drawTicks(ctx, view, ticks, textScale);
   ctx.restore();
 }
 
 /** Numbered ticks on the frame, as on a chart: x₁'s along the bottom edge, x₂'s along the
  * left one, where points are few; each number sits on a pale halo to read over any shading. */
-function drawTicks(ctx, view, ticks) {
+function drawTicks(ctx, view, ticks, textScale) {
   const { width, height } = view;
-  ctx.font = "14px system-ui, sans-serif";
+  ctx.font = `${12 * textScale}px system-ui, sans-serif`;
   ctx.lineJoin = "round";
   const label = (text, x, y) => {
     ctx.strokeStyle = "rgb(255 255 255 / 0.75)";
@@ -253,10 +254,10 @@ function drawTicks(ctx, view, ticks) {
     ctx.stroke();
     ctx.textAlign = "center";
     ctx.textBaseline = "bottom";
-    label(text, px, height - 9);
+    label(text, px, height - 9 * textScale);
     ctx.textAlign = "left";
     ctx.textBaseline = "middle";
-    label(text, 10, py);
+    label(text, 10 * textScale, py);
   }
 }
 

@@ -89,7 +89,10 @@ export class DataPlane {
   /** The boundary as RGBA bytes, {width, height} from the frame header. */
   paintBoundary(bytes, { width, height }) {
     paintRGBA(this.boundaryCtx, bytes, width, height, this.view);
-    drawAxes(this.boundaryCtx, this.view, { ticks: this.ticks });
+    // drawn on 520 units, shown smaller in a narrow column: the numbers keep about 12 px
+    const shown = this.boundaryCtx.canvas.getBoundingClientRect().width;
+    const textScale = shown > 0 ? Math.min(Math.max(SIZE / shown, 1), 1.8) : 1;
+    drawAxes(this.boundaryCtx, this.view, { ticks: this.ticks, textScale });
   }
 
   /** The boundary and the points on one canvas, without the keyboard cursor. */
