@@ -303,17 +303,18 @@ def test_without_validation_points_there_is_no_validation_loss_to_overflow(page:
     expect(inside(page).get_by_label("Validation loss", exact=True)).to_have_text("–")
 
 
+# the page's sockets in window.openSockets, so a test can drop one as a network would
+KEEP_SOCKETS = """(() => {
+    const Native = window.WebSocket;
+    window.openSockets = [];
+    window.WebSocket = class extends Native {
+        constructor(...args) { super(...args); window.openSockets.push(this); }
+    };
+})()"""
+
+
 def test_a_lost_connection_says_what_the_new_session_lost(page: Page, lab_url):
-    # the page's sockets, so the test can drop one as a network would
-    page.add_init_script(
-        """(() => {
-            const Native = window.WebSocket;
-            window.openSockets = [];
-            window.WebSocket = class extends Native {
-                constructor(...args) { super(...args); window.openSockets.push(this); }
-            };
-        })()"""
-    )
+    page.add_init_script(KEEP_SOCKETS)
     open_trainer(page, lab_url + "#trainer")
     page.evaluate("window.openSockets.forEach((socket) => socket.close())")
     expect(page.locator("#tr-message")).to_contain_text(
@@ -324,15 +325,7 @@ def test_a_lost_connection_says_what_the_new_session_lost(page: Page, lab_url):
 def test_a_setting_refused_after_a_reconnect_leaves_a_working_session(page: Page, lab_url):
     # points typed while the connection is down are what the new session is offered; it
     # refuses them, so it gets the settings the last session took, and trains with them
-    page.add_init_script(
-        """(() => {
-            const Native = window.WebSocket;
-            window.openSockets = [];
-            window.WebSocket = class extends Native {
-                constructor(...args) { super(...args); window.openSockets.push(this); }
-            };
-        })()"""
-    )
+    page.add_init_script(KEEP_SOCKETS)
     open_trainer(page, lab_url + "#trainer")
     page.evaluate(
         """() => {
