@@ -21,7 +21,11 @@ Client -> server: JSON text messages, each an object with a ``type``:
 Server -> client: JSON text ``hello``, ``config``, ``data``, ``points``, ``status``,
 ``error`` messages, and binary frames (see ``session_view.SessionView.build_frame``). An
 ``error`` has a ``detail`` sentence and, when it refused settings of a command, their names
-in ``fields`` (for example ``["points"]``).
+in ``fields`` (for example ``["points"]``). Training starts and stops only with a ``status``
+message: a frame's ``running`` says what held when it was built, which may be before the last
+status (a frame waits for its turn, messages do not), so a client follows the statuses. A
+``data`` message gives the plane's ``bounds`` and the ``ticks`` to number its axes with; a
+frame's ``diverged_at`` is the epoch whose loss overflowed (null until one does).
 """
 
 from __future__ import annotations
