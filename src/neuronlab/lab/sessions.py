@@ -96,7 +96,6 @@ class TrainingSession:
 
         self.config: p.TrainerConfig | None = None
         self.running = False
-        self._diverged = False  # the loss overflowed: only a reset trains again
         self._steps_left = 0  # epochs still to run for a "step" command
         self.network: Network | None = None
         self.trainer: Trainer | None = None
@@ -343,16 +342,15 @@ class TrainingSession:
         no history; paused."""
         self.trainer = build_trainer(self.config, self._data, self._added, self._loaded)
         self.network = self.trainer.network
-        self.view.clear()
+        self.view.clear()  # and with the history, the divergence: training may start again
         self.running = False
-        self._diverged = False
         self._steps_left = 0
         self._dirty = True
         if announce:
             self._status()
 
     def _check_trainable(self) -> None:
-        if self._diverged:
+        if self.view.diverged_at is not None:  # the loss overflowed: only a reset trains again
             raise Refused(
                 "The loss diverged, so these weights are lost: lower the learning rate, "
                 "then press Reset before training again."
@@ -375,32 +373,25 @@ class TrainingSession:
             self._steps_left -= 1
             if self._steps_left == 0 and not self.running:
                 self._status()
-        if report.diverged:
-            self._diverged = True
-            self.running = False
-            self._steps_left = 0
+        if report.diverged:  # the view has recorded it: _check_trainable refuses from now on
             message = report.message or "The loss diverged: lower the learning rate and reset."
-            self._status(message=divergence_advice(message), diverged=True)
+            self._halt(message=divergence_advice(message), diverged=True)
         elif report.epoch >= self.settings.max_epochs:
-            self.running = False
-            self._steps_left = 0
-            self._status(
+            self._halt(
                 message=f"Paused at epoch {report.epoch:,}, the most one run may take: "
                 "press Reset to start again."
             )
 
     def _pause(self) -> None:
         if self.running or self._steps_left:
-            self.running = False
-            self._steps_left = 0
-            self._status()
+            self._halt()
 
-    def _halt(self) -> None:
-        """Paused after a failure, with a status whatever the state was: the page's buttons
-        follow the status messages, and the failed work may have been about to send one."""
+    def _halt(self, message: str | None = None, diverged: bool = False) -> None:
+        """Paused, with a status whatever the state was: the page's buttons follow the status
+        messages (after a failure too, which may have been about to send one)."""
         self.running = False
         self._steps_left = 0
-        self._status()
+        self._status(message=message, diverged=diverged)
 
     # ------------------------------------------------------------------ frames, messages
     def _publish_frame(self) -> None:

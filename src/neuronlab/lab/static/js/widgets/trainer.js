@@ -10,7 +10,6 @@ import {
   downloadBlob,
   formatCompact,
   formatCount,
-  formatNumber,
   formatPercent,
   getJSON,
   postFile,
@@ -20,78 +19,11 @@ import { readState, shareURL, writeState } from "../state.js";
 import { markInvalid } from "./controls.js";
 import { LossChart } from "./trainer/chart.js";
 import { NetworkDiagram } from "./trainer/diagram.js";
+import { FIELDS, fillSelect, formatLoss, nearestIndex, speedLabel } from "./trainer/fields.js";
 import { DataPlane } from "./trainer/plane.js";
 import { TrainerSocket } from "./trainer/socket.js";
 
 const PREFIX = "trainer"; // URL keys: ?trainer.points=500
-const LABELS = {
-  relu: "ReLU",
-  leaky_relu: "leaky ReLU",
-  gelu: "GELU",
-  tanh: "tanh",
-  sigmoid: "sigmoid",
-  identity: "identity", // "identity (linear)" was cut off in the select at 1280-1500 px
-  sgd: "SGD",
-  momentum: "Momentum",
-  rmsprop: "RMSProp",
-  adam: "Adam",
-};
-
-// control id -> config field, and how to read it
-const FIELDS = {
-  "tr-dataset": ["dataset", String],
-  "tr-classes": ["classes", Number],
-  "tr-points": ["points", Number],
-  "tr-noise": ["noise", Number],
-  "tr-validation": ["validation", Number],
-  "tr-seed": ["seed", Number],
-  "tr-layers": ["hidden_layers", Number],
-  "tr-units": ["units", Number],
-  "tr-activation": ["activation", String],
-  "tr-optimizer": ["optimizer", String],
-  "tr-batch": ["batch_size", Number],
-  "tr-l2": ["l2", Number],
-  "tr-l1": ["l1", Number],
-  "tr-speed": ["speed", Number],
-};
-
-function label(name) {
-  return LABELS[name] || name.charAt(0).toUpperCase() + name.slice(1);
-}
-
-function speedLabel(epochs) {
-  // short: the select is narrow ("as fast as it can" was cut off in it); the label says the unit
-  return epochs === 0 ? "no limit" : String(epochs);
-}
-
-function fillSelect(select, values, text = label) {
-  select.replaceChildren(
-    ...values.map((value) => {
-      const option = document.createElement("option");
-      option.value = String(value);
-      option.textContent = text(value);
-      return option;
-    }),
-  );
-}
-
-/** A loss readout: 4 decimals, or 3 significant digits once it is very small or very large
- * (a diverging loss of 2.1e+82 must fit its box and still read as huge). */
-function formatLoss(value) {
-  const size = Math.abs(value);
-  if (Number.isFinite(value) && value !== 0 && (size < 0.001 || size >= 10_000)) {
-    return value.toExponential(2);
-  }
-  return formatNumber(value, 4);
-}
-
-function nearestIndex(ladder, value) {
-  let best = 0;
-  for (let i = 1; i < ladder.length; i += 1) {
-    if (Math.abs(Math.log(ladder[i] / value)) < Math.abs(Math.log(ladder[best] / value))) best = i;
-  }
-  return best;
-}
 
 class TrainerWidget {
   constructor(root, options) {

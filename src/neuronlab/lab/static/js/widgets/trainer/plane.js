@@ -33,6 +33,13 @@ export class DataPlane {
     this.showCursor = false;
     this.chosenClass = 1;
 
+    // drawn on 520 units, shown smaller in a narrow column: the axes' numbers are drawn larger
+    // to keep about 12 px on screen. Measured when the size changes, not at every frame.
+    this.textScale = 1;
+    new ResizeObserver(([entry]) => {
+      const shown = entry.contentRect.width;
+      this.textScale = shown > 0 ? Math.min(Math.max(SIZE / shown, 1), 1.8) : 1;
+    }).observe(boundary);
     this.boundaryCtx = setupCanvas(boundary, SIZE, SIZE);
     this.pointsCtx = setupCanvas(points, SIZE, SIZE);
     this.boundaryCtx.fillStyle = "#fff";
@@ -89,10 +96,7 @@ export class DataPlane {
   /** The boundary as RGBA bytes, {width, height} from the frame header. */
   paintBoundary(bytes, { width, height }) {
     paintRGBA(this.boundaryCtx, bytes, width, height, this.view);
-    // drawn on 520 units, shown smaller in a narrow column: the numbers keep about 12 px
-    const shown = this.boundaryCtx.canvas.getBoundingClientRect().width;
-    const textScale = shown > 0 ? Math.min(Math.max(SIZE / shown, 1), 1.8) : 1;
-    drawAxes(this.boundaryCtx, this.view, { ticks: this.ticks, textScale });
+    drawAxes(this.boundaryCtx, this.view, { ticks: this.ticks, textScale: this.textScale });
   }
 
   /** The boundary and the points on one canvas, without the keyboard cursor. */
