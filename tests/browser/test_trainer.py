@@ -529,7 +529,7 @@ def test_the_page_acknowledges_each_frame_it_draws(page: Page, lab_url):
 
 
 def frame_header(frame: bytes) -> dict:
-    """The JSON header of a binary frame (layout: session_view.py)."""
+    """The JSON header of a binary frame (layout: trainer/view.py)."""
     length = struct.unpack_from("<I", frame)[0]
     return json.loads(frame[4 : 4 + length])
 

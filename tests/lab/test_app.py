@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import re
 import socket
-import sys
-import types
 from pathlib import Path
 
 import pytest
-from fastapi import APIRouter
 
 from neuronlab.lab import app as app_module
 from neuronlab.lab import render
-from neuronlab.lab.api.common import LearningRate, Points, StrictModel, explain_validation_error
 from neuronlab.lab.app import STATIC_DIR, create_app, render_page
 from neuronlab.lab.server import _check_port_free, lab_url
 from neuronlab.lab.settings import Settings
+from neuronlab.lab.validation import LearningRate, Points, StrictModel, explain_validation_error
 
 # ------------------------------------------------------------------------------ the page
 
@@ -87,41 +84,13 @@ def test_page_and_python_agree_on_class_colours():
 # ----------------------------------------------------------------------------- routers
 
 
-def test_missing_router_modules_are_skipped(monkeypatch):
-    monkeypatch.setattr(app_module, "ROUTER_MODULES", ("trainer", "no_such_widget_yet"))
+def test_every_named_router_is_served():
     app = create_app()
-    assert app.state.routers == ["trainer"]
-
-
-def test_a_router_with_a_broken_import_is_not_hidden(monkeypatch):
-    broken = "neuronlab.lab.api.broken_widget"
-
-    class Finder:
-        def find_spec(self, name, path=None, target=None):
-            if name == broken:
-                raise ModuleNotFoundError("No module named 'a_dependency'", name="a_dependency")
-            return None
-
-    monkeypatch.setattr(sys, "meta_path", [Finder(), *sys.meta_path])
-    monkeypatch.setattr(app_module, "ROUTER_MODULES", ("broken_widget",))
-    with pytest.raises(ModuleNotFoundError, match="a_dependency"):
-        create_app()
-
-
-def test_a_new_router_module_is_included(monkeypatch):
-    module = types.ModuleType("neuronlab.lab.api.extra_widget")
-    module.router = APIRouter()
-
-    @module.router.get("/api/extra_widget/ping")
-    def ping() -> dict:
-        return {"pong": True}
-
-    monkeypatch.setitem(sys.modules, module.__name__, module)
-    monkeypatch.setattr(app_module, "ROUTER_MODULES", ("extra_widget",))
-    from fastapi.testclient import TestClient
-
-    with TestClient(create_app()) as client:
-        assert client.get("/api/extra_widget/ping").json() == {"pong": True}
+    assert app.state.routers == list(app_module.ROUTERS)
+    paths = set(app.openapi()["paths"])
+    for name in ("activations", "descent", "forward", "loss", "overfitting", "perceptron", "race"):
+        assert any(path.startswith(f"/api/{name}/") for path in paths), name
+    assert {"/api/trainer/options", "/api/playground/examples", "/api/source"} <= paths
 
 
 # ---------------------------------------------------------------------- source panels

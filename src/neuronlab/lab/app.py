@@ -6,17 +6,17 @@ What it serves
                             spliced in, in file-name order, at the ``<!-- sections -->`` marker
 ``/static/...``             HTML, CSS and ES modules, no build step
 ``/vendor/plotly.min.js``   plotly.js from the installed ``plotly`` package (never copied)
-``/api/...``, ``/ws/...``   the routers of ``neuronlab.lab.api.<name>`` for every name in
-                            ``ROUTER_MODULES``
+``/api/...``, ``/ws/...``   the routers in ``ROUTERS``: the stateless widgets' (``api/``), the
+                            live trainer's (``trainer/``) and the playground's (``playground/``)
 
-Adding a widget's endpoints: create ``neuronlab/lab/api/<name>.py`` exporting ``router``
-(a ``fastapi.APIRouter`` with paths under ``/api/<name>/``) and make sure ``<name>`` is in
-``ROUTER_MODULES``. A listed module that does not exist yet is skipped.
+Adding a widget's endpoints: create ``neuronlab/lab/api/<name>.py`` exporting ``router`` (a
+``fastapi.APIRouter`` with paths under ``/api/<name>/``), import it below and add it to
+``ROUTERS``. The imports are plain imports, so a missing or broken router stops the app from
+starting instead of silently dropping a widget's API.
 """
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -30,30 +30,33 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .api.common import UNREADABLE_JSON, explain_validation_error, refused_fields
+from .api import activations, descent, forward, loss, overfitting, perceptron, race, source, widgets
+from .playground import routes as playground_routes
 from .security import OriginGuard
-from .session_registry import SessionRegistry
 from .settings import Settings
+from .trainer import routes as trainer_routes
+from .trainer.registry import SessionRegistry
+from .validation import UNREADABLE_JSON, explain_validation_error, refused_fields
 
-__all__ = ["ROUTER_MODULES", "Settings", "create_app", "render_page"]
+__all__ = ["ROUTERS", "Settings", "create_app", "render_page"]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 SECTIONS_MARKER = "<!-- sections -->"
 
-# One router module per widget family, in neuronlab.lab.api. Add yours here.
-ROUTER_MODULES = (
-    "source",
-    "trainer",
-    "widgets",
-    "perceptron",
-    "activations",
-    "forward",
-    "loss",
-    "descent",
-    "race",
-    "overfitting",
-    "playground",
-)
+# Every router the app serves, by name: the widgets' stateless APIs, the trainer, the playground.
+ROUTERS = {
+    "source": source.router,
+    "trainer": trainer_routes.router,
+    "widgets": widgets.router,
+    "perceptron": perceptron.router,
+    "activations": activations.router,
+    "forward": forward.router,
+    "loss": loss.router,
+    "descent": descent.router,
+    "race": race.router,
+    "overfitting": overfitting.router,
+    "playground": playground_routes.router,
+}
 
 
 def render_page(static_dir: Path = STATIC_DIR) -> str:
@@ -102,23 +105,6 @@ def plotly_path() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "package_data" / "plotly.min.js"
 
 
-def _include_routers(app: FastAPI) -> list[str]:
-    included = []
-    for name in ROUTER_MODULES:
-        module_name = f"{__package__}.api.{name}"
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise  # the module exists but something it imports is missing: a real bug
-            continue
-        router = getattr(module, "router", None)
-        if router is not None:
-            app.include_router(router)
-            included.append(name)
-    return included
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the lab's FastAPI application.
 
@@ -164,7 +150,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             headers={"Cache-Control": "public, max-age=86400"},
         )
 
-    app.state.routers = _include_routers(app)
+    for router in ROUTERS.values():
+        app.include_router(router)
+    app.state.routers = list(ROUTERS)
     app.mount("/static", RevalidatedStaticFiles(directory=STATIC_DIR), name="static")
     return app
 

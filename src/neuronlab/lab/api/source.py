@@ -18,7 +18,7 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 
-router = APIRouter(tags=["source"])
+router = APIRouter(prefix="/api/source", tags=["source"])
 
 SOURCES: dict[str, str] = {
     "network.Network": "neuronlab.engine.network:Network",
@@ -129,13 +129,13 @@ def _starts_with_definition(text: str, name: str) -> bool:
     return first is not None and first.group(1) == name
 
 
-@router.get("/api/source", response_model=list[str])
+@router.get("", response_model=list[str])
 def source_names() -> list[str]:
     """The whitelisted names (patterns end in ``.*``)."""
     return sorted(SOURCES)
 
 
-@router.get("/api/source/{name}", response_model=SourceCode)
+@router.get("/{name}", response_model=SourceCode)
 def source(name: str) -> SourceCode:
     """The highlighted source of one whitelisted engine function or class."""
     return load_source(name)
