@@ -154,10 +154,13 @@ def test_the_page_stays_on_this_machine_and_shows_its_code(page: Page, lab_url):
     # the 3-D plot keeps two of plotly's mode-bar buttons, a PNG and a camera reset, not
     # the drag modes nor "Share chart", which uploads to Plotly's cloud; the overfitting
     # chart has none, so its ten buttons stay out of the Tab order
+    # (plotly.js is fetched, and the charts drawn, when they come near the screen)
+    section(page, "surface3d").scroll_into_view_if_needed()
     expect(page.locator("#surface3d .modebar-btn").first).to_be_attached(timeout=20_000)
     expect(page.locator("#surface3d .modebar-btn")).to_have_count(2)
     expect(page.get_by_role("figure", name=re.compile("3-D plot"))).to_be_visible()
     expect(page.get_by_role("button", name="View from the north")).to_be_visible()
+    section(page, "overfitting").scroll_into_view_if_needed()
     expect(page.locator("#overfitting .main-svg").first).to_be_attached(timeout=20_000)
     expect(page.locator("#overfitting .modebar-btn")).to_have_count(0)
     expect(page.get_by_role("button", name="Download plot as a PNG")).to_have_count(1)
