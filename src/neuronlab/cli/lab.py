@@ -41,6 +41,14 @@ from . import cli
     help="Run the playground even when listening on the network: a token is made and printed.",
 )
 @click.option(
+    "--playground-sandbox",
+    type=click.Choice(["auto", "bubblewrap", "none"]),
+    default="auto",
+    show_default=True,
+    help="Run playground code inside bubblewrap (auto: when this machine can). Without the "
+    "sandbox the playground runs on loopback only.",
+)
+@click.option(
     "--max-sessions",
     type=click.IntRange(1, 200),
     default=8,
@@ -49,7 +57,14 @@ from . import cli
     "one server needs one per student. Each runs on one core at a time.",
 )
 def lab(
-    host, port, no_browser, playground, playground_token, allow_playground, max_sessions
+    host,
+    port,
+    no_browser,
+    playground,
+    playground_token,
+    allow_playground,
+    playground_sandbox,
+    max_sessions,
 ) -> None:
     """Open the browser lab: every concept of the course as a widget on the engine."""
     import secrets
@@ -68,13 +83,24 @@ def lab(
                 err=True,
             )
         playground, playground_token = False, None
-    if allow_playground and playground and not playground_token and exposed:
-        playground_token = secrets.token_urlsafe(16)
+    if allow_playground and playground and exposed:
+        # code from other machines runs inside the sandbox or not at all
+        from ..lab.playground.bubblewrap import check
+
+        problem = check().problem if playground_sandbox != "none" else "--playground-sandbox none"
+        if problem:
+            raise click.ClickException(
+                f"the playground cannot sandbox runs here ({problem}), so it will not run code "
+                "for other machines: install bubblewrap, or leave out --allow-playground."
+            )
+        if not playground_token:
+            playground_token = secrets.token_urlsafe(16)
     settings = Settings(
         host=host,
         port=port,
         allow_playground=playground,
         playground_token=playground_token,
+        playground_sandbox=playground_sandbox,
         max_sessions=max_sessions,
     )
     run_lab(host, port, not no_browser, settings=settings)

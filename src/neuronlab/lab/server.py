@@ -8,6 +8,8 @@ import threading
 import time
 import webbrowser
 
+from .playground.bubblewrap import SandboxCheck
+from .playground.bubblewrap import check as bubblewrap_check
 from .settings import ANY_HOST, Settings
 
 
@@ -73,12 +75,33 @@ def run_lab(
             f"warning: listening on {host}, so other machines can reach the lab",
             file=sys.stderr,
         )
-    if settings.allow_playground and settings.playground_token:
+    sandbox_note = playground_sandbox_note(settings)
+    if sandbox_note:
+        print(sandbox_note, file=sys.stderr, flush=True)
+    elif settings.allow_playground and settings.playground_token:
         token = settings.playground_token
         print(f"playground token: {token}  (or open {url}?token={token}#playground)", flush=True)
     if open_browser:
         threading.Thread(target=_open_when_started, args=(server, url), daemon=True).start()
     server.run()
+
+
+def playground_sandbox_note(settings: Settings) -> str | None:
+    """What to print when the playground is on but cannot sandbox its runs, or None."""
+    if not settings.allow_playground or (settings.exposed and not settings.playground_token):
+        return None  # off anyway
+    if settings.playground_sandbox == "none":
+        check = SandboxCheck(None, "--playground-sandbox none")
+    else:
+        check = bubblewrap_check()
+    if check.available:
+        return None
+    if settings.exposed or settings.playground_sandbox == "bubblewrap":
+        return f"warning: the code playground is off: it cannot sandbox runs here ({check.problem})"
+    return (
+        f"warning: the code playground runs code without its sandbox ({check.problem}): "
+        "fine for one learner on this machine, not for a class (see docs/security.md)"
+    )
 
 
 def _open_when_started(server, url: str, timeout: float = 10.0) -> None:

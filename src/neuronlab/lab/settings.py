@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 
@@ -18,6 +19,9 @@ class Settings:
     max_sessions: int = 8  # live training sessions (one per open trainer) at once
     allow_playground: bool = True  # the code playground runs Python: off when exposed
     playground_token: str | None = None  # when set, the playground demands it
+    # "auto": runs inside bubblewrap when the machine can (else plain, loopback only);
+    # "bubblewrap": never without it; "none": never with it (loopback only)
+    playground_sandbox: str = "auto"
     debug: bool = field(default_factory=lambda: os.environ.get("NEURONLAB_DEBUG") == "1")
     allowed_hosts: tuple[str, ...] = ()  # extra Host names to accept besides loopback
     max_body_bytes: int = 1_000_000  # larger request bodies get a 413
@@ -32,13 +36,24 @@ class Settings:
             raise ValueError(f"port must be between 1 and 65535, got {self.port}")
         if self.max_sessions < 1:
             raise ValueError(f"max_sessions must be at least 1, got {self.max_sessions}")
+        if self.playground_sandbox not in ("auto", "bubblewrap", "none"):
+            raise ValueError(
+                "playground_sandbox must be 'auto', 'bubblewrap' or 'none', "
+                f"got {self.playground_sandbox!r}"
+            )
         if self.max_frame_rate <= 0:
             raise ValueError(f"max_frame_rate must be > 0, got {self.max_frame_rate}")
 
     @property
     def exposed(self) -> bool:
-        """True when the server listens on more than the loopback interface."""
-        return self.host not in LOOPBACK_HOSTS
+        """True when other machines may reach the server: any address but a loopback one
+        (127.0.0.0/8, ::1, "localhost"); a host name other than localhost counts as exposed."""
+        if self.host in LOOPBACK_HOSTS:
+            return False
+        try:
+            return not ipaddress.ip_address(self.host.strip("[]")).is_loopback
+        except ValueError:
+            return True  # a name: it may resolve to anything
 
     def host_allowed(self, hostname: str) -> bool:
         """Whether a request's Host name is one this server answers to.
