@@ -8,8 +8,7 @@ import threading
 import time
 import webbrowser
 
-from .playground.bubblewrap import SandboxCheck
-from .playground.bubblewrap import check as bubblewrap_check
+from .playground import bubblewrap
 from .settings import ANY_HOST, Settings
 
 
@@ -91,9 +90,9 @@ def playground_sandbox_note(settings: Settings) -> str | None:
     if not settings.allow_playground or (settings.exposed and not settings.playground_token):
         return None  # off anyway
     if settings.playground_sandbox == "none":
-        check = SandboxCheck(None, "--playground-sandbox none")
+        check = bubblewrap.SandboxCheck(None, "--playground-sandbox none")
     else:
-        check = bubblewrap_check()
+        check = bubblewrap.check()
     if check.available:
         return None
     if settings.exposed or settings.playground_sandbox == "bubblewrap":

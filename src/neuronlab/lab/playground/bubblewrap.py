@@ -13,12 +13,13 @@ Every run gets, from the kernel rather than from Python:
   dynamic linker's cache, the Python installation, its virtual environment and the
   directory holding ``neuronlab``, all read-only; a fresh ``/proc`` for its own PID
   namespace, a minimal ``/dev``; and ``/playground``, a size-capped tmpfs that is its
-  folder and the only place it can write. Nothing of the host's ``/home``, ``/tmp``,
-  ``/etc`` or ``/proc`` is there;
+  folder and the only place it can write (the root is remounted read-only). Nothing of
+  the host's ``/home``, ``/tmp``, ``/etc`` or ``/proc`` is there;
 - the environment ``sandbox.sandbox_environment`` builds, and nothing else (bubblewrap
   itself is started with it, so even ``/proc/1/environ`` holds no secret);
 - a new terminal session (``--new-session``: no typing into the server's terminal) and
-  death with its parent (``--die-with-parent``: if the server dies, so does the run).
+  death with its parent (``--die-with-parent``: if the server dies, so does the run);
+- a seccomp filter that refuses new processes (``seccomp.py``): threads only.
 
 The resource limits and the audit hook of ``child.py`` stay inside as inner layers.
 
@@ -36,6 +37,8 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from . import seccomp
 
 FOLDER = "/playground"  # the run's folder inside the sandbox: a tmpfs of its own
 MATPLOTLIB_DIR = FOLDER + "/.matplotlib"
@@ -67,17 +70,22 @@ def check(python: str = sys.executable) -> SandboxCheck:
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         return SandboxCheck(None, "bubblewrap is not installed (Debian: apt install bubblewrap)")
-    command = [bwrap, *arguments(python, [], code_fd=None), python, "-I", "-c", ""]
+    filter_fd = seccomp_file()
     try:
+        options = arguments(python, [], code_fd=None, seccomp_fd=filter_fd)
         result = subprocess.run(
-            command,
+            [bwrap, *options, python, "-I", "-c", ""],
             stdin=subprocess.DEVNULL,
             capture_output=True,
             timeout=30,
             env={"PATH": "/usr/bin:/bin"},
+            pass_fds=() if filter_fd is None else (filter_fd,),
         )
     except (OSError, subprocess.TimeoutExpired) as error:
         return SandboxCheck(None, f"bubblewrap could not start ({error})")
+    finally:
+        if filter_fd is not None:
+            os.close(filter_fd)
     if result.returncode != 0:
         said = result.stderr.decode("utf-8", "replace").strip().splitlines()
         reason = said[-1] if said else f"exit code {result.returncode}"
@@ -85,6 +93,26 @@ def check(python: str = sys.executable) -> SandboxCheck:
             None, f"bubblewrap cannot make a sandbox here ({reason}): are user namespaces off?"
         )
     return SandboxCheck(bwrap)
+
+
+def memory_file(name: str, data: bytes) -> int:
+    """A descriptor of an anonymous in-memory file holding ``data``, read from its start."""
+    fd = os.memfd_create(name)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.lseek(fd, 0, os.SEEK_SET)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def seccomp_file() -> int | None:
+    """The seccomp filter in a descriptor for ``--seccomp``, or None on another machine."""
+    filter_program = seccomp.program()
+    return None if filter_program is None else memory_file("seccomp", filter_program)
 
 
 def read_only_paths(python: str) -> list[str]:
@@ -120,12 +148,14 @@ def arguments(
     python: str,
     font_caches: list[Path],
     code_fd: int | None,
+    seccomp_fd: int | None,
     folder_bytes: int = 64 << 20,
 ) -> list[str]:
     """bubblewrap's options for one run (the command follows them).
 
-    ``code_fd`` is a descriptor bubblewrap copies into ``/playground/main.py``;
-    ``font_caches`` are matplotlib's font lists, shown read-only so that no run rebuilds them.
+    ``code_fd`` is a descriptor bubblewrap copies into ``/playground/main.py``, and
+    ``seccomp_fd`` one holding the filter (``seccomp_file()``); ``font_caches`` are
+    matplotlib's font lists, shown read-only so that no run rebuilds them.
     """
     args = [
         "--unshare-all",
@@ -162,6 +192,9 @@ def arguments(
     for cache in font_caches:
         if cache.is_file():
             args += ["--ro-bind", str(cache), f"{MATPLOTLIB_DIR}/{cache.name}"]
+    args += ["--remount-ro", "/"]  # the root bubblewrap built: /playground stays writable
+    if seccomp_fd is not None:
+        args += ["--seccomp", str(seccomp_fd)]
     args += ["--chdir", FOLDER, "--"]
     return args
 

@@ -74,6 +74,7 @@ def sandbox_environment(workdir: str, config_dir: str | None) -> dict[str, str]:
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "HOME": workdir,
+        "PWD": workdir,
         "TMPDIR": workdir,
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",
@@ -126,20 +127,20 @@ async def spawn(
             *command, cwd=workdir, env=env, pass_fds=(channel,), **options
         )
     font_caches = await matplotlib_font_caches(python)
-    code_fd = os.memfd_create("main.py")  # bubblewrap copies it into the run's tmpfs
+    # bubblewrap copies main.py into the run's tmpfs and loads the filter from these
+    code_fd = bubblewrap.memory_file("main.py", code.encode("utf-8"))
+    filter_fd = bubblewrap.seccomp_file()
+    passed = (channel, code_fd) if filter_fd is None else (channel, code_fd, filter_fd)
     try:
-        data = code.encode("utf-8")
-        while data:
-            data = data[os.write(code_fd, data) :]
-        os.lseek(code_fd, 0, os.SEEK_SET)
-        args = bubblewrap.arguments(python, font_caches, code_fd, limits.folder_bytes)
+        args = bubblewrap.arguments(python, font_caches, code_fd, filter_fd, limits.folder_bytes)
         # bubblewrap gets the run's environment, not the server's: its own /proc entry shows
         env = sandbox_environment(bubblewrap.FOLDER, bubblewrap.MATPLOTLIB_DIR)
         return await asyncio.create_subprocess_exec(
-            bwrap, *args, *command, env=env, pass_fds=(channel, code_fd), **options
+            bwrap, *args, *command, env=env, pass_fds=passed, **options
         )
     finally:
-        os.close(code_fd)
+        for fd in passed[1:]:
+            os.close(fd)
 
 
 async def matplotlib_font_caches(python: str) -> list[Path]:
