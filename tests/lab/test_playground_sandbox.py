@@ -343,6 +343,12 @@ ESCAPES_WITH_THE_HOOK_OFF = {
         "No space left on device",
     ),
     "write the system": ("open('/usr/lib/evil', 'w')\n", "error", "Read-only file system"),
+    "a namespace of its own": (
+        "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+        "print('unshare:', libc.unshare(0x10000000), ctypes.get_errno())\n",  # CLONE_NEWUSER
+        "ok",
+        "unshare: -1 1",  # EPERM
+    ),
     # nothing to signal but itself and the sandbox's init, which ignores it
     "kill every process": ("os.kill(-1, 9)\n", "error", "No such process"),
     "kill the parent": ("os.kill(os.getppid(), 9)\nprint('still here')\n", "ok", "still here"),

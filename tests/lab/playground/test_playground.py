@@ -335,6 +335,9 @@ def test_escape_is_contained(name):
         assert not client.app.state.playground.active or all(
             not r.running for r in client.app.state.playground.active
         )
+        # the next run gets the roomy clock: on a loaded machine Python's start alone (and
+        # the sandbox's) can take most of a short one
+        client.app.state.playground.limits = ROOMY
         assert_server_answers(client, ws)
 
 

@@ -8,7 +8,8 @@ Every run gets, from the kernel rather than from Python:
   run's code is process 2, and when it ends the kernel kills everything it started), no
   System V IPC shared with the host;
 - an unprivileged user: uid and gid ``65534`` ("nobody") inside, no capabilities, no further
-  user namespaces (``--disable-userns``);
+  user namespaces (``--disable-userns`` where bubblewrap has it, 0.8 on; the seccomp filter
+  refuses ``unshare`` and ``setns`` anyway);
 - a root file system made of nothing: ``/usr`` (with the ``/bin``, ``/lib`` links), the
   dynamic linker's cache, the Python installation, its virtual environment and the
   directory holding ``neuronlab``, all read-only; a fresh ``/proc`` for its own PID
@@ -95,6 +96,19 @@ def check(python: str = sys.executable) -> SandboxCheck:
     return SandboxCheck(bwrap)
 
 
+@functools.cache
+def offers(option: str) -> bool:
+    """Whether the installed bubblewrap has ``option`` (its help lists it)."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return False
+    try:
+        said = subprocess.run([bwrap, "--help"], capture_output=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return option.encode() in said.stdout + said.stderr
+
+
 def memory_file(name: str, data: bytes) -> int:
     """A descriptor of an anonymous in-memory file holding ``data``, read from its start."""
     fd = os.memfd_create(name)
@@ -160,7 +174,7 @@ def arguments(
     args = [
         "--unshare-all",
         "--unshare-user",  # explicit: fail rather than run without a user namespace
-        "--disable-userns",
+        *(["--disable-userns"] if offers("--disable-userns") else []),  # bubblewrap 0.8+
         "--die-with-parent",
         "--new-session",
         "--cap-drop",

@@ -4,9 +4,11 @@ bubblewrap installs it (``--seccomp FD``) on the run's process just before Pytho
 and the kernel keeps it on everything that process does: a filter can be added to, never
 removed. It refuses ``fork``, ``vfork`` and any ``clone`` without ``CLONE_THREAD`` with
 EPERM, and ``clone3`` with ENOSYS, whose flags a filter cannot read, so that the C library
-falls back to ``clone`` for threads. A fork bomb then fails at its first fork, even with the
-audit hook switched off and even where ``RLIMIT_NPROC`` does not bind (a server run as
-root: the kernel exempts root's processes from it).
+falls back to ``clone`` for threads. A fork bomb then fails at its first fork, even with
+the audit hook switched off and even where ``RLIMIT_NPROC`` does not bind (a server run as
+root: the kernel exempts root's processes from it). ``unshare`` and ``setns`` get EPERM
+too: no new namespaces from inside (what ``--disable-userns`` also says, where bubblewrap
+has it).
 
 The filter is classic BPF over ``struct seccomp_data``: ``nr`` at offset 0, ``arch`` at 4,
 ``args[0]`` at 16 (its low 32 bits on a little-endian machine). Built for x86-64 and
@@ -32,10 +34,10 @@ ERRNO = 0x00050000
 CLONE_THREAD = 0x00010000
 X32_SYSCALL_BIT = 0x40000000
 
-# machine: (AUDIT_ARCH_*, the numbers of fork and vfork, clone, clone3)
+# machine: (AUDIT_ARCH_*, the refused calls: fork, vfork, unshare, setns; clone, clone3)
 SYSCALLS = {
-    "x86_64": (0xC000003E, (57, 58), 56, 435),
-    "aarch64": (0xC00000B7, (), 220, 435),  # AArch64 has no fork or vfork call
+    "x86_64": (0xC000003E, (57, 58, 272, 308), 56, 435),
+    "aarch64": (0xC00000B7, (97, 268), 220, 435),  # AArch64 has no fork or vfork call
 }
 
 
@@ -48,7 +50,7 @@ def program(machine: str | None = None) -> bytes | None:
     machine = machine or platform.machine()
     if machine not in SYSCALLS:
         return None
-    arch, forks, clone, clone3 = SYSCALLS[machine]
+    arch, refused, clone, clone3 = SYSCALLS[machine]
     head = [
         _instruction(LOAD_WORD, 4),  # arch
         _instruction(JUMP_EQUAL, arch, 1, 0),
@@ -56,7 +58,7 @@ def program(machine: str | None = None) -> bytes | None:
         _instruction(LOAD_WORD, 0),  # nr
     ]
     checks = [(X32_SYSCALL_BIT, JUMP_AT_LEAST, "eperm")] if machine == "x86_64" else []
-    checks += [(number, JUMP_EQUAL, "eperm") for number in forks]
+    checks += [(number, JUMP_EQUAL, "eperm") for number in refused]
     checks += [(clone3, JUMP_EQUAL, "enosys"), (clone, JUMP_EQUAL, "clone")]
     # layout: head, checks, ALLOW, [clone: load flags, test, ALLOW], EPERM, ENOSYS
     start = len(head)
