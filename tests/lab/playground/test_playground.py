@@ -463,7 +463,7 @@ def start_sleeper(ws) -> int:
 
 
 def test_stop_kills_the_run():
-    # the process as the host sees it: without the sandbox (see test_playground_sandbox.py)
+    # the process as the host sees it: without the sandbox (see test_sandbox.py)
     with (
         playground_client(LONG, sandbox="none") as client,
         client.websocket_connect("/ws/playground") as ws,
