@@ -10,6 +10,13 @@ gathered when it comes), and for every minibatch runs forward (eq. 5), backward 
 and one optimiser step (eq. 9, or momentum, RMSProp or Adam). After the epoch the loss and
 accuracy are measured on the whole training and validation sets, so the report describes the
 weights as they are at the end of the epoch.
+
+Two options serve the estimator, both off by default. ``running_loss=True`` records, during
+the epoch, what each minibatch's forward pass already gives (the probability of the true class,
+or the squared error, per row): the report's ``batch_loss`` is then the mean of the
+minibatch losses, as scikit-learn computes its loss curve, at the cost of one or two NumPy
+calls a step instead of a pass over the whole set. ``sample_weight`` weighs each row's loss:
+C = Σ wᵢ lᵢ / Σ wᵢ over a minibatch (see ``weighted_targets``).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from .losses import row_max
 from .network import Network
 from .optimisers import Optimizer
 from .util import as_rng, check_int, check_positive
@@ -43,6 +51,10 @@ class EpochReport:
     diverged: bool = False
     stopped_early: bool = False
     message: str | None = None
+    # with running_loss=True: the mean of the epoch's minibatch losses (weights as they were
+    # at each minibatch) and the share of rows each minibatch classified right
+    batch_loss: float | None = None
+    batch_accuracy: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -67,6 +79,12 @@ class Trainer:
         (training loss when there is no validation set), and restore the best weights.
     seed : int, Generator or None
         Seeds the shuffling.
+    running_loss : bool
+        Also record the mean of every epoch's minibatch losses (``EpochReport.batch_loss``)
+        and, for a softmax network, the share of rows classified right as they were trained
+        on (``batch_accuracy``).
+    sample_weight : (n,) array or None
+        Non-negative weight of each training row in the loss.
     """
 
     def __init__(
@@ -85,6 +103,8 @@ class Trainer:
         seed: int | np.random.Generator | None = 0,
         shuffle: bool = True,
         min_delta: float = 0.0,
+        running_loss: bool = False,
+        sample_weight: np.ndarray | None = None,
     ):
         if not isinstance(network, Network):
             raise TypeError(f"network must be a Network, got {type(network).__name__}")
@@ -108,7 +128,9 @@ class Trainer:
         self._best_params = network.params.copy()
         self._since_best = 0
         self.finished = False
+        self.running_loss = bool(running_loss)
         self.set_data(X_train, y_train, X_val, y_val)
+        self.set_sample_weight(sample_weight)
 
     # ------------------------------------------------------------ settable between epochs
     @property
@@ -165,6 +187,21 @@ class Trainer:
         self._gather = self.X.nbytes > GATHER_BYTES
         self._X_shuffled = None if self._gather else np.empty_like(self.X)
         self._Y_shuffled = np.empty_like(self.Y)
+
+    def set_sample_weight(self, sample_weight) -> None:
+        """Weigh each training row's loss (None: every row counts once)."""
+        if sample_weight is None:
+            self.sample_weight = None
+            return
+        w = np.asarray(sample_weight, dtype=self.network.dtype)
+        if w.shape != (self.X.shape[0],):
+            raise ValueError(
+                f"sample_weight must have one entry per training row, shape ({self.X.shape[0]},), "
+                f"got {w.shape}"
+            )
+        if not np.isfinite(w).all() or (w < 0).any() or not w.sum() > 0:
+            raise ValueError("sample_weight must be finite, non-negative and not all zero")
+        self.sample_weight = w
 
     def add_point(self, x, label) -> None:
         """Append one training example (the lab's click-to-add)."""
@@ -262,18 +299,89 @@ class Trainer:
             Xs, Ys = self._X_shuffled, self._Y_shuffled
         else:
             Xs, Ys = self.X, self.Y
-        for i in range(0, n, bs):
-            if gather:
-                net.forward_rows(self.X, order[i : i + bs])  # forward(X[order[i : i + bs]])
-            else:
-                net.forward(Xs[i : i + bs])
-            net.backward(Ys[i : i + bs], l2, l1)
-            opt.step(params, grads)
+        if self.running_loss or self.sample_weight is not None:
+            running = self._run_recorded(Xs, Ys, order if self.shuffle else None, gather, bs)
+        else:
+            running = None
+            for i in range(0, n, bs):
+                if gather:
+                    net.forward_rows(self.X, order[i : i + bs])  # forward(X[order[i : i + bs]])
+                else:
+                    net.forward(Xs[i : i + bs])
+                net.backward(Ys[i : i + bs], l2, l1)
+                opt.step(params, grads)
         elapsed = time.perf_counter() - start
 
         if not evaluate:
-            return self._unmeasured_report(n / max(elapsed, 1e-9))
-        return self._report(n / max(elapsed, 1e-9))
+            report = self._unmeasured_report(n / max(elapsed, 1e-9))
+        else:
+            report = self._report(n / max(elapsed, 1e-9))
+        if running is not None:
+            report.batch_loss, report.batch_accuracy = running
+            if not math.isfinite(report.batch_loss) and not report.diverged:
+                self._diverged(report)
+        return report
+
+    def _run_recorded(self, Xs, Ys, order, gather: bool, bs: int):
+        """The epoch's minibatches with sample weights and/or the running loss recorded.
+
+        Per row, the forward pass gives the probability of the true class (softmax) or the
+        squared error summed over outputs (identity); they are kept in epoch-long arrays and
+        reduced once at the end: C = −Σ wᵢ log pᵢ / Σ wᵢ, or (1/2) Σ wᵢ |ŷᵢ − yᵢ|² / Σ wᵢ.
+        Returns (mean minibatch loss, share classified right), or None when not recording.
+        """
+        net, opt = self.network, self.optimizer
+        n, k = self.Y.shape
+        l2, l1 = self._l2, self._l1
+        params, grads = [net.params], [net.grads]
+        record = self.running_loss
+        w = self.sample_weight
+        if w is not None and order is not None:
+            w = w[order]
+        if record:
+            per_row = np.empty(n, net.dtype)  # p of the true class, or the squared error
+            top = np.empty(n, net.dtype) if self.classification else None  # max_j p_j
+            if self.classification:
+                # flat index of each row's true class inside its minibatch's (m, k) output
+                labels = Ys.argmax(axis=1)
+                where = (np.arange(n) % bs) * k + labels
+            else:
+                diff = None
+        for i in range(0, n, bs):
+            rows = slice(i, i + bs)
+            if gather:
+                P = net.forward_rows(self.X, order[rows])
+            else:
+                P = net.forward(Xs[rows])
+            Y = Ys[rows]
+            if record:
+                if self.classification:
+                    np.take(P, where[rows], out=per_row[rows], mode="clip")
+                    top[rows] = row_max(P)[:, 0]  # (m,)
+                else:
+                    if diff is None or diff.shape != P.shape:
+                        diff = np.empty_like(P)
+                    np.subtract(P, Y, out=diff)
+                    np.einsum("ij,ij->i", diff, diff, out=per_row[rows])
+            if w is not None:
+                Y = weighted_targets(P, Y, w[rows])
+            net.backward(Y, l2, l1)
+            opt.step(params, grads)
+        if not record:
+            return None
+        if self.classification:
+            with np.errstate(divide="ignore"):
+                losses = -np.log(np.maximum(per_row, np.finfo(net.dtype).tiny))
+            right = (per_row >= top).astype(net.dtype)
+        else:
+            losses, right = 0.5 * per_row, None
+        if w is None:
+            loss = float(losses.mean())
+            accuracy = None if right is None else float(right.mean())
+        else:
+            loss = float(np.dot(w, losses) / w.sum())
+            accuracy = None if right is None else float(np.dot(w, right) / w.sum())
+        return loss, accuracy
 
     def _evaluate(self, X, Y, y) -> tuple[float, float | None]:
         """Mean data loss (and accuracy) over a whole set, EVAL_CHUNK rows at a time.
@@ -356,3 +464,17 @@ class Trainer:
         """Put back the weights of the best epoch so far."""
         if self.best_epoch is not None:
             self.network.params[...] = self._best_params
+
+
+def weighted_targets(P: np.ndarray, Y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Targets Y′ that make the network's BP1 give the weighted error.
+
+    Both outputs' BP1 is δ = (P − Y)/m. With Y′ = P − (m wᵢ / Σw)(P − Y) it becomes
+    δᵢ = wᵢ (Pᵢ − Yᵢ) / Σw, the gradient of the weighted mean C = Σ wᵢ lᵢ / Σ wᵢ
+    (for softmax with cross-entropy and for identity with squared error alike).
+    """
+    total = w.sum()
+    if total <= 0:  # a minibatch of zero-weight rows teaches nothing: δ = 0
+        return P.copy()
+    scale = (w * (len(w) / total))[:, None]  # (m, 1)
+    return P - scale * (P - Y)
