@@ -128,6 +128,9 @@ class Trainer:
         self._since_best = 0
         self.finished = False
         self.running_loss = bool(running_loss)
+        # called as batch_callback(rows_done, n_rows) after every minibatch when set (the
+        # CLI's progress within a long epoch); the plain loop stays free of it otherwise
+        self.batch_callback = None
         self.set_data(X_train, y_train, X_val, y_val)
         self.set_sample_weight(sample_weight)
 
@@ -298,7 +301,7 @@ class Trainer:
             Xs, Ys = self._X_shuffled, self._Y_shuffled
         else:
             Xs, Ys = self.X, self.Y
-        if self.running_loss or self.sample_weight is not None:
+        if self.running_loss or self.sample_weight is not None or self.batch_callback:
             running = self._run_recorded(Xs, Ys, order if self.shuffle else None, gather, bs)
         else:
             running = None
@@ -322,7 +325,7 @@ class Trainer:
         return report
 
     def _run_recorded(self, Xs, Ys, order, gather: bool, bs: int):
-        """The epoch's minibatches with sample weights and/or the running loss recorded.
+        """The epoch's minibatches with sample weights, the running loss or a batch callback.
 
         Per row, the forward pass gives the probability of the true class (softmax) or the
         squared error summed over outputs (identity); they are kept in epoch-long arrays and
@@ -334,6 +337,7 @@ class Trainer:
         l2, l1 = self._l2, self._l1
         params, grads = [net.params], [net.grads]
         record = self.running_loss
+        callback = self.batch_callback
         w = self.sample_weight
         if w is not None and order is not None:
             w = w[order]
@@ -367,6 +371,8 @@ class Trainer:
                 Y = weighted_targets(P, Y, w[rows])
             net.backward(Y, l2, l1)
             opt.step(params, grads)
+            if callback is not None:
+                callback(min(i + bs, n), n)
         if not record:
             return None
         if self.classification:

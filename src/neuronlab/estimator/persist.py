@@ -60,19 +60,7 @@ def save_model(model, path: str | os.PathLike) -> Path:
         "fitted": {
             name: _plain(getattr(estimator, name)) for name in FITTED if hasattr(estimator, name)
         },  # fmt: skip
-        "scalers": [
-            {
-                "name": name,
-                "params": _json_params(scaler),
-                **{
-                    a: getattr(scaler, a).tolist()
-                    for a in SCALER_FITTED
-                    if getattr(scaler, a, None) is not None
-                },
-                "n_samples_seen_": _plain(scaler.n_samples_seen_),
-            }  # fmt: skip
-            for name, scaler in scalers
-        ],
+        "scalers": [_scaler_record(name, scaler) for name, scaler in scalers],
         "estimator_name": model.steps[-1][0] if isinstance(model, Pipeline) else None,
     }
     if hasattr(estimator, "classes_"):
@@ -112,7 +100,9 @@ def load_model(path: str | os.PathLike):
             estimator._target_is_1d = bool(record["target_is_1d"])
         scalers = [(s["name"], _scaler(s)) for s in record.get("scalers", [])]
     except (KeyError, TypeError, ValueError) as error:
-        raise ValueError(f"{str(path)!r} holds an estimator record that cannot be read: {error}")
+        raise ValueError(
+            f"{str(path)!r} holds an estimator record that cannot be read: {error}"
+        ) from None
     names = record.get("feature_names_in_")
     if names is not None:
         (scalers[0][1] if scalers else estimator).feature_names_in_ = np.array(names, object)
@@ -194,6 +184,16 @@ def _restore(estimator, network: Network, fitted: dict) -> None:
     estimator._optimizer = None
     estimator._rng = make_rng(estimator.random_state)
     estimator._no_improvement_count = 0
+
+
+def _scaler_record(name: str, scaler: StandardScaler) -> dict:
+    record = {"name": name, "params": _json_params(scaler)}
+    for attribute in SCALER_FITTED:
+        value = getattr(scaler, attribute, None)
+        if value is not None:  # with_mean=False leaves mean_ None
+            record[attribute] = value.tolist()
+    record["n_samples_seen_"] = _plain(scaler.n_samples_seen_)
+    return record
 
 
 def _scaler(record: dict) -> StandardScaler:
