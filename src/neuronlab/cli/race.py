@@ -132,13 +132,7 @@ def race(surface, optimizers, rates, start, steps, near, out) -> None:
         )
     for name, rate, reached, path in rows:
         x, y = path.points[-1]
-        outcome = (
-            "diverged"
-            if path.diverged
-            else "converged"
-            if path.converged
-            else f"{path.steps} steps"
-        )
+        outcome = path.outcome.kind  # converged, local minimum, saddle... (engine/surfaces.py)
         table.add_row(
             name,
             f"{rate:g}",
@@ -149,6 +143,8 @@ def race(surface, optimizers, rates, start, steps, near, out) -> None:
         )
     console = Console()
     console.print(table)
+    for name, _, _, path in rows:
+        console.print(f"{name}: {path.outcome.sentence}", highlight=False)
     console.print(f"wrote {out}")
 
 

@@ -287,7 +287,8 @@ def train(
     network = run.trainer.network
     console.print(
         f"training {'-'.join(map(str, network.layer_sizes))} {activation} on {dataset} "
-        f"({len(run.y_train)} training samples) for {epochs} epochs; Ctrl-C stops after "
+        f"({len(run.y_train)} training samples) for {epochs} epoch{'' if epochs == 1 else 's'}; "
+        "Ctrl-C stops after "
         "the current epoch",
         highlight=False,
     )
@@ -417,7 +418,7 @@ class _Progress:
 
     Both show the epoch, the share of the whole run done (within an epoch too, minibatch by
     minibatch), the time left, and the last epoch's loss, validation loss and accuracy. The
-    bar is a fixed 16 characters, so that the line fits 80 columns.
+    bar is a fixed 12 characters, so that the line fits 80 columns.
     """
 
     BAR_REFRESH = 0.1  # seconds between two updates of the bar within an epoch
@@ -428,8 +429,7 @@ class _Progress:
         self.terminal = console.is_terminal
         self.done_epochs = 0
         self.scores = "loss …"
-        self._last = 0.0
-        self._started = time.perf_counter()
+        self._started = self._last = time.perf_counter()
         self._bar = None
 
     def __enter__(self) -> _Progress:
@@ -439,7 +439,7 @@ class _Progress:
 
         self._bar = Progress(
             TextColumn("epoch {task.fields[epoch]}"),
-            BarColumn(bar_width=16),
+            BarColumn(bar_width=12),
             TextColumn("{task.percentage:>3.0f}%"),
             TextColumn("eta"),
             TimeRemainingColumn(),
