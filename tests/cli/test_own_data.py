@@ -42,7 +42,11 @@ def test_a_model_trained_on_a_csv_predicts_raw_rows_in_python(table_run):
     model = neuronlab.load(out / "model.npz")  # a pipeline: the saved scaling, then the MLP
     assert model.classes_.tolist() == ["no", "yes"]
     assert np.mean(model.predict(X) == label) > 0.9  # raw inputs, no scaling by hand
-    assert list(model.feature_names_in_) == ["size", "weight", "height"]
+    assert neuronlab.engine.load(out / "model.npz")[1]["feature_names"] == [
+        "size",
+        "weight",
+        "height",
+    ]
     assert (out / "confusion.png").exists()
 
 

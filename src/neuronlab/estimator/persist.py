@@ -268,7 +268,6 @@ def _from_cli(network: Network, metadata: dict, shown: str):
     scaler = StandardScaler()
     scaler.mean_, scaler.scale_, scaler.var_ = mean, scale, scale**2
     scaler.n_features_in_, scaler.n_samples_seen_ = d, None
-    names = metadata.get("feature_names")
-    if isinstance(names, list) and len(names) == d:
-        scaler.feature_names_in_ = np.array([str(n) for n in names], dtype=object)
+    # a CSV's column names stay in the metadata: the command line read the table as numbers,
+    # so the model takes arrays (feature_names_in_ would make every array a warning)
     return Pipeline([("scale", scaler), ("mlp", estimator)])
