@@ -75,6 +75,7 @@ def cli() -> None:
     neuronlab race                optimisers racing on a loss surface
     neuronlab gradcheck           backpropagation against finite differences
     neuronlab predict run/model.npz --point 0.3,-0.5
+    neuronlab sweep               learning rates x widths on Dask: a table and a picture grid
     neuronlab bench               the engine against scikit-learn, PyTorch, the reference
     """
 
@@ -137,5 +138,5 @@ def main(argv: list[str] | None = None) -> None:
 # the commands register themselves on `cli` when imported
 # in their long-standing order, so that cli.commands lists them as before
 # isort: off
-from . import train, race, gradcheck, predict, benchmark_cmd, lab  # noqa: E402, F401
+from . import train, race, gradcheck, predict, benchmark_cmd, lab, sweep  # noqa: E402, F401
 # isort: on
