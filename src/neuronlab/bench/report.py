@@ -129,7 +129,7 @@ PEER_NOTES = (
     "neuronlab (estimator): `neuronlab.MLPClassifier.fit` with the settings given to "
     "scikit-learn below: the speed a user of the estimator gets. It validates its input as "
     "scikit-learn does and records, per epoch, the mean of its minibatch losses and its "
-    "running accuracy (one or two NumPy calls a step), with no pass over the training set.",
+    "running accuracy (one copy of the output a step), with no pass over the training set.",
     "scikit-learn: `MLPClassifier.fit` with `max_iter` = epochs, `tol=0`, `n_iter_no_change` "
     "beyond the epochs, `alpha=0`, no early stopping, shuffling on; plain SGD is "
     "`solver='sgd', momentum=0`. It computes every minibatch's loss as it goes (it cannot be "
