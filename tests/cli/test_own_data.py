@@ -144,3 +144,15 @@ def test_the_race_tells_a_saddle_and_a_local_minimum_from_convergence(tmp_path):
     assert "local minimum" in egg.stdout and "lowest known minimum is at (0, 0)" in egg.stdout
     assert "converged" not in egg.stdout
     assert os.path.getsize(tmp_path / "r.png") > 0
+
+
+def test_a_wine_model_from_the_command_line_predicts_raw_wine_in_python(tmp_path):
+    from sklearn.datasets import load_wine
+
+    result = run("train", "-d", "wine", "--epochs", "60", "-q", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    X, y = load_wine(return_X_y=True)  # raw measurements, as the user had them
+    model = neuronlab.load(tmp_path / "model.npz")
+    assert model.score(X, y) > 0.9  # the saved scaling is applied: no 33% surprise
+    network, metadata = neuronlab.engine.load(tmp_path / "model.npz")  # what the lab reads
+    assert network.layer_sizes[0] == 13 and metadata["scaling"] is not None

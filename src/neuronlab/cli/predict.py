@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from . import _point, cli
+from . import Point, cli
 
 
 @cli.command(short_help="Classify points with a saved model.")
@@ -21,6 +21,7 @@ from . import _point, cli
     "--point",
     "-p",
     "points",
+    type=Point(),
     multiple=True,
     metavar="X1,X2,...",
     help="A point to classify; repeatable.",
@@ -43,7 +44,7 @@ def predict(model, csv_file, points) -> None:
     d = network.layer_sizes[0]
     if csv_file is None and not points:
         raise click.UsageError("give a CSV file or at least one --point")
-    rows = [_point(text) for text in points]
+    rows = [list(point) for point in points]
     for i, row in enumerate(rows):
         if len(row) != d:
             raise click.BadParameter(

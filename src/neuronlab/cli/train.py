@@ -15,7 +15,7 @@ from ..engine.activations import ACTIVATIONS
 from ..engine.datasets import REAL_DATASETS, REGRESSION_DATASETS
 from ..engine.optimisers import OPTIMIZERS
 from ..engine.training import Trainer
-from . import DATASET_CHOICES, FiniteRange, _make_out_dir, _sizes, cli
+from . import DATASET_CHOICES, FiniteRange, Sizes, _make_out_dir, cli
 from .data import load_data
 from .outputs import print_summary, write_run
 
@@ -112,6 +112,7 @@ class _Interrupt:
 )
 @click.option(
     "--hidden",
+    type=Sizes(allow_empty=True),
     default="16,16",
     show_default=True,
     help="Hidden layer sizes, comma-separated; 'none' for no hidden layer.",
@@ -277,7 +278,7 @@ def train(
         )
     skipped = ("out", "quiet", "csv_file")
     settings = {name: value for name, value in ctx.params.items() if name not in skipped}
-    settings["hidden"] = _sizes(hidden, "--hidden", allow_empty=True)
+    settings["hidden"] = hidden
     settings["dataset"] = dataset
     if out is not None:
         _make_out_dir(out)  # before training: a run is not lost to a folder it cannot write

