@@ -74,6 +74,7 @@ def test_a_pipeline_predicts_on_raw_inputs_after_loading(tmp_path):
     # what the lab and `neuronlab predict` read: the scaling as one mean and scale
     _, metadata = serialise.load(tmp_path / "wine.npz")
     np.testing.assert_allclose(metadata["scaling"]["mean"], X.mean(axis=0))
+    assert metadata["class_labels"] == [0, 1, 2]
 
 
 def test_what_cannot_be_saved_without_pickle_is_refused_in_words(tmp_path):

@@ -71,6 +71,8 @@ def save_model(model, path: str | os.PathLike) -> Path:
     if names is not None:
         record["feature_names_in_"] = [str(n) for n in names]
     metadata = {"estimator": record}
+    if "classes" in record:  # what `neuronlab predict` prints for each class index
+        metadata["class_labels"] = record["classes"]["values"]
     if scalers:  # what `neuronlab predict` and the lab read: the inputs' mean and scale
         metadata["scaling"] = _combined_scaling([s for _, s in scalers])
     return save_network(estimator._network, path, metadata)
