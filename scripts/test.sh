@@ -42,7 +42,7 @@ if [ -z "${VIRTUAL_ENV:-}" ]; then
 fi
 
 python -m pip install -q --upgrade pip
-python -m pip install -q -e '.[test]'
+python -m pip install -q -e '.[lab,sweep,test]'
 
 python -m ruff check src tests
 python -m ruff format --check src tests

@@ -6,6 +6,8 @@ import click
 
 from . import cli
 
+LAB_PACKAGES = ("fastapi", "uvicorn", "plotly", "pygments")  # the extra "lab"
+
 
 @cli.command(short_help="Open the browser lab.")
 @click.option(
@@ -67,7 +69,16 @@ def lab(
     max_sessions,
 ) -> None:
     """Open the browser lab: every concept of the course as a widget on the engine."""
+    import importlib.util
     import secrets
+
+    missing = [name for name in LAB_PACKAGES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise click.UsageError(
+            f"the lab needs its web server, and {', '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} not installed: "
+            "pip install 'neuronlab[lab]' (the library and the other commands work without)"
+        )
 
     from ..lab.server import run_lab
     from ..lab.settings import Settings
