@@ -208,7 +208,7 @@ def test_download_the_model_and_the_figure(page: Page, lab_url, tmp_path):
     path = tmp_path / download_info.value.suggested_filename
     download_info.value.save_as(path)
     assert path.suffix == ".npz"
-    network, metadata = neuronlab.load(path)
+    network, metadata = neuronlab.engine.load(path)
     assert network.layer_sizes == [2, 6, 6, 2]
     assert metadata["epoch"] == 1 and metadata["config"]["units"] == 6
 

@@ -13,6 +13,7 @@ from sklearn.datasets import make_moons
 from sklearn.exceptions import ConvergenceWarning
 
 from neuronlab import MLPClassifier, MLPRegressor, palette, plots
+from neuronlab.engine.datasets import make_dataset
 from neuronlab.engine.surfaces import descend
 
 ARTIFACTS = None  # set by the fixture below: where the figures are written to be looked at
@@ -108,3 +109,37 @@ def test_one_palette_for_the_plots_and_the_lab():
     assert plots.CLASS_COLOURS == palette.CLASS_COLOURS
     assert tuple(render.CLASS_COLOURS) == palette.CLASS_RGB  # what the lab paints with today
     assert matplotlib.colors.to_hex(plots.class_colour(1)) == "#0072b2"
+
+
+# --- the figures from a notebook ---------------------------------------------------------------
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_decision_boundary_of_an_estimator_fitted_on_string_labels():
+    X, y = make_dataset("xor", n=40, noise=0.1, seed=0)
+    from matplotlib.figure import Figure
+
+    from neuronlab import plots
+
+    names = np.array(["cat", "dog"])
+    model = MLPClassifier(hidden_layer_sizes=(8,), max_iter=20, random_state=0)
+    model.fit(X, names[y])
+    ax = Figure().subplots()
+    plots.plot_decision_boundary(model, X, names[y], ax=ax, X_val=X[:5], y_val=names[y[:5]])
+    legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert legend[:2] == ["class cat", "class dog"]
+    with pytest.raises(ValueError, match="cow"):
+        plots.plot_decision_boundary(model, X, np.array(["cat", "cow"])[y], ax=Figure().subplots())
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_loss_curves_of_an_estimator_or_a_plain_list():
+    X, y = make_dataset("xor", n=40, noise=0.1, seed=0)
+    from matplotlib.figure import Figure
+
+    from neuronlab import plots
+
+    model = MLPClassifier(hidden_layer_sizes=(4,), max_iter=7, random_state=0).fit(X, y)
+    for history in (model, model.loss_curve_):
+        ax = plots.plot_loss_curves(history, ax=Figure().subplots())
+        line = ax.get_lines()[0]
+        np.testing.assert_array_equal(line.get_ydata(), model.loss_curve_)
+        np.testing.assert_array_equal(line.get_xdata(), np.arange(1, 8))

@@ -35,6 +35,7 @@ from neuronlab.lab.playground import bubblewrap
 from neuronlab.lab.playground import sandbox as playground_sandbox
 from neuronlab.lab.playground.channel import HEADER, PNG_SIGNATURE, RunOutput
 from neuronlab.lab.playground.examples import EXAMPLES
+from neuronlab.lab.playground.outcome import _code_outcome
 from neuronlab.lab.playground.runner import Limits, Playground, PlaygroundRun
 from neuronlab.lab.playground.sandbox import sandbox_environment
 from neuronlab.lab.settings import Settings
@@ -783,3 +784,14 @@ def test_without_the_sandbox_loopback_runs_with_a_warning(monkeypatch, capsys):
         assert client.get("/api/playground/status").json()["sandboxed"] is False
     messages = socket_talk(app, "")
     assert messages[-1]["status"] == "ok", messages
+
+
+def test_a_file_too_large_in_the_playground_is_reported_in_words():
+    limits = Limits()
+    done = {"outcome": "error", "type": "OSError", "message": "[Errno 27] File too large"}
+    status, message = _code_outcome(done, limits)
+    assert status == "error"
+    assert message.startswith("File limit:") and "16 MB" in message
+    assert "File too large" in message  # the error the learner's traceback shows
+    other = {"outcome": "error", "type": "OSError", "message": "[Errno 2] No such file"}
+    assert _code_outcome(other, limits)[1].startswith("The code raised OSError")

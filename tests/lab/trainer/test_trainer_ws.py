@@ -291,7 +291,7 @@ def test_model_download_loads_with_the_library(lab_client, talk, tmp_path):
     assert "attachment" in response.headers["content-disposition"]
     path = tmp_path / "model.npz"
     path.write_bytes(response.content)
-    network, metadata = neuronlab.load(path)
+    network, metadata = neuronlab.engine.load(path)
     server_network = session_of(lab_client, talk).network
     assert network.layer_sizes == [2, 8, 8, 2]
     np.testing.assert_array_equal(network.params, server_network.params)

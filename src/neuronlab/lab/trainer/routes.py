@@ -124,7 +124,7 @@ async def download_model(
     request: Request,
     session_id: str = PathParam(pattern=r"^[A-Za-z0-9_-]{8,64}$"),
 ) -> Response:
-    """The session's network as it is now, in the engine's .npz format (``neuronlab.load``)."""
+    """The session's network as it is now, in the engine's .npz format (``neuronlab.engine.load``)."""
     session = request.app.state.sessions.get(session_id)
     if session is None:
         raise HTTPException(
