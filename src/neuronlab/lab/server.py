@@ -65,6 +65,9 @@ def run_lab(
         ws_per_message_deflate=False,  # frames are on localhost: compressing costs CPU
         ws_max_size=1_000_000,
         lifespan="on",
+        # on SIGTERM or Ctrl+C, connections get a second to close before their tasks are
+        # cancelled: the server stops within two seconds whatever its clients do
+        timeout_graceful_shutdown=1,
     )
     server = uvicorn.Server(config)
     print(f"neuronlab lab: {url}  (Ctrl+C to stop)", flush=True)

@@ -32,7 +32,9 @@ class SocketLink:
     command is answered,
     so a client that sends without reading would grow the outbox without end: past
     ``MAX_OUTBOX`` messages, ``room`` is cleared and the socket is not read until they are
-    sent.
+    sent. Once the client has gone (a send failed), ``closed`` is true and ``room`` set for
+    good: the receive loop must stop then, not work through what a flooding client left
+    queued ahead of its disconnect, whose replies nobody would ever send.
     """
 
     def __init__(self, websocket: WebSocket, settings: Settings) -> None:
@@ -49,6 +51,7 @@ class SocketLink:
         self.build_time = 0.0  # how long a frame takes to arrive once asked for (average)
         self.acknowledging = False  # the client acks its frames (from its first ack on)
         self.awaiting_ack = False  # a frame went out; the next is asked for on its ack
+        self.closed = False  # the client has gone: nothing more will be sent
         self.session: TrainingSession | None = None
 
     # called from the session's thread
@@ -123,4 +126,5 @@ class SocketLink:
         except (WebSocketDisconnect, RuntimeError, OSError):
             return  # the client went away; the receive loop cleans up
         finally:
-            self.room.set()  # nothing will drain the outbox now: let the receive loop go on
+            self.closed = True
+            self.room.set()  # nothing will drain the outbox now: let the receive loop end

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections.abc import Callable
 
 from ..settings import Settings
@@ -73,9 +74,15 @@ class SessionRegistry:
         with self._lock:
             return len(self._sessions)
 
-    def close_all(self) -> None:
+    def close_all(self, timeout: float = 1.0) -> None:
+        """Stop every session, waiting at most ``timeout`` seconds in all: each thread is
+        asked to stop first, so they finish their epochs side by side, not one after another
+        (a thread still in a long epoch is a daemon and dies with the process)."""
         with self._lock:
             sessions = list(self._sessions.values())
             self._sessions.clear()
         for session in sessions:
-            session.close(timeout=1.0)
+            session.stop()
+        deadline = time.monotonic() + timeout
+        for session in sessions:
+            session.close(timeout=max(0.0, deadline - time.monotonic()))

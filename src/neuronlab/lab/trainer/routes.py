@@ -64,6 +64,8 @@ async def train_socket(websocket: WebSocket) -> None:
     try:
         while True:
             await link.room.wait()  # a client that does not read its replies is not read
+            if link.closed:
+                break  # it has gone: what it sent before dropping is not worth reading
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
                 break
