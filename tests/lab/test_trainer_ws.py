@@ -127,8 +127,8 @@ def test_plane_ticks_are_round_and_few(half, ticks):
 def test_frame_layout(talk):
     frame = talk.configure(units=5, hidden_layers=3, grid=30)
     parts = frame["parts_bytes"]
-    assert frame["boundary"] == {"width": 30, "height": 30, "format": "rgba8"}
-    assert len(parts["boundary"]) == 30 * 30 * 4
+    assert frame["boundary"] == {"width": 30, "height": 30, "format": "palette8", "palette": 768}
+    assert len(parts["boundary"]) == 768 + 30 * 30
     size = frame["maps"]["size"]
     assert frame["maps"]["layers"] == [5, 5, 5]
     assert len(parts["maps"]) == 15 * size * size
@@ -144,7 +144,9 @@ def test_the_boundary_is_the_networks_prediction(lab_client, talk):
     session = session_of(lab_client, talk)
     # paused now: the server's network is the one that drew the frame
     probabilities = session.network.predict_proba(plane_grid(session.bounds, SMALL["grid"]))
-    assert frame["parts_bytes"]["boundary"] == render.boundary_rgba(probabilities)
+    boundary = frame["parts_bytes"]["boundary"]
+    assert boundary[:768] == render.boundary_palette(2)
+    assert boundary[768:] == render.boundary_indices(probabilities)
     hidden = session.network.hidden_activations(plane_grid(session.bounds, 24))
     assert frame["parts_bytes"]["maps"] == render.map_indices(hidden)
     assert frame["parts_bytes"]["edges"] == render.edge_strengths(session.network.W)

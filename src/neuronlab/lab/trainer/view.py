@@ -9,8 +9,11 @@ messages (``status``, ``config``, ``data``, ``points``, ``error``) and a downloa
 Binary frame layout (``render.pack_frame``): a uint32 header length, a JSON header, then
 4-byte-aligned parts named in ``header["parts"]``:
 
-``boundary``  width x height x 4 bytes, RGBA, image order (top row first): the decision
-              boundary, colours ready for ``ImageData``
+``boundary``  768 bytes of palette (256 RGB colours), then width x height bytes, image order
+              (top row first), each cell's index into that palette: the decision boundary.
+              Two classes: index round(254 p(class 1)); more: a block of levels per class,
+              the most likely class's at its confidence; 255 is grey, a cell that is not a
+              number (``render.boundary_palette``). The page colours the indices, nothing more
 ``maps``      (optional, ~10 per second) one byte per cell for each hidden neuron, layer by
               layer, ``maps.size`` squared cells each: an index into ``map_colours``
 ``edges``     (with ``maps``) one signed byte per weight, W[0], W[1], ... each (n_in, n_out)
@@ -115,10 +118,12 @@ class SessionView:
             "samples_per_second": json_number(self.throughput),
             "running": running,
             "diverged_at": self.diverged_at,  # the loss is null from there on: it overflowed
-            "boundary": {"width": size, "height": size, "format": "rgba8"},
+            "boundary": {"width": size, "height": size, "format": "palette8", "palette": 768},
         }
         probabilities = network.predict_proba(self.grid)  # (size * size, k)
-        parts = [("boundary", render.boundary_rgba(probabilities))]
+        classes = probabilities.shape[1]
+        boundary = render.boundary_palette(classes) + render.boundary_indices(probabilities)
+        parts = [("boundary", boundary)]
 
         if self._force_maps or now - self._last_maps >= 1.0 / self.settings.map_rate:
             hidden = network.hidden_activations(self.map_grid)  # per layer (m * m, units)
