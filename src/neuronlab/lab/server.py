@@ -38,12 +38,14 @@ def run_lab(
     port: int = 8765,
     open_browser: bool = True,
     settings: Settings | None = None,
-) -> None:
-    """Serve the lab until interrupted (Ctrl+C).
+    workers: int = 1,
+) -> int:
+    """Serve the lab until interrupted (Ctrl+C); returns the exit status.
 
     Prints the URL, opens it in the default browser once the server answers (unless
-    ``open_browser`` is false), and runs uvicorn. Raises OSError with a sentence when the
-    port is taken.
+    ``open_browser`` is false), and runs uvicorn: in this process, or in ``workers``
+    processes behind the one port (``lab/workers.py``). Raises OSError with a sentence when
+    the port is taken.
     """
     settings = settings or Settings(host=host, port=port)
     settings.host, settings.port = host, port
@@ -57,18 +59,7 @@ def run_lab(
 
     app = create_app(settings)
     url = lab_url(host, port)
-    config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        log_level="warning",
-        ws_per_message_deflate=False,  # frames are on localhost: compressing costs CPU
-        ws_max_size=1_000_000,
-        lifespan="on",
-        # on SIGTERM or Ctrl+C, connections get a second to close before their tasks are
-        # cancelled: the server stops within two seconds whatever its clients do
-        timeout_graceful_shutdown=1,
-    )
+    config = uvicorn_config(app, settings)
     server = uvicorn.Server(config)
     print(f"neuronlab lab: {url}  (Ctrl+C to stop)", flush=True)
     if settings.exposed:
@@ -79,9 +70,46 @@ def run_lab(
     if settings.allow_playground and settings.playground_token:
         token = settings.playground_token
         print(f"playground token: {token}  (or open {url}?token={token}#playground)", flush=True)
+    if workers > 1:
+        return _run_workers(settings, workers, url, open_browser)
     if open_browser:
         threading.Thread(target=_open_when_started, args=(server, url), daemon=True).start()
     server.run()
+    return 0
+
+
+def uvicorn_config(app, settings: Settings):
+    """How uvicorn serves the lab, in one process or in each worker."""
+    import uvicorn
+
+    return uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        # frames are mostly smooth bytes: compressing them (the browser inflates them
+        # natively) brings a trainer frame from about 11 kB to about 6 kB
+        ws_per_message_deflate=True,
+        ws_max_size=1_000_000,
+        lifespan="on",
+        # on SIGTERM or Ctrl+C, connections get a second to close before their tasks are
+        # cancelled: the server stops within two seconds whatever its clients do
+        timeout_graceful_shutdown=1,
+    )
+
+
+def _run_workers(settings: Settings, workers: int, url: str, open_browser: bool) -> int:
+    from .workers import run_workers, wait_until_answering
+
+    print(f"neuronlab lab: {workers} worker processes share the port", flush=True)
+
+    def open_when_ready() -> None:
+        if wait_until_answering(url + "api/trainer/status"):
+            webbrowser.open(url)
+
+    if open_browser:
+        threading.Thread(target=open_when_ready, daemon=True).start()
+    return run_workers(settings, workers, url)
 
 
 def _open_when_started(server, url: str, timeout: float = 10.0) -> None:

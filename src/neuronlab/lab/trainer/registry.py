@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 
 from ..settings import Settings
+from ..workers import session_prefix
 from .session import TrainingSession
 
 
@@ -51,7 +52,8 @@ class SessionRegistry:
                     "in use. Close another trainer tab, or try again in a minute."
                 )
             _limit_blas_threads()
-            session_id = secrets.token_urlsafe(12)
+            # the id names this worker process: another worker forwards its downloads here
+            session_id = session_prefix(self.settings.worker) + secrets.token_urlsafe(12)
             session = TrainingSession(session_id, self.settings, on_message, on_frame)
             self._sessions[session_id] = session
         session.start()

@@ -4,7 +4,8 @@
                                      ``trainer/view.py``, pacing in ``trainer/link.py``)
 ``GET /api/trainer/options``         choices, defaults, limits and colours for the controls
 ``GET /api/trainer/status``          how many sessions are open, and the cap
-``GET /api/trainer/{id}/model.npz``  the session's current network, saved by the engine
+``GET /api/trainer/{id}/model.npz``  the session's current network, saved by the engine (a
+                                     worker asked about another's session forwards it there)
 ``POST /api/trainer/{id}/model.npz`` a saved model (``neuronlab train --out``, a download)
                                      for the session to show and train from here on
 """
@@ -24,6 +25,7 @@ from starlette.websockets import WebSocketDisconnect
 from .. import render
 from ..settings import Settings
 from ..validation import LIMITS
+from ..workers import forward
 from . import protocol as p
 from .link import SocketLink
 from .registry import LabBusy
@@ -56,7 +58,7 @@ async def train_socket(websocket: WebSocket) -> None:
             "type": "hello",
             "protocol": 1,
             "session": session.id,
-            "model_url": f"/api/trainer/{session.id}/model.npz",
+            "model_url": f"{settings.node_prefix}/api/trainer/{session.id}/model.npz",
             "max_frame_rate": settings.max_frame_rate,
         }
     )
@@ -129,6 +131,8 @@ async def download_model(
     """The session's network as it is now, in the engine's .npz format (``neuronlab.load``)."""
     session = request.app.state.sessions.get(session_id)
     if session is None:
+        if (answer := await forward(request, session_id)) is not None:
+            return answer  # another worker process holds it
         raise HTTPException(
             404, "No open training session has this id: it closes with its page. Train again."
         )
@@ -159,6 +163,8 @@ async def upload_model(
 
     session = request.app.state.sessions.get(session_id)
     if session is None:
+        if (answer := await forward(request, session_id)) is not None:
+            return answer  # another worker process holds it
         raise HTTPException(
             404, "No open training session has this id: it closes with its page. Reload it."
         )
