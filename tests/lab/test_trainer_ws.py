@@ -137,6 +137,11 @@ def test_frame_layout(talk):
     assert set(frame["chart"]) == {"epoch", "loss", "val_loss", "accuracy", "val_accuracy"}
 
 
+def assert_within_one(sent: bytes, expected: bytes) -> None:
+    difference = np.frombuffer(sent, np.uint8).astype(int) - np.frombuffer(expected, np.uint8)
+    assert len(sent) == len(expected) and np.abs(difference).max() <= 1
+
+
 def test_the_boundary_is_the_networks_prediction(lab_client, talk):
     talk.configure()
     talk.send(type="step", epochs=3)
@@ -146,9 +151,10 @@ def test_the_boundary_is_the_networks_prediction(lab_client, talk):
     probabilities = session.network.predict_proba(plane_grid(session.bounds, SMALL["grid"]))
     boundary = frame["parts_bytes"]["boundary"]
     assert boundary[:768] == render.boundary_palette(2)
-    assert boundary[768:] == render.boundary_indices(probabilities)
+    # the pictures are evaluated in float32: the same to within a shade
+    assert_within_one(boundary[768:], render.boundary_indices(probabilities))
     hidden = session.network.hidden_activations(plane_grid(session.bounds, 24))
-    assert frame["parts_bytes"]["maps"] == render.map_indices(hidden)
+    assert_within_one(frame["parts_bytes"]["maps"], render.map_indices(hidden))
     assert frame["parts_bytes"]["edges"] == render.edge_strengths(session.network.W)
 
 

@@ -24,7 +24,7 @@ class Settings:
     debug: bool = field(default_factory=lambda: os.environ.get("NEURONLAB_DEBUG") == "1")
     allowed_hosts: tuple[str, ...] = ()  # extra Host names to accept besides loopback
     max_body_bytes: int = 1_000_000  # larger request bodies get a 413
-    max_frame_rate: float = 60.0  # frames per second a trainer socket sends at most
+    max_frame_rate: float = 30.0  # frames per second a trainer socket sends at most
     map_size: int = 24  # side of each hidden neuron's activation map
     map_rate: float = 10.0  # neuron maps and edge weights per second at most
     chart_rate: float = 4.0  # loss-chart updates per second at most

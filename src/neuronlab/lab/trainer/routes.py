@@ -35,7 +35,7 @@ router = APIRouter(tags=["trainer"])
 MAX_QUEUED_COMMANDS = 200
 LEARNING_RATES = (0.00001, 0.00003, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)
 PENALTIES = (0, 0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1)
-SPEEDS = (0, 100, 20, 5, 1)  # epochs a second at most; 0: as fast as the machine goes
+SPEEDS = (0, 100, p.DEFAULT_SPEED, 20, 5, 1)  # epochs a second at most; 0: as fast as it can
 
 
 @router.websocket("/ws/train")
