@@ -508,7 +508,11 @@ def test_busy_past_the_session_cap(make_client):
         client.websocket_connect("/ws/train") as second,
     ):
         Talk(first), Talk(second)
-        assert client.get("/api/trainer/status").json() == {"sessions": 2, "max_sessions": 2}
+        assert client.get("/api/trainer/status").json() == {
+            "sessions": 2,
+            "max_sessions": 2,
+            "worker": 0,
+        }
         with client.websocket_connect("/ws/train") as third:
             message = json.loads(third.receive_text())
             assert message["code"] == "busy" and "busy" in message["detail"]

@@ -118,9 +118,15 @@ def trainer_options() -> dict:
 
 @router.get("/api/trainer/status")
 def trainer_status(request: Request) -> dict:
-    """Open sessions and the cap (a full lab answers "busy" on the socket)."""
+    """Open sessions and the cap (a full lab answers "busy" on the socket); with
+    ``--workers``, those of the worker process that answered, which ``worker`` numbers."""
     registry = request.app.state.sessions
-    return {"sessions": len(registry), "max_sessions": request.app.state.settings.max_sessions}
+    settings = request.app.state.settings
+    return {
+        "sessions": len(registry),
+        "max_sessions": settings.max_sessions,
+        "worker": settings.worker,
+    }
 
 
 @router.get("/api/trainer/{session_id}/model.npz")
