@@ -19,7 +19,8 @@ N it prints:
   messages included, after the sockets' compression) over the frames (target <= 12 kB);
 - the CPU the server used (all its processes, in cores: 1.0 is one core busy) and the CPU
   of the clients in this process, so a run on a shared machine can be read for what it
-  asked of the machine as well as what it got.
+  asked of the machine as well as what it got (``--nice -10``, as root, puts the server
+  ahead of other programs, to approximate a quiet machine on a shared one).
 
 Then ``--cycles`` times it opens and closes ``--cycle-sessions`` sessions (training 5 s) and
 prints the server's memory after each cycle: it should stay flat. The clients run in this
@@ -188,7 +189,7 @@ async def wait_for_sessions(url: str, count: int = 0, timeout: float = 10.0) -> 
         await asyncio.sleep(0.2)
 
 
-def start_server(workers: int, max_sessions: int) -> tuple[subprocess.Popen, str]:
+def start_server(workers: int, max_sessions: int, nice: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     log_path = os.path.join(ROOT, "tests", "artifacts", "capacity-server.log")
@@ -196,7 +197,12 @@ def start_server(workers: int, max_sessions: int) -> tuple[subprocess.Popen, str
     command = [sys.executable, "-m", "neuronlab", "lab", "--no-browser", "--port", str(port)]
     command += ["--workers", str(workers), "--max-sessions", str(max_sessions)]
     with open(log_path, "w") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=(lambda: os.nice(nice)) if nice else None,  # the workers inherit it
+        )
     wait_until_ready(url, process, log_path)
     return process, url
 
@@ -215,7 +221,10 @@ def describe(result: dict) -> str:
 
 async def measure(args) -> None:
     print(f"machine: {os.cpu_count()} cores; load average before {os.getloadavg()}")
-    process, url = start_server(args.workers, max(args.sessions) + 10)
+    if args.nice:
+        os.nice(args.nice)  # the clients too
+        print(f"server and clients at nice {args.nice} (other programs share the cores)")
+    process, url = start_server(args.workers, max(args.sessions) + 10, args.nice)
     server = psutil.Process(process.pid)
     try:
         await asyncio.sleep(1.0)
@@ -269,6 +278,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--cycles", type=int, default=4)
     parser.add_argument("--cycle-sessions", type=int, default=20)
+    parser.add_argument(
+        "--nice",
+        type=int,
+        default=0,
+        help="run the server and the clients at this nice value: below 0 (root only) "
+        "approximates a quiet machine on one that others are using",
+    )
     asyncio.run(measure(parser.parse_args()))
 
 

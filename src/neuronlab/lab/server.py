@@ -10,6 +10,8 @@ import webbrowser
 
 from .settings import ANY_HOST, Settings
 
+SWITCH_INTERVAL = 0.0005  # seconds (Python's default is 0.005)
+
 
 def lab_url(host: str, port: int) -> str:
     """The address to open in a browser for a server bound to ``host``."""
@@ -81,6 +83,12 @@ def run_lab(
 def uvicorn_config(app, settings: Settings):
     """How uvicorn serves the lab, in one process or in each worker."""
     import uvicorn
+
+    # Session threads hold the GIL in turns of this many seconds. The event loop, which sends
+    # every frame, gives it up at each system call and then waits a turn to get it back: at
+    # the default 5 ms, 15 training sessions in one process left it a few hundred turns a
+    # second, and the frames collapsed while the cores were half idle.
+    sys.setswitchinterval(SWITCH_INTERVAL)
 
     return uvicorn.Config(
         app,

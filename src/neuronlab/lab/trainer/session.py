@@ -196,9 +196,7 @@ class TrainingSession:
                 self._apply_safely(command)
             if self._epoch_due():
                 self._guarded(self._train_one_epoch)
-                speed = self.config.speed if self.config is not None else 0
-                # "speed" epochs a second at most (0: as fast as it can), for a class to watch
-                self._next_epoch_at = time.perf_counter() + 1.0 / speed if speed else 0.0
+                self._schedule_next_epoch()
             # while training, frames may take at most half of this thread's time
             if (
                 self._want_frame
@@ -207,6 +205,23 @@ class TrainingSession:
                 and (not self._training or time.perf_counter() >= self._next_frame_at)
             ):
                 self._guarded(self._publish_frame)
+
+    def _schedule_next_epoch(self) -> None:
+        """``speed`` epochs a second at most (0: as fast as it can), for a class to watch.
+
+        Epochs keep to a fixed beat (the next is due one period after the last was due, not
+        after it ended), so the time an epoch takes and a late wake-up on a busy server do
+        not slow the pace; a session that fell more than a quarter of a second behind starts
+        a new beat instead of rushing to catch up.
+        """
+        speed = self.config.speed if self.config is not None else 0
+        if not speed:
+            self._next_epoch_at = 0.0
+            return
+        now, period = time.perf_counter(), 1.0 / speed
+        was_due = self._next_epoch_at or now  # 0: the first epoch, run at once
+        due = was_due + period
+        self._next_epoch_at = due if due > now - 0.25 else now + period
 
     @property
     def _training(self) -> bool:
