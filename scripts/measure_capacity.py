@@ -224,7 +224,8 @@ async def measure(args) -> None:
     if args.nice:
         os.nice(args.nice)  # the clients too
         print(f"server and clients at nice {args.nice} (other programs share the cores)")
-    process, url = start_server(args.workers, max(args.sessions) + 10, args.nice)
+    most = max([*args.sessions, args.cycle_sessions])
+    process, url = start_server(args.workers, most + 10, args.nice)
     server = psutil.Process(process.pid)
     try:
         await asyncio.sleep(1.0)

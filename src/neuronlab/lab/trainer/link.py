@@ -31,7 +31,8 @@ class SocketLink:
     up seconds of frames in the socket's buffers, ahead of the answer to a Pause. That next
     frame is asked for as soon as the previous one is sent, so it is built while the page
     draws and goes out the moment the ack comes (with 30 sessions on two cores, waiting for
-    the ack to ask cost half the frames). Every command is answered, so a client that sends without reading would grow the outbox without end: past
+    the ack to ask cost half the frames). Every command is answered, so a client that
+    sends without reading would grow the outbox without end: past
     ``MAX_OUTBOX`` messages, ``room`` is cleared and the socket is not read until they are
     sent. Once the client has gone (a send failed), ``closed`` is true and ``room`` set for
     good: the receive loop must stop then, not work through what a flooding client left

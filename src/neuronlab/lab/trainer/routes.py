@@ -90,6 +90,7 @@ async def train_socket(websocket: WebSocket) -> None:
     finally:
         sender.cancel()
         registry.close(session, wait=False)  # at once, even if this task is being cancelled
+        link.session = None  # no cycle between the two outlives the connection
         await asyncio.to_thread(session.close)
 
 

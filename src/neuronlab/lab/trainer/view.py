@@ -69,6 +69,11 @@ class SessionView:
         """A new boundary resolution on the same bounds."""
         self.grid = plane_grid(bounds, size).astype(np.float32)
 
+    def release(self) -> None:
+        """Let go of the grids, the float32 twin and the history (the session has closed)."""
+        self.grid = self.map_grid = self._twin = None
+        self.history = {key: [] for key in HISTORY_KEYS}
+
     def clear(self) -> None:
         """A fresh run: no history, no throughput, and the next frame complete."""
         self.history = {key: [] for key in HISTORY_KEYS}
