@@ -495,7 +495,7 @@ def test_session_is_freed_when_the_socket_closes(lab_client):
         session = registry.get(talk.hello["session"])
         assert len(registry) == 1 and session.alive
     assert len(registry) == 0
-    session._thread.join(10)  # stops after its current epoch
+    session.close(timeout=10)  # it stops after its current epoch
     assert not session.alive, "the training thread must stop with the socket"
     assert session.network is None and session.trainer is None
     assert lab_client.get(talk.hello["model_url"]).status_code == 404
