@@ -432,10 +432,11 @@ class TrainingSession:
 
     # ------------------------------------------------------------------ frames, messages
     def _publish_frame(self) -> None:
-        started = time.perf_counter()
+        started = time.thread_time()
         frame = self.build_frame()
-        finished = time.perf_counter()
-        self._next_frame_at = finished + (finished - started)
+        # the build's own CPU time, not the wall clock's: on a busy server the thread may
+        # wait for a core mid-build, which is no reason to space the frames further apart
+        self._next_frame_at = time.perf_counter() + (time.thread_time() - started)
         with self._cond:
             self._want_frame = False
             self._dirty = False

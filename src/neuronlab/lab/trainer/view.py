@@ -14,7 +14,7 @@ Binary frame layout (``render.pack_frame``): a uint32 header length, a JSON head
               Two classes: index round(254 p(class 1)); more: a block of levels per class,
               the most likely class's at its confidence; 255 is grey, a cell that is not a
               number (``render.boundary_palette``). The page colours the indices, nothing more
-``maps``      (optional, ~10 per second) one byte per cell for each hidden neuron, layer by
+``maps``      (optional, ~5 per second) one byte per cell for each hidden neuron, layer by
               layer, ``maps.size`` squared cells each: an index into ``map_colours``
 ``edges``     (with ``maps``) one signed byte per weight, W[0], W[1], ... each (n_in, n_out)
               in row order: ``round(127 * w / max|W_l|)``; width = |value|, colour = sign
