@@ -28,6 +28,11 @@ if [ ${#packages[@]} -gt 0 ]; then
     apt_install "${packages[@]}"
 fi
 
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+    echo "installing nginx from Debian (the load-balancer test runs it on loopback)"
+    apt_install nginx
+fi
+
 if [ -z "${VIRTUAL_ENV:-}" ]; then
     if [ ! -x .venv/bin/python ]; then
         if ! python3 -m venv .venv 2>/dev/null; then

@@ -58,6 +58,29 @@ LAB_PACKAGES = ("fastapi", "uvicorn", "plotly", "pygments")  # the extra "lab"
     help="Live trainers open at once (each open page's trainer holds one); a classroom on "
     "one server needs one per student. Each runs on one core at a time.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Lab processes sharing the port, so that more than one core trains: for a class, "
+    "one per core. --max-sessions applies to each.",
+)
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="A public host name the lab answers to (repeatable), when it is reached through a "
+    "load balancer under that name: pages from it may open sockets and post, nothing else.",
+)
+@click.option(
+    "--node-prefix",
+    default="",
+    metavar="PATH",
+    help="Behind a load balancer of several machines: the path under which it reaches this "
+    "machine alone (for example /lab-a), so model downloads come back here. See docs/deploy.md.",
+)
 def lab(
     host,
     port,
@@ -67,6 +90,9 @@ def lab(
     allow_playground,
     playground_sandbox,
     max_sessions,
+    workers,
+    allowed_hosts,
+    node_prefix,
 ) -> None:
     """Open the browser lab: every concept of the course as a widget on the engine."""
     import importlib.util
@@ -106,12 +132,19 @@ def lab(
             )
         if not playground_token:
             playground_token = secrets.token_urlsafe(16)
-    settings = Settings(
-        host=host,
-        port=port,
-        allow_playground=playground,
-        playground_token=playground_token,
-        playground_sandbox=playground_sandbox,
-        max_sessions=max_sessions,
-    )
-    run_lab(host, port, not no_browser, settings=settings)
+    try:
+        settings = Settings(
+            host=host,
+            port=port,
+            allow_playground=playground,
+            playground_token=playground_token,
+            playground_sandbox=playground_sandbox,
+            max_sessions=max_sessions,
+            allowed_hosts=tuple(allowed_hosts),
+            node_prefix=node_prefix,
+        )
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+    status = run_lab(host, port, not no_browser, settings=settings, workers=workers)
+    if status:
+        raise SystemExit(status)
