@@ -261,9 +261,9 @@ class Network:
         for l in range(L - 1, 0, -1):
             # BP4 and BP3 at once: [a, 1]ᵀ δ = [aᵀ δ; Σ_samples δ] = [∂C/∂W; ∂C/∂b]
             buf.a_in_T[l].dot(delta, out=self.dWb[l])  # (n_in + 1, n_out)
+            delta_prev = delta.dot(self._WT[l], out=buf.delta[l - 1])  # δ Wᵀ   (n, n_in)
             z_prev, a_prev = buf.z[l - 1], buf.a[l - 1]  # the layer below
             f_prime = df(z_prev, a_prev, out=z_prev)  # f′(z), written over z   (n, n_in)
-            delta_prev = delta.dot(self._WT[l], out=buf.delta[l - 1])  # δ Wᵀ   (n, n_in)
             delta_prev *= f_prime  # BP2: δ⁽ˡ⁻¹⁾ = (δ⁽ˡ⁾ Wᵀ) ⊙ f′(z⁽ˡ⁻¹⁾)
             delta = delta_prev
         self._last_X.T.dot(delta, out=self.dW[0])  # BP4 for layer 0: ∂C/∂W = Xᵀ δ   (d, n_out)

@@ -317,14 +317,14 @@ def batch_backprop(
         for sums, grad in zip(total, backprop(network, x, y, activation, output), strict=True):
             for j, row in enumerate(grad["W"]):
                 for i, g in enumerate(row):
-                    sums["W"][j][i] += g / n
+                    sums["W"][j][i] += g / n  # BP4, averaged over the minibatch
             for j, g in enumerate(grad["b"]):
-                sums["b"][j] += g / n
+                sums["b"][j] += g / n  # BP3, averaged over the minibatch
     for sums, layer in zip(total, network, strict=True):
         for j, row in enumerate(layer["W"]):
             for i, w in enumerate(row):
                 sign = (w > 0) - (w < 0)
-                sums["W"][j][i] += l2 * w + l1 * sign
+                sums["W"][j][i] += l2 * w + l1 * sign  # §14: the penalties' slopes, weights only
     return total
 
 
