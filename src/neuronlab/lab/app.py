@@ -53,6 +53,7 @@ ROUTER_MODULES = (
     "race",
     "overfitting",
     "playground",
+    "backprop",
 )
 
 
