@@ -58,3 +58,34 @@ def test_the_training_loop_panel_shows_the_loop(page, lab_url, artifacts_dir):
     expect(read).to_contain_text("rng.shuffle(order)")
     expect(runs).to_contain_text("for i in range(0, n, bs):")
     expect(runs).to_contain_text("opt.step(params, grads)")
+
+
+def test_the_3d_panel_shows_the_surface_that_is_picked(page, lab_url, artifacts_dir):
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(f"{lab_url.rstrip('/')}/#surface3d")
+    page.wait_for_selector(READY, timeout=30_000)
+    section = page.locator("section#surface3d")
+    section.locator("select[name='surface']").select_option("valley")
+    expect(section.locator("[data-widget='surface3d']")).to_have_attribute("data-surface", "valley")
+    panel = section.locator(".source-panel details")
+    expect(panel.locator("summary")).to_contain_text("surface_grid and the")
+    panel.locator("summary").click()
+    expect(panel).to_contain_text("def valley(", timeout=10_000)
+    expect(panel).not_to_contain_text("def rosenbrock(")
+
+
+def test_where_next_and_the_history_are_on_the_page(page, lab_url, artifacts_dir):
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(f"{lab_url.rstrip('/')}/#where-next")
+    page.wait_for_selector(READY, timeout=30_000)
+    where = page.locator("section#where-next")
+    expect(where).to_contain_text("Convolutions")
+    expect(where).to_contain_text("Attention")
+    expect(page.locator("section#intro")).to_contain_text("Why neural networks?")
+    expect(page.locator("section#overfitting")).to_contain_text("The test set is touched once")
+    expect(page.locator("section#overfitting")).to_contain_text("dropout")
+    # the table of contents lists the new sections between the quiz and the references
+    toc = page.locator("#toc-list a").all_inner_texts()
+    assert toc.index("Where next") == toc.index("References") - 1
+    assert toc.index("Backpropagation, step by step") == toc.index("Backpropagation") + 1
+    where.screenshot(path=os.path.join(artifacts_dir, "where-next-1400.png"))
