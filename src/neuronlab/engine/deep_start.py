@@ -44,7 +44,11 @@ def weight_std(scheme: str, n_in: int) -> float:
 
 
 def initialise(network: Network, scheme: str, seed: int | np.random.Generator | None = 0) -> None:
-    """Redraw every W of ``network`` under ``scheme`` (uniform, std as ``weight_std``); b = 0."""
+    """Redraw every W of ``network`` under ``scheme`` (uniform, std as ``weight_std``); b = 0.
+
+    §10: Var(z) = n_in Var(w) Var(a), so Var(w) = 1/n_in (Xavier) or 2/n_in (He, for ReLU,
+    which zeroes half the signal) keeps the signal's size from layer to layer.
+    """
     rng = as_rng(seed)
     for W, b in zip(network.W, network.b, strict=True):
         s = math.sqrt(3.0) * weight_std(scheme, W.shape[0])  # U(−s, s) has std s / √3

@@ -54,6 +54,7 @@ ROUTER_MODULES = (
     "overfitting",
     "playground",
     "backprop",
+    "deep_start",
 )
 
 

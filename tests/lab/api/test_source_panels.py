@@ -19,7 +19,7 @@ def section_panels() -> list[tuple[str, str, list[str]]]:
     found = []
     for path in sorted(SECTIONS.glob("*.html")):
         html = path.read_text(encoding="utf-8")
-        tags = re.findall(r"<mtext>\((eq\. \d+|BP\d′?)", html)
+        tags = re.findall(r"<mtext>\((eq\. \d+|BP\d′?|§\d+)", html)
         for names in re.findall(r'data-source="([^"]+)"', html):
             found.append((path.name, names, tags))
     return found

@@ -53,6 +53,7 @@ SOURCES: dict[str, str] = {
     "perceptron.*": "neuronlab.engine.perceptron:*",
     "gradcheck.*": "neuronlab.engine.gradcheck:*",
     "reference.*": "neuronlab.engine.reference:*",
+    "deep_start.*": "neuronlab.engine.deep_start:*",
 }
 
 # engine name -> (its plain twins in reference.py, what the engine's arrangement changes)
