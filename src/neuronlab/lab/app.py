@@ -55,6 +55,7 @@ ROUTER_MODULES = (
     "playground",
     "backprop",
     "deep_start",
+    "landscape",
 )
 
 

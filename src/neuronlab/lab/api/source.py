@@ -54,6 +54,7 @@ SOURCES: dict[str, str] = {
     "gradcheck.*": "neuronlab.engine.gradcheck:*",
     "reference.*": "neuronlab.engine.reference:*",
     "deep_start.*": "neuronlab.engine.deep_start:*",
+    "landscape.*": "neuronlab.engine.landscape:*",
 }
 
 # engine name -> (its plain twins in reference.py, what the engine's arrangement changes)
