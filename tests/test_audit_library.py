@@ -15,8 +15,8 @@ from neuronlab.engine import Network, Trainer, gradient_check, load, make_optimi
 from neuronlab.engine.datasets import make_dataset
 from neuronlab.engine.optimisers import Optimizer
 from neuronlab.engine.surfaces import descend
-from neuronlab.lab.playground import Limits
-from neuronlab.lab.playground_outcome import _code_outcome
+from neuronlab.lab.playground.outcome import _code_outcome
+from neuronlab.lab.playground.runner import Limits
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

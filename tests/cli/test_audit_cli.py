@@ -12,7 +12,7 @@ from neuronlab import cli as neuronlab_cli
 from neuronlab.cli import DATASET_CHOICES, main
 from neuronlab.engine.datasets import REAL_DATASETS, REGRESSION_DATASETS
 from neuronlab.engine.serialise import load
-from neuronlab.lab.api.playground import refusal
+from neuronlab.lab.playground.routes import refusal
 
 from .conftest import run
 

@@ -1,22 +1,18 @@
-"""The lab app: the page, static files, plotly, the source panels, errors and the origin guard."""
+"""The lab app: the page, static files, plotly, the routers, errors and the origin guard."""
 
 from __future__ import annotations
 
 import re
 import socket
-import sys
-import types
-from pathlib import Path
 
 import pytest
-from fastapi import APIRouter
 
 from neuronlab.lab import app as app_module
 from neuronlab.lab import render
-from neuronlab.lab.api.common import LearningRate, Points, StrictModel, explain_validation_error
 from neuronlab.lab.app import STATIC_DIR, create_app, render_page
 from neuronlab.lab.server import _check_port_free, lab_url
 from neuronlab.lab.settings import Settings
+from neuronlab.lab.validation import LearningRate, Points, StrictModel, explain_validation_error
 
 # ------------------------------------------------------------------------------ the page
 
@@ -87,93 +83,13 @@ def test_page_and_python_agree_on_class_colours():
 # ----------------------------------------------------------------------------- routers
 
 
-def test_missing_router_modules_are_skipped(monkeypatch):
-    monkeypatch.setattr(app_module, "ROUTER_MODULES", ("trainer", "no_such_widget_yet"))
+def test_every_named_router_is_served():
     app = create_app()
-    assert app.state.routers == ["trainer"]
-
-
-def test_a_router_with_a_broken_import_is_not_hidden(monkeypatch):
-    broken = "neuronlab.lab.api.broken_widget"
-
-    class Finder:
-        def find_spec(self, name, path=None, target=None):
-            if name == broken:
-                raise ModuleNotFoundError("No module named 'a_dependency'", name="a_dependency")
-            return None
-
-    monkeypatch.setattr(sys, "meta_path", [Finder(), *sys.meta_path])
-    monkeypatch.setattr(app_module, "ROUTER_MODULES", ("broken_widget",))
-    with pytest.raises(ModuleNotFoundError, match="a_dependency"):
-        create_app()
-
-
-def test_a_new_router_module_is_included(monkeypatch):
-    module = types.ModuleType("neuronlab.lab.api.extra_widget")
-    module.router = APIRouter()
-
-    @module.router.get("/api/extra_widget/ping")
-    def ping() -> dict:
-        return {"pong": True}
-
-    monkeypatch.setitem(sys.modules, module.__name__, module)
-    monkeypatch.setattr(app_module, "ROUTER_MODULES", ("extra_widget",))
-    from fastapi.testclient import TestClient
-
-    with TestClient(create_app()) as client:
-        assert client.get("/api/extra_widget/ping").json() == {"pong": True}
-
-
-# ---------------------------------------------------------------------- source panels
-
-
-def test_source_of_a_whitelisted_engine_function(lab_client):
-    response = lab_client.get("/api/source/training.Trainer.run_epoch")
-    assert response.status_code == 200
-    body = response.json()
-    assert body["qualname"] == "Trainer.run_epoch"
-    assert body["file"] == "neuronlab/engine/training.py"
-    assert body["text"].startswith("def run_epoch(self")
-    assert 'class="source"' in body["html"] and "run_epoch" in body["html"]
-    source_file = Path(app_module.__file__).resolve().parents[1] / "engine" / "training.py"
-    lines = source_file.read_text(encoding="utf-8").splitlines()
-    assert lines[body["line"] - 1].strip().startswith("def run_epoch")
-
-
-def test_source_wildcard_admits_functions_defined_in_the_module(lab_client):
-    body = lab_client.get("/api/source/activations.relu").json()
-    assert body["text"].startswith("def relu(")
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        "os.system",  # not whitelisted
-        "activations.np",  # imported into the module, not defined there
-        "activations.__builtins__",
-        "activations.ACTIVATIONS",  # data, not code
-        "activations.no_such_function",
-        "network.forward.__globals__",
-    ],
-)
-def test_source_refuses_anything_else(lab_client, name):
-    response = lab_client.get(f"/api/source/{name}")
-    assert response.status_code == 404
-    assert response.json()["detail"]
-
-
-@pytest.mark.parametrize("name", ["surfaces.Surface.__init__", "activations.Activation.__eq__"])
-def test_source_of_generated_code_is_a_404_not_a_500(lab_client, name):
-    # a dataclass writes these methods at run time: they have no lines in any file
-    response = lab_client.get(f"/api/source/{name}")
-    assert response.status_code == 404
-    assert "no source" in response.json()["detail"]
-
-
-def test_every_exact_source_name_resolves(lab_client):
-    names = [n for n in lab_client.get("/api/source").json() if not n.endswith(".*")]
-    for name in names:
-        assert lab_client.get(f"/api/source/{name}").status_code == 200, name
+    assert app.state.routers == list(app_module.ROUTERS)
+    paths = set(app.openapi()["paths"])
+    for name in ("activations", "descent", "forward", "loss", "overfitting", "perceptron", "race"):
+        assert any(path.startswith(f"/api/{name}/") for path in paths), name
+    assert {"/api/trainer/options", "/api/playground/examples", "/api/source"} <= paths
 
 
 # ------------------------------------------------------------------------------ errors

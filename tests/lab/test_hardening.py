@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from neuronlab.lab.app import create_app
-from neuronlab.lab.playground import Limits, Playground
+from neuronlab.lab.playground.runner import Limits, Playground
 from neuronlab.lab.settings import Settings
 from tests.support import run_async
 

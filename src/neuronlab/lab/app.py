@@ -3,60 +3,84 @@
 What it serves
 --------------
 ``GET /``                   the page: ``static/index.html`` with every ``static/sections/*.html``
-                            spliced in, in file-name order, at the ``<!-- sections -->`` marker
-``/static/...``             HTML, CSS and ES modules, no build step
-``/vendor/plotly.min.js``   plotly.js from the installed ``plotly`` package (never copied)
-``/api/...``, ``/ws/...``   the routers of ``neuronlab.lab.api.<name>`` for every name in
-                            ``ROUTER_MODULES``
+                            spliced in, in file-name order, at the ``<!-- sections -->`` marker,
+                            its links under ``/static/<version>/`` (``no-cache``: always re-checked)
+``/static/<version>/...``   HTML, CSS and ES modules, no build step, cached for a year (a new
+                            version is a new URL); plotly.js from the installed ``plotly`` package
+                            (never copied) at ``vendor/plotly.min.js``. See ``assets.py``.
+``/static/...``             the same files for old links, re-checked on every use
+``/vendor/plotly.min.js``   plotly.js for old pages, which loaded it from here
+``/api/...``, ``/ws/...``   the routers in ``ROUTERS``: the stateless widgets' (``api/``), the
+                            live trainer's (``trainer/``) and the playground's (``playground/``)
 
-Adding a widget's endpoints: create ``neuronlab/lab/api/<name>.py`` exporting ``router``
-(a ``fastapi.APIRouter`` with paths under ``/api/<name>/``) and make sure ``<name>`` is in
-``ROUTER_MODULES``. A listed module that does not exist yet is skipped.
+Adding a widget's endpoints: create ``neuronlab/lab/api/<name>.py`` exporting ``router`` (a
+``fastapi.APIRouter`` with paths under ``/api/<name>/``), import it below and add it to
+``ROUTERS``. The imports are plain imports, so a missing or broken router stops the app from
+starting instead of silently dropping a widget's API.
+
+Every HTTP answer of 500 bytes or more goes gzipped to a client that accepts it (static files
+from ``assets.py``'s cache, the rest through Starlette's ``GZipMiddleware``); WebSockets are
+untouched.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .api.common import UNREADABLE_JSON, explain_validation_error, refused_fields
+from .api import (
+    activations,
+    backprop,
+    deep_start,
+    descent,
+    forward,
+    landscape,
+    loss,
+    overfitting,
+    perceptron,
+    race,
+    source,
+    widgets,
+)
+from .assets import PLOTLY_URL_PATH, AssetFiles, asset_version, versioned_page
+from .playground import routes as playground_routes
 from .security import OriginGuard
-from .session_registry import SessionRegistry
 from .settings import Settings
+from .trainer import routes as trainer_routes
+from .trainer.registry import SessionRegistry
+from .validation import UNREADABLE_JSON, explain_validation_error, refused_fields
 
-__all__ = ["ROUTER_MODULES", "Settings", "create_app", "render_page"]
+__all__ = ["ROUTERS", "Settings", "create_app", "render_page"]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 SECTIONS_MARKER = "<!-- sections -->"
 
-# One router module per widget family, in neuronlab.lab.api. Add yours here.
-ROUTER_MODULES = (
-    "source",
-    "trainer",
-    "widgets",
-    "perceptron",
-    "activations",
-    "forward",
-    "loss",
-    "descent",
-    "race",
-    "overfitting",
-    "playground",
-    "backprop",
-    "deep_start",
-    "landscape",
-)
+# Every router the app serves, by name: the widgets' stateless APIs, the trainer, the playground.
+ROUTERS = {
+    "source": source.router,
+    "trainer": trainer_routes.router,
+    "widgets": widgets.router,
+    "perceptron": perceptron.router,
+    "activations": activations.router,
+    "forward": forward.router,
+    "loss": loss.router,
+    "descent": descent.router,
+    "race": race.router,
+    "overfitting": overfitting.router,
+    "playground": playground_routes.router,
+    "backprop": backprop.router,
+    "deep_start": deep_start.router,
+    "landscape": landscape.router,
+}
 
 
 def render_page(static_dir: Path = STATIC_DIR) -> str:
@@ -65,16 +89,6 @@ def render_page(static_dir: Path = STATIC_DIR) -> str:
     sections = sorted((static_dir / "sections").glob("*.html"))
     body = "\n".join(path.read_text(encoding="utf-8") for path in sections)
     return shell.replace(SECTIONS_MARKER, body, 1)
-
-
-class RevalidatedStaticFiles(StaticFiles):
-    """Static files the browser re-checks on every load (a cheap 304 when unchanged), so an
-    upgraded neuronlab never runs yesterday's JavaScript against today's server."""
-
-    def file_response(self, *args, **kwargs):
-        response = super().file_response(*args, **kwargs)
-        response.headers["Cache-Control"] = "no-cache"
-        return response
 
 
 class HeadAsGet:
@@ -95,31 +109,6 @@ class HeadAsGet:
             await send(message)
 
         await self.app({**scope, "method": "GET"}, receive, headers_only)
-
-
-def plotly_path() -> Path:
-    """Where the installed plotly package keeps plotly.min.js (found without importing it)."""
-    spec = importlib.util.find_spec("plotly")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the plotly package is not installed: pip install plotly")
-    return Path(next(iter(spec.submodule_search_locations))) / "package_data" / "plotly.min.js"
-
-
-def _include_routers(app: FastAPI) -> list[str]:
-    included = []
-    for name in ROUTER_MODULES:
-        module_name = f"{__package__}.api.{name}"
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise  # the module exists but something it imports is missing: a real bug
-            continue
-        router = getattr(module, "router", None)
-        if router is not None:
-            app.include_router(router)
-            included.append(name)
-    return included
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -147,28 +136,40 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.sessions = sessions
+    # innermost first: a HEAD answer carries the headers its GET would (gzip included)
+    app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
     app.add_middleware(OriginGuard, settings=settings)
     app.add_middleware(HeadAsGet)
     _install_error_handlers(app)
 
+    # debug mode re-reads the files: none is cached for long, and the page is rendered anew
+    version = asset_version(STATIC_DIR)
+    app.state.static_version = version
     page_cache: list[str] = []
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index() -> HTMLResponse:
         if settings.debug or not page_cache:
-            page_cache[:] = [render_page()]
+            page_cache[:] = [versioned_page(render_page(), version, STATIC_DIR)]
         return HTMLResponse(page_cache[0], headers={"Cache-Control": "no-cache"})
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)
-    def plotly_js() -> FileResponse:
-        return FileResponse(
-            plotly_path(),
-            media_type="text/javascript",
-            headers={"Cache-Control": "public, max-age=86400"},
+    def plotly_js() -> RedirectResponse:
+        # where pages before versioned URLs loaded it from: sent on to today's (gzipped) copy
+        return RedirectResponse(
+            f"/static/{version}/{PLOTLY_URL_PATH}",
+            status_code=307,
+            headers={"Cache-Control": "no-cache"},
         )
 
-    app.state.routers = _include_routers(app)
-    app.mount("/static", RevalidatedStaticFiles(directory=STATIC_DIR), name="static")
+    for router in ROUTERS.values():
+        app.include_router(router)
+    app.state.routers = list(ROUTERS)
+    app.mount(
+        "/static",
+        AssetFiles(STATIC_DIR, version, immutable=not settings.debug),
+        name="static",
+    )
     return app
 
 

@@ -11,9 +11,9 @@ from neuronlab.engine.network import Network
 from neuronlab.engine.optimisers import make_optimizer
 from neuronlab.engine.serialise import save
 from neuronlab.engine.training import Trainer
-from neuronlab.lab.protocol import TrainerConfig
-from neuronlab.lab.session_setup import make_data
-from neuronlab.lab.session_view import download_metadata
+from neuronlab.lab.trainer.protocol import TrainerConfig
+from neuronlab.lab.trainer.setup import make_data
+from neuronlab.lab.trainer.view import download_metadata
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ def section_panels() -> list[tuple[str, str, list[str]]]:
 
 
 def panel(client, names: str) -> dict:
-    response = client.get("/api/source-panel", params={"names": names})
+    response = client.get("/api/source/panel", params={"names": names})
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -115,7 +115,7 @@ def test_an_engine_function_without_a_plain_twin_is_shown_alone(lab_client):
     ],
 )
 def test_bad_panel_requests_get_a_sentence(lab_client, names, status):
-    response = lab_client.get("/api/source-panel", params={"names": names})
+    response = lab_client.get("/api/source/panel", params={"names": names})
     assert response.status_code == status
     detail = response.json()["detail"]
     assert isinstance(detail, str) and detail.endswith(".")

@@ -14,10 +14,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from ...engine.activations import get_activation
-from .common import StrictModel
-from .widgets import ActivationName, number, rounded
+from ..validation import ActivationName, StrictModel
+from .widgets import number, rounded
 
-router = APIRouter(tags=["activations"])
+router = APIRouter(prefix="/api/activations", tags=["activations"])
 
 Z_RANGE = 6.0  # the curves run over −6 ≤ z ≤ 6
 CURVE_POINTS = 241  # a step of 0.05 in z
@@ -57,7 +57,7 @@ def _curve(name: str) -> Curve:
     return Curve(z=rounded(z), f=rounded(a), df=rounded(slope))
 
 
-@router.post("/api/activations/evaluate", response_model=ActivationView)
+@router.post("/evaluate", response_model=ActivationView)
 def evaluate(query: ActivationQuery) -> ActivationView:
     """f(z) and f′(z) at one z, from the engine's own activation pair."""
     act = get_activation(query.activation)

@@ -25,8 +25,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
 from ...engine import reference
-from .common import LearningRate, Seed, StrictModel
-from .widgets import ActivationName
+from ..validation import ActivationName, LearningRate, Seed, StrictModel
 
 router = APIRouter(prefix="/api/backprop", tags=["backprop"])
 

@@ -19,8 +19,7 @@ from pydantic import BaseModel, Field
 from ...engine.datasets import make_dataset
 from ...engine.deep_start import SCHEMES, initialise, layer_statistics, train_from_start
 from ...engine.network import Network
-from .common import Seed, StrictModel
-from .widgets import ActivationName
+from ..validation import ActivationName, Seed, StrictModel
 
 router = APIRouter(prefix="/api/deep-start", tags=["deep-start"])
 

@@ -17,10 +17,10 @@ from pydantic import BaseModel, Field, model_validator
 from ...engine.grid import plane_grid
 from ...engine.optimisers import make_optimizer
 from ...engine.surfaces import SURFACES, check_on_map, descend, surface_grid
-from .common import Coordinate, StrictModel
-from .widgets import OptimizerName, SurfaceName, image_base64, number, rounded
+from ..validation import Coordinate, OptimizerName, StrictModel, SurfaceName
+from .widgets import image_base64, number, rounded
 
-router = APIRouter(tags=["descent"])
+router = APIRouter(prefix="/api/descent", tags=["descent"])
 
 BANDS = 14  # contour bands between the lowest and highest value on the map
 # colour ramp from low (pale cream) through pale blue to high (slate), one RGB row per stop
@@ -83,7 +83,7 @@ def _map(surface: str, size: int) -> SurfaceMap:
     )
 
 
-@router.post("/api/descent/map", response_model=SurfaceMap)
+@router.post("/map", response_model=SurfaceMap)
 def surface_map(query: MapQuery) -> SurfaceMap:
     """The surface as a contour-shaded image over its plotting bounds."""
     return _map(query.surface, query.size)
@@ -115,7 +115,7 @@ def _grid(surface: str, resolution: int) -> SurfaceGrid:
     )
 
 
-@router.post("/api/descent/grid", response_model=SurfaceGrid)
+@router.post("/grid", response_model=SurfaceGrid)
 def grid(query: GridQuery) -> SurfaceGrid:
     """f sampled on a regular grid (``surfaces.surface_grid``), for plotly's surface."""
     return _grid(query.surface, query.resolution)
@@ -170,7 +170,7 @@ def run_descent(surface: str, start, optimizer: str, rate: float, steps: int) ->
     )
 
 
-@router.post("/api/descent/path", response_model=DescentRun)
+@router.post("/path", response_model=DescentRun)
 def path(query: PathQuery) -> DescentRun:
     """Descend the surface from the start with the chosen optimiser and rate."""
     rate = query.learning_rate or SURFACES[query.surface].learning_rate

@@ -14,10 +14,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from ...engine.network import Network
-from .common import Seed, StrictModel
-from .widgets import ActivationName, rounded
+from ..validation import ActivationName, Seed, StrictModel
+from .widgets import rounded
 
-router = APIRouter(tags=["forward"])
+router = APIRouter(prefix="/api/forward", tags=["forward"])
 
 LAYER_SIZES = (2, 3, 2)
 Input = Annotated[float, Field(ge=-3, le=3, allow_inf_nan=False)]
@@ -43,7 +43,7 @@ class ForwardRun(BaseModel):
     prediction: int
 
 
-@router.post("/api/forward/run", response_model=ForwardRun)
+@router.post("/run", response_model=ForwardRun)
 def run(query: ForwardQuery) -> ForwardRun:
     """One forward pass of the 2-3-2 network, with its cached z and a read back."""
     net = Network(LAYER_SIZES, activation=query.activation, output="softmax", seed=query.seed)

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, ValidationError
 from ...engine.landscape import as_surface, filter_normalised_direction, loss_plane
 from ...engine.optimisers import make_optimizer
 from ...engine.surfaces import descend
-from .common import LIMITS
+from ..validation import LIMITS
 from .descent import contour_rgba
 from .widgets import image_base64, number, rounded
 
@@ -72,8 +72,8 @@ async def plane(
 
 def _landscape(body: bytes, span: float, resolution: int, seed: int) -> Landscape:
     from ...engine.serialise import load_bytes
-    from ..protocol import TrainerConfig
-    from ..session_setup import make_data
+    from ..trainer.protocol import TrainerConfig
+    from ..trainer.setup import make_data
 
     try:
         network, metadata = load_bytes(body, "the model")

@@ -16,10 +16,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from ...engine.losses import cross_entropy, cross_entropy_delta, mse, softmax
-from .common import StrictModel
+from ..validation import StrictModel
 from .widgets import number, rounded
 
-router = APIRouter(tags=["loss"])
+router = APIRouter(prefix="/api/loss", tags=["loss"])
 
 MARGIN_RANGE = 8.0
 CURVE_POINTS = 161
@@ -62,7 +62,7 @@ def _curve() -> LossCurve:
     )
 
 
-@router.post("/api/loss/evaluate", response_model=LossView)
+@router.post("/evaluate", response_model=LossView)
 def evaluate(query: LossQuery) -> LossView:
     """Both losses for logits (0, margin) against the true class 1."""
     Z, P, ce, squared, delta = _losses(query.margin)

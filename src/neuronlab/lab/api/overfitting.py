@@ -27,10 +27,10 @@ from ...engine.network import Network
 from ...engine.optimisers import make_optimizer
 from ...engine.training import Trainer
 from ..render import boundary_rgba
-from .common import Seed, StrictModel
+from ..validation import Seed, StrictModel
 from .widgets import image_base64, number, rounded
 
-router = APIRouter(tags=["overfitting"])
+router = APIRouter(prefix="/api/overfitting", tags=["overfitting"])
 
 HIDDEN = (16, 16)  # over-sized for thirty points: it can memorise every one
 LEARNING_RATE = 0.003  # Adam
@@ -161,7 +161,7 @@ def _run(query: OverfitQuery) -> OverfitRun:
     )
 
 
-@router.post("/api/overfitting/run", response_model=OverfitRun)
+@router.post("/run", response_model=OverfitRun)
 def run(query: OverfitQuery) -> OverfitRun:
     """Train the over-sized network and return its whole history."""
     return _run(query)
@@ -275,7 +275,7 @@ def _classic(query: ClassicQuery) -> ClassicPictures:
     )
 
 
-@router.post("/api/overfitting/classic", response_model=ClassicPictures)
+@router.post("/classic", response_model=ClassicPictures)
 def classic(query: ClassicQuery) -> ClassicPictures:
     """Underfit, about right and overfit, trained on the same points."""
     return _classic(query)

@@ -18,10 +18,10 @@ from ...engine.datasets import make_dataset
 from ...engine.grid import plane_grid
 from ...engine.perceptron import Perceptron, PerceptronTrainer
 from ..render import boundary_rgba
-from .common import Seed, StrictModel
+from ..validation import Seed, StrictModel
 from .widgets import PLANE, image_base64, number, rounded
 
-router = APIRouter(tags=["perceptron"])
+router = APIRouter(prefix="/api/perceptron", tags=["perceptron"])
 
 Weight = Annotated[float, Field(ge=-5, le=5, allow_inf_nan=False)]
 PlaneCoordinate = Annotated[float, Field(ge=PLANE[0], le=PLANE[1], allow_inf_nan=False)]
@@ -69,7 +69,7 @@ def decision_line(w: np.ndarray, b: float, bounds=PLANE) -> list[list[float]] | 
     return [rounded(first), rounded(last)]
 
 
-@router.post("/api/perceptron/evaluate", response_model=PerceptronView)
+@router.post("/evaluate", response_model=PerceptronView)
 def evaluate(query: PerceptronQuery) -> PerceptronView:
     """The unit at the learner's weights: z and ŷ at the point, the line, the shaded plane."""
     unit = Perceptron(w=(query.w1, query.w2), b=query.b)
@@ -118,7 +118,7 @@ class LearnRun(BaseModel):
     message: str
 
 
-@router.post("/api/perceptron/learn", response_model=LearnRun)
+@router.post("/learn", response_model=LearnRun)
 def learn(query: LearnQuery) -> LearnRun:
     """Rosenblatt's rule, one point per step, from the learner's weights; stops once settled."""
     name = "gaussian" if query.dataset == "separable" else "xor"

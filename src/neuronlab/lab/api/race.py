@@ -13,11 +13,11 @@ from pydantic import BaseModel, Field, model_validator
 
 from ...engine.optimisers import OPTIMIZERS
 from ...engine.surfaces import SURFACES, race_rates
-from .common import Coordinate, StrictModel
+from ..validation import Coordinate, StrictModel, SurfaceName
 from .descent import DescentRun, Rate, check_start, run_descent
-from .widgets import OPTIMIZER_LABELS, SurfaceName, rounded
+from .widgets import OPTIMIZER_LABELS, rounded
 
-router = APIRouter(tags=["race"])
+router = APIRouter(prefix="/api/race", tags=["race"])
 
 NEAR = 0.1  # "reached the minimum" means within this distance of a known minimum
 
@@ -61,7 +61,7 @@ def distances_to_minima(points: np.ndarray, minima: np.ndarray) -> np.ndarray:
     return np.sqrt((gaps**2).sum(axis=2)).min(axis=1)
 
 
-@router.post("/api/race/run", response_model=Race)
+@router.post("/run", response_model=Race)
 def run(query: RaceQuery) -> Race:
     """Every optimiser from the same start, each at its own learning rate."""
     surface = SURFACES[query.surface]

@@ -5,7 +5,7 @@ show the code that ran and nothing else. A value is ``"module:qualname"``; a key
 ``.*`` admits every function or class *defined* in that module (``activations.relu``).
 Add the names your widget shows to ``SOURCES``.
 
-``GET /api/source-panel?names=a,b`` serves a whole panel in two tiers: first the plain
+``GET /api/source/panel?names=a,b`` serves a whole panel in two tiers: first the plain
 functions of ``engine/reference.py`` that compute the same numbers ("read this"), found in
 ``PLAIN``, then the engine functions named ("what runs"), each with a sentence on what the
 arrangement for speed changes. Code comes with the file's real line numbers, and the lines
@@ -24,7 +24,7 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 
-router = APIRouter(tags=["source"])
+router = APIRouter(prefix="/api/source", tags=["source"])
 
 SOURCES: dict[str, str] = {
     "network.Network": "neuronlab.engine.network:Network",
@@ -224,13 +224,28 @@ def _starts_with_definition(text: str, name: str) -> bool:
     return first is not None and first.group(1) == name
 
 
-@router.get("/api/source", response_model=list[str])
+@router.get("", response_model=list[str])
 def source_names() -> list[str]:
     """The whitelisted names (patterns end in ``.*``)."""
     return sorted(SOURCES)
 
 
-@router.get("/api/source/{name}", response_model=SourceCode)
+@router.get("/panel", response_model=SourcePanel)
+def source_panel(names: str) -> SourcePanel:
+    """A panel for the comma- or space-separated whitelisted engine ``names``."""
+    wanted = [name for name in re.split(r"[\s,]+", names) if name]
+    if not wanted:
+        raise HTTPException(
+            422, "names must list at least one source name, such as network.forward."
+        )
+    if len(wanted) > MAX_PANEL_NAMES:
+        raise HTTPException(
+            422, f"names may list at most {MAX_PANEL_NAMES} sources, got {len(wanted)}."
+        )
+    return load_panel(wanted)
+
+
+@router.get("/{name}", response_model=SourceCode)
 def source(name: str) -> SourceCode:
     """The highlighted source of one whitelisted engine function or class."""
     return load_source(name)
@@ -256,18 +271,3 @@ def load_panel(names: list[str]) -> SourcePanel:
     if plain:
         tiers.insert(0, Tier(heading=READ, sources=[load_source(n) for n in plain], differs=[]))
     return SourcePanel(tiers=tiers)
-
-
-@router.get("/api/source-panel", response_model=SourcePanel)
-def source_panel(names: str) -> SourcePanel:
-    """A panel for the comma- or space-separated whitelisted engine ``names``."""
-    wanted = [name for name in re.split(r"[\s,]+", names) if name]
-    if not wanted:
-        raise HTTPException(
-            422, "names must list at least one source name, such as network.forward."
-        )
-    if len(wanted) > MAX_PANEL_NAMES:
-        raise HTTPException(
-            422, f"names may list at most {MAX_PANEL_NAMES} sources, got {len(wanted)}."
-        )
-    return load_panel(wanted)

@@ -12,36 +12,20 @@ from __future__ import annotations
 import base64
 import math
 from collections.abc import Iterable
-from typing import Annotated
 
 import numpy as np
 from fastapi import APIRouter
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from ...engine.activations import ACTIVATIONS
 from ...engine.optimisers import OPTIMIZERS
 from ...engine.surfaces import SURFACES, race_rates
 
-router = APIRouter(tags=["widgets"])
+router = APIRouter(prefix="/api/widgets", tags=["widgets"])
 
 PLANE = (-1.2, 1.2, -1.2, 1.2)  # x1_min, x1_max, x2_min, x2_max: the datasets' plane
 
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "Momentum", "rmsprop": "RMSProp", "adam": "Adam"}
-
-
-# --- validated names -----------------------------------------------------------------------
-def _one_of(registry: dict):
-    def check(value: str) -> str:
-        if value not in registry:
-            raise ValueError(f"must be one of {', '.join(registry)}; got {value!r}")
-        return value
-
-    return AfterValidator(check)
-
-
-ActivationName = Annotated[str, _one_of(ACTIVATIONS)]
-SurfaceName = Annotated[str, _one_of(SURFACES)]
-OptimizerName = Annotated[str, _one_of(OPTIMIZERS)]
 
 
 # --- numbers for JSON ----------------------------------------------------------------------
@@ -116,7 +100,7 @@ def surface_info(name: str) -> SurfaceInfo:
     )
 
 
-@router.get("/api/widgets/catalogue", response_model=Catalogue)
+@router.get("/catalogue", response_model=Catalogue)
 def catalogue() -> Catalogue:
     """The activations, surfaces and optimisers the engine offers, for the widgets' menus."""
     return Catalogue(

@@ -18,8 +18,8 @@ from neuronlab.engine.network import Network
 from neuronlab.engine.optimisers import make_optimizer
 from neuronlab.engine.training import Trainer
 
+from ..validation import explain_validation_error
 from . import protocol as p
-from .api.common import explain_validation_error
 
 # (X_train, y_train, X_val, y_val); the validation arrays are empty when validation is 0
 Data = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]

@@ -35,10 +35,10 @@ import os
 from fastapi import APIRouter, FastAPI, Request, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
-from ..playground import Playground, PlaygroundBusy, PlaygroundRun
-from ..playground_examples import EXAMPLES
 from ..settings import Settings
-from .common import UNREADABLE_JSON
+from ..validation import read_json_object
+from .examples import EXAMPLES
+from .runner import Playground, PlaygroundBusy, PlaygroundRun
 
 router = APIRouter(tags=["playground"])
 
@@ -116,17 +116,8 @@ class Link:
 
 def parse_message(text: str | None, code_chars: int) -> dict:
     """A checked client message; ValueError with a sentence otherwise."""
-    if text is None:
-        raise ValueError("Send JSON text messages, not binary ones.")
-    if len(text) > MAX_MESSAGE_CHARS:
-        raise ValueError(f"The message is longer than {MAX_MESSAGE_CHARS} characters.")
-    try:
-        message = json.loads(text)
-    except json.JSONDecodeError:
-        raise ValueError("The message is not valid JSON.") from None
-    except (ValueError, RecursionError):
-        raise ValueError(f"The message must be {UNREADABLE_JSON}.") from None
-    if not isinstance(message, dict) or message.get("type") not in ("run", "stop"):
+    message = read_json_object(text, MAX_MESSAGE_CHARS, '{"type": "stop"}')
+    if message.get("type") not in ("run", "stop"):
         raise ValueError('Each message is an object whose "type" is "run" or "stop".')
     if message["type"] == "run":
         code = message.get("code")

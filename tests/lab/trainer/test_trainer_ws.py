@@ -14,13 +14,14 @@ from starlette.websockets import WebSocketDisconnect
 
 import neuronlab
 from neuronlab.engine.grid import plane_grid
-from neuronlab.lab import protocol as p
 from neuronlab.lab import render
-from neuronlab.lab.api.trainer import MAX_OUTBOX, train_socket
 from neuronlab.lab.app import create_app
-from neuronlab.lab.session_view import plane_ticks
-from neuronlab.lab.sessions import TrainingSession
 from neuronlab.lab.settings import Settings
+from neuronlab.lab.trainer import protocol as p
+from neuronlab.lab.trainer.link import MAX_OUTBOX
+from neuronlab.lab.trainer.routes import train_socket
+from neuronlab.lab.trainer.session import TrainingSession
+from neuronlab.lab.trainer.view import plane_ticks
 from tests.support import run_async
 
 pytestmark = pytest.mark.timeout(60)
@@ -396,7 +397,7 @@ def test_an_engine_refusal_midway_through_a_change_pauses_the_session(
     def refuse(*args, **kwargs):
         raise ValueError("the engine refuses this network")
 
-    monkeypatch.setattr("neuronlab.lab.sessions.build_trainer", refuse)
+    monkeypatch.setattr("neuronlab.lab.trainer.session.build_trainer", refuse)
     talk.send(type="configure", config={**SMALL, "units": 9})
     said = []
     error = talk.until(lambda m: said.append(m) or m["type"] == "error")
@@ -415,7 +416,7 @@ def test_a_failure_while_paused_still_says_the_session_is_paused(talk, monkeypat
     def refuse(*args, **kwargs):
         raise ValueError("the engine refuses this network")
 
-    monkeypatch.setattr("neuronlab.lab.sessions.build_trainer", refuse)
+    monkeypatch.setattr("neuronlab.lab.trainer.session.build_trainer", refuse)
     talk.send(type="configure", config={**SMALL, "units": 9})
     said = []
     talk.until(lambda m: said.append(m) or m["type"] == "error")

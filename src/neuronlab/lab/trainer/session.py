@@ -1,16 +1,16 @@
 """Live training sessions: one thread per open trainer, driven by commands, read as frames.
 
 A session owns the data, a Network, its optimiser and a Trainer (built from the learner's
-config by ``session_setup``). Its thread runs epochs while training is on, applies commands
+config by ``setup``). Its thread runs epochs while training is on, applies commands
 between two epochs (so a learning-rate change or an added point takes effect at the next
 epoch, without a restart), and builds a frame only when the connection asks for one: the
 connection asks again only after it has sent the previous frame and waited out the frame
 interval. So frames are paced, always show the newest weights, and a slow client gets fewer
-of them, never a queue. What a frame holds, and the binary layout, is ``session_view``'s.
+of them, never a queue. What a frame holds, and the binary layout, is ``view``'s.
 
 The session knows nothing of WebSockets: it reports through two callbacks, ``on_message``
 (a JSON-ready dict, never dropped) and ``on_frame`` (a new frame is ready; fetch it with
-``take_frame``), both called from the session's thread. ``session_registry`` opens
+``take_frame``), both called from the session's thread. ``registry`` opens
 sessions, at most ``settings.max_sessions`` at once.
 """
 
@@ -31,8 +31,9 @@ import numpy as np
 from neuronlab.engine.network import Network
 from neuronlab.engine.training import Trainer
 
+from ..settings import Settings
 from . import protocol as p
-from .session_setup import (
+from .setup import (
     Refused,
     apply_live,
     build_trainer,
@@ -40,7 +41,7 @@ from .session_setup import (
     config_for_model,
     make_data,
 )
-from .session_view import (
+from .view import (
     SessionView,
     config_message,
     data_message,
@@ -50,7 +51,6 @@ from .session_view import (
     points_message,
     status_message,
 )
-from .settings import Settings
 
 log = logging.getLogger("neuronlab.lab")
 
@@ -406,7 +406,7 @@ class TrainingSession:
         self._on_frame()
 
     def build_frame(self) -> bytes:
-        """Evaluate the network on the grids and pack a binary frame (see ``session_view``)."""
+        """Evaluate the network on the grids and pack a binary frame (see ``view``)."""
         return self.view.build_frame(self.network, self.config.grid, running=self._training)
 
     def _post(self, message: dict) -> None:

@@ -1,7 +1,7 @@
 """The live trainer: a WebSocket per session, plus its options and the model download.
 
-``/ws/train``                        the session (protocol in ``lab/protocol.py``, frames in
-                                     ``lab/session_view.py``)
+``/ws/train``                        the session (protocol in ``trainer/protocol.py``, frames in
+                                     ``trainer/view.py``, pacing in ``trainer/link.py``)
 ``GET /api/trainer/options``         choices, defaults, limits and colours for the controls
 ``GET /api/trainer/status``          how many sessions are open, and the cap
 ``GET /api/trainer/{id}/model.npz``  the session's current network, saved by the engine
@@ -14,8 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 import tempfile
-import time
-from collections import deque
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Query, Request, WebSocket
@@ -23,126 +21,19 @@ from fastapi import Path as PathParam
 from fastapi.responses import Response
 from starlette.websockets import WebSocketDisconnect
 
-from .. import protocol as p
 from .. import render
-from ..session_registry import LabBusy
-from ..sessions import TrainingSession
 from ..settings import Settings
-from .common import LIMITS
+from ..validation import LIMITS
+from . import protocol as p
+from .link import SocketLink
+from .registry import LabBusy
 
 router = APIRouter(tags=["trainer"])
 
 MAX_QUEUED_COMMANDS = 200
-MAX_OUTBOX = 1000  # messages waiting for the client before its socket stops being read
 LEARNING_RATES = (0.00001, 0.00003, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)
 PENALTIES = (0, 0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1)
 SPEEDS = (0, 100, 20, 5, 1)  # epochs a second at most; 0: as fast as the machine goes
-
-
-class SocketLink:
-    """Carries a session's messages and frames to one WebSocket.
-
-    Only this object's ``run`` task writes to the socket. Text messages are never dropped;
-    a frame is asked for only after the previous one has been sent and the frame interval
-    has passed, so the newest weights are always what goes out. A client that acknowledges
-    frames (``ack``, as the page does once it has drawn one) is sent the next only after its
-    acknowledgement: a browser slower to draw than the server to send would otherwise build
-    up seconds of frames in the socket's buffers, ahead of the answer to a Pause. Every
-    command is answered,
-    so a client that sends without reading would grow the outbox without end: past
-    ``MAX_OUTBOX`` messages, ``room`` is cleared and the socket is not read until they are
-    sent.
-    """
-
-    def __init__(self, websocket: WebSocket, settings: Settings) -> None:
-        self.websocket = websocket
-        self.loop = asyncio.get_running_loop()
-        self.interval = 1.0 / settings.max_frame_rate
-        self.outbox: deque[dict] = deque()
-        self.room = asyncio.Event()  # set while the outbox has room for the replies to more
-        self.room.set()
-        self.wake = asyncio.Event()
-        self.frame_ready = False
-        self.frames_sent = 0
-        self.requested_at = 0.0
-        self.build_time = 0.0  # how long a frame takes to arrive once asked for (average)
-        self.acknowledging = False  # the client acks its frames (from its first ack on)
-        self.awaiting_ack = False  # a frame went out; the next is asked for on its ack
-        self.session: TrainingSession | None = None
-
-    # called from the session's thread
-    def on_message(self, message: dict) -> None:
-        self._soon(self.post, message)
-
-    def on_frame(self) -> None:
-        self._soon(self._frame_ready)
-
-    def _soon(self, callback, *args) -> None:
-        try:
-            self.loop.call_soon_threadsafe(callback, *args)
-        except RuntimeError:
-            pass  # the event loop has shut down: nobody is listening any more
-
-    # called on the event loop
-    def post(self, message: dict) -> None:
-        self.outbox.append(message)
-        if len(self.outbox) >= MAX_OUTBOX:
-            self.room.clear()
-        self.wake.set()
-
-    def _frame_ready(self) -> None:
-        self.frame_ready = True
-        self.wake.set()
-
-    def _request(self, session: TrainingSession) -> None:
-        self.requested_at = time.perf_counter()
-        session.request_frame()
-
-    def ack(self) -> None:
-        """The client drew a frame: ask for the next (its first ack turns the pacing on)."""
-        self.acknowledging = True
-        if self.awaiting_ack and self.session is not None:
-            self.awaiting_ack = False
-            self._request(self.session)
-
-    async def run(self, session: TrainingSession) -> None:
-        self.session = session
-        self._request(session)
-        last_sent = 0.0
-        try:
-            while True:
-                await self.wake.wait()
-                self.wake.clear()
-                while self.outbox:
-                    await self.websocket.send_text(json.dumps(self.outbox.popleft()))
-                self.room.set()
-                if not self.frame_ready:
-                    continue
-                self.frame_ready = False
-                now = time.perf_counter()
-                self.build_time += 0.2 * (
-                    min(now - self.requested_at, self.interval) - self.build_time
-                )
-                frame = session.take_frame()
-                wait = last_sent + self.interval - now
-                if wait > 0:
-                    await asyncio.sleep(wait)  # never faster than the frame rate
-                last_sent = time.perf_counter()
-                if frame is not None:
-                    # set before sending: the ack may come back before send_bytes returns
-                    acked_next = self.acknowledging
-                    self.awaiting_ack = acked_next
-                    await self.websocket.send_bytes(frame)
-                    self.frames_sent += 1
-                    if acked_next:
-                        continue  # ack() asks for the next
-                # ask early enough that the next frame is ready when its turn comes
-                delay = last_sent + self.interval - self.build_time - time.perf_counter()
-                self.loop.call_later(max(0.0, delay), self._request, session)
-        except (WebSocketDisconnect, RuntimeError, OSError):
-            return  # the client went away; the receive loop cleans up
-        finally:
-            self.room.set()  # nothing will drain the outbox now: let the receive loop go on
 
 
 @router.websocket("/ws/train")

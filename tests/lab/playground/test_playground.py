@@ -27,12 +27,12 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from starlette.websockets import WebSocketDisconnect
 
-from neuronlab.lab import playground_sandbox
 from neuronlab.lab.app import create_app
-from neuronlab.lab.playground import Limits, Playground, PlaygroundRun
-from neuronlab.lab.playground_channel import HEADER, PNG_SIGNATURE, RunOutput
-from neuronlab.lab.playground_examples import EXAMPLES
-from neuronlab.lab.playground_sandbox import sandbox_environment
+from neuronlab.lab.playground import sandbox as playground_sandbox
+from neuronlab.lab.playground.channel import HEADER, PNG_SIGNATURE, RunOutput
+from neuronlab.lab.playground.examples import EXAMPLES
+from neuronlab.lab.playground.runner import Limits, Playground, PlaygroundRun
+from neuronlab.lab.playground.sandbox import sandbox_environment
 from neuronlab.lab.settings import Settings
 from tests.support import run_async
 

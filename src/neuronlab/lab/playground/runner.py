@@ -1,14 +1,14 @@
 """The code playground's runner: the learner's Python in a limited child process.
 
 Each run gets its own subprocess, started in a new session so that the whole process group
-can be killed at once (``playground_sandbox.py``: the environment, the folder, the spawn),
+can be killed at once (``sandbox.py``: the environment, the folder, the spawn),
 and:
 
 - a wall-clock limit (10 s by default), enforced here with SIGKILL to the process group;
 - CPU-time, memory (address space), file-size, open-file and process limits, set by the
-  child on itself before it loads anything (``playground_child.py``);
+  child on itself before it loads anything (``child.py``);
 - an output cap (200 kB): the run is stopped when its output passes it
-  (``playground_channel.py``, which also reads the child's frames and caps its figures);
+  (``channel.py``, which also reads the child's frames and caps its figures);
 - an environment built from scratch (nothing inherited but ``OPENBLAS_CORETYPE``);
 - a fresh temporary working directory, removed afterwards;
 - an audit hook in the child refusing processes, signals, sockets, ctypes and files outside
@@ -16,7 +16,7 @@ and:
 
 The process group is killed on timeout, on Stop, when the output cap is passed, when the
 run ends (stray children included) and when the caller goes away (``close``). The last
-event says how the run ended, in words (``playground_outcome.py``). Everything here is
+event says how the run ended, in words (``outcome.py``). Everything here is
 asyncio: a run never blocks the server. ``Playground`` caps the runs going at once.
 
 Usage::
@@ -40,9 +40,9 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from .playground_channel import RunOutput
-from .playground_outcome import final_event
-from .playground_sandbox import Limits, remove_workdir, spawn
+from .channel import RunOutput
+from .outcome import final_event
+from .sandbox import Limits, remove_workdir, spawn
 
 MAX_RUNS = 4  # runs at once on one server, all sessions together
 

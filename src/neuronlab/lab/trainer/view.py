@@ -29,9 +29,9 @@ from neuronlab.engine.grid import plane_grid
 from neuronlab.engine.network import Network
 from neuronlab.engine.training import EpochReport
 
-from . import render
+from .. import render
+from ..settings import Settings
 from .protocol import TrainerConfig
-from .settings import Settings
 
 CHART_POINTS = 600  # the loss chart gets at most this many points per curve
 HISTORY_KEYS = ("epoch", "loss", "val_loss", "accuracy", "val_accuracy")

@@ -14,7 +14,7 @@ import errno
 import signal
 import time
 
-from .playground_sandbox import Limits
+from .sandbox import Limits
 
 
 def final_event(

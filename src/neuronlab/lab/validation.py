@@ -13,13 +13,18 @@ with the engine's own message.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Annotated, Any
+import json
+from collections.abc import Iterable, Sequence
+from typing import Annotated, Any, Literal
 
 from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..settings import Settings
+from ..engine.activations import ACTIVATIONS
+from ..engine.datasets import DATASETS, REGRESSION_DATASETS
+from ..engine.optimisers import OPTIMIZERS
+from ..engine.surfaces import SURFACES
+from .settings import Settings
 
 LIMITS = {
     "points": 5000,  # data points per dataset
@@ -45,12 +50,46 @@ Seed = Annotated[int, Field(ge=0, le=LIMITS["seed"])]
 Classes = Annotated[int, Field(ge=2, le=LIMITS["classes"])]
 Coordinate = Annotated[float, Field(ge=-100, le=100, allow_inf_nan=False)]
 
+
+def one_of(names: Iterable[str]) -> Any:
+    """A name from one of the engine's registries, typed as an enum: the schema lists the
+    choices, and a wrong name is refused with them ("activation should be 'sigmoid', ... or
+    'identity', got 'swish'")."""
+    return Literal[tuple(names)]
+
+
+ActivationName = one_of(ACTIVATIONS)
+OptimizerName = one_of(OPTIMIZERS)
+SurfaceName = one_of(SURFACES)
+ClassificationDataset = one_of(name for name in DATASETS if name not in REGRESSION_DATASETS)
+
 # What to say of valid JSON that Python's json module refuses: an integer past 4300 digits
 # (ValueError) or brackets nested a thousand deep (RecursionError). Both sockets and the HTTP
 # routes end their sentence with it.
 UNREADABLE_JSON = (
     "plain JSON: no numbers thousands of digits long, no brackets nested hundreds deep"
 )
+
+
+def read_json_object(text: str | None, max_chars: int, example: str) -> dict:
+    """One WebSocket text message read as a JSON object with a "type", or a ValueError with
+    a sentence saying what to send instead (``example`` shows a good message).
+
+    Both sockets (the trainer's and the playground's) read their messages with this.
+    """
+    if text is None:
+        raise ValueError(f"Send messages as JSON text, for example {example}.")
+    if len(text) > max_chars:
+        raise ValueError(f"Messages are limited to {max_chars} characters.")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        raise ValueError(f"Messages must be JSON, for example {example}.") from None
+    except (ValueError, RecursionError):  # a RecursionError would end the socket unexplained
+        raise ValueError(f"Messages must be {UNREADABLE_JSON}.") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"Messages must be JSON objects, for example {example}.")
+    return data
 
 
 class StrictModel(BaseModel):

@@ -1,7 +1,7 @@
 """The playground's child process: set limits, load the library, guard, run the learner's code.
 
-Started by ``playground_sandbox.spawn`` as
-``python -I -u playground_child.py <package parent> <limits>`` in a fresh temporary directory
+Started by ``sandbox.spawn`` as
+``python -I -u child.py <package parent> <limits>`` in a fresh temporary directory
 that holds ``main.py``. Nothing here is imported by the server: this file is a script for the
 child alone, standard library at the top.
 

@@ -1,6 +1,6 @@
 """What a playground run sends back: the child's frames, checked and capped, queued for the page.
 
-The child (``playground_child.py``) writes frames on a pipe: one byte kind, four bytes
+The child (``child.py``) writes frames on a pipe: one byte kind, four bytes
 big-endian length, payload. ``o`` stdout text and ``e`` stderr text (UTF-8, 64 kB a frame at
 most: the child splits longer text), ``f`` a PNG, ``d`` the done JSON (how the code ended).
 A frame of another kind, or longer than any limit allows, is unreadable and stops the run.
@@ -24,7 +24,7 @@ import json
 import struct
 from collections.abc import AsyncIterator, Callable
 
-from .playground_sandbox import Limits
+from .sandbox import Limits
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 HEADER = struct.Struct(">cI")

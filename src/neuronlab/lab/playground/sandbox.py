@@ -1,11 +1,11 @@
 """Where a playground run lives: its limits, its environment, its folder, and how it starts.
 
-``spawn`` starts ``playground_child.py`` under ``python -I`` (no user site-packages, no
+``spawn`` starts ``child.py`` under ``python -I`` (no user site-packages, no
 ``PYTHON*`` variables; ``neuronlab`` importable through its package's parent directory) in
 a new session, so that the whole process group can be killed at once. The child sets the
 CPU-time, memory and file-size limits of ``Limits`` (and caps on open files and processes)
 on itself before it loads anything; the wall clock and the output and figure caps are the
-server's to enforce (``playground.py``, ``playground_channel.py``).
+server's to enforce (``runner.py``, ``channel.py``).
 
 The environment is built from scratch: nothing is inherited but ``OPENBLAS_CORETYPE``. The
 run's temporary folder, which holds its ``main.py``, is removed afterwards even when the
@@ -24,8 +24,8 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-CHILD_SCRIPT = Path(__file__).resolve().parent / "playground_child.py"
-PACKAGE_PARENT = Path(__file__).resolve().parents[2]  # the directory that holds neuronlab/
+CHILD_SCRIPT = Path(__file__).resolve().parent / "child.py"
+PACKAGE_PARENT = Path(__file__).resolve().parents[3]  # the directory that holds neuronlab/
 
 
 @dataclass(frozen=True)

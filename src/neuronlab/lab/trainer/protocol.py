@@ -19,7 +19,7 @@ Client -> server: JSON text messages, each an object with a ``type``:
                             behind with frames queued ahead of a status message
 
 Server -> client: JSON text ``hello``, ``config``, ``data``, ``points``, ``status``,
-``error`` messages, and binary frames (see ``session_view.SessionView.build_frame``). An
+``error`` messages, and binary frames (see ``view.SessionView.build_frame``). An
 ``error`` has a ``detail`` sentence and, when it refused settings of a command, their names
 in ``fields`` (for example ``["points"]``). Training starts and stops only with a ``status``
 message: a frame's ``running`` says what held when it was built, which may be before the last
@@ -30,25 +30,27 @@ frame's ``diverged_at`` is the epoch whose loss overflowed (null until one does)
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Literal
 
-from pydantic import Field, TypeAdapter, ValidationError, field_validator
+from pydantic import Field, TypeAdapter, ValidationError
 
-from .api.common import (
-    UNREADABLE_JSON,
+from ..validation import (
+    ActivationName,
     BatchSize,
     Classes,
+    ClassificationDataset,
     Coordinate,
     GridSize,
     HiddenLayers,
     LearningRate,
     Noise,
+    OptimizerName,
     Penalty,
     Seed,
     StrictModel,
     Units,
     explain_validation_error,
+    read_json_object,
     refused_fields,
 )
 
@@ -91,12 +93,6 @@ def optimizer_names() -> list[str]:
     return list(OPTIMIZERS)
 
 
-def _one_of(value: str, choices: list[str]) -> str:
-    if value not in choices:
-        raise ValueError(f"use one of {', '.join(choices)}")
-    return value
-
-
 Speed = Annotated[int, Field(ge=0, le=1000)]  # epochs a second at most; 0: no limit
 
 
@@ -104,7 +100,7 @@ class TrainerConfig(StrictModel):
     """Everything the trainer widget shows in its controls (and keeps in the URL)."""
 
     # data
-    dataset: str = "spirals"
+    dataset: ClassificationDataset = "spirals"
     classes: Classes = 2  # spiral arms or Gaussian blobs; the other sets have 2 classes
     points: Annotated[int, Field(ge=10, le=5000)] = 300
     noise: Noise = 0.1
@@ -113,10 +109,10 @@ class TrainerConfig(StrictModel):
     # network
     hidden_layers: HiddenLayers = 2
     units: Units = 16
-    activation: str = "relu"
+    activation: ActivationName = "relu"
     weights_seed: Seed = 0
     # training
-    optimizer: str = "adam"
+    optimizer: OptimizerName = "adam"
     learning_rate: LearningRate = 0.01
     batch_size: BatchSize = 32
     l2: Penalty = 0.0
@@ -124,21 +120,6 @@ class TrainerConfig(StrictModel):
     speed: Speed = 0  # epochs a second at most, for a class to watch; 0: as fast as it can
     # picture
     grid: Annotated[GridSize, Field(ge=10)] = 100
-
-    @field_validator("dataset")
-    @classmethod
-    def _known_dataset(cls, value: str) -> str:
-        return _one_of(value, dataset_names())
-
-    @field_validator("activation")
-    @classmethod
-    def _known_activation(cls, value: str) -> str:
-        return _one_of(value, activation_names())
-
-    @field_validator("optimizer")
-    @classmethod
-    def _known_optimizer(cls, value: str) -> str:
-        return _one_of(value, optimizer_names())
 
     def n_classes(self) -> int:
         return self.classes if self.dataset in multiclass_datasets() else 2
@@ -172,7 +153,7 @@ class Pause(StrictModel):
 
 
 class Ack(StrictModel):
-    """The page has drawn a frame: the link sends the next (see api/trainer.SocketLink)."""
+    """The page has drawn a frame: the link sends the next (see trainer/link.SocketLink)."""
 
     type: Literal["ack"]
 
@@ -202,13 +183,8 @@ class SetLive(StrictModel):
     batch_size: BatchSize | None = None
     l2: Penalty | None = None
     l1: Penalty | None = None
-    optimizer: str | None = None
+    optimizer: OptimizerName | None = None
     speed: Speed | None = None
-
-    @field_validator("optimizer")
-    @classmethod
-    def _known_optimizer(cls, value: str | None) -> str | None:
-        return None if value is None else _one_of(value, optimizer_names())
 
 
 class AddPoint(StrictModel):
@@ -249,18 +225,10 @@ class CommandError(ValueError):
 
 def parse_command(text: str | None) -> Command:
     """Validate one client message; raise CommandError with one English sentence."""
-    if text is None:
-        raise CommandError('Send commands as JSON text, for example {"type": "pause"}.')
-    if len(text) > MAX_MESSAGE_CHARS:
-        raise CommandError(f"Messages are limited to {MAX_MESSAGE_CHARS} characters.")
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        raise CommandError('Messages must be JSON, for example {"type": "pause"}.') from None
-    except (ValueError, RecursionError):  # a RecursionError would end the socket unexplained
-        raise CommandError(f"Messages must be {UNREADABLE_JSON}.") from None
-    if not isinstance(data, dict):
-        raise CommandError('Messages must be JSON objects, for example {"type": "pause"}.')
+        data = read_json_object(text, MAX_MESSAGE_CHARS, '{"type": "pause"}')
+    except ValueError as error:
+        raise CommandError(str(error)) from None
     if "type" not in data:
         raise CommandError(f"The message needs a 'type': one of {COMMAND_TYPES}.")
     try:

@@ -11,8 +11,8 @@ import secrets
 import threading
 from collections.abc import Callable
 
-from .sessions import TrainingSession
-from .settings import Settings
+from ..settings import Settings
+from .session import TrainingSession
 
 
 class LabBusy(RuntimeError):

@@ -1,0 +1,67 @@
+"""The lab's package rule, read from the imports themselves (docs/architecture.md):
+nothing imports ``lab/api/``, and ``lab/trainer/`` and ``lab/playground/`` never import each
+other. ``app.py`` is the one place that puts the features together."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import neuronlab
+
+PACKAGE = Path(neuronlab.__file__).resolve().parent
+LAB = PACKAGE / "lab"
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every neuronlab module a file imports, as a dotted name, relative imports resolved."""
+    module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                parent = ".".join(base + ([node.module] if node.module else []))
+            else:
+                parent = node.module or ""
+            found.add(parent)
+            found.update(f"{parent}.{alias.name}" for alias in node.names)
+    return {name for name in found if name.startswith("neuronlab")}
+
+
+def lab_files(folder: str = "") -> list[Path]:
+    return sorted((LAB / folder).rglob("*.py"))
+
+
+def test_nothing_but_the_app_imports_the_widget_routers():
+    offenders = []
+    for path in lab_files():
+        if path.name == "app.py" and path.parent == LAB or LAB / "api" in path.parents:
+            continue
+        if any(name.startswith("neuronlab.lab.api") for name in imported_modules(path)):
+            offenders.append(str(path.relative_to(LAB)))
+    assert offenders == []
+
+
+def test_trainer_and_playground_do_not_import_each_other():
+    for mine, theirs in (("trainer", "playground"), ("playground", "trainer")):
+        for path in lab_files(mine):
+            names = imported_modules(path)
+            assert not any(n.startswith(f"neuronlab.lab.{theirs}") for n in names), path
+
+
+def test_the_engine_imports_nothing_above_it():
+    for path in sorted((PACKAGE / "engine").rglob("*.py")):
+        names = imported_modules(path)
+        assert all(n.startswith("neuronlab.engine") for n in names), (path, names)
+
+
+def test_the_rule_reader_sees_relative_imports(tmp_path):
+    # a check that reads no imports would pass every rule above: make sure it resolves them
+    names = imported_modules(LAB / "trainer" / "routes.py")
+    assert "neuronlab.lab.trainer.protocol" in names
+    assert "neuronlab.lab.validation" in names
