@@ -65,8 +65,11 @@ def test_the_3d_panel_shows_the_surface_that_is_picked(page, lab_url, artifacts_
     page.goto(f"{lab_url.rstrip('/')}/#surface3d")
     page.wait_for_selector(READY, timeout=30_000)
     section = page.locator("section#surface3d")
+    section.scroll_into_view_if_needed()  # plotly.js comes when the chart is near
+    widget = section.locator("[data-widget='surface3d']")
+    expect(widget).to_have_attribute("data-surface", "bowl", timeout=30_000)
     section.locator("select[name='surface']").select_option("valley")
-    expect(section.locator("[data-widget='surface3d']")).to_have_attribute("data-surface", "valley")
+    expect(widget).to_have_attribute("data-surface", "valley", timeout=30_000)
     panel = section.locator(".source-panel details")
     expect(panel.locator("summary")).to_contain_text("surface_grid and the")
     panel.locator("summary").click()
