@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from neuronlab.engine import reference
 from neuronlab.engine import reference as ref
 from neuronlab.engine.network import Network
 
@@ -309,3 +310,16 @@ def test_reference_adam_first_step_by_hand():
     adam.step(network, grads)
     assert network[0]["W"][0][0] == pytest.approx(0.9, abs=1e-12)
     assert adam.m[0] == pytest.approx(0.05) and adam.v[0] == pytest.approx(0.00025)
+
+
+def test_reference_functions_carry_the_course_names():
+    # DESIGN.md: the playground uses them as is
+    for name in ("make_network", "forward", "softmax", "backprop", "apply_gradients", "predict"):
+        assert callable(getattr(reference, name)), name
+    net = reference.make_network([2, 3, 2], seed=1)
+    grads = reference.backprop(net, [0.5, -0.5], 1, "tanh")
+    before = reference.forward(net, [0.5, -0.5], "tanh")[1][-1][1]
+    reference.apply_gradients(net, grads, 0.5)
+    after = reference.forward(net, [0.5, -0.5], "tanh")[1][-1][1]
+    assert after > before  # one step of eq. 9 raises the probability of the true class
+    assert reference.predict(net, [0.5, -0.5], "tanh") in (0, 1)

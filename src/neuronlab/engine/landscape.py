@@ -84,11 +84,14 @@ def as_surface(
     Y: np.ndarray,
     directions: tuple[np.ndarray, np.ndarray],
     span: float = 1.0,
+    lowest: tuple[float, float] = (0.0, 0.0),
 ) -> Surface:
     """The slice as a ``Surface``: f(α, β) is the loss there, its gradient (δ₁·∇C, δ₂·∇C).
 
     The gradient comes from backpropagation at θ + α δ₁ + β δ₂ and the chain rule along the
-    two directions. The network's weights are put back after every evaluation.
+    two directions. The network's weights are put back after every evaluation. ``lowest``
+    is the point a walk's end is judged against (``surfaces.classify_point``): the lowest
+    point of a measured ``loss_plane`` when there is one, else the network itself, (0, 0).
     """
     d1, d2 = directions
     theta = network.params.copy()
@@ -119,7 +122,7 @@ def as_surface(
         description="Filter-normalised random directions (Li et al. 2018); (0, 0) is the network.",
         f=f,
         grad=grad,
-        minima=(),  # none known: (0, 0) is the network, not necessarily the lowest point
+        minima=(tuple(map(float, lowest)),),  # the lowest point known, not a proven minimum
         bounds=(-span, span, -span, span),
         start=(0.8 * span, 0.8 * span),
         learning_rate=0.1,

@@ -99,7 +99,11 @@ def _landscape(body: bytes, span: float, resolution: int, seed: int) -> Landscap
     axis, losses = loss_plane(network, X, Y, directions, span=span, resolution=resolution)
     image_order = losses[::-1]  # row 0 at the top: the largest β
     finite = np.where(np.isfinite(image_order), image_order, np.nanmax(losses[np.isfinite(losses)]))
-    surface = as_surface(network, X, Y, directions, span=span)
+    row, column = np.unravel_index(
+        np.argmin(np.where(np.isfinite(losses), losses, np.inf)), losses.shape
+    )
+    lowest = (float(axis[column]), float(axis[row]))  # (α, β) of the lowest grid point
+    surface = as_surface(network, X, Y, directions, span=span, lowest=lowest)
     slope = float(np.linalg.norm(surface.grad(np.array(surface.start))))
     rates = {name: share * span / max(slope, 1e-12) for name, share in FIRST_STEP.items()}
     rates.update({name: share * span for name, share in ADAPTIVE.items()})
