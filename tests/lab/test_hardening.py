@@ -371,7 +371,7 @@ def test_twenty_sessions_and_widget_requests_for_thirty_seconds(server):
     assert peak < 1_500_000, samples
     settled = samples[2]["rss_kb"]
     assert samples[-1]["rss_kb"] < max(settled * 1.3, settled + 100_000), samples
-    # every session freed once its client left: no session, no training thread left
+    # every session freed once its client left
     wait_for(
         lambda: httpx.get(f"{base}/api/trainer/status", trust_env=False).json()["sessions"] == 0,
         "sessions were not freed after their clients disconnected",
