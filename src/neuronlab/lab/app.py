@@ -30,7 +30,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .api import activations, descent, forward, loss, overfitting, perceptron, race, source, widgets
+from .api import activations, descent, forward, loss, options, overfitting, perceptron, race, source
 from .playground import routes as playground_routes
 from .security import OriginGuard
 from .settings import Settings
@@ -47,7 +47,7 @@ SECTIONS_MARKER = "<!-- sections -->"
 ROUTERS = {
     "source": source.router,
     "trainer": trainer_routes.router,
-    "widgets": widgets.router,
+    "options": options.router,
     "perceptron": perceptron.router,
     "activations": activations.router,
     "forward": forward.router,
