@@ -2,9 +2,11 @@
 // it. Follows the gradient-descent widget: a walk made there appears here. Grid values from
 // POST /api/descent/grid (surfaces.surface_grid), paths from POST /api/descent/path.
 
-import { getJSON, postJSON, whenPlotly } from "../api.js";
+import { postJSON, whenPlotly } from "../api.js";
+import { getOptions } from "../options.js";
 import { readState, writeState } from "../state.js";
-import { el, errorLine, fmt, statusLine, surfacePicker } from "./controls.js";
+import { el, errorLine, statusLine, surfacePicker } from "./controls.js";
+import { formatNumber } from "../format.js";
 
 const DEFAULTS = { surface: "bowl", ex: 1.3, ey: -1.3, ez: 1.9 };
 // preset viewpoints: the buttons give keyboard users what a drag gives mouse users
@@ -19,7 +21,7 @@ const DRAG_MODES = ["zoom3d", "pan3d", "orbitRotation", "tableRotation", "resetC
 
 export async function mount(root) {
   const state = readState("surface3d", DEFAULTS);
-  const [Plotly, catalogue] = await Promise.all([whenPlotly(), getJSON("/api/widgets/catalogue")]);
+  const [Plotly, catalogue] = await Promise.all([whenPlotly(), getOptions()]);
   const { choice } = surfacePicker(catalogue, state, DEFAULTS.surface);
   // a figure, not an img: an img's contents are hidden from screen readers, and this one
   // holds plotly's buttons
@@ -55,7 +57,7 @@ export async function mount(root) {
 
   function showCamera() {
     const e = camera.eye;
-    cameraText.textContent = `Viewpoint (eye): x ${fmt(e.x, 2)}, y ${fmt(e.y, 2)}, z ${fmt(e.z, 2)}`;
+    cameraText.textContent = `Viewpoint (eye): x ${formatNumber(e.x, 2)}, y ${formatNumber(e.y, 2)}, z ${formatNumber(e.z, 2)}`;
     writeState(
       "surface3d",
       { surface: choice.input.value, ex: round(e.x), ey: round(e.y), ez: round(e.z) },

@@ -8,18 +8,16 @@ import {
   clearError,
   debounce,
   downloadBlob,
-  formatCompact,
-  formatCount,
-  formatPercent,
-  getJSON,
   postFile,
   showError,
 } from "../api.js";
+import { getOptions } from "../options.js";
 import { readState, shareURL, writeState } from "../state.js";
 import { markInvalid } from "./controls.js";
 import { LossChart } from "./trainer/chart.js";
 import { NetworkDiagram } from "./trainer/diagram.js";
-import { FIELDS, fillSelect, formatLoss, nearestIndex, speedLabel } from "./trainer/fields.js";
+import { FIELDS, fillSelect, nearestIndex, speedLabel } from "./trainer/fields.js";
+import { formatCompact, formatCount, formatLoss, formatPercent } from "../format.js";
 import { DataPlane } from "./trainer/plane.js";
 import { TrainerSocket } from "./trainer/socket.js";
 
@@ -416,6 +414,7 @@ class TrainerWidget {
 }
 
 export async function mount(root) {
-  const options = await getJSON("/api/trainer/options");
+  const o = await getOptions();
+  const options = { ...o.trainer, datasets: o.datasets, activations: o.activations.map((a) => a.name), optimizers: o.optimizers.map((a) => a.name), map_colours: o.map_colours };
   return new TrainerWidget(root, options);
 }

@@ -2,7 +2,8 @@
 // The server sends the curves (already thinned to a few hundred points) a few times a
 // second; this only hands them to Plotly.react.
 
-import { formatCount, whenPlotly } from "../../api.js";
+import { whenPlotly } from "../../api.js";
+import { formatCount } from "../../format.js";
 import { classColour, logAxisTicks } from "../../draw.js";
 
 const WARN = "#b3261e"; // lab.css --warn: the colour of the error messages

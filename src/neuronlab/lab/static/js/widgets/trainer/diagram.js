@@ -4,7 +4,7 @@
 // The server sends the maps as byte indices into a colour table and the weights as signed
 // bytes (127 = the largest |w| of that layer). Here we only lay out boxes and draw lines.
 
-import { classColour, paintIndexed, setupCanvas, SHAPES } from "../../draw.js";
+import { classColour, classShape, paintIndexed, setupCanvas } from "../../draw.js";
 
 const POSITIVE = [0, 114, 178];
 const NEGATIVE = [230, 159, 0];
@@ -110,7 +110,7 @@ export class NetworkDiagram {
           element.className = "io-node";
           element.style.borderColor = classColour(j);
           element.style.background = classColour(j, 0.18);
-          element.title = `output ${j}: probability of class ${j} (${SHAPES[j]})`;
+          element.title = `output ${j}: probability of class ${j} (${classShape(j)})`;
           element.textContent = String(j);
           element.setAttribute("aria-hidden", "true");
         }

@@ -1,7 +1,5 @@
 // The trainer's controls and readouts, as words: which control edits which config field,
-// the names the selects show, and how a loss reads in its box.
-
-import { formatNumber } from "../../api.js";
+// the names the selects show.
 
 const LABELS = {
   relu: "ReLU",
@@ -52,16 +50,6 @@ export function fillSelect(select, values, text = label) {
       return option;
     }),
   );
-}
-
-/** A loss readout: 4 decimals, or 3 significant digits once it is very small or very large
- * (a diverging loss of 2.1e+82 must fit its box and still read as huge). */
-export function formatLoss(value) {
-  const size = Math.abs(value);
-  if (Number.isFinite(value) && value !== 0 && (size < 0.001 || size >= 10_000)) {
-    return value.toExponential(2);
-  }
-  return formatNumber(value, 4);
 }
 
 /** The index of the ladder's value nearest `value` on a log scale: where a slider over a

@@ -5,7 +5,7 @@
 // them and reports where the learner clicked (or pressed Enter), in data coordinates.
 
 import { debounce } from "../../api.js";
-import { classColour, drawAxes, drawPoints, drawShape, makeView, paintRGBA, setupCanvas, SHAPES } from "../../draw.js";
+import { classColour, classShape, drawAxes, drawPoints, drawShape, makeView, paintRGBA, setupCanvas } from "../../draw.js";
 import { say } from "../controls.js";
 
 const SIZE = 520; // drawing size of the plane, in CSS pixels (the page may show it smaller)
@@ -157,7 +157,7 @@ export class DataPlane {
       const ctx = setupCanvas(swatch, 16, 16);
       drawShape(ctx, k, 8, 8, 5.5, { fill: classColour(k), stroke: "#1b1d21" });
       swatch.setAttribute("aria-hidden", "true");
-      wrapper.append(input, swatch, `Class ${k} (${SHAPES[k]})`);
+      wrapper.append(input, swatch, `Class ${k} (${classShape(k)})`);
       items.push(wrapper);
     }
     this.classOptions.replaceChildren(...items);
