@@ -98,7 +98,7 @@ def options() -> dict:
         "optimizers": [{"name": name, "label": label(name)} for name in OPTIMIZERS],
         "surfaces": [surface_info(name).model_dump() for name in SURFACES],
         "datasets": [
-            {"name": name, "description": DATASET_INFO.get(name, "")}
+            {"name": name, "label": name.capitalize(), "description": DATASET_INFO.get(name, "")}
             for name in trainer.dataset_names()
         ],
         "inputs": {

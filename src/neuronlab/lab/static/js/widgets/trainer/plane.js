@@ -15,9 +15,9 @@ export class DataPlane {
    * elements: {plane, boundary, points, classOptions, status}; the plane is the focusable box
    * holding the two canvases, status a live region that tells a screen reader where the
    * keyboard cursor is and which points were added. onAddPoint(x, y, label) gets a new point
-   * inside the bounds.
+   * inside the bounds. `bounds` is the plane until the first data set gives its own.
    */
-  constructor({ plane, boundary, points, classOptions, status }, { onAddPoint }) {
+  constructor({ plane, boundary, points, classOptions, status }, { onAddPoint, bounds }) {
     this.classOptions = classOptions;
     this.status = status;
     // said once the arrow keys rest, not at every press (a held key repeats 30 times a second)
@@ -27,7 +27,7 @@ export class DataPlane {
     }, 400);
     this.onAddPoint = onAddPoint;
     this.data = null; // {classes, train, validation} as the server sent them
-    this.view = makeView([-1.2, 1.2, -1.2, 1.2], SIZE, SIZE);
+    this.view = makeView(bounds, SIZE, SIZE);
     this.ticks = []; // numbered on the axes, from the "data" message
     this.cursor = [0, 0];
     this.showCursor = false;
