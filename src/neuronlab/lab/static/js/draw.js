@@ -329,3 +329,25 @@ export function drawStar(ctx, x, y, r, colour = "#111") {
   ctx.stroke();
   ctx.restore();
 }
+
+/** A keyboard cursor: a cross of arms `arm` pixels long centred on (x, y). */
+export function drawCrosshair(ctx, x, y, arm, colour = "#1b1d21") {
+  ctx.save();
+  ctx.strokeStyle = colour;
+  ctx.lineWidth = 1.5;
+  ctx.beginPath();
+  ctx.moveTo(x - arm, y);
+  ctx.lineTo(x + arm, y);
+  ctx.moveTo(x, y - arm);
+  ctx.lineTo(x, y + arm);
+  ctx.stroke();
+  ctx.restore();
+}
+
+/** A round tick spacing (1, 2 or 5 times a power of ten) giving about five ticks over `span`. */
+export function niceStep(span) {
+  const raw = span / 5;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 5, 10]) if (m * power >= raw) return m * power;
+  return 10 * power;
+}

@@ -3,7 +3,7 @@
 
 import { mountSourcePanel, postJSON } from "../api.js";
 import { getOptions } from "../options.js";
-import { setupCanvas } from "../draw.js";
+import { niceStep, setupCanvas } from "../draw.js";
 import { readState, writeState } from "../state.js";
 import { checkbox, el, errorLine, latestWins, readouts, say, select, slider } from "./controls.js";
 import { formatNumber } from "../format.js";
@@ -174,11 +174,4 @@ export async function mount(root) {
     update();
   });
   update();
-}
-
-function niceStep(span) {
-  const raw = span / 5;
-  const power = 10 ** Math.floor(Math.log10(raw));
-  for (const m of [1, 2, 5, 10]) if (m * power >= raw) return m * power;
-  return 10 * power;
 }

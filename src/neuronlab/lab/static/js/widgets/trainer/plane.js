@@ -5,7 +5,7 @@
 // them and reports where the learner clicked (or pressed Enter), in data coordinates.
 
 import { debounce } from "../../api.js";
-import { classColour, classShape, drawAxes, drawPoints, drawShape, makeView, paintRGBA, setupCanvas } from "../../draw.js";
+import { classColour, classShape, drawAxes, drawCrosshair, drawPoints, drawShape, makeView, paintRGBA, setupCanvas } from "../../draw.js";
 import { say } from "../controls.js";
 
 const SIZE = 520; // drawing size of the plane, in CSS pixels (the page may show it smaller)
@@ -179,17 +179,8 @@ export class DataPlane {
     }
     if (this.showCursor) {
       const [px, py] = this.view.toPixel(...this.cursor);
-      ctx.save();
-      ctx.strokeStyle = "#1b1d21";
-      ctx.lineWidth = 1.5;
-      ctx.beginPath();
-      ctx.moveTo(px - 12, py);
-      ctx.lineTo(px + 12, py);
-      ctx.moveTo(px, py - 12);
-      ctx.lineTo(px, py + 12);
-      ctx.stroke();
+      drawCrosshair(ctx, px, py, 12);
       drawShape(ctx, this.chosenClass, px, py, 6, { fill: null, stroke: classColour(this.chosenClass), lineWidth: 2 });
-      ctx.restore();
     }
   }
 }
