@@ -6,12 +6,14 @@ once, and the page reads it from this document instead of writing it again:
 - ``plane``: the datasets' plane ``[x1_min, x1_max, x2_min, x2_max]``;
 - ``classes``: the class colours (RGB) and point shapes, in class order, and ``map_colours``,
   the 256-entry table of the neuron maps (all from ``lab/render.py``);
-- the engine's registries as menus: ``activations``, ``optimizers`` (with the label a menu
-  shows), ``surfaces``, ``datasets``;
+- the engine's registries as menus: ``activations``, ``optimizers``, ``datasets`` (each with
+  the label a menu shows) and ``surfaces`` (with their bounds, start, rate and minima);
 - ``inputs``: every number input's ``min``, ``max`` and ``step`` by widget and field, read
   from the request models' own bounds, so a limit changed in Python is the limit in the page;
 - ``trainer``: its defaults, ladders (learning rates, penalties, speeds) and which datasets
   take a number of classes.
+
+Every entry is read by the page; what no widget reads does not belong here.
 """
 
 from __future__ import annotations
@@ -91,10 +93,7 @@ def options() -> dict:
             "shapes": list(render.SHAPES),
         },
         "map_colours": render.MAP_COLOURS,
-        "activations": [
-            {"name": a.name, "label": label(a.name), "description": a.description}
-            for a in ACTIVATIONS.values()
-        ],
+        "activations": [{"name": name, "label": label(name)} for name in ACTIVATIONS],
         "optimizers": [{"name": name, "label": label(name)} for name in OPTIMIZERS],
         "surfaces": [surface_info(name).model_dump() for name in SURFACES],
         "datasets": [
@@ -111,6 +110,5 @@ def options() -> dict:
             "learning_rates": list(LEARNING_RATES),
             "penalties": list(PENALTIES),
             "speeds": list(SPEEDS),
-            "max_added_points": trainer.MAX_ADDED_POINTS,
         },
     }

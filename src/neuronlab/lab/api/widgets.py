@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 from pydantic import BaseModel, Field
 
-from ...engine.surfaces import SURFACES, race_rates
+from ...engine.surfaces import SURFACES
 
 
 # --- numbers for JSON ----------------------------------------------------------------------
@@ -61,7 +61,6 @@ class SurfaceInfo(BaseModel):
     start: list[float]
     learning_rate: float
     minima: list[list[float]]
-    race_rates: dict[str, float]
 
 
 def surface_info(name: str) -> SurfaceInfo:
@@ -75,5 +74,4 @@ def surface_info(name: str) -> SurfaceInfo:
         start=list(s.start),
         learning_rate=s.learning_rate,
         minima=[list(m) for m in s.minima],
-        race_rates=race_rates(name),
     )

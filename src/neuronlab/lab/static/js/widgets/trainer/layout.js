@@ -10,9 +10,10 @@
 import { applyBounds } from "../../options.js";
 import { el } from "../controls.js";
 
-/** A labelled control in its .field box; `extra` follows the control (a range's readout). */
-function field(id, label, control, ...extra) {
-  return el("div", { class: "field" }, el("label", { for: id }, label), ...(extra.length ? [el("span", { class: "field-range" }, control, ...extra)] : [control]));
+/** A labelled control in its .field box; a range's readout follows it on the same line. */
+function field(id, label, control, readout = null) {
+  const body = readout ? el("span", { class: "field-range" }, control, readout) : control;
+  return el("div", { class: "field" }, el("label", { for: id }, label), body);
 }
 
 function numberBox(id, name, bounds) {
