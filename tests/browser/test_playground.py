@@ -6,9 +6,12 @@ The server is the real one (``lab_url``), so each run here is a real sandboxed s
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from playwright.sync_api import Page, expect
+
+from tests.browser.support import open_page
 
 pytestmark = pytest.mark.browser
 
@@ -145,7 +148,6 @@ def test_examples_menu_and_accessible_controls(page, lab_url, artifacts_dir):
 
 def lambda_free_contains(text: str):
     """A regular expression matching any value that contains ``text``."""
-    import re
 
     return re.compile(f".*{re.escape(text)}.*", re.DOTALL)
 
@@ -164,3 +166,55 @@ def test_edits_to_an_example_survive_a_reload(page, lab_url):
     page.wait_for_selector(READY, timeout=30_000)
     expect(editor).to_have_value(lambda_free_contains("print('my own line')"))
     expect(page.get_by_label("Example")).to_have_value("")  # "Your own code"
+
+
+def test_escape_then_shift_tab_leaves_the_editor_unchanged(page: Page, lab_url):
+    open_page(page, f"{lab_url}#playground")
+    code = page.locator("#pg-code")
+    expect(code).not_to_have_value("")
+    before = code.input_value()
+    code.focus()
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.id") != "pg-code"
+    assert code.input_value() == before
+
+
+def test_playground_gutter_matches_the_code_and_run_keeps_focus(page: Page, lab_url):
+    problems = open_page(page, f"{lab_url}#playground")
+    code = page.get_by_label("Python code")
+    expect(code).not_to_have_value("")
+    gutter = page.locator(".pg-lines")
+    sizes = page.evaluate(
+        """() => {
+            const gutter = document.querySelector('.pg-lines');
+            const code = document.querySelector('#pg-code');
+            return {
+                gutter: gutter.getBoundingClientRect().height,
+                code: code.getBoundingClientRect().height,
+                numbers: gutter.textContent.split('\\n').length,
+                lines: code.value.split('\\n').length,
+            };
+        }"""
+    )
+    # the numbers stop where the editor stops, however long the example is
+    assert abs(sizes["gutter"] - sizes["code"]) <= 1, sizes
+    assert sizes["numbers"] == sizes["lines"]
+    code.fill("\n".join(f"print({i})" for i in range(60)))
+    expect(gutter).to_contain_text("60")
+    page.evaluate("document.querySelector('#pg-code').scrollTop = 1e6")
+    page.wait_for_function(
+        "document.querySelector('.pg-lines').scrollTop > 0 && "
+        "document.querySelector('.pg-lines').scrollTop === "
+        "document.querySelector('#pg-code').scrollTop"
+    )
+
+    code.fill("print(6 * 7)")
+    run = page.get_by_role("button", name="Run code")
+    run.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#pg-output")).to_contain_text("42", timeout=30_000)
+    expect(page.locator("#pg-output .pg-done")).to_have_count(1, timeout=30_000)
+    expect(run).to_be_focused()
+    assert problems == []

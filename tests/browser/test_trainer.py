@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 import neuronlab
+from tests.browser.support import COUNT_ANNOUNCEMENTS, announced, open_page, section
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -585,3 +586,123 @@ def test_a_frame_older_than_the_last_status_does_not_undo_it(page: Page, lab_url
     expect(pause).to_be_focused()
     expect(train).to_be_disabled()
     expect(page.locator(TRAINER)).to_have_attribute("data-running", "true")
+
+
+def test_escape_closes_a_neuron_zoom(page: Page, lab_url):
+    open_page(page, f"{lab_url}#trainer")
+    page.wait_for_function(
+        "document.querySelector('[data-widget=trainer]')?.trainerStats?.frames > 0",
+        timeout=30_000,
+    )
+    neuron = section(page, "trainer").get_by_role(
+        "button", name=re.compile(r"Hidden layer 1, neuron 1\b")
+    )
+    neuron.focus()
+    zoom = page.locator(".neuron-zoom")
+    expect(zoom).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(zoom).to_be_hidden()
+    expect(neuron).to_be_focused()
+
+
+def test_trainer_keyboard_focus_divergence_and_readouts(page: Page, lab_url, artifacts_dir):
+    sent: list[dict] = []
+    page.on(
+        "websocket",
+        lambda socket: (
+            socket.on("framesent", lambda frame: sent.append(json.loads(frame)))
+            if socket.url.endswith("/ws/train")
+            else None
+        ),
+    )
+    problems = open_page(
+        page,
+        f"{lab_url}?trainer.activation=identity&trainer.optimizer=sgd"
+        "&trainer.learning_rate=10#trainer",
+    )
+    trainer = section(page, "trainer")
+    page.wait_for_function(
+        "document.querySelector('[data-widget=trainer]')?.trainerStats?.frames > 0",
+        timeout=30_000,
+    )
+    # one Step fills every readout: none may spill out of its box at this width
+    trainer.get_by_role("button", name="Step", exact=True).click()
+    expect(trainer.get_by_label("Throughput", exact=True)).to_contain_text("samples/s")
+    spilled = page.evaluate(
+        """() => [...document.querySelectorAll('#trainer .readout')]
+            .filter((box) => box.scrollWidth > box.clientWidth + 1)
+            .map((box) => box.textContent.trim())"""
+    )
+    assert spilled == []
+    trainer.get_by_role("button", name="Reset", exact=True).click()
+    expect(trainer.get_by_label("Epoch", exact=True)).to_have_text("0")
+
+    # Train from the keyboard: the focus moves to Pause, and back to Train when the loss
+    # diverges and training stops by itself; the explanation is shown once, as an alert
+    train = trainer.get_by_role("button", name="Train", exact=True)
+    train.focus()
+    page.keyboard.press("Enter")
+    alert = page.locator("#tr-error")
+    expect(alert).to_contain_text("diverged", timeout=15_000)
+    expect(alert).to_have_attribute("role", "alert")
+    expect(page.locator("#tr-message")).to_have_text("")
+    expect(train).to_be_focused()
+    trainer.locator(".trainer-main").screenshot(
+        path=os.path.join(artifacts_dir, "audit-trainer-diverged.png")
+    )
+
+    # a healthy rate: Enter on Train, then Enter on Pause, without touching the mouse
+    trainer.get_by_label("Activation", exact=True).select_option("relu")
+    trainer.get_by_label("Optimizer").select_option("adam")
+    rate = trainer.get_by_label("Learning rate")
+    rate.focus()
+    page.keyboard.press("Home")  # the slider's bottom, then up, notch by notch, to 0.01
+    for _ in range(20):
+        if rate.get_attribute("aria-valuetext") == "0.01":
+            break
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("/[?&]trainer\\.learning_rate=/.test(location.search) === false")
+    starts = len([message for message in sent if message["type"] == "start"])
+    train.focus()
+    page.keyboard.press("Enter")  # at once: the new rate may still wait for its debounce
+    pause = trainer.get_by_role("button", name="Pause", exact=True)
+    expect(pause).to_be_focused()
+    # a pending change goes out before the start, so the server trains with the rate on show
+    kinds = [message["type"] for message in sent]
+    assert kinds.count("start") == starts + 1
+    last_start = len(kinds) - 1 - kinds[::-1].index("start")
+    configs = [m["config"] for m in sent[:last_start] if m["type"] == "configure"]
+    assert configs[-1]["learning_rate"] == 0.01, sent
+    page.keyboard.press("Enter")
+    expect(train).to_be_focused()
+    expect(train).to_be_enabled()
+    assert problems == []
+
+
+def test_the_trainer_plane_tells_a_screen_reader_where_the_cursor_is(page: Page, lab_url):
+    problems = open_page(page, f"{lab_url}#trainer")
+    page.wait_for_function(
+        "document.querySelector('[data-widget=trainer]')?.trainerStats?.frames > 0",
+        timeout=30_000,
+    )
+    page.evaluate(COUNT_ANNOUNCEMENTS)
+    status = page.locator("#tr-plane-status")
+    page.locator("#tr-plane").focus()
+    for _ in range(8):  # a held arrow key: one sentence once it rests, not eight
+        page.keyboard.press("ArrowRight")
+    expect(status).to_have_text(re.compile(r"Cursor at \(0\.\d\d, 0\.00\); new points: class 1\."))
+    page.keyboard.press("0")
+    expect(status).to_contain_text("new points: class 0")
+    page.keyboard.press("Shift+Enter")
+    expect(status).to_have_text(re.compile(r"Added a class 0 point at \(0\.\d\d, 0\.00\)\."))
+    cursor = [text for text in announced(page, "trainer") if "Cursor" in text]
+    assert len(cursor) <= 2, cursor
+    # a second point at the same place is news too, though it reads the same
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_function(
+        "document.querySelector('[data-widget=trainer]').trainerStats.added >= 2"
+    )
+    page.wait_for_timeout(300)
+    added = [text for text in announced(page, "trainer") if "Added" in text]
+    assert len(added) >= 2, added
+    assert problems == []

@@ -1,10 +1,9 @@
-"""The lab app: the page, static files, plotly, the source panels, errors and the origin guard."""
+"""The lab app: the page, static files, plotly, the routers, errors and the origin guard."""
 
 from __future__ import annotations
 
 import re
 import socket
-from pathlib import Path
 
 import pytest
 
@@ -81,58 +80,6 @@ def test_every_named_router_is_served():
     for name in ("activations", "descent", "forward", "loss", "overfitting", "perceptron", "race"):
         assert any(path.startswith(f"/api/{name}/") for path in paths), name
     assert {"/api/options", "/api/playground/examples", "/api/source"} <= paths
-
-
-# ---------------------------------------------------------------------- source panels
-
-
-def test_source_of_a_whitelisted_engine_function(lab_client):
-    response = lab_client.get("/api/source/training.Trainer.run_epoch")
-    assert response.status_code == 200
-    body = response.json()
-    assert body["qualname"] == "Trainer.run_epoch"
-    assert body["file"] == "neuronlab/engine/training.py"
-    assert body["text"].startswith("def run_epoch(self")
-    assert 'class="source"' in body["html"] and "run_epoch" in body["html"]
-    source_file = Path(app_module.__file__).resolve().parents[1] / "engine" / "training.py"
-    lines = source_file.read_text(encoding="utf-8").splitlines()
-    assert lines[body["line"] - 1].strip().startswith("def run_epoch")
-
-
-def test_source_wildcard_admits_functions_defined_in_the_module(lab_client):
-    body = lab_client.get("/api/source/activations.relu").json()
-    assert body["text"].startswith("def relu(")
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        "os.system",  # not whitelisted
-        "activations.np",  # imported into the module, not defined there
-        "activations.__builtins__",
-        "activations.ACTIVATIONS",  # data, not code
-        "activations.no_such_function",
-        "network.forward.__globals__",
-    ],
-)
-def test_source_refuses_anything_else(lab_client, name):
-    response = lab_client.get(f"/api/source/{name}")
-    assert response.status_code == 404
-    assert response.json()["detail"]
-
-
-@pytest.mark.parametrize("name", ["surfaces.Surface.__init__", "activations.Activation.__eq__"])
-def test_source_of_generated_code_is_a_404_not_a_500(lab_client, name):
-    # a dataclass writes these methods at run time: they have no lines in any file
-    response = lab_client.get(f"/api/source/{name}")
-    assert response.status_code == 404
-    assert "no source" in response.json()["detail"]
-
-
-def test_every_exact_source_name_resolves(lab_client):
-    names = [n for n in lab_client.get("/api/source").json() if not n.endswith(".*")]
-    for name in names:
-        assert lab_client.get(f"/api/source/{name}").status_code == 200, name
 
 
 # ------------------------------------------------------------------------------ errors

@@ -3,9 +3,13 @@
 What it serves
 --------------
 ``GET /``                   the page: ``static/index.html`` with every ``static/sections/*.html``
-                            spliced in, in file-name order, at the ``<!-- sections -->`` marker
-``/static/...``             HTML, CSS and ES modules, no build step
-``/vendor/plotly.min.js``   plotly.js from the installed ``plotly`` package (never copied)
+                            spliced in, in file-name order, at the ``<!-- sections -->`` marker,
+                            its links under ``/static/<version>/`` (``no-cache``: always re-checked)
+``/static/<version>/...``   HTML, CSS and ES modules, no build step, cached for a year (a new
+                            version is a new URL); plotly.js from the installed ``plotly`` package
+                            (never copied) at ``vendor/plotly.min.js``. See ``assets.py``.
+``/static/...``             the same files for old links, re-checked on every use
+``/vendor/plotly.min.js``   plotly.js for old pages, which loaded it from here
 ``/api/...``, ``/ws/...``   the routers in ``ROUTERS``: the stateless widgets' (``api/``), the
                             live trainer's (``trainer/``) and the playground's (``playground/``)
 
@@ -13,24 +17,28 @@ Adding a widget's endpoints: create ``neuronlab/lab/api/<name>.py`` exporting ``
 ``fastapi.APIRouter`` with paths under ``/api/<name>/``), import it below and add it to
 ``ROUTERS``. The imports are plain imports, so a missing or broken router stops the app from
 starting instead of silently dropping a widget's API.
+
+Every HTTP answer of 500 bytes or more goes gzipped to a client that accepts it (static files
+from ``assets.py``'s cache, the rest through Starlette's ``GZipMiddleware``); WebSockets are
+untouched.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .api import activations, descent, forward, loss, options, overfitting, perceptron, race, source
+from .assets import PLOTLY_URL_PATH, AssetFiles, asset_version, versioned_page
 from .playground import routes as playground_routes
 from .security import OriginGuard
 from .settings import Settings
@@ -67,16 +75,6 @@ def render_page(static_dir: Path = STATIC_DIR) -> str:
     return shell.replace(SECTIONS_MARKER, body, 1)
 
 
-class RevalidatedStaticFiles(StaticFiles):
-    """Static files the browser re-checks on every load (a cheap 304 when unchanged), so an
-    upgraded neuronlab never runs yesterday's JavaScript against today's server."""
-
-    def file_response(self, *args, **kwargs):
-        response = super().file_response(*args, **kwargs)
-        response.headers["Cache-Control"] = "no-cache"
-        return response
-
-
 class HeadAsGet:
     """ASGI middleware answering HEAD as GET without the body (FastAPI routes list GET only,
     but HTTP wants HEAD wherever GET works: ``curl -I``, link checkers, uptime probes)."""
@@ -95,14 +93,6 @@ class HeadAsGet:
             await send(message)
 
         await self.app({**scope, "method": "GET"}, receive, headers_only)
-
-
-def plotly_path() -> Path:
-    """Where the installed plotly package keeps plotly.min.js (found without importing it)."""
-    spec = importlib.util.find_spec("plotly")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the plotly package is not installed: pip install plotly")
-    return Path(next(iter(spec.submodule_search_locations))) / "package_data" / "plotly.min.js"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -130,30 +120,40 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.sessions = sessions
+    # innermost first: a HEAD answer carries the headers its GET would (gzip included)
+    app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
     app.add_middleware(OriginGuard, settings=settings)
     app.add_middleware(HeadAsGet)
     _install_error_handlers(app)
 
+    # debug mode re-reads the files: none is cached for long, and the page is rendered anew
+    version = asset_version(STATIC_DIR)
+    app.state.static_version = version
     page_cache: list[str] = []
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index() -> HTMLResponse:
         if settings.debug or not page_cache:
-            page_cache[:] = [render_page()]
+            page_cache[:] = [versioned_page(render_page(), version, STATIC_DIR)]
         return HTMLResponse(page_cache[0], headers={"Cache-Control": "no-cache"})
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)
-    def plotly_js() -> FileResponse:
-        return FileResponse(
-            plotly_path(),
-            media_type="text/javascript",
-            headers={"Cache-Control": "public, max-age=86400"},
+    def plotly_js() -> RedirectResponse:
+        # where pages before versioned URLs loaded it from: sent on to today's (gzipped) copy
+        return RedirectResponse(
+            f"/static/{version}/{PLOTLY_URL_PATH}",
+            status_code=307,
+            headers={"Cache-Control": "no-cache"},
         )
 
     for router in ROUTERS.values():
         app.include_router(router)
     app.state.routers = list(ROUTERS)
-    app.mount("/static", RevalidatedStaticFiles(directory=STATIC_DIR), name="static")
+    app.mount(
+        "/static",
+        AssetFiles(STATIC_DIR, version, immutable=not settings.debug),
+        name="static",
+    )
     return app
 
 

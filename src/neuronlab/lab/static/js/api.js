@@ -1,14 +1,14 @@
 // Talking to the server, and the pieces of page every widget shares.
 //
-//   import { getJSON, postJSON, showError, mountSourcePanel, whenPlotly } from "../api.js";
+//   import { getJSON, postJSON, showError, mountSourcePanel } from "../api.js";
 //
 //   const result = await postJSON("/api/perceptron/evaluate", { w1: 1, w2: -1, b: 0 });
 //   // a 4xx throws ApiError whose message is the server's sentence ("points should be ...")
 //   showError(box, error);                 // shows it in a role="alert" box; clearError(box)
 //   mountSourcePanel(el, "network.forward"); // a <details> "Show the Python" panel
-//   const Plotly = await whenPlotly();     // plotly.js, served by the lab itself
 //
-// The server computes; these helpers only move data and draw UI.
+// The server computes; these helpers only move data and draw UI. plotly.js, which three
+// widgets draw with, comes from ./load-plotly.js, fetched when one of their charts comes near.
 
 export class ApiError extends Error {
   /** `fields`: the settings the server refused, when it names them (a widget marks them). */
@@ -121,25 +121,6 @@ export function mountSourcePanel(element, names, summary) {
     body.replaceChildren(...parts);
   });
   return details;
-}
-
-/** Resolves with window.Plotly once plotly.js (loaded with `defer` by the page) is there. */
-export function whenPlotly() {
-  if (window.Plotly) return Promise.resolve(window.Plotly);
-  return new Promise((resolve, reject) => {
-    const script = document.querySelector('script[src="/vendor/plotly.min.js"]');
-    const done = () => (window.Plotly ? resolve(window.Plotly) : reject(new Error("plotly.js did not load")));
-    if (script) {
-      script.addEventListener("load", done, { once: true });
-      script.addEventListener("error", done, { once: true });
-      if (document.readyState === "complete") done();
-    } else {
-      const tag = document.createElement("script");
-      tag.src = "/vendor/plotly.min.js";
-      tag.onload = tag.onerror = done;
-      document.head.append(tag);
-    }
-  });
 }
 
 /** The ws:// (or wss://) address of a WebSocket path on this server. */

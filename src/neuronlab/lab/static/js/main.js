@@ -70,6 +70,28 @@ async function mountWidget(element) {
   }
 }
 
+/**
+ * A link to a section (…#overfitting) opens the page there, but the widgets above it grow as
+ * they mount and push it down, far out of view on a phone. Until the learner scrolls or
+ * presses a key, each mount brings it back. (The charts also wait for this: plotly.js is
+ * fetched when a chart comes near the screen, see load-plotly.js.)
+ */
+function keepLinkedSectionInView() {
+  const id = decodeURIComponent(location.hash.slice(1));
+  const target = id && document.getElementById(id);
+  if (!target) return () => {};
+  let moved = false;
+  const learnerMoved = () => {
+    moved = true;
+  };
+  for (const type of ["wheel", "touchstart", "keydown", "pointerdown"]) {
+    addEventListener(type, learnerMoved, { once: true, passive: true, capture: true });
+  }
+  return () => {
+    if (!moved) target.scrollIntoView({ block: "start" });
+  };
+}
+
 function mountSourcePanels() {
   for (const element of document.querySelectorAll("[data-source]")) {
     mountSourcePanel(element, element.dataset.source, element.dataset.summary);
@@ -78,5 +100,6 @@ function mountSourcePanels() {
 
 buildTableOfContents();
 mountSourcePanels();
-await Promise.all([...document.querySelectorAll("[data-widget]")].map(mountWidget));
+const keepInView = keepLinkedSectionInView();
+await Promise.all([...document.querySelectorAll("[data-widget]")].map((element) => mountWidget(element).then(keepInView)));
 document.documentElement.dataset.ready = "true";

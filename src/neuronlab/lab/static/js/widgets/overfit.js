@@ -3,9 +3,10 @@
 // and restores the best epoch, and three classic pictures side by side. The whole history
 // comes from POST /api/overfitting/run (and /classic); the page replays it.
 
-import { postJSON, whenPlotly } from "../api.js";
+import { postJSON } from "../api.js";
 import { getOptions } from "../options.js";
 import { drawAxes, drawPoints, logAxisTicks, makeView, paintRGBA, setupCanvas } from "../draw.js";
+import { whenPlotly } from "../load-plotly.js";
 import { readState, writeState } from "../state.js";
 import { checkbox, decodeBase64, el, errorLine, readouts, reducedMotion, select, slider, statusLine } from "./controls.js";
 import { formatNumber, formatPercent } from "../format.js";
@@ -23,7 +24,8 @@ const VAL_COLOUR = "#d55e00";
 export async function mount(root) {
   const state = readState("overfit", DEFAULTS);
   const options = await getOptions();
-  const Plotly = await whenPlotly();
+  let Plotly = null; // plotly.js, once the chart comes near the screen (../load-plotly.js)
+  let charted = null; // what the chart shows, or will once plotly.js is here: [epochs, final]
 
   const l2 = slider({ label: "L2 strength λ", name: "l2", values: L2_VALUES, value: state.l2, format: (v) => String(v) });
   const early = checkbox({ label: "early stopping (restore the best epoch)", name: "early", checked: state.early });
@@ -131,6 +133,8 @@ export async function mount(root) {
   }
 
   function chartData(upTo, final) {
+    charted = [upTo, final];
+    if (!Plotly) return undefined;
     const epochs = run.epochs.slice(0, upTo);
     const traces = [
       { x: epochs, y: run.train_loss.slice(0, upTo), name: "training loss", mode: "lines", line: { color: TRAIN_COLOUR, width: 2.5 } },
@@ -276,5 +280,12 @@ export async function mount(root) {
   });
 
   drawAxes(ctx, view, { labels: false });
+  whenPlotly(chart).then(
+    (loaded) => {
+      Plotly = loaded;
+      if (charted) chartData(...charted);
+    },
+    (error) => errors.report(error),
+  );
   await Promise.all([train(), loadClassic().catch((error) => errors.report(error))]);
 }

@@ -2,7 +2,8 @@
 // it. Follows the gradient-descent widget: a walk made there appears here. Grid values from
 // POST /api/descent/grid (surfaces.surface_grid), paths from POST /api/descent/path.
 
-import { postJSON, whenPlotly } from "../api.js";
+import { postJSON } from "../api.js";
+import { whenPlotly } from "../load-plotly.js";
 import { getOptions } from "../options.js";
 import { readState, writeState } from "../state.js";
 import { el, errorLine, statusLine, surfacePicker } from "./controls.js";
@@ -21,7 +22,9 @@ const DRAG_MODES = ["zoom3d", "pan3d", "orbitRotation", "tableRotation", "resetC
 
 export async function mount(root) {
   const state = readState("surface3d", DEFAULTS);
-  const [Plotly, catalogue] = await Promise.all([whenPlotly(), getOptions()]);
+  const catalogue = await getOptions();
+  let Plotly = null; // plotly.js, once the plot comes near the screen (../load-plotly.js)
+  let following = false; // listening to the learner's drags (plotly's events, after a first draw)
   const { choice } = surfacePicker(catalogue, state, DEFAULTS.surface);
   // a figure, not an img: an img's contents are hidden from screen readers, and this one
   // holds plotly's buttons
@@ -67,11 +70,22 @@ export async function mount(root) {
 
   function setCamera(eye) {
     camera = { ...camera, eye: { ...eye } };
-    Plotly.relayout(plot, { "scene.camera": camera });
+    if (Plotly) Plotly.relayout(plot, { "scene.camera": camera });
     showCamera();
   }
 
-  function render() {
+  function followDrags() {
+    plot.on("plotly_relayout", (change) => {
+      const next = change["scene.camera"];
+      if (next?.eye) {
+        camera = next;
+        showCamera();
+      }
+    });
+  }
+
+  async function render() {
+    if (!Plotly) return; // drawn when plotly.js arrives
     const traces = [
       {
         type: "surface",
@@ -128,12 +142,15 @@ export async function mount(root) {
     // switch what a mouse drag does, and made seven Tab stops for the keyboard, which has the
     // view buttons. No "Share chart" (showSendToCloud): it uploads the chart to Plotly's
     // cloud, and nothing on this page leaves the machine.
-    return Plotly.react(plot, traces, layout, {
+    const first = !following;
+    following = true;
+    await Plotly.react(plot, traces, layout, {
       displaylogo: false,
       responsive: true,
       showSendToCloud: false,
       modeBarButtonsToRemove: DRAG_MODES,
     });
+    if (first) followDrags();
   }
 
   async function load(name, withRun) {
@@ -169,14 +186,14 @@ export async function mount(root) {
     showCamera();
   });
 
+  whenPlotly(plot).then(
+    (loaded) => {
+      Plotly = loaded;
+      if (grid) render();
+    },
+    (error) => errors.report(error),
+  );
   await load(choice.input.value);
-  plot.on("plotly_relayout", (change) => {
-    const next = change["scene.camera"];
-    if (next?.eye) {
-      camera = next;
-      showCamera();
-    }
-  });
   showCamera();
 }
 

@@ -2,9 +2,9 @@
 // The server sends the curves (already thinned to a few hundred points) a few times a
 // second; this only hands them to Plotly.react.
 
-import { whenPlotly } from "../../api.js";
 import { formatCount } from "../../format.js";
 import { classColour, logAxisTicks } from "../../draw.js";
+import { whenPlotly } from "../../load-plotly.js";
 
 const WARN = "#b3261e"; // lab.css --warn: the colour of the error messages
 
@@ -14,7 +14,7 @@ export class LossChart {
     this.logScale = logScale;
     this.data = { epoch: [], loss: [], val_loss: [] };
     this.divergedAt = null; // the epoch whose loss overflowed: the curves stop there
-    this.ready = whenPlotly().then((Plotly) => {
+    this.ready = whenPlotly(element).then((Plotly) => {
       this.Plotly = Plotly;
       this.draw();
     });

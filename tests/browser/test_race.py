@@ -1,0 +1,134 @@
+"""The optimiser race in a real browser: play, pause, rates as typed, stale answers dropped.
+
+Each test drives the real server in Chromium as a person would and reads what the page shows;
+screenshots land in the artifacts folder.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.support import numbers, open_page, open_section, readout, section, shot
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+
+
+def test_pausing_the_race_says_so(page: Page, lab_url):
+    open_page(page, f"{lab_url}?race.speed=1#race")
+    expect(section(page, "trainer").locator(".narrow-only")).to_be_hidden()  # a wide screen
+    expect(section(page, "race").locator(".narrow-only")).to_be_hidden()
+    race = section(page, "race")
+    status = race.locator("[role='status']").first
+    expect(status).to_contain_text("Ready")
+    cells = race.locator("[data-cell='status']")
+    expect(cells).to_have_text(["ready"] * 4)  # not "running" before Play
+    play = race.locator("button", has_text="Play")
+    play.click()
+    expect(status).to_have_text("Racing…")
+    race.get_by_role("button", name="Pause").click()
+    expect(status).to_contain_text(re.compile(r"Paused at step \d+"))
+    expect(cells.first).to_have_text(re.compile("paused|reached|converged|diverged|not there"))
+
+
+def test_the_race_shows_the_newest_start_when_answers_cross(page: Page, lab_url):
+    # the first race asked for after the flag is set answers late, as a busy server might;
+    # the page must then show the race from where the start is, not the late answer
+    page.add_init_script(
+        """(() => {
+            const original = window.fetch;
+            let races = 0;
+            window.fetch = async (url, options) => {
+                const race = window.slowFirstRace && String(url).includes('/api/race/run');
+                const slow = race && ++races === 1;  // counted when asked, not when answered
+                const response = await original(url, options);
+                if (slow) await new Promise((done) => setTimeout(done, 700));
+                return response;
+            };
+        })();"""
+    )
+    problems = open_page(page, f"{lab_url}#race")
+    race = section(page, "race")
+    expect(race.locator("[role='status']").first).to_contain_text("Ready")
+    page.evaluate("window.slowFirstRace = true")
+    race.locator("[data-role='start']").focus()
+    page.keyboard.press("ArrowDown")  # a race from here answers last...
+    page.keyboard.press("ArrowDown")  # ...after the race from here
+    page.wait_for_timeout(1200)
+    label = race.locator("[data-role='start']").get_attribute("aria-label")
+    x, y = re.search(r"x (\S+), y (\S+)\.", label).groups()
+    expect(race.locator("[role='status']").first).to_contain_text(f"from ({x}, {y})")
+    assert problems == []
+
+
+def test_a_race_rate_is_judged_as_typed_and_play_races_the_new_rates(page: Page, lab_url):
+    open_page(page, f"{lab_url}?race.speed=1#race")
+    race = section(page, "race")
+    status = race.locator("[role='status']").first
+    expect(status).to_contain_text("Ready")
+    momentum = race.locator("input[data-rate='momentum']")
+    momentum.fill("1e9")
+    momentum.press("Enter")
+    alert = race.locator("[role='alert']")
+    expect(alert).to_contain_text("1000000000")
+    momentum.fill("0")  # the message follows what the box holds, not the earlier 1e9
+    momentum.press("Enter")
+    expect(alert).to_contain_text("got 0")
+    expect(momentum).to_have_attribute("aria-invalid", "true")  # marked, and says why
+    expect(momentum).to_have_accessible_description(re.compile("got 0"))
+    # another box changed meanwhile: the refusal is still momentum's, and only it is marked
+    rmsprop = race.locator("input[data-rate='rmsprop']")
+    rmsprop.fill("0.004")
+    rmsprop.press("Enter")
+    expect(alert).to_contain_text("momentum")
+    expect(rmsprop).not_to_have_attribute("aria-invalid", "true")
+    expect(momentum).to_have_attribute("aria-invalid", "true")
+    momentum.fill("")  # an emptied box: the default rate again, and the race is back
+    momentum.press("Enter")
+    expect(alert).to_be_hidden()
+    expect(momentum).not_to_have_value("")
+    expect(momentum).not_to_have_attribute("aria-invalid", "true")
+    sgd = race.locator("input[data-rate='sgd']")
+    sgd.fill("0.002")
+    race.get_by_role("button", name="Play").click()  # leaving the box asks for a new race
+    page.wait_for_timeout(800)
+    expect(race.get_by_role("button", name="Pause")).to_be_visible()
+    expect(status).to_have_text("Racing…")
+
+
+@pytest.mark.parametrize("width", [390, 640])
+def test_the_race_rates_show_every_digit_on_small_screens(page: Page, lab_url, width):
+    # at 200% zoom a laptop is 640 CSS pixels wide: "0.003" once showed as "0.00"
+    problems = open_page(page, f"{lab_url}#race", width=width)
+    rates = section(page, "race").locator("input.w-rate")
+    expect(rates.first).to_have_value(re.compile(r"\d"))
+    for i in range(rates.count()):
+        rates.nth(i).fill("0.00001")
+        fits = rates.nth(i).evaluate("(input) => input.scrollWidth <= input.clientWidth")
+        assert fits, f"rate box {i} clips its value at {width} px"
+    assert problems == []
+
+
+def test_race_adam_reaches_the_rosenbrock_minimum(page, lab_url, artifacts_dir):
+    open_section(page, lab_url, "race", "?race.speed=20")
+    section = page.locator("section#race")
+    widget = section.locator(".widget")
+    expect(section.locator("[role='status']")).to_contain_text("Press Play")
+    section.locator("[data-action='play']").click()
+    expect(widget).to_have_attribute("data-state", "finished", timeout=20_000)
+    adam = section.locator("tr[data-runner='adam']")
+    expect(adam.locator("[data-cell='status']")).to_contain_text("reached the minimum at step")
+    assert numbers(adam.locator("[data-cell='distance']").inner_text())[0] < 0.1
+    sgd = section.locator("tr[data-runner='sgd']")
+    assert numbers(sgd.locator("[data-cell='distance']").inner_text())[0] > 0.5
+    expect(section.locator("[role='status']")).to_contain_text("reached the minimum first")
+    shot(page, artifacts_dir, "race", "race-rosenbrock.png")
+
+    # move the start with the keyboard: a new race from there, back at step 0
+    handle = section.locator("[data-role='start']")
+    handle.focus()
+    handle.press("Shift+ArrowUp")
+    expect(section.locator("[role='status']")).to_contain_text("from (−1.20, 1.25)")
+    expect(readout(page, "race", "step")).to_have_text("step 0 of 1000")
