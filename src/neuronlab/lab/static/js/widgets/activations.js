@@ -18,9 +18,9 @@ const DF_COLOUR = "#b35c00";
 
 export async function mount(root) {
   const state = readState("activations", DEFAULTS);
-  const catalogue = await getOptions();
-  const names = catalogue.activations.map((a) => a.name);
-  const labels = Object.fromEntries(catalogue.activations.map((a) => [a.name, a.label + (SYMBOLS[a.name] ?? "")]));
+  const options = await getOptions();
+  const names = options.activations.map((a) => a.name);
+  const labels = Object.fromEntries(options.activations.map((a) => [a.name, a.label + (SYMBOLS[a.name] ?? "")]));
   if (!names.includes(state.name)) state.name = DEFAULTS.name;
 
   const choice = select({
@@ -29,7 +29,7 @@ export async function mount(root) {
     value: state.name,
     options: names.map((n) => ({ value: n, label: labels[n] })),
   });
-  const z = slider({ label: "input z", name: "z", ...catalogue.inputs.activations.z, value: state.z, format: (v) => formatNumber(v, 2) });
+  const z = slider({ label: "input z", name: "z", ...options.inputs.activations.z, value: state.z, format: (v) => formatNumber(v, 2) });
   const slope = checkbox({ label: "show the derivative f′(z)", name: "slope", checked: state.slope });
   const numbers = readouts([
     ["z", "z"],
@@ -138,7 +138,7 @@ export async function mount(root) {
     legend.children[1].hidden = !showSlope;
     canvas.setAttribute(
       "aria-label",
-      `Graph of ${labels[answer.activation] || answer.activation} from z = ${formatNumber(catalogue.inputs.activations.z.min, 0)} to ${formatNumber(catalogue.inputs.activations.z.max, 0)}` +
+      `Graph of ${labels[answer.activation] || answer.activation} from z = ${formatNumber(options.inputs.activations.z.min, 0)} to ${formatNumber(options.inputs.activations.z.max, 0)}` +
         (showSlope ? " with its derivative" : "") +
         `; at z = ${formatNumber(answer.z, 2)}, f(z) = ${formatNumber(answer.value, 3)}.`,
     );

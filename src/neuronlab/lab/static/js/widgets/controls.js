@@ -104,16 +104,16 @@ export function select({ label, options, value, name }) {
 }
 
 /** A labelled number input. */
-// The surface picker of the descent, 3-D and race widgets, from the server's catalogue. Falls
+// The surface picker of the descent, 3-D and race widgets, from the options document. Falls
 // back to `fallback` when the URL names a surface the engine does not have.
-export function surfacePicker(catalogue, state, fallback) {
-  const surfaces = Object.fromEntries(catalogue.surfaces.map((s) => [s.name, s]));
+export function surfacePicker(options, state, fallback) {
+  const surfaces = Object.fromEntries(options.surfaces.map((s) => [s.name, s]));
   if (!surfaces[state.surface]) state.surface = fallback;
   const choice = select({
     label: "surface",
     name: "surface",
     value: state.surface,
-    options: catalogue.surfaces.map((s) => ({ value: s.name, label: s.title.split(":")[0] })),
+    options: options.surfaces.map((s) => ({ value: s.name, label: s.title.split(":")[0] })),
   });
   return { surfaces, choice };
 }

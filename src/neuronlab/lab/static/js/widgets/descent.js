@@ -19,8 +19,8 @@ const PATH_COLOUR = "#c2185b";
 
 export async function mount(root) {
   const state = readState("descent", DEFAULTS);
-  const catalogue = await getOptions();
-  const { surfaces, choice } = surfacePicker(catalogue, state, DEFAULTS.surface);
+  const options = await getOptions();
+  const { surfaces, choice } = surfacePicker(options, state, DEFAULTS.surface);
   const rate = slider({ label: "learning rate η", name: "rate", values: RATES, value: state.rate, format: (v) => String(v) });
   const steps = slider({ label: "most steps", name: "steps", values: STEPS, value: state.steps, format: (v) => String(v) });
   const descend = el("button", { type: "button", class: "primary", "data-action": "descend" }, "Descend");

@@ -39,10 +39,10 @@ function nodeY(count, i) {
 
 export async function mount(root) {
   const state = readState("forward", DEFAULTS);
-  const catalogue = await getOptions();
-  const names = catalogue.activations.map((a) => a.name).filter((n) => n !== "identity");
-  const x1 = slider({ label: "input x₁", name: "x1", ...catalogue.inputs.forward.x1, value: state.x1, format: (v) => formatNumber(v, 1) });
-  const x2 = slider({ label: "input x₂", name: "x2", ...catalogue.inputs.forward.x2, value: state.x2, format: (v) => formatNumber(v, 1) });
+  const options = await getOptions();
+  const names = options.activations.map((a) => a.name).filter((n) => n !== "identity");
+  const x1 = slider({ label: "input x₁", name: "x1", ...options.inputs.forward.x1, value: state.x1, format: (v) => formatNumber(v, 1) });
+  const x2 = slider({ label: "input x₂", name: "x2", ...options.inputs.forward.x2, value: state.x2, format: (v) => formatNumber(v, 1) });
   const activation = select({
     label: "hidden activation",
     name: "activation",

@@ -28,9 +28,9 @@ const DEFAULTS = {
 
 export async function mount(root) {
   const state = readState("race", DEFAULTS);
-  const catalogue = await getOptions();
-  const { surfaces, choice } = surfacePicker(catalogue, state, DEFAULTS.surface);
-  const optimizers = catalogue.optimizers;
+  const options = await getOptions();
+  const { surfaces, choice } = surfacePicker(options, state, DEFAULTS.surface);
+  const optimizers = options.optimizers;
   const speed = select({ label: "speed", name: "speed", value: String(state.speed), options: SPEEDS });
   const play = el("button", { type: "button", class: "primary", "data-action": "play" }, "Play");
   const step = el("button", { type: "button", "data-action": "step" }, "Step");

@@ -22,10 +22,10 @@ const DRAG_MODES = ["zoom3d", "pan3d", "orbitRotation", "tableRotation", "resetC
 
 export async function mount(root) {
   const state = readState("surface3d", DEFAULTS);
-  const catalogue = await getOptions();
+  const options = await getOptions();
   let Plotly = null; // plotly.js, once the plot comes near the screen (../load-plotly.js)
   let following = false; // listening to the learner's drags (plotly's events, after a first draw)
-  const { choice } = surfacePicker(catalogue, state, DEFAULTS.surface);
+  const { choice } = surfacePicker(options, state, DEFAULTS.surface);
   // a figure, not an img: an img's contents are hidden from screen readers, and this one
   // holds plotly's buttons
   const plot = el("div", { class: "w-plot3d", role: "figure", "aria-label": "3-D plot of the loss surface with the descent path" });

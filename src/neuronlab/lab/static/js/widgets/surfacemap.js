@@ -15,7 +15,7 @@ export function surfaceMap({ label, onStart, onMove }) {
   const element = el("div", { class: "w-plot plane" }, canvas, handle);
   let ctx = null;
   let view = null;
-  let surface = null; // catalogue entry
+  let surface = null; // an entry of the options document's surfaces
   let image = null; // {bytes, size}
   let start = [0, 0];
   let paths = []; // [{points, colour, dash, head, shape}]
