@@ -4,7 +4,8 @@
 #
 # Python packages go into ./.venv (made here unless a virtual environment is already active),
 # because Debian refuses pip installs into its own Python (PEP 668). Chromium and the fonts the
-# page uses come from apt; Playwright drives that Chromium and never downloads a browser.
+# page uses come from apt; Playwright drives that Chromium and never downloads a browser. So does
+# bubblewrap, the sandbox each playground run starts in.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,9 +16,21 @@ apt_install() {
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
+packages=()
 if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -q "DejaVu Math"; then
-    echo "installing Chromium and the DejaVu fonts from Debian"
-    apt_install chromium fonts-dejavu-core fonts-dejavu-extra
+    packages+=(chromium fonts-dejavu-core fonts-dejavu-extra)
+fi
+if ! command -v bwrap >/dev/null 2>&1; then
+    packages+=(bubblewrap)  # the playground's sandbox: its tests fail without it
+fi
+if [ ${#packages[@]} -gt 0 ]; then
+    echo "installing from Debian: ${packages[*]}"
+    apt_install "${packages[@]}"
+fi
+
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+    echo "installing nginx from Debian (the load-balancer test runs it on loopback)"
+    apt_install nginx
 fi
 
 if [ -z "${VIRTUAL_ENV:-}" ]; then
@@ -34,7 +47,7 @@ if [ -z "${VIRTUAL_ENV:-}" ]; then
 fi
 
 python -m pip install -q --upgrade pip
-python -m pip install -q -e '.[test]'
+python -m pip install -q -e '.[lab,sweep,test]'
 
 python -m ruff check src tests
 python -m ruff format --check src tests

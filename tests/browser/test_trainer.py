@@ -208,7 +208,7 @@ def test_download_the_model_and_the_figure(page: Page, lab_url, tmp_path):
     path = tmp_path / download_info.value.suggested_filename
     download_info.value.save_as(path)
     assert path.suffix == ".npz"
-    network, metadata = neuronlab.load(path)
+    network, metadata = neuronlab.engine.load(path)
     assert network.layer_sizes == [2, 6, 6, 2]
     assert metadata["epoch"] == 1 and metadata["config"]["units"] == 6
 
@@ -495,7 +495,7 @@ def test_every_choice_fits_its_select(page: Page, lab_url, width):
 def test_a_slower_speed_for_a_class_to_watch(page: Page, lab_url):
     open_trainer(page, lab_url + "#trainer")
     speed = inside(page).get_by_label("Epochs/s", exact=True)
-    expect(speed.locator("option")).to_have_text(["no limit", "100", "20", "5", "1"])
+    expect(speed.locator("option")).to_have_text(["no limit", "100", "35", "20", "5", "1"])
     # (that every choice fits its box: test_every_choice_fits_its_select)
     speed.select_option(label="5")
     page.wait_for_function("location.search.includes('trainer.speed=5')")  # in a shared link

@@ -132,7 +132,7 @@ def lab_settings(monkeypatch):
     """Runs `neuronlab lab ...` in process with the server replaced: the Settings it got."""
     started = []
 
-    def fake_run_lab(host, port, open_browser, settings):
+    def fake_run_lab(host, port, open_browser, settings, workers=1):
         started.append(settings)
 
     monkeypatch.setattr("neuronlab.lab.server.run_lab", fake_run_lab)

@@ -90,9 +90,10 @@ def test_a_first_row_with_some_numbers_is_not_taken_for_a_header(trained_run, tm
 
 
 def test_a_csv_of_one_unreadable_line_says_how_points_are_written(trained_run, tmp_path):
-    result = predict_csv(trained_run, tmp_path, b"1;2\n")
+    result = predict_csv(trained_run, tmp_path, b"width;height\n")
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert "comma-separated numbers" in result.stderr and "header" in result.stderr
+    assert "holds no points" in result.stderr and "separated by commas" in result.stderr
+    assert "header" in result.stderr
 
 
 def test_points_too_large_for_the_model_are_refused_not_predicted_as_nan(trained_run):

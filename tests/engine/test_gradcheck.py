@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from neuronlab.engine.activations import ACTIVATIONS
+from neuronlab.engine.datasets import make_dataset
 from neuronlab.engine.gradcheck import gradient_check, parameter_names, relative_error
 from neuronlab.engine.network import Network
 
@@ -166,3 +167,14 @@ def test_bad_arguments_to_the_check_name_the_argument(rng, change, error, words)
     keywords = {k: v for k, v in arguments.items() if k not in ("X", "y")}
     with pytest.raises(error, match=words):
         gradient_check(network, arguments["X"], arguments["y"], **keywords)
+
+
+def network() -> Network:
+    return Network([2, 4, 2], seed=0)
+
+
+def test_gradient_check_still_checks_once_its_inputs_are_valid():
+    X, y = make_dataset("xor", n=40, noise=0.1, seed=0)
+    errors = gradient_check(network(), X[:6], y[:6])
+    assert list(errors) == ["W1", "b1", "W2", "b2"]
+    assert max(errors.values()) < 1e-6

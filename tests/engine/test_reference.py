@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from neuronlab.engine import reference
 from neuronlab.engine import reference as ref
 from neuronlab.engine.network import Network
 
@@ -217,3 +218,16 @@ def test_a_reference_step_equals_an_engine_sgd_step():
     np.testing.assert_array_equal(
         net.predict(X), [ref.predict(network, x, "relu") for x in X.tolist()]
     )
+
+
+def test_reference_functions_carry_the_course_names():
+    # DESIGN.md: the playground uses them as is
+    for name in ("make_network", "forward", "softmax", "backprop", "apply_gradients", "predict"):
+        assert callable(getattr(reference, name)), name
+    net = reference.make_network([2, 3, 2], seed=1)
+    grads = reference.backprop(net, [0.5, -0.5], 1, "tanh")
+    before = reference.forward(net, [0.5, -0.5], "tanh")[1][-1][1]
+    reference.apply_gradients(net, grads, 0.5)
+    after = reference.forward(net, [0.5, -0.5], "tanh")[1][-1][1]
+    assert after > before  # one step of eq. 9 raises the probability of the true class
+    assert reference.predict(net, [0.5, -0.5], "tanh") in (0, 1)

@@ -251,3 +251,21 @@ def test_load_bytes_refuses_an_archive_that_unpacks_too_far(tmp_path):
         load_bytes(data, "bomb.npz", max_unpacked=1_000_000)
     loaded, _ = load_bytes(data, "bomb.npz")  # within the default limit it loads
     assert loaded.layer_sizes == [2, 3, 2]
+
+
+def network() -> Network:
+    return Network([2, 4, 2], seed=0)
+
+
+def test_save_into_a_missing_folder_says_to_create_it(tmp_path):
+    target = tmp_path / "no-such-folder" / "model.npz"
+    with pytest.raises(ValueError, match="does not exist; create it first"):
+        save(network(), target)
+    assert not target.parent.exists()
+
+
+def test_a_directory_as_model_path_is_refused_both_ways(tmp_path):
+    with pytest.raises(ValueError, match="is a directory"):
+        save(network(), tmp_path)
+    with pytest.raises(ValueError, match="is a directory"):
+        load(tmp_path)

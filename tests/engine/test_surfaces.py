@@ -198,3 +198,49 @@ def test_bad_arguments_name_themselves(call, argument, error):
 def test_unknown_surface_lists_the_known_ones():
     with pytest.raises(ValueError, match="bowl, valley, saddle, rosenbrock, himmelblau"):
         descend("everest")
+
+
+# ------------------------------------------------------------ where a descent ended, and why
+def test_a_walk_stopped_on_the_saddle_is_a_saddle_with_its_way_down():
+    from neuronlab.engine.surfaces import classify_point
+
+    path = descend("saddle", (1.5, 0.0), "sgd", steps=2000)
+    assert path.converged  # the gradient vanished: the old flag cannot tell a saddle
+    assert path.outcome.kind == "saddle"
+    assert path.outcome.direction == pytest.approx((0.0, 1.0), abs=1e-6)  # f = x² − y² + y⁴/4
+    assert path.outcome.eigenvalues == pytest.approx((-2.0, 2.0), rel=1e-4)
+    assert "saddle point" in path.outcome.sentence and "(0, 1)" in path.outcome.sentence
+    # a nudge in y and it rolls on into a true minimum
+    assert descend("saddle", (1.5, 0.01), "sgd", steps=2000).outcome.kind == "converged"
+    assert classify_point("saddle", (0.0, 0.0)).kind == "saddle"
+
+
+def test_a_rastrigin_dip_is_a_local_minimum_that_names_the_lowest():
+    path = descend("rastrigin", (2.2, -1.7), "adam", steps=2000)
+    outcome = path.outcome
+    assert path.converged and outcome.kind == "local minimum"
+    assert outcome.value > 7 and outcome.lowest == (0.0, 0.0) and outcome.lowest_value == 0.0
+    assert "local minimum" in outcome.sentence and "lowest known minimum is at (0, 0)" in (
+        outcome.sentence
+    )
+    assert descend("rastrigin", (0.3, -0.2), "sgd", steps=2000).outcome.kind == "converged"
+
+
+def test_hessian_by_differences_matches_the_analytic_one():
+    from neuronlab.engine.surfaces import hessian
+
+    x, y = 0.7, -0.4  # Rosenbrock: H = [[2 − 400(y − 3x²), −400x], [−400x, 200]]
+    expected = [[2 - 400 * (y - 3 * x**2), -400 * x], [-400 * x, 200]]
+    np.testing.assert_allclose(hessian("rosenbrock", (x, y)), expected, rtol=1e-6)
+
+
+def test_every_end_gets_an_outcome_and_the_old_flags_stay():
+    from neuronlab.engine.surfaces import OUTCOMES
+
+    far = descend("bowl", (1.6, 1.2), make_optimizer("sgd", learning_rate=1.5), steps=100)
+    assert far.diverged and far.outcome.kind == "diverged"
+    slow = descend("rosenbrock", (-1.2, 1.0), make_optimizer("sgd", learning_rate=1e-4), steps=50)
+    assert not slow.converged and slow.outcome.kind == "still descending"
+    assert "more steps" in slow.outcome.sentence
+    for path in (far, slow):
+        assert path.outcome.kind in OUTCOMES and path.outcome.steps == path.steps

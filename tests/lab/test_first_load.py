@@ -255,7 +255,7 @@ def test_the_trainer_socket_and_the_model_download_work_under_gzip(lab_client, t
         assert response.headers["content-type"] == "application/octet-stream"
         body = gzip.decompress(raw) if response.headers.get("content-encoding") == "gzip" else raw
         (tmp_path / "model.npz").write_bytes(body)
-        network, metadata = neuronlab.load(tmp_path / "model.npz")
+        network, metadata = neuronlab.engine.load(tmp_path / "model.npz")
         assert network.layer_sizes[0] == 2 and metadata["epoch"] == 3
         # and what the browser's fetch hands the page: the same bytes, decoded
         assert lab_client.get(hello["model_url"], headers=GZIP).content == body

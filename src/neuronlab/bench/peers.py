@@ -16,7 +16,8 @@ from ..engine.optimisers import make_optimizer
 from ..engine.training import Trainer
 from .configs import Config, Data
 
-PEERS = ("neuronlab", "scikit-learn", "pytorch", "reference")
+ESTIMATOR = "neuronlab (estimator)"  # our MLPClassifier.fit: the speed a user of it gets
+PEERS = ("neuronlab", ESTIMATOR, "scikit-learn", "pytorch", "reference")
 
 
 @dataclass
@@ -38,6 +39,35 @@ def run_neuronlab(config: Config, data: Data, seed: int = 0) -> Run:
             break
     seconds = time.perf_counter() - start
     return Run(seconds, _accuracy(network.predict, data))
+
+
+def run_estimator(config: Config, data: Data, seed: int = 0) -> Run:
+    """neuronlab's MLPClassifier with scikit-learn's settings for the same run (see run_sklearn)."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    from ..estimator import MLPClassifier
+
+    start = time.perf_counter()
+    model = MLPClassifier(
+        hidden_layer_sizes=config.layer_sizes[1:-1],
+        activation="relu",
+        solver=config.optimizer,
+        alpha=0.0,
+        batch_size=config.batch_size,
+        learning_rate_init=config.learning_rate,
+        max_iter=config.epochs,
+        shuffle=True,
+        random_state=seed,
+        tol=0.0,
+        n_iter_no_change=config.epochs + 1,
+        momentum=0.0,  # solver="sgd": plain SGD, eq. 9
+        nesterovs_momentum=False,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(data.X, data.y)
+    seconds = time.perf_counter() - start
+    return Run(seconds, _accuracy(model.predict, data))
 
 
 def run_sklearn(config: Config, data: Data, seed: int = 0) -> Run:
@@ -187,6 +217,7 @@ def _accuracy(predict: Callable[[np.ndarray], np.ndarray], data: Data) -> float:
 
 RUNNERS: dict[str, Callable[[Config, Data, int], Run]] = {
     "neuronlab": run_neuronlab,
+    ESTIMATOR: run_estimator,
     "scikit-learn": run_sklearn,
     "pytorch": run_pytorch,
     "reference": run_reference,
@@ -195,7 +226,7 @@ RUNNERS: dict[str, Callable[[Config, Data, int], Run]] = {
 
 def peers_for(config: Config, include_torch: bool) -> list[str]:
     """Who runs a config: the reference only on the small spiral configs."""
-    peers = ["neuronlab", "scikit-learn"]
+    peers = ["neuronlab", ESTIMATOR, "scikit-learn"]
     if include_torch:
         peers.append("pytorch")
     if config.data == "spirals":

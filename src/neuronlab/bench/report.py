@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from .measure import ConfigResult, Results
+from .peers import ESTIMATOR
 
 
 def _seconds(result: ConfigResult, peer: str) -> str:
@@ -21,10 +22,17 @@ def result_rows(results: Results) -> list[list[str]]:
         c = result.config
         for peer in result.peers:
             accuracy = result.peers[peer].accuracy
-            ratio = "1 (ours)" if peer == "neuronlab" else f"{result.ratio(peer):.2f}"
+            if peer == "neuronlab":
+                ratio = "1 (ours)"
+            elif peer == ESTIMATOR:
+                ratio = f"1 (ours; {1 / result.ratio(peer):.2f}x the Trainer's speed)"
+            else:
+                ratio = f"{result.ratio(peer):.2f}"
+                if ESTIMATOR in result.peers:
+                    ratio += f" ({result.ratio(peer, ESTIMATOR):.2f})"
             target = c.targets.get(peer)
             gflops = ""
-            if c.peak_target and peer in ("neuronlab", "pytorch"):
+            if c.peak_target and peer in ("neuronlab", ESTIMATOR, "pytorch"):
                 rate = result.gflops(peer)
                 gflops = f"{rate:.0f} ({rate / results.peak_gflops:.1%})"
             rows.append(
@@ -76,7 +84,8 @@ def to_markdown(results: Results) -> str:
         "Produced by `neuronlab bench`"
         + (" --smoke" if results.smoke else "")
         + f" ({results.repeats} interleaved repeats per peer, medians). "
-        "Peer time / ours above 1 means neuronlab is that many times faster. "
+        "Peer time / ours above 1 means neuronlab is that many times faster: against the "
+        "Trainer, and in brackets against the estimator (`MLPClassifier.fit`). "
         "What every peer does and what its time includes is described in "
         "`src/neuronlab/bench/__init__.py`.",
         "",
@@ -117,6 +126,10 @@ PEER_NOTES = (
     "neuronlab: `Network` + `Trainer`, the loop every front end uses, with "
     "`run_epoch(evaluate=False)`: training alone, no end-of-epoch pass over the training set "
     "(divergence is still checked from the weights).",
+    "neuronlab (estimator): `neuronlab.MLPClassifier.fit` with the settings given to "
+    "scikit-learn below: the speed a user of the estimator gets. It validates its input as "
+    "scikit-learn does and records, per epoch, the mean of its minibatch losses and its "
+    "running accuracy (one copy of the output a step), with no pass over the training set.",
     "scikit-learn: `MLPClassifier.fit` with `max_iter` = epochs, `tol=0`, `n_iter_no_change` "
     "beyond the epochs, `alpha=0`, no early stopping, shuffling on; plain SGD is "
     "`solver='sgd', momentum=0`. It computes every minibatch's loss as it goes (it cannot be "

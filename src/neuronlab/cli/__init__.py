@@ -54,6 +54,46 @@ def _point(text: str, name: str = "--point") -> list[float]:
     return values
 
 
+class Sizes(click.ParamType):
+    """A click type for '16,16': a list of sizes from 1 to 4096 ('none' for no hidden layer
+    when ``allow_empty``)."""
+
+    name = "sizes"
+
+    def __init__(self, allow_empty: bool = False):
+        self.allow_empty = allow_empty
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, list):
+            return value
+        name = param.opts[0] if param is not None and param.opts else "sizes"
+        try:
+            return _sizes(str(value), name, self.allow_empty)
+        except click.BadParameter as error:
+            self.fail(error.message, param, ctx)
+
+
+class Point(click.ParamType):
+    """A click type for '0.5,-0.2': finite numbers, ``dimensions`` of them when given."""
+
+    name = "point"
+
+    def __init__(self, dimensions: int | None = None):
+        self.dimensions = dimensions
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, list):
+            return value
+        name = param.opts[0] if param is not None and param.opts else "--point"
+        try:
+            point = _point(str(value), name)
+        except click.BadParameter as error:
+            self.fail(error.message, param, ctx)
+        if self.dimensions is not None and len(point) != self.dimensions:
+            self.fail(f"give {self.dimensions} numbers, x,y; got {value!r}", param, ctx)
+        return point
+
+
 class FiniteRange(click.FloatRange):
     """click.FloatRange that also refuses nan and infinity (every comparison lets nan through)."""
 
@@ -75,6 +115,7 @@ def cli() -> None:
     neuronlab race                optimisers racing on a loss surface
     neuronlab gradcheck           backpropagation against finite differences
     neuronlab predict run/model.npz --point 0.3,-0.5
+    neuronlab sweep               learning rates x widths on Dask: a table and a picture grid
     neuronlab bench               the engine against scikit-learn, PyTorch, the reference
     """
 
@@ -137,5 +178,5 @@ def main(argv: list[str] | None = None) -> None:
 # the commands register themselves on `cli` when imported
 # in their long-standing order, so that cli.commands lists them as before
 # isort: off
-from . import train, race, gradcheck, predict, benchmark_cmd, lab  # noqa: E402, F401
+from . import train, race, gradcheck, predict, benchmark_cmd, lab, sweep  # noqa: E402, F401
 # isort: on

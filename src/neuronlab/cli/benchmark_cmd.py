@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from . import _sizes, cli
+from . import Sizes, cli
 
 
 @cli.command(short_help="Time the engine against scikit-learn, PyTorch, the reference.")
@@ -19,6 +19,7 @@ from . import _sizes, cli
 )
 @click.option(
     "--configs",
+    type=Sizes(),
     default=None,
     help="Which configs to run, comma-separated [default: all; 5 is config 4 in float64].",
 )
@@ -59,7 +60,7 @@ def bench(smoke, configs, repeats, threads, no_torch, markdown, quiet) -> None:
 
     from .. import bench as benchmark
 
-    numbers = None if configs is None else _sizes(configs, "--configs", allow_empty=False)
+    numbers = configs
     console = Console()
     say = None if quiet else (lambda message: console.print(f"[dim]{message}[/]"))
     results = benchmark.run_benchmark(

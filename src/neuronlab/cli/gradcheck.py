@@ -8,12 +8,13 @@ import click
 import numpy as np
 
 from ..engine.activations import ACTIVATIONS
-from . import FiniteRange, _sizes, cli
+from . import FiniteRange, Sizes, cli
 
 
 @cli.command(short_help="Check backpropagation against finite differences.")
 @click.option(
     "--layers",
+    type=Sizes(),
     default="2,5,4,3",
     show_default=True,
     help="Layer sizes from inputs to outputs, comma-separated.",
@@ -81,7 +82,7 @@ def gradcheck(layers, activation, output, samples, l2, l1, seed, tolerance) -> N
     from ..engine.gradcheck import gradient_check
     from ..engine.network import Network
 
-    sizes = _sizes(layers, "--layers", allow_empty=False)
+    sizes = layers
     if len(sizes) < 2:
         raise click.BadParameter(
             "give at least inputs and outputs, e.g. 2,5,3", param_hint="--layers"

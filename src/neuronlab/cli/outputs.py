@@ -40,6 +40,8 @@ def write_run(out: Path, run: TrainingRun, gif: bool) -> list[Path]:
         "n_features": network.layer_sizes[0],
         "classes": None if run.regression else network.layer_sizes[-1],
         "scaling": run.scaling,
+        "class_labels": run.class_labels,  # a CSV's class names, by class index
+        "feature_names": run.feature_names,
         "settings": run.settings,
         "epochs_trained": trainer.epoch,
         "best_epoch": trainer.best_epoch,
@@ -124,8 +126,9 @@ def _picture(out: Path, run: TrainingRun) -> Path | None:
         predicted = network.predict(X)
         k = network.layer_sizes[-1]
         accuracy = float(np.mean(predicted == y))
+        names = run.class_labels or list(range(k))
         plots.plot_confusion_matrix(
-            y, predicted, ax=ax, labels=[str(c) for c in range(k)],
+            y, predicted, ax=ax, labels=[str(c) for c in names],
             title=f"{run.settings['dataset']}, {shown} set: accuracy {accuracy:.1%}",
         )  # fmt: skip
         path = out / "confusion.png"

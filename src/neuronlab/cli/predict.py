@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import math
 import sys
 from pathlib import Path
@@ -10,16 +11,17 @@ from pathlib import Path
 import click
 import numpy as np
 
-from . import _point, cli
+from . import Point, cli
 
 
 @cli.command(short_help="Classify points with a saved model.")
 @click.argument("model", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument("csv_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("csv_file", required=False, type=click.File("r", encoding="utf-8-sig"))
 @click.option(
     "--point",
     "-p",
     "points",
+    type=Point(),
     multiple=True,
     metavar="X1,X2,...",
     help="A point to classify; repeatable.",
@@ -27,10 +29,12 @@ from . import _point, cli
 def predict(model, csv_file, points) -> None:
     """Classify points with a saved model (model.npz from `neuronlab train`).
 
-    Points come from CSV_FILE (one point per row, an optional header row) or from --point.
+    Points come from CSV_FILE (one point per row, an optional header row; '-' reads stdin;
+    commas, semicolons, tabs or bars between the numbers, found by sniffing) or from --point.
     Writes CSV to stdout: the features, the predicted class and each class's probability
-    (the prediction alone for a regression model). Models trained on a real dataset take
-    raw measurements: the saved input scaling is applied.
+    (the prediction alone for a regression model). Models trained on a real dataset or a
+    CSV table take raw measurements: the saved input scaling is applied, and a table's
+    class names are printed.
     """
 
     from ..engine.network import OVERFLOWED
@@ -40,26 +44,29 @@ def predict(model, csv_file, points) -> None:
     d = network.layer_sizes[0]
     if csv_file is None and not points:
         raise click.UsageError("give a CSV file or at least one --point")
-    rows = [_point(text) for text in points]
+    rows = [list(point) for point in points]
     for i, row in enumerate(rows):
         if len(row) != d:
             raise click.BadParameter(
                 f"the model takes {d} features, point {i + 1} has "
                 f"{len(row)}: {','.join(f'{v:g}' for v in row)}"
             )
+    source = None
     if csv_file is not None:
-        for number, row in _read_points(csv_file):
+        source = "stdin" if csv_file.name == "<stdin>" else csv_file.name
+        for number, row in _read_points(csv_file, source):
             if len(row) != d:
                 raise click.BadParameter(
-                    f"the model takes {d} features, but {csv_file} line {number} has "
+                    f"the model takes {d} features, but {source} line {number} has "
                     f"{len(row)} columns: give {d} numbers per row",
                     param_hint="CSV_FILE",
                 )
             rows.append(row)
     if not rows:
         raise click.BadParameter(
-            f"{csv_file} holds no points: give one point per line as comma-separated numbers, "
-            "e.g. 0.5,-0.2 (a first line that is not numbers is read as a header)",
+            f"{source} holds no points: give one point per line as numbers separated by "
+            "commas (or semicolons, tabs), e.g. 0.5,-0.2 (a first line that is not numbers "
+            "is read as a header)",
             param_hint="CSV_FILE",
         )
     X = np.array(rows, dtype=float)
@@ -77,9 +84,15 @@ def predict(model, csv_file, points) -> None:
         raise ValueError(OVERFLOWED)  # not a table of nan, or of class 0
     if softmax:
         k = outputs.shape[1]
-        writer.writerow([*names, "class", *[f"p{c}" for c in range(k)]])
+        labels = metadata.get("class_labels")
+        if not (isinstance(labels, list) and len(labels) == k):
+            labels = list(range(k))
+        numbered = labels == list(range(k))
+        columns = [f"p{c}" for c in labels] if numbered else [f"p_{c}" for c in labels]
+        writer.writerow([*names, "class", *columns])
         for x, p in zip(X, outputs, strict=True):
-            writer.writerow([*(f"{v:g}" for v in x), int(p.argmax()), *(f"{v:.6f}" for v in p)])
+            writer.writerow([*(f"{v:g}" for v in x), labels[int(p.argmax())],
+                             *(f"{v:.6f}" for v in p)])  # fmt: skip
     else:
         writer.writerow([*names, *[f"y{j + 1}" for j in range(outputs.shape[1])]])
         for x, v in zip(X, outputs, strict=True):
@@ -107,21 +120,32 @@ def _scaling(metadata: dict, d: int, model: Path) -> tuple[np.ndarray, np.ndarra
     return mean, scale
 
 
-def _read_points(path: Path) -> list[tuple[int, list[float]]]:
-    """(line number, values) for every row of numbers in the CSV file."""
-    if not path.exists():
-        raise click.BadParameter(f"{path} does not exist", param_hint="CSV_FILE")
+def _read_points(file, source: str) -> list[tuple[int, list[float]]]:
+    """(line number, values) for every row of numbers in the CSV text, delimiter sniffed."""
     try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:  # -sig: a BOM is no data
-            return _parse_points(path, csv.reader(fh))
-    except (UnicodeDecodeError, csv.Error):
+        text = file.read()
+    except UnicodeDecodeError:
         raise click.BadParameter(
-            f"{path} is not a CSV text file: give one point per line, e.g. 0.5,-0.2",
+            f"{source} is not a CSV text file: give one point per line, e.g. 0.5,-0.2",
+            param_hint="CSV_FILE",
+        ) from None
+    try:
+        dialect = csv.Sniffer().sniff(text[:65536], delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel  # one number per line, or nothing to tell: commas
+    decimal_comma = dialect.delimiter == ";" and "," in text and "." not in text
+    if decimal_comma:  # 0,5;1,2 as written where the comma is the decimal mark
+        text = text.replace(",", ".")
+    try:
+        return _parse_points(source, csv.reader(io.StringIO(text), dialect))
+    except csv.Error:
+        raise click.BadParameter(
+            f"{source} is not a CSV text file: give one point per line, e.g. 0.5,-0.2",
             param_hint="CSV_FILE",
         ) from None
 
 
-def _parse_points(path: Path, reader) -> list[tuple[int, list[float]]]:
+def _parse_points(path: str, reader) -> list[tuple[int, list[float]]]:
     rows = []
     for number, row in enumerate(reader, start=1):
         if not row or all(not cell.strip() for cell in row):

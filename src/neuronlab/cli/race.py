@@ -9,7 +9,7 @@ import numpy as np
 
 from ..engine.optimisers import OPTIMIZERS
 from ..engine.surfaces import SURFACES, race_rates
-from . import FiniteRange, _make_out_dir, _point, cli
+from . import FiniteRange, Point, _make_out_dir, cli
 
 
 @cli.command(short_help="Optimisers race across a loss surface from one start.")
@@ -38,6 +38,7 @@ from . import FiniteRange, _make_out_dir, _point, cli
 )
 @click.option(
     "--start",
+    type=Point(dimensions=2),
     default=None,
     metavar="X,Y",
     help="Start point, inside the surface's map; the surface's default otherwise.",
@@ -85,9 +86,7 @@ def race(surface, optimizers, rates, start, steps, near, out) -> None:
             )
     if not names:
         raise click.BadParameter("name at least one optimiser", param_hint="--optimizers")
-    start_point = _point(start, "--start") if start else list(SURFACES[surface].start)
-    if len(start_point) != 2:
-        raise click.BadParameter("the start is two numbers, x,y", param_hint="--start")
+    start_point = start if start else list(SURFACES[surface].start)
     try:
         check_on_map(surface, start_point)  # where the figure can show the walk
     except ValueError as error:
@@ -132,13 +131,7 @@ def race(surface, optimizers, rates, start, steps, near, out) -> None:
         )
     for name, rate, reached, path in rows:
         x, y = path.points[-1]
-        outcome = (
-            "diverged"
-            if path.diverged
-            else "converged"
-            if path.converged
-            else f"{path.steps} steps"
-        )
+        outcome = path.outcome.kind  # converged, local minimum, saddle... (engine/surfaces.py)
         table.add_row(
             name,
             f"{rate:g}",
@@ -149,6 +142,8 @@ def race(surface, optimizers, rates, start, steps, near, out) -> None:
         )
     console = Console()
     console.print(table)
+    for name, _, _, path in rows:
+        console.print(f"{name}: {path.outcome.sentence}", highlight=False)
     console.print(f"wrote {out}")
 
 

@@ -15,10 +15,11 @@ from ..engine.activations import ACTIVATIONS
 from ..engine.datasets import REAL_DATASETS, REGRESSION_DATASETS
 from ..engine.optimisers import OPTIMIZERS
 from ..engine.training import Trainer
-from . import DATASET_CHOICES, FiniteRange, _make_out_dir, _sizes, cli
+from . import DATASET_CHOICES, FiniteRange, Sizes, _make_out_dir, cli
 from .data import load_data
 from .outputs import print_summary, write_run
 
+COMMANDLINE = click.core.ParameterSource.COMMANDLINE
 GIF_GRID_SIZE = 80
 GIF_FRAMES = 40  # at most this many frames in --gif
 MAX_PARAMETERS = 10_000_000  # weights and biases; float64 Adam keeps eight arrays this long
@@ -60,6 +61,28 @@ class _Interrupt:
     help="A 2-D generator or a real dataset from scikit-learn.",
 )
 @click.option(
+    "--csv",
+    "csv_file",
+    type=click.File("r", encoding="utf-8-sig"),
+    default=None,
+    help="Train on your own table instead: a CSV file with a header row ('-' reads stdin; "
+    "the delimiter is sniffed). Give the column to predict with --target.",
+)
+@click.option(
+    "--target",
+    default=None,
+    metavar="COLUMN",
+    help="With --csv: the column to predict; every other column is a numeric feature.",
+)
+@click.option(
+    "--task",
+    type=click.Choice(["auto", "classification", "regression"]),
+    default="auto",
+    show_default=True,
+    help="With --csv: auto takes text or up to 20 whole numbers as classes, other numbers "
+    "as a regression target.",
+)
+@click.option(
     "--points",
     "-n",
     type=click.IntRange(2, 100_000),
@@ -89,6 +112,7 @@ class _Interrupt:
 )
 @click.option(
     "--hidden",
+    type=Sizes(allow_empty=True),
     default="16,16",
     show_default=True,
     help="Hidden layer sizes, comma-separated; 'none' for no hidden layer.",
@@ -179,6 +203,9 @@ class _Interrupt:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def train(
     dataset,
+    csv_file,
+    target,
+    task,
     points,
     noise,
     classes,
@@ -202,13 +229,38 @@ def train(
 
     With --out DIR the run leaves: boundary.png (or confusion.png for data with more than
     two features; surface.png for the regression set), loss.png, model.npz (the final
-    weights; the best ones when --patience stopped the run), history.csv, and with --gif
-    training.gif. Ctrl-C stops after the current epoch and still writes them.
+    weights; the best ones when --patience stopped the run; with the input scaling and the
+    class names, so that `neuronlab.load` and `neuronlab predict` take raw inputs),
+    history.csv, and with --gif training.gif. Ctrl-C stops after the current epoch and still
+    writes them.
+
+    \b
+    neuronlab train --csv flowers.csv --target species --out run/
     """
     from rich.console import Console
 
     ctx = click.get_current_context()
-    if dataset in REAL_DATASETS:
+    table = None
+    if csv_file is not None:
+        from .data import load_table
+
+        if target is None:
+            raise click.BadParameter("name the column to predict with --target", param_hint="--csv")
+        for option in ("dataset", "points", "noise", "classes"):
+            if ctx.get_parameter_source(option) == click.core.ParameterSource.COMMANDLINE:
+                raise click.BadParameter(
+                    f"--{option} is for the built-in datasets; --csv trains on your table",
+                    param_hint=f"--{option}",
+                )
+        source = "stdin" if csv_file.name == "<stdin>" else Path(csv_file.name).name
+        table = load_table(csv_file.read(), source, target, task)
+        dataset = source
+    elif (
+        target is not None
+        or ctx.get_parameter_source("task") == click.core.ParameterSource.COMMANDLINE
+    ):
+        raise click.BadParameter("--target and --task go with --csv FILE", param_hint="--target")
+    if table is None and dataset in REAL_DATASETS:
         for option in ("points", "noise", "classes"):
             if ctx.get_parameter_source(option) == click.core.ParameterSource.COMMANDLINE:
                 raise click.BadParameter(
@@ -218,22 +270,26 @@ def train(
                 )
     if gif and out is None:
         raise click.BadParameter("--gif writes into --out: give --out DIR too", param_hint="--gif")
-    if gif and (dataset in REAL_DATASETS or dataset in REGRESSION_DATASETS):
+    flat = table is not None and (table.regression or table.X.shape[1] != 2)
+    if gif and (flat or dataset in REAL_DATASETS or dataset in REGRESSION_DATASETS):
         raise click.BadParameter(
             "--gif draws a 2-D decision boundary: use a 2-D classification dataset",
             param_hint="--gif",
         )
-    settings = {name: value for name, value in ctx.params.items() if name not in ("out", "quiet")}
-    settings["hidden"] = _sizes(hidden, "--hidden", allow_empty=True)
+    skipped = ("out", "quiet", "csv_file")
+    settings = {name: value for name, value in ctx.params.items() if name not in skipped}
+    settings["hidden"] = hidden
+    settings["dataset"] = dataset
     if out is not None:
         _make_out_dir(out)  # before training: a run is not lost to a folder it cannot write
-    run = TrainingRun.start(settings)
+    run = TrainingRun.start(settings, table)
 
     console = Console(stderr=True)
     network = run.trainer.network
     console.print(
         f"training {'-'.join(map(str, network.layer_sizes))} {activation} on {dataset} "
-        f"({len(run.y_train)} training samples) for {epochs} epochs; Ctrl-C stops after "
+        f"({len(run.y_train)} training samples) for {epochs} epoch{'' if epochs == 1 else 's'}; "
+        "Ctrl-C stops after "
         "the current epoch",
         highlight=False,
     )
@@ -256,7 +312,9 @@ class TrainingRun:
     y_train: np.ndarray
     X_val: np.ndarray | None
     y_val: np.ndarray | None
-    scaling: dict | None  # the raw inputs' mean and scale, for real datasets
+    scaling: dict | None  # the raw inputs' mean and scale, for real datasets and CSV tables
+    class_labels: list | None = None  # a CSV's class names, by class index
+    feature_names: list[str] | None = None
     status: str = "not started"
     seconds: float = 0.0
     frames: list = field(default_factory=list)  # (epoch, probability grid) for --gif
@@ -267,15 +325,22 @@ class TrainingRun:
         return self.trainer.network.output == "identity"
 
     @classmethod
-    def start(cls, settings: dict) -> TrainingRun:
-        """Data, split, network and trainer as the options say."""
+    def start(cls, settings: dict, table=None) -> TrainingRun:
+        """Data, split, network and trainer as the options (or the CSV table) say."""
         from ..engine.datasets import train_val_test_split
         from ..engine.network import Network
         from ..engine.optimisers import make_optimizer
 
         s = settings
-        X, y, scaling = load_data(s["dataset"], s["points"], s["noise"], s["seed"], s["classes"])
-        regression = s["dataset"] in REGRESSION_DATASETS
+        if table is not None:
+            X, y, scaling, regression = table.X, table.y, table.scaling, table.regression
+        else:
+            X, y, scaling = load_data(
+                s["dataset"], s["points"], s["noise"], s["seed"], s["classes"]
+            )
+            regression = s["dataset"] in REGRESSION_DATASETS
+        if len(y) < 2:
+            raise click.BadParameter("the data holds fewer than 2 rows: nothing to learn from")
         X_train, y_train, X_val, y_val, _, _ = train_val_test_split(
             X.astype(s["dtype"]), y, val=s["validation"], seed=s["seed"], stratify=not regression
         )
@@ -305,7 +370,10 @@ class TrainingRun:
             batch_size=s["batch_size"], l2=s["l2"], l1=s["l1"], patience=s["patience"],
             seed=s["seed"],
         )  # fmt: skip
-        return cls(settings, trainer, X_train, y_train, X_val, y_val, scaling)
+        run = cls(settings, trainer, X_train, y_train, X_val, y_val, scaling)
+        if table is not None:
+            run.class_labels, run.feature_names = table.class_labels, table.feature_names
+        return run
 
     def train(self, epochs: int, interrupt: _Interrupt, console, quiet: bool, gif: bool) -> None:
         """Run the epochs with a progress bar until done, stopped, or interrupted."""
@@ -322,11 +390,12 @@ class TrainingRun:
         every = max(1, epochs // GIF_FRAMES)
         self.status = "finished"
         started = time.perf_counter()
+        shown = _Progress(console, epochs, len(self.y_train), quiet)
+        trainer.batch_callback = None if quiet else shown.batch
         try:
-            with _progress(console, quiet) as progress:
-                task = progress.add_task("training", total=epochs, **_fields(None))
+            with shown:
                 for report in trainer.train(epochs):
-                    progress.update(task, advance=1, **_fields(report))
+                    shown.epoch(report)
                     if gif and (report.epoch % every == 0 or trainer.finished):
                         self._snapshot(report.epoch, grid)
                     if report.message:  # diverged, or early stopping restored the best
@@ -336,6 +405,8 @@ class TrainingRun:
                         break
         except KeyboardInterrupt:
             self.status = f"interrupted during epoch {trainer.epoch + 1}"
+        finally:
+            trainer.batch_callback = None
         self.seconds = time.perf_counter() - started
 
     def _snapshot(self, epoch: int, grid: np.ndarray) -> None:
@@ -343,29 +414,101 @@ class TrainingRun:
         self.frames.append((epoch, probabilities.reshape(GIF_GRID_SIZE, GIF_GRID_SIZE, -1)))
 
 
-def _progress(console, quiet: bool):
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+class _Progress:
+    """The progress of a run: a bar on a terminal, a line now and then when piped.
 
-    return Progress(
-        TextColumn("epoch {task.completed:>5.0f}/{task.total:.0f}"),
-        BarColumn(bar_width=28),
-        TextColumn(
-            "loss {task.fields[loss]}  acc {task.fields[acc]}  "
-            "val acc {task.fields[val_acc]}  {task.fields[speed]} samples/s"
-        ),
-        TimeElapsedColumn(),
-        console=console,
-        disable=quiet,
-        transient=False,
-    )
+    Both show the epoch, the share of the whole run done (within an epoch too, minibatch by
+    minibatch), the time left, and the last epoch's loss, validation loss and accuracy. The
+    bar is a fixed 12 characters, so that the line fits 80 columns.
+    """
+
+    BAR_REFRESH = 0.1  # seconds between two updates of the bar within an epoch
+    LINE_EVERY = 2.0  # seconds between two lines when piped
+
+    def __init__(self, console, epochs: int, rows: int, quiet: bool):
+        self.console, self.epochs, self.rows, self.quiet = console, epochs, rows, quiet
+        self.terminal = console.is_terminal
+        self.done_epochs = 0
+        self.scores = "loss …"
+        self._started = self._last = time.perf_counter()
+        self._bar = None
+
+    def __enter__(self) -> _Progress:
+        if self.quiet or not self.terminal:
+            return self
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._bar = Progress(
+            TextColumn("epoch {task.fields[epoch]}"),
+            BarColumn(bar_width=12),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[scores]}"),
+            console=self.console,
+            transient=False,
+        )
+        self._bar.__enter__()
+        self._task = self._bar.add_task("training", total=self.epochs * self.rows,
+                                        epoch=self._epoch_text(1), scores=self.scores)  # fmt: skip
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
+
+    def _epoch_text(self, epoch: int) -> str:
+        return f"{epoch}/{self.epochs}"
+
+    def batch(self, rows_done: int, rows: int) -> None:
+        """After every minibatch: move the bar (or, piped, say how far a long epoch is)."""
+        now = time.perf_counter()
+        if now - self._last < (self.BAR_REFRESH if self._bar else self.LINE_EVERY):
+            return
+        self._last = now
+        done = self.done_epochs * self.rows + rows_done
+        if self._bar is not None:
+            self._bar.update(self._task, completed=done)
+        else:
+            self._line(self.done_epochs + 1, done, f"{rows_done / rows:.0%} of the epoch")
+
+    def epoch(self, report) -> None:
+        """After every epoch: the scores, and the bar (or a line) at the epoch's end."""
+        self.done_epochs = report.epoch
+        self.scores = _scores_text(report)
+        done = self.done_epochs * self.rows
+        if self._bar is not None:
+            upcoming = self._epoch_text(min(report.epoch + 1, self.epochs))
+            self._bar.update(self._task, completed=done, scores=self.scores, epoch=upcoming)
+            return
+        now = time.perf_counter()
+        if self.quiet:
+            return
+        if now - self._last >= self.LINE_EVERY or report.epoch in (1, self.epochs):
+            self._last = now
+            self._line(report.epoch, done, self.scores)
+
+    def _line(self, epoch: int, done: int, what: str) -> None:
+        total = self.epochs * self.rows
+        elapsed = time.perf_counter() - self._started
+        left = elapsed * (total - done) / done if done else float("nan")
+        eta = "-:--:--" if left != left else time.strftime("%H:%M:%S", time.gmtime(left))
+        self.console.print(
+            f"epoch {epoch}/{self.epochs}  {done / total:>4.0%}  eta {eta}  {what}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
-def _fields(report) -> dict[str, str]:
-    if report is None:
-        return {"loss": "-", "acc": "-", "val_acc": "-", "speed": "-"}
-    return {
-        "loss": f"{report.train_loss:.4g}",
-        "acc": "-" if report.train_accuracy is None else f"{report.train_accuracy:.1%}",
-        "val_acc": "-" if report.val_accuracy is None else f"{report.val_accuracy:.1%}",
-        "speed": f"{report.samples_per_second:,.0f}",
-    }
+def _scores_text(report) -> str:
+    """'loss 0.123 val 0.145 acc 96.5%': the epoch's losses and its accuracy (validation's
+    when there is a validation set)."""
+    if report.train_loss is None:
+        return "loss …"
+    text = f"loss {report.train_loss:.3g}"
+    if report.val_loss is not None:
+        text += f" val {report.val_loss:.3g}"
+    accuracy = report.val_accuracy if report.val_accuracy is not None else report.train_accuracy
+    if accuracy is not None:
+        text += f" acc {accuracy:.1%}"
+    return text

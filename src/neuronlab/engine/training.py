@@ -10,6 +10,13 @@ gathered when it comes), and for every minibatch runs forward (eq. 5), backward 
 and one optimiser step (eq. 9, or momentum, RMSProp or Adam). After the epoch the loss and
 accuracy are measured on the whole training and validation sets, so the report describes the
 weights as they are at the end of the epoch.
+
+Two options serve the estimator, both off by default. ``running_loss=True`` records, during
+the epoch, what each minibatch's forward pass already gives (the probability of the true class,
+or the squared error, per row): the report's ``batch_loss`` is then the mean of the
+minibatch losses, as scikit-learn computes its loss curve, at the cost of one NumPy
+call a step instead of a pass over the whole set. ``sample_weight`` weighs each row's loss:
+C = Σ wᵢ lᵢ / Σ wᵢ over a minibatch (see ``weighted_targets``).
 """
 
 from __future__ import annotations
@@ -27,6 +34,9 @@ from .util import as_rng, check_int, check_positive
 
 EVAL_CHUNK = 2048  # rows per forward pass when measuring a whole set (see _evaluate)
 GATHER_BYTES = 1 << 21  # a training set larger than this is not shuffled as a whole copy
+# the smallest positive normal number: a probability of 0 counts as this in log p (np.finfo
+# is slow to ask, so it is asked once)
+_TINY = {np.dtype(t): np.finfo(t).tiny for t in (np.float32, np.float64)}
 
 
 @dataclass
@@ -43,6 +53,10 @@ class EpochReport:
     diverged: bool = False
     stopped_early: bool = False
     message: str | None = None
+    # with running_loss=True: the mean of the epoch's minibatch losses (weights as they were
+    # at each minibatch) and the share of rows each minibatch classified right
+    batch_loss: float | None = None
+    batch_accuracy: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -67,6 +81,12 @@ class Trainer:
         (training loss when there is no validation set), and restore the best weights.
     seed : int, Generator or None
         Seeds the shuffling.
+    running_loss : bool
+        Also record the mean of every epoch's minibatch losses (``EpochReport.batch_loss``)
+        and, for a softmax network, the share of rows classified right as they were trained
+        on (``batch_accuracy``).
+    sample_weight : (n,) array or None
+        Non-negative weight of each training row in the loss.
     """
 
     def __init__(
@@ -85,6 +105,8 @@ class Trainer:
         seed: int | np.random.Generator | None = 0,
         shuffle: bool = True,
         min_delta: float = 0.0,
+        running_loss: bool = False,
+        sample_weight: np.ndarray | None = None,
     ):
         if not isinstance(network, Network):
             raise TypeError(f"network must be a Network, got {type(network).__name__}")
@@ -108,7 +130,12 @@ class Trainer:
         self._best_params = network.params.copy()
         self._since_best = 0
         self.finished = False
+        self.running_loss = bool(running_loss)
+        # called as batch_callback(rows_done, n_rows) after every minibatch when set (the
+        # CLI's progress within a long epoch); the plain loop stays free of it otherwise
+        self.batch_callback = None
         self.set_data(X_train, y_train, X_val, y_val)
+        self.set_sample_weight(sample_weight)
 
     # ------------------------------------------------------------ settable between epochs
     @property
@@ -149,7 +176,9 @@ class Trainer:
 
     # ------------------------------------------------------------------------------ data
     def set_data(self, X_train, y_train, X_val=None, y_val=None) -> None:
-        """Replace the training (and validation) data; the weights are kept."""
+        """Replace the training (and validation) data; the weights are kept, any sample
+        weights dropped (give new ones with ``set_sample_weight``)."""
+        self.sample_weight = None
         self.X, self.Y, self.y = self._prepare(X_train, y_train, "X_train", "y_train")
         if (X_val is None) != (y_val is None):
             raise ValueError("give both X_val and y_val, or neither")
@@ -165,6 +194,21 @@ class Trainer:
         self._gather = self.X.nbytes > GATHER_BYTES
         self._X_shuffled = None if self._gather else np.empty_like(self.X)
         self._Y_shuffled = np.empty_like(self.Y)
+
+    def set_sample_weight(self, sample_weight) -> None:
+        """Weigh each training row's loss (None: every row counts once)."""
+        if sample_weight is None:
+            self.sample_weight = None
+            return
+        w = np.asarray(sample_weight, dtype=self.network.dtype)
+        if w.shape != (self.X.shape[0],):
+            raise ValueError(
+                f"sample_weight must have one entry per training row, shape ({self.X.shape[0]},), "
+                f"got {w.shape}"
+            )
+        if not np.isfinite(w).all() or (w < 0).any() or not w.sum() > 0:
+            raise ValueError("sample_weight must be finite, non-negative and not all zero")
+        self.sample_weight = w
 
     def add_point(self, x, label) -> None:
         """Append one training example (the lab's click-to-add)."""
@@ -262,18 +306,87 @@ class Trainer:
             Xs, Ys = self._X_shuffled, self._Y_shuffled
         else:
             Xs, Ys = self.X, self.Y
-        for i in range(0, n, bs):
-            if gather:
-                net.forward_rows(self.X, order[i : i + bs])  # forward(X[order[i : i + bs]])
-            else:
-                net.forward(Xs[i : i + bs])
-            net.backward(Ys[i : i + bs], l2, l1)
-            opt.step(params, grads)
+        if self.running_loss or self.sample_weight is not None or self.batch_callback:
+            running = self._run_recorded(Xs, Ys, order if self.shuffle else None, gather, bs)
+        else:
+            running = None
+            for i in range(0, n, bs):
+                if gather:
+                    net.forward_rows(self.X, order[i : i + bs])  # forward(X[order[i : i + bs]])
+                else:
+                    net.forward(Xs[i : i + bs])
+                net.backward(Ys[i : i + bs], l2, l1)
+                opt.step(params, grads)
         elapsed = time.perf_counter() - start
 
         if not evaluate:
-            return self._unmeasured_report(n / max(elapsed, 1e-9))
-        return self._report(n / max(elapsed, 1e-9))
+            report = self._unmeasured_report(n / max(elapsed, 1e-9))
+        else:
+            report = self._report(n / max(elapsed, 1e-9))
+        if running is not None:
+            report.batch_loss, report.batch_accuracy = running
+            if not math.isfinite(report.batch_loss) and not report.diverged:
+                self._diverged(report)
+        return report
+
+    def _run_recorded(self, Xs, Ys, order, gather: bool, bs: int):
+        """The epoch's minibatches with sample weights, the running loss or a batch callback.
+
+        To record the running loss, each minibatch's output P is copied into an epoch-long
+        array: one NumPy call a step (measured: 0.3 µs for digits' 64 × 10 outputs, where
+        reducing P in the step would take two calls more), and the reductions run once per
+        epoch on the whole array (about 60 µs for digits). Per row:
+        C = −Σ wᵢ log pᵢ[yᵢ] / Σ wᵢ (softmax), or
+        (1/2) Σ wᵢ |ŷᵢ − yᵢ|² / Σ wᵢ (identity), each row's P as it was when trained on.
+        Returns (mean minibatch loss, share classified right), or None when not recording.
+        """
+        net, opt = self.network, self.optimizer
+        n = self.Y.shape[0]
+        l2, l1 = self._l2, self._l1
+        params, grads = [net.params], [net.grads]
+        record = self.running_loss
+        callback = self.batch_callback
+        w = self.sample_weight
+        if w is not None and order is not None:
+            w = w[order]
+        outputs = np.empty_like(Ys) if record else None  # (n, k): every row's P, in epoch order
+        for i in range(0, n, bs):
+            rows = slice(i, i + bs)
+            if gather:
+                P = net.forward_rows(self.X, order[rows])
+            else:
+                P = net.forward(Xs[rows])
+            Y = Ys[rows]
+            if record:
+                outputs[rows] = P
+            if w is not None:
+                Y = weighted_targets(P, Y, w[rows])
+            net.backward(Y, l2, l1)
+            opt.step(params, grads)
+            if callback is not None:
+                callback(min(i + bs, n), n)
+        if not record:
+            return None
+        right = None
+        if self.classification:
+            labels = self.y if order is None else self.y[order]  # the epoch's row order
+            p_true = outputs[np.arange(n), labels]
+            with np.errstate(divide="ignore"):
+                losses = -np.log(np.maximum(p_true, _TINY[net.dtype]))  # eq. 8 per row
+            # argmax down the columns of the transpose: along a short last axis NumPy goes
+            # row by row (see losses.row_max), several times slower for 10 classes
+            guess = np.ascontiguousarray(outputs.T).argmax(axis=0)
+            right = (guess == labels).astype(net.dtype)
+        else:
+            diff = outputs - Ys
+            losses = 0.5 * np.einsum("ij,ij->i", diff, diff)  # eq. 6 per row
+        if w is None:
+            loss = float(losses.mean())
+            accuracy = None if right is None else float(right.mean())
+        else:
+            loss = float(np.dot(w, losses) / w.sum())
+            accuracy = None if right is None else float(np.dot(w, right) / w.sum())
+        return loss, accuracy
 
     def _evaluate(self, X, Y, y) -> tuple[float, float | None]:
         """Mean data loss (and accuracy) over a whole set, EVAL_CHUNK rows at a time.
@@ -356,3 +469,17 @@ class Trainer:
         """Put back the weights of the best epoch so far."""
         if self.best_epoch is not None:
             self.network.params[...] = self._best_params
+
+
+def weighted_targets(P: np.ndarray, Y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Targets Y′ that make the network's BP1 give the weighted error.
+
+    Both outputs' BP1 is δ = (P − Y)/m. With Y′ = P − (m wᵢ / Σw)(P − Y) it becomes
+    δᵢ = wᵢ (Pᵢ − Yᵢ) / Σw, the gradient of the weighted mean C = Σ wᵢ lᵢ / Σ wᵢ
+    (for softmax with cross-entropy and for identity with squared error alike).
+    """
+    total = w.sum()
+    if total <= 0:  # a minibatch of zero-weight rows teaches nothing: δ = 0
+        return P.copy()
+    scale = (w * (len(w) / total))[:, None]  # (m, 1)
+    return P - scale * (P - Y)

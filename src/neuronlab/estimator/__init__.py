@@ -12,9 +12,14 @@ How the numbers map onto scikit-learn's
   *summed* loss of a minibatch, i.e. ``(alpha / (2·batch_size))·ΣW²`` to the mean loss the
   engine minimises. So the engine receives ``l2 = alpha / batch_size``. ``l1`` (our extra) is
   scaled the same way: ``l1 / batch_size`` goes to the engine.
-- ``loss_curve_`` holds, per epoch, the mean data loss over the training set measured after
-  the epoch plus that penalty (scikit-learn averages the losses of the epoch's minibatches
-  instead; the two agree once training settles).
+- ``loss_curve_`` holds, per epoch, the mean of the epoch's minibatch losses (each taken at
+  the weights that minibatch trained), plus that penalty at the epoch's end, as scikit-learn
+  computes it: no pass over the training set is made for it, so a fit costs what the
+  engine's epochs cost.
+- ``solver="lbfgs"`` hands the network's flat parameter array to ``scipy.optimize.minimize``
+  (``_lbfgs``); ``learning_rate`` schedules apply to ``solver="sgd"``, as in scikit-learn.
+- ``neuronlab.save`` / ``neuronlab.load`` write and read a fitted estimator, or a pipeline of
+  StandardScalers ending in one, as ``.npz`` with JSON (``persist``).
 """
 
 from .classifier import MLPClassifier

@@ -1,7 +1,9 @@
 """Shared base of the estimators: the training driver, prediction and pickling.
 
 The hyper-parameters are checked and turned into engine objects in ``_params``; the
-docstring sections both estimators share are in ``_docs``.
+docstring sections both estimators share are in ``_docs``; L-BFGS is in ``_lbfgs``.
+Each public estimator declares its own ``__init__`` (so a misspelt argument names
+``MLPClassifier``, not this base) and stores its arguments with ``store_params``.
 """
 
 from __future__ import annotations
@@ -16,62 +18,42 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..engine.network import OVERFLOWED, Network
 from ..engine.training import Trainer
-from ._params import ACTIVATION_NAMES, AUTO_BATCH_SIZE, check_params, make_rng, make_solver
+from ._params import (
+    ACTIVATION_NAMES,
+    AUTO_BATCH_SIZE,
+    check_params,
+    check_sample_weight,
+    initialise_weights,
+    make_rng,
+    make_solver,
+)
 
 PREDICT_CHUNK = 4096  # rows per forward pass at predict time: bounds the network's buffers
+ADAPTIVE_DIVISOR = 5.0  # learning_rate="adaptive" divides the rate by this, as scikit-learn
+ADAPTIVE_FLOOR = 1e-6  # ...and stops once the rate is this small
+
+
+def _stochastic(estimator) -> bool:
+    """partial_fit exists only for the minibatch solvers, as in scikit-learn."""
+    if estimator.solver == "lbfgs":
+        raise AttributeError(
+            "partial_fit is only available for the stochastic solvers (adam, sgd, rmsprop), "
+            "not solver='lbfgs'"
+        )
+    return True
+
+
+def store_params(estimator, arguments: dict) -> None:
+    """scikit-learn's convention: ``__init__`` keeps every argument as given, nothing else."""
+    for name, value in arguments.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
 
 
 class _BaseMLP(BaseEstimator):
     """Parameters, the training loop and prediction shared by both estimators."""
 
     _output = "identity"  # the network's output layer: "softmax" or "identity"
-
-    def __init__(
-        self,
-        hidden_layer_sizes=(100,),
-        activation="relu",
-        *,
-        solver="adam",
-        alpha=0.0001,
-        l1=0.0,
-        batch_size="auto",
-        learning_rate_init=0.001,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-    ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.l1 = l1
-        self.batch_size = batch_size
-        self.learning_rate_init = learning_rate_init
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
 
     # ------------------------------------------------------------------- hooks per subclass
     def _validate_targets(self, y, *, first: bool, classes=None) -> np.ndarray:
@@ -86,7 +68,7 @@ class _BaseMLP(BaseEstimator):
         raise NotImplementedError
 
     # ----------------------------------------------------------------------------- fitting
-    def _fit(self, X, y, *, incremental: bool, classes=None):
+    def _fit(self, X, y, *, incremental: bool, classes=None, sample_weight=None):
         widths = check_params(self)
         if incremental and self.early_stopping:
             raise ValueError(
@@ -111,6 +93,7 @@ class _BaseMLP(BaseEstimator):
             reset=first,
         )
         y_train = self._validate_targets(y, first=first, classes=classes)
+        sample_weight = check_sample_weight(sample_weight, X.shape[0])
 
         if first:
             self._initialise(widths, X.shape[1], self._n_network_outputs(y_train), X.dtype)
@@ -120,7 +103,12 @@ class _BaseMLP(BaseEstimator):
         if not incremental or self._optimizer is None:
             self._optimizer = make_solver(self)
         try:
-            self._train(X, y_train, incremental=incremental)
+            if self.solver == "lbfgs":
+                from ._lbfgs import fit_lbfgs
+
+                fit_lbfgs(self, X, y_train, sample_weight)
+            else:
+                self._train(X, y_train, incremental=incremental, sample_weight=sample_weight)
         except FloatingPointError as error:
             self._forget_fit()  # unfitted rather than holding NaN weights
             raise ValueError(str(error)) from None
@@ -144,6 +132,7 @@ class _BaseMLP(BaseEstimator):
             seed=self._rng,
             dtype=dtype,
         )
+        initialise_weights(network, self.init, self.activation, self._rng)
         self._attach(network)
         self._optimizer = None
         self.n_layers_ = len(widths) + 2
@@ -152,6 +141,9 @@ class _BaseMLP(BaseEstimator):
         self.n_iter_ = 0
         self.t_ = 0
         self.loss_curve_ = []
+        self.loss_ = None
+        if self._output == "softmax":
+            self.accuracy_curve_ = []
         self._no_improvement_count = 0
         if self.early_stopping:
             self.validation_scores_ = []
@@ -179,8 +171,13 @@ class _BaseMLP(BaseEstimator):
             )
         return min(int(self.batch_size), n_samples)
 
-    def _train(self, X: np.ndarray, y: np.ndarray, *, incremental: bool) -> None:
-        """Run epochs until scikit-learn's stopping rule or max_iter (one epoch if incremental)."""
+    def _train(self, X: np.ndarray, y: np.ndarray, *, incremental: bool, sample_weight) -> None:
+        """Run epochs until scikit-learn's stopping rule or max_iter (one epoch if incremental).
+
+        Each epoch runs without the engine's end-of-epoch pass over the training set: the loss
+        curve is the mean of the epoch's minibatch losses, as scikit-learn computes it, so a
+        fit costs what the engine's epochs cost.
+        """
         network = self._network
         early_stopping = self.early_stopping and not incremental
         X_val = y_val = None
@@ -190,13 +187,15 @@ class _BaseMLP(BaseEstimator):
             self.best_loss_ = np.inf
         if early_stopping:
             stratify = y if self._output == "softmax" and self._can_stratify(y) else None
-            X, X_val, y, y_val = train_test_split(
-                X,
-                y,
+            parts = [X, y] if sample_weight is None else [X, y, sample_weight]
+            parts = train_test_split(
+                *parts,
                 test_size=self.validation_fraction,
                 random_state=int(self._rng.integers(2**31 - 1)),
                 stratify=stratify,
             )
+            X, X_val, y, y_val = parts[:4]
+            sample_weight = None if sample_weight is None else parts[4]
             if X_val.shape[0] < 2:
                 raise ValueError(
                     "the early-stopping validation set has fewer than 2 samples: "
@@ -206,8 +205,11 @@ class _BaseMLP(BaseEstimator):
 
         n_samples = X.shape[0]
         batch_size = self._batch_size_for(n_samples)
-        l2 = self.alpha / batch_size  # scikit-learn's per-batch penalty, see the module doc
-        l1 = self.l1 / batch_size
+        # scikit-learn's per-batch penalty (see the module doc): alpha over the batch's sum of
+        # sample weights, which is batch_size on average times the mean weight
+        per_batch = batch_size * (1.0 if sample_weight is None else float(sample_weight.mean()))
+        l2 = self.alpha / per_batch
+        l1 = self.l1 / per_batch
         trainer = Trainer(
             network,
             self._optimizer,
@@ -218,11 +220,13 @@ class _BaseMLP(BaseEstimator):
             l1=l1,
             seed=self._rng,
             shuffle=self.shuffle,
+            running_loss=True,
+            sample_weight=sample_weight,
         )
         epochs = 1 if incremental else self.max_iter
         converged = False
         for _ in range(epochs):
-            report = trainer.run_epoch()
+            report = trainer.run_epoch(evaluate=False)
             self.n_iter_ += 1
             if report.diverged:
                 raise FloatingPointError(
@@ -230,12 +234,18 @@ class _BaseMLP(BaseEstimator):
                     f"infinite): lower learning_rate_init (now {self.learning_rate_init:g})"
                 )
             self.t_ += n_samples
-            loss = report.train_loss + network.penalty(l2, l1)
+            loss = report.batch_loss + network.penalty(l2, l1)
             self.loss_curve_.append(loss)
+            self.loss_ = loss
+            if report.batch_accuracy is not None:
+                self.accuracy_curve_.append(report.batch_accuracy)
             if self.verbose:
                 print(f"Iteration {self.n_iter_}, loss = {loss:.8f}")
             self._update_no_improvement_count(early_stopping, X_val, y_val)
+            self._next_learning_rate()
             if not incremental and self._no_improvement_count > self.n_iter_no_change:
+                if self._lower_adaptive_rate():
+                    continue
                 converged = True
                 if self.verbose:
                     watched = "Validation score" if early_stopping else "Training loss"
@@ -257,6 +267,26 @@ class _BaseMLP(BaseEstimator):
         # A fresh copy drops the buffers sized for the training set (and the last batch the
         # network saw); the optimiser's state is keyed by shape, so it carries over.
         self._attach(network.copy())
+
+    def _next_learning_rate(self) -> None:
+        """learning_rate="invscaling" (solver="sgd"): η = learning_rate_init / (t + 1)^power_t,
+        t the training samples seen so far, set after every epoch as scikit-learn does."""
+        if self.solver == "sgd" and self.learning_rate == "invscaling":
+            self._optimizer.learning_rate = self.learning_rate_init / (self.t_ + 1) ** self.power_t
+
+    def _lower_adaptive_rate(self) -> bool:
+        """learning_rate="adaptive" (solver="sgd"): when the loss stalls, divide the rate by 5
+        and carry on, until it falls below 1e-6. True when training goes on."""
+        if self.solver != "sgd" or self.learning_rate != "adaptive":
+            return False
+        rate = self._optimizer.learning_rate
+        if rate <= ADAPTIVE_FLOOR:
+            return False
+        self._optimizer.learning_rate = rate / ADAPTIVE_DIVISOR
+        self._no_improvement_count = 0
+        if self.verbose:
+            print(f"Setting learning rate to {self._optimizer.learning_rate:f}")
+        return True
 
     def _can_stratify(self, y: np.ndarray) -> bool:
         """A stratified split needs 2 samples per class and room for every class on each side."""

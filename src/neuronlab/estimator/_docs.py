@@ -17,9 +17,11 @@ _PARAMETER_DOCS = """\
         Units in each hidden layer.
     activation : {"relu", "identity", "logistic", "tanh", "leaky_relu", "gelu"}, default="relu"
         Hidden activation; "logistic" is the sigmoid.
-    solver : {"adam", "sgd", "rmsprop"}, default="adam"
-        "sgd" uses ``momentum`` (0 gives plain SGD) and ``nesterovs_momentum``; "rmsprop" uses
-        ``epsilon`` and a decay rho of 0.9.
+    solver : {"adam", "sgd", "rmsprop", "lbfgs"}, default="adam"
+        "sgd" uses ``momentum`` (0 gives plain SGD), ``nesterovs_momentum`` and
+        ``learning_rate``; "rmsprop" uses ``epsilon`` and a decay rho of 0.9; "lbfgs" hands
+        the network's flat parameter array to ``scipy.optimize.minimize`` (L-BFGS-B) on the
+        whole training set, up to ``max_iter`` iterations and ``max_fun`` evaluations.
     alpha : float, default=0.0001
         L2 strength as in scikit-learn: ``(alpha/2)·ΣW²`` per minibatch *sum* of losses, so the
         engine, which minimises the batch mean, receives ``l2 = alpha / batch_size``.
@@ -27,8 +29,15 @@ _PARAMETER_DOCS = """\
         L1 strength, scaled the same way (the engine receives ``l1 / batch_size``).
     batch_size : int or "auto", default="auto"
         Minibatch size; "auto" is ``min(200, n_samples)``.
+    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
+        Schedule of solver="sgd" (the other solvers keep ``learning_rate_init``): "invscaling"
+        sets η = learning_rate_init / (t + 1)^power_t after every epoch, t the samples seen;
+        "adaptive" divides η by 5 each time the stopping rule would stop, and stops once η
+        falls below 1e-6.
     learning_rate_init : float, default=0.001
         Step size of the solver.
+    power_t : float, default=0.5
+        Exponent of the "invscaling" schedule.
     max_iter : int, default=200
         Maximum number of epochs.
     shuffle : bool, default=True
@@ -57,11 +66,21 @@ _PARAMETER_DOCS = """\
         Adam's and RMSProp's numerical-stability term.
     n_iter_no_change : int, default=10
         Epochs without improvement tolerated before stopping.
+    max_fun : int, default=15000
+        Most loss evaluations of solver="lbfgs".
+    init : {"glorot", "he"}, default="glorot"
+        Starting weights. "glorot" is scikit-learn's scheme: every W and b drawn from
+        U(−s, s) with s = √(6 / (n_in + n_out)) (√(2 / (n_in + n_out)) for "logistic").
+        "he" is the engine's own: He (var 2/n_in) for the ReLU family, Xavier's forward form
+        (var 1/n_in) otherwise, biases at zero.
 """
 
 _ATTRIBUTE_DOCS = """\
     loss_curve_ : list of float
-        Training loss ({loss} plus penalty) after each epoch.
+        Training loss ({loss} plus penalty) of each epoch: the mean of its minibatch
+        losses, as scikit-learn computes it (with "lbfgs": the loss after each iteration).
+    loss_ : float
+        The last entry of ``loss_curve_`` (with "lbfgs": the loss at the solution).
     best_loss_ : float or None
         Lowest training loss (None with ``early_stopping``).
     validation_scores_ : list of float or None

@@ -22,7 +22,12 @@ ACTIVATION_NAMES = {
     "leaky_relu": "leaky_relu",
     "gelu": "gelu",
 }
-SOLVERS = ("sgd", "adam", "rmsprop")
+SOLVERS = ("sgd", "adam", "rmsprop", "lbfgs")
+LEARNING_RATES = ("constant", "invscaling", "adaptive")  # schedules of solver="sgd"
+# init="glorot" is scikit-learn's scheme: W and b ~ U(−s, s), s = √(6 / (n_in + n_out))
+# (√(2 / (n_in + n_out)) before a logistic unit); init="he" is the engine's own: He for the
+# ReLU family, Xavier's forward-pass form otherwise, biases at zero (see engine/initialisers.py)
+INITS = ("glorot", "he")
 RMSPROP_RHO = 0.9  # decay of RMSProp's running mean of g² (scikit-learn has no such solver)
 AUTO_BATCH_SIZE = 200  # batch_size="auto" means min(200, n_samples), as in scikit-learn
 BOOLEAN_PARAMS = ("shuffle", "warm_start", "nesterovs_momentum", "early_stopping")
@@ -35,8 +40,15 @@ def check_params(estimator) -> list[int]:
         raise ValueError(
             f"activation must be one of {list(ACTIVATION_NAMES)}, got {estimator.activation!r}"
         )
-    if estimator.solver not in SOLVERS:
+    if not isinstance(estimator.solver, str) or estimator.solver not in SOLVERS:
         raise ValueError(f"solver must be one of {list(SOLVERS)}, got {estimator.solver!r}")
+    rate = estimator.learning_rate
+    if not isinstance(rate, str) or rate not in LEARNING_RATES:
+        raise ValueError(f"learning_rate must be one of {list(LEARNING_RATES)}, got {rate!r}")
+    check_positive("power_t", estimator.power_t, allow_zero=True)
+    check_int("max_fun", estimator.max_fun, low=1)
+    if not isinstance(estimator.init, str) or estimator.init not in INITS:
+        raise ValueError(f"init must be one of {list(INITS)}, got {estimator.init!r}")
     check_positive("alpha", estimator.alpha, allow_zero=True)
     check_positive("l1", estimator.l1, allow_zero=True)
     batch_size = estimator.batch_size
@@ -104,8 +116,43 @@ def make_rng(random_state) -> np.random.Generator:
     )
 
 
+def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray | None:
+    """Weights as float64 (n_samples,), or None when not given."""
+    if sample_weight is None:
+        return None
+    try:
+        w = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("sample_weight must hold numbers, one per sample") from None
+    if w.ndim == 0:
+        w = np.full(n_samples, float(w))
+    if w.shape != (n_samples,):
+        raise ValueError(
+            f"sample_weight must have shape ({n_samples},), one weight per sample, got {w.shape}"
+        )
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise ValueError("sample_weight must hold finite, non-negative numbers")
+    if not w.sum() > 0:
+        raise ValueError("sample_weight must not be all zero: no sample would count")
+    return w
+
+
+def initialise_weights(network, init: str, activation: str, rng: np.random.Generator) -> None:
+    """Draw the network's starting weights by ``init`` (see INITS); "he" keeps the engine's."""
+    if init == "he":
+        return
+    factor = 2.0 if activation == "logistic" else 6.0  # Glorot & Bengio (2010), as sklearn
+    for W, b in zip(network.W, network.b, strict=True):
+        n_in, n_out = W.shape
+        bound = np.sqrt(factor / (n_in + n_out))
+        W[...] = rng.uniform(-bound, bound, W.shape)
+        b[...] = rng.uniform(-bound, bound, b.shape)
+
+
 def make_solver(estimator):
-    """The engine optimiser that ``estimator.solver`` and its settings name."""
+    """The engine optimiser that ``estimator.solver`` and its settings name (None for lbfgs)."""
+    if estimator.solver == "lbfgs":
+        return None
     if estimator.solver == "adam":
         return make_optimizer(
             "adam",

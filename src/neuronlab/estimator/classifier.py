@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import ClassifierMixin
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import column_or_1d
 
-from ._base import _BaseMLP
+from ._base import _BaseMLP, _stochastic, store_params
 from ._docs import with_shared_docs
 
 
@@ -28,6 +29,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         Class labels; ``predict`` maps the network's class indices through it.
     n_outputs_ : int
         Output units: the number of classes.
+    accuracy_curve_ : list of float
+        Share of the training rows classified right by each epoch's minibatches as they
+        were trained on (the running accuracy, as ``loss_curve_`` is the running loss);
+        empty with "lbfgs".
     {attributes}
 
     Examples
@@ -44,7 +49,38 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     _output = "softmax"
 
-    def fit(self, X, y) -> MLPClassifier:
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        l1=0.0,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        init="glorot",
+    ):
+        store_params(self, locals())
+
+    def fit(self, X, y, sample_weight=None) -> MLPClassifier:
         """Train on X (n_samples, n_features) and class labels y (n_samples,).
 
         Parameters
@@ -53,6 +89,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             Training data.
         y : array-like of shape (n_samples,)
             Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss (rescaled to mean 1); None weighs all alike.
 
         Returns
         -------
@@ -64,16 +102,17 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         >>> from sklearn.datasets import make_moons
         >>> from neuronlab import MLPClassifier
         >>> X, y = make_moons(n_samples=60, noise=0.1, random_state=0)
-        >>> clf = MLPClassifier((8,), learning_rate_init=0.1, max_iter=500, random_state=0)
+        >>> clf = MLPClassifier((8, 8), learning_rate_init=0.1, max_iter=500, random_state=0)
         >>> clf = clf.fit(X, y)
         >>> clf.classes_
         array([0, 1])
         >>> clf.n_iter_ < clf.max_iter  # stopped by tol, so no ConvergenceWarning
         True
         """
-        return self._fit(X, y, incremental=False)
+        return self._fit(X, y, incremental=False, sample_weight=sample_weight)
 
-    def partial_fit(self, X, y, classes=None) -> MLPClassifier:
+    @available_if(_stochastic)
+    def partial_fit(self, X, y, sample_weight=None, classes=None) -> MLPClassifier:
         """Run one epoch on (X, y); ``classes`` (every label) is required on the first call.
 
         Parameters
@@ -82,6 +121,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             Training data.
         y : array-like of shape (n_samples,)
             Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss (rescaled to mean 1); None weighs all alike.
         classes : array-like of shape (n_classes,), default=None
             Every label that can appear in y. Required on the first call; on later calls it
             may be left out, and if given must match ``classes_``.
@@ -107,7 +148,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                 "classes must be given on the first call to partial_fit: "
                 "pass every label that will ever appear, e.g. classes=np.unique(y)"
             )
-        return self._fit(X, y, incremental=True, classes=classes)
+        return self._fit(X, y, incremental=True, classes=classes, sample_weight=sample_weight)
 
     def _validate_targets(self, y, *, first, classes=None):
         if y.ndim == 2 and y.shape[1] > 1:
@@ -175,7 +216,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         >>> from sklearn.datasets import make_moons
         >>> from neuronlab import MLPClassifier
         >>> X, y = make_moons(n_samples=60, noise=0.1, random_state=0)
-        >>> clf = MLPClassifier((8,), learning_rate_init=0.1, max_iter=500, random_state=0)
+        >>> clf = MLPClassifier((8, 8), learning_rate_init=0.1, max_iter=500, random_state=0)
         >>> clf = clf.fit(X, y)
         >>> y_pred = clf.predict(X)
         >>> y_pred.shape
@@ -205,7 +246,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         >>> from sklearn.datasets import make_moons
         >>> from neuronlab import MLPClassifier
         >>> X, y = make_moons(n_samples=60, noise=0.1, random_state=0)
-        >>> clf = MLPClassifier((8,), learning_rate_init=0.1, max_iter=500, random_state=0)
+        >>> clf = MLPClassifier((8, 8), learning_rate_init=0.1, max_iter=500, random_state=0)
         >>> clf = clf.fit(X, y)
         >>> proba = clf.predict_proba(X[:3])
         >>> proba.shape
@@ -234,7 +275,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         >>> from sklearn.datasets import make_moons
         >>> from neuronlab import MLPClassifier
         >>> X, y = make_moons(n_samples=60, noise=0.1, random_state=0)
-        >>> clf = MLPClassifier((8,), learning_rate_init=0.1, max_iter=500, random_state=0)
+        >>> clf = MLPClassifier((8, 8), learning_rate_init=0.1, max_iter=500, random_state=0)
         >>> clf = clf.fit(X, y)
         >>> log_proba = clf.predict_log_proba(X[:3])
         >>> log_proba.shape

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
+from sklearn.utils.metaestimators import available_if
 
-from ._base import _BaseMLP
+from ._base import _BaseMLP, _stochastic, store_params
 from ._docs import with_shared_docs
 
 
@@ -42,7 +43,38 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     _output = "identity"
 
-    def fit(self, X, y) -> MLPRegressor:
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        l1=0.0,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        init="glorot",
+    ):
+        store_params(self, locals())
+
+    def fit(self, X, y, sample_weight=None) -> MLPRegressor:
         """Train on X (n_samples, n_features) and targets y (n_samples,) or (n_samples, k).
 
         Parameters
@@ -51,6 +83,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             Training data.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets; one column per target when there are several.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss (rescaled to mean 1); None weighs all alike.
 
         Returns
         -------
@@ -70,9 +104,10 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         >>> bool(reg.score(X, y) > 0.9)
         True
         """
-        return self._fit(X, y, incremental=False)
+        return self._fit(X, y, incremental=False, sample_weight=sample_weight)
 
-    def partial_fit(self, X, y) -> MLPRegressor:
+    @available_if(_stochastic)
+    def partial_fit(self, X, y, sample_weight=None) -> MLPRegressor:
         """Run one epoch on (X, y), continuing from the current weights.
 
         Parameters
@@ -81,6 +116,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             Training data.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets, with as many columns as on the first call.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss (rescaled to mean 1); None weighs all alike.
 
         Returns
         -------
@@ -99,7 +136,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         >>> reg.n_iter_, reg.t_  # one epoch per call, 3 x 50 samples seen
         (3, 150)
         """
-        return self._fit(X, y, incremental=True)
+        return self._fit(X, y, incremental=True, sample_weight=sample_weight)
 
     def _validate_targets(self, y, *, first, classes=None):
         if y.dtype.kind not in "biuf":  # strings or objects: numbers written as text only

@@ -44,7 +44,12 @@ from .security import OriginGuard
 from .settings import Settings
 from .trainer import routes as trainer_routes
 from .trainer.registry import SessionRegistry
-from .validation import UNREADABLE_JSON, explain_validation_error, refused_fields
+from .validation import (
+    UNREADABLE_JSON,
+    document_refusals,
+    explain_validation_error,
+    refused_fields,
+)
 
 __all__ = ["ROUTERS", "Settings", "create_app", "render_page"]
 
@@ -149,12 +154,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS.values():
         app.include_router(router)
     app.state.routers = list(ROUTERS)
+    _document_refusals(app)
     app.mount(
         "/static",
         AssetFiles(STATIC_DIR, version, immutable=not settings.debug),
         name="static",
     )
     return app
+
+
+def _document_refusals(app: FastAPI) -> None:
+    """The OpenAPI schema shows the 422 body the handlers below really send."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            document_refusals(generate())  # FastAPI keeps the schema it made: change it once
+        return app.openapi_schema
+
+    app.openapi = openapi
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -4,6 +4,10 @@ The browser does no arithmetic on the model: it copies these bytes into an ``Ima
 or looks them up in a 256-entry table. This module decides every colour, so the page and
 the downloaded figure agree.
 
+- ``boundary_indices`` and ``boundary_palette``: the live trainer's compact boundary, one
+  byte per cell indexing a 256-colour palette the server sends with it (a quarter of RGBA,
+  and smooth enough that the socket's compression halves it again). The palette's colours
+  are ``boundary_rgba``'s.
 - ``boundary_rgba``: class probabilities per grid cell -> RGBA bytes. The cell's colour is
   the probability-weighted mix of the class colours, laid over white with an opacity that
   grows with the network's confidence: a certain cell is strongly coloured, a 50/50 cell
@@ -17,6 +21,7 @@ the downloaded figure agree.
 
 from __future__ import annotations
 
+import functools
 import json
 
 import numpy as np
@@ -67,6 +72,59 @@ def boundary_rgba(probabilities: np.ndarray) -> bytes:
     rgba[:, 3] = 255
     rgba[bad] = UNKNOWN
     return rgba.tobytes()
+
+
+UNKNOWN_INDEX = 255  # the boundary palette's entry for cells that are not numbers
+
+
+def boundary_levels(classes: int) -> int:
+    """Confidence levels per class in the boundary palette (two classes: 255 shades of p)."""
+    return 255 if classes == 2 else 255 // classes
+
+
+@functools.lru_cache(maxsize=8)
+def boundary_palette(classes: int) -> bytes:
+    """The 256 RGB colours (768 bytes) that ``boundary_indices`` bytes index, for ``classes``.
+
+    Two classes: entry i is the colour ``boundary_rgba`` gives p(class 1) = i / 254, so the
+    picture is ``boundary_rgba``'s to within a 254th. More classes: ``boundary_levels`` entries
+    per class, its colour at a confidence from 0 to 1, laid over white as ``boundary_rgba``
+    lays its mix (the most likely class's colour, where ``boundary_rgba`` mixes them all).
+    The last entry is grey, for cells that are not numbers.
+    """
+    if not 2 <= classes <= len(CLASS_COLOURS):
+        raise ValueError(f"classes must be between 2 and {len(CLASS_COLOURS)}, got {classes}")
+    levels = boundary_levels(classes)
+    if classes == 2:
+        p = np.arange(levels) / (levels - 1)  # (levels,) p(class 1)
+        rgb = np.frombuffer(boundary_rgba(np.stack([1 - p, p], axis=1)), np.uint8)
+        rgb = rgb.reshape(-1, 4)[:, :3]
+    else:
+        confidence = np.arange(levels) / (levels - 1)  # (levels,)
+        opacity = (0.2 + 0.55 * confidence)[None, :, None]  # as in boundary_rgba
+        colours = np.array(CLASS_COLOURS[:classes], dtype=np.float64)[:, None, :]  # (k, 1, 3)
+        rgb = np.rint(WHITE + (colours - WHITE) * opacity).reshape(-1, 3)  # (k * levels, 3)
+    palette = np.tile(np.array(UNKNOWN[:3], dtype=np.uint8), (256, 1))  # (256, 3)
+    palette[: len(rgb)] = rgb
+    return palette.tobytes()
+
+
+def boundary_indices(probabilities: np.ndarray) -> bytes:
+    """One byte per grid cell (n): its entry in ``boundary_palette(k)`` for the class
+    probabilities (n, k). Two classes: round(254 p(class 1)); more: the most likely class's
+    block, at its confidence. 255 marks a cell whose probabilities are not numbers."""
+    P = np.asarray(probabilities)
+    n, k = P.shape
+    levels = boundary_levels(k)
+    if k == 2:
+        index = np.rint(P[:, 1] * (levels - 1))  # (n,)
+    else:
+        winner = P.argmax(axis=1)  # (n,)
+        confidence = (P.max(axis=1) - 1.0 / k) / (1.0 - 1.0 / k)  # 0 at a tie, 1 when certain
+        index = winner * levels + np.rint(confidence * (levels - 1))
+    bad = ~np.isfinite(index)
+    index[bad] = UNKNOWN_INDEX
+    return np.clip(index, 0, UNKNOWN_INDEX).astype(np.uint8).tobytes()
 
 
 def map_indices(activations: list[np.ndarray]) -> bytes:

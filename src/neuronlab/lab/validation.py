@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from ..engine.activations import ACTIVATIONS
 from ..engine.datasets import DATASETS, REGRESSION_DATASETS
@@ -94,10 +94,29 @@ def read_json_object(text: str | None, max_chars: int, example: str) -> dict:
     return data
 
 
+# a yes-or-no field's type as written, with or without ``from __future__ import annotations``
+_FLAGS = {bool: StrictBool, "bool": StrictBool, bool | None: StrictBool | None}
+_FLAGS.update({"bool | None": StrictBool | None, "Optional[bool]": StrictBool | None})
+
+
 class StrictModel(BaseModel):
-    """A request model that rejects unknown fields (a typo is an error, not a no-op)."""
+    """A request model that rejects unknown fields (a typo is an error, not a no-op) and
+    takes only JSON true or false for a yes-or-no field: pydantic alone would read "no",
+    "off", 0 or "false" as false and "yes" or 1 as true, guessing at what a client meant."""
 
     model_config = ConfigDict(extra="forbid")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # runs before pydantic reads the annotations: each bool becomes a strict one
+        annotations = cls.__dict__.get("__annotations__", {})
+        for name, annotation in list(annotations.items()):
+            try:
+                strict = _FLAGS.get(annotation)
+            except TypeError:  # an unhashable annotation is no bool
+                strict = None
+            if strict is not None:
+                annotations[name] = strict
+        super().__init_subclass__(**kwargs)
 
 
 def get_settings(request: Request) -> Settings:
@@ -152,6 +171,10 @@ def _sentence(error: dict[str, Any]) -> str:
     if kind == "string_unicode":
         where = name or "A field name"
         return f"{where} holds a character that is not text (a lone surrogate): remove it"
+    if kind == "bool_type":
+        return f"{_readable(name)} should be true or false" + (
+            f", got {value!r}" if len(repr(value)) <= 40 else ""
+        )
     if kind == "int_parsing_size":
         return f"{name} is far too large a number" if name else "a number is far too large"
     if kind == "extra_forbidden":
@@ -192,3 +215,42 @@ def explain_validation_error(errors: Sequence[dict[str, Any]]) -> str:
     if len(errors) > 3:
         text += f" (and {len(errors) - 3} more problems)"
     return text + "."
+
+
+# What a refused request body gets (``app.py``'s handlers), as the OpenAPI schema says it
+REFUSED_REQUEST = {
+    "title": "RefusedRequest",
+    "type": "object",
+    "properties": {
+        "detail": {
+            "title": "Detail",
+            "type": "string",
+            "description": "One English sentence naming the field(s) and what to fix.",
+        },
+        "fields": {
+            "title": "Fields",
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "The refused settings, by name, for the page to mark (left out "
+            "when the problem is not one field's).",
+        },
+    },
+    "required": ["detail"],
+}
+
+
+def document_refusals(schema: dict) -> dict:
+    """Make an OpenAPI schema say what a 422 really carries (``{"detail": str, "fields":
+    [...]}``), not FastAPI's default list of pydantic errors. Changes ``schema`` in place."""
+    reference = {"$ref": "#/components/schemas/RefusedRequest"}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            refused = operation.get("responses", {}).get("422")
+            if refused is not None:
+                refused["description"] = "A field is missing, unknown or out of range"
+                refused["content"] = {"application/json": {"schema": reference}}
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
+    components["RefusedRequest"] = REFUSED_REQUEST
+    return schema

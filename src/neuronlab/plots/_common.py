@@ -1,20 +1,43 @@
-"""Colours, marker shapes and the axes helper shared by every figure."""
+"""Colours, marker shapes and the axes helper shared by every figure.
+
+The colours come from ``neuronlab.palette``, which the lab shares; here they meet
+matplotlib's names for the shapes and dashes.
+"""
 
 from __future__ import annotations
 
 from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
 
-# The lab's colours (lab/render.py CLASS_COLOURS), chosen to stay apart for colour-blind eyes.
-CLASS_COLOURS = ("#e69f00", "#0072b2", "#009e73", "#cc79a7", "#56b4e9", "#d55e00")
-MARKERS = ("s", "o", "^", "D", "P", "X")  # square, circle, triangle, diamond, plus, cross
-OPTIMIZER_COLOURS = {
-    "sgd": "#d55e00",
-    "momentum": "#009e73",
-    "rmsprop": "#cc79a7",
-    "adam": "#0072b2",
-}
-TRAIN_COLOUR, VAL_COLOUR, BEST_COLOUR = "#0072b2", "#e69f00", "#444444"
+from ..palette import (
+    BEST_COLOUR,
+    CLASS_COLOURS,
+    CLASS_SHAPES,
+    OPTIMIZER_COLOURS,
+    OPTIMIZER_STYLES,
+    TRAIN_COLOUR,
+    VAL_COLOUR,
+)
+
+# matplotlib's marker for each of the palette's shape names
+MARKER_FOR_SHAPE = {"square": "s", "circle": "o", "triangle": "^", "diamond": "D", "plus": "P",
+                    "cross": "X"}  # fmt: skip
+MARKERS = tuple(MARKER_FOR_SHAPE[shape] for shape in CLASS_SHAPES)
+# a path not named after an optimiser takes these in turn
+EXTRA_DASHES = ((), (6, 3), (1, 3), (8, 3, 1, 3))
+
+__all__ = [
+    "BEST_COLOUR",
+    "CLASS_COLOURS",
+    "MARKERS",
+    "OPTIMIZER_COLOURS",
+    "OPTIMIZER_STYLES",
+    "TRAIN_COLOUR",
+    "VAL_COLOUR",
+    "class_colour",
+    "class_marker",
+    "path_style",
+]
 
 
 def class_colour(k: int) -> str:
@@ -25,6 +48,23 @@ def class_colour(k: int) -> str:
 def class_marker(k: int) -> str:
     """Marker shape of class ``k``: square, circle, triangle, diamond, plus, cross."""
     return MARKERS[k % len(MARKERS)]
+
+
+def path_style(label: str, i: int) -> dict:
+    """Colour, dash and marker of the i-th path, labelled ``label`` (an optimiser's name
+    takes the lab's style for it), so paths differ by more than colour."""
+    style = OPTIMIZER_STYLES.get(label.split()[0].lower() if label else "")
+    if style is not None:
+        colour, dash, shape = style["colour"], style["dash"], style["shape"]
+    else:
+        colour = CLASS_COLOURS[i % len(CLASS_COLOURS)]
+        dash = EXTRA_DASHES[i % len(EXTRA_DASHES)]
+        shape = CLASS_SHAPES[i % len(CLASS_SHAPES)]
+    return {
+        "color": colour,
+        "linestyle": (0, dash) if dash else "-",
+        "marker": MARKER_FOR_SHAPE[shape],
+    }
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float] = (5.5, 5.0)) -> Axes:

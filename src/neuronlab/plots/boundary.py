@@ -11,9 +11,38 @@ import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
 
-from ..engine.grid import plane_bounds, plane_grid
+from ..engine.grid import plane_grid
 from ..engine.network import Network
 from ._common import _axes, class_colour, class_marker
+
+MARGIN = 0.08  # the frame reaches this share of the data's extent beyond it, on every side
+EQUAL_ASPECT_UP_TO = 4.0  # one unit is one unit on both axes unless the extents differ more
+
+
+def data_bounds(X: np.ndarray, margin: float = MARGIN) -> tuple[float, float, float, float]:
+    """(x1_min, x1_max, x2_min, x2_max): the points' extent with a margin on every side.
+
+    As scikit-learn's DecisionBoundaryDisplay frames its plane from the data (it pads by a
+    fixed ``eps``; here the pad is a share of the extent, so data in metres and data in
+    millimetres are framed alike). A flat axis gets the other axis's pad.
+    """
+    X = np.asarray(X, dtype=float)
+    finite = X[np.isfinite(X).all(axis=1)]
+    if len(finite) == 0:
+        return (-1.0, 1.0, -1.0, 1.0)
+    low, high = finite.min(axis=0), finite.max(axis=0)
+    extent = high - low
+    pad = margin * np.where(extent > 0, extent, max(float(extent.max()), 1.0))
+    return (float(low[0] - pad[0]), float(high[0] + pad[0]),
+            float(low[1] - pad[1]), float(high[1] + pad[1]))  # fmt: skip
+
+
+def _frame(ax: Axes, bounds) -> None:
+    ax.set_xlim(bounds[0], bounds[1])
+    ax.set_ylim(bounds[2], bounds[3])
+    width, height = bounds[1] - bounds[0], bounds[3] - bounds[2]
+    ratio = max(width, height) / max(min(width, height), 1e-300)
+    ax.set_aspect("equal" if ratio <= EQUAL_ASPECT_UP_TO else "auto")
 
 
 # ------------------------------------------------------------------------- model outputs
@@ -81,7 +110,8 @@ def plot_decision_boundary(
         or for a fitted estimator any labels among its ``classes_`` (strings too)
     X_val, y_val : optional validation points, drawn outlined
     resolution : cells per side of the shaded grid
-    bounds : (x1_min, x1_max, x2_min, x2_max); a square around the points by default
+    bounds : (x1_min, x1_max, x2_min, x2_max); by default the points' extent and a margin
+        (``data_bounds``), wherever the points lie
     """
     X = np.asarray(X, dtype=float)
     if X.ndim != 2 or X.shape[1] != 2:
@@ -91,7 +121,7 @@ def plot_decision_boundary(
         y_val, _ = _class_indices(model, y_val, "y_val")
     ax = _axes(ax)
     every = X if X_val is None else np.vstack([X, np.asarray(X_val, dtype=float)])
-    bounds = bounds or plane_bounds(every)
+    bounds = bounds or data_bounds(every)
     probabilities = model_outputs(model, plane_grid(bounds, resolution))
     if probabilities.ndim != 2:
         raise ValueError(
@@ -118,9 +148,7 @@ def plot_decision_boundary(
             ax, np.asarray(X_val, dtype=float), np.asarray(y_val), filled=False, size=size
         )
     _legend_for_classes(ax, int(max(k, y.max() + 1)), validation=X_val is not None, names=names)
-    ax.set_xlim(bounds[0], bounds[1])
-    ax.set_ylim(bounds[2], bounds[3])
-    ax.set_aspect("equal")
+    _frame(ax, bounds)
     ax.set_xlabel("x₁")
     ax.set_ylabel("x₂")
     if title:
@@ -189,7 +217,9 @@ def _legend_for_classes(ax: Axes, k: int, validation: bool, names: list[str] | N
                 label="validation",
             ),
         ]
-    ax.legend(handles=handles, loc="upper right", fontsize=8, framealpha=0.85)
+    # beside the plane, not on it: a legend inside would hide points (xor's corners)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
+              fontsize=8, frameon=False)  # fmt: skip
 
 
 def plot_regression_surface(
@@ -203,10 +233,14 @@ def plot_regression_surface(
     resolution: int = 200,
     title: str | None = None,
 ) -> Axes:
-    """Shade the plane by a regression model's prediction; points coloured by their target."""
+    """Shade the plane by a regression model's prediction; points coloured by their target.
+
+    The plane is the points' extent with a margin (``data_bounds``), wherever they lie.
+    """
     X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float).reshape(len(X), -1)[:, 0]
     ax = _axes(ax)
-    bounds = plane_bounds(X)
+    every = X if X_val is None else np.vstack([X, np.asarray(X_val, dtype=float)])
+    bounds = data_bounds(every)
     values = model_outputs(model, plane_grid(bounds, resolution)).reshape(resolution, resolution)
     limit = float(np.nanmax(np.abs(np.concatenate([values.ravel(), y])))) or 1.0
     image = ax.imshow(
@@ -240,9 +274,7 @@ def plot_regression_surface(
             edgecolors=plt.get_cmap("RdBu_r")((np.ravel(y_val) + limit) / (2 * limit)),
         )
     ax.figure.colorbar(image, ax=ax, shrink=0.8, label="prediction")
-    ax.set_xlim(bounds[0], bounds[1])
-    ax.set_ylim(bounds[2], bounds[3])
-    ax.set_aspect("equal")
+    _frame(ax, bounds)
     ax.set_xlabel("x₁")
     ax.set_ylabel("x₂")
     if title:

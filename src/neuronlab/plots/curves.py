@@ -19,9 +19,14 @@ def _history_columns(history: Any) -> dict[str, np.ndarray]:
         history = history.history
     if hasattr(history, "loss_curve_"):  # a fitted estimator, ours or scikit-learn's
         columns = {"train_loss": np.asarray(history.loss_curve_, dtype=float)}
-        scores = getattr(history, "validation_scores_", None)
-        if scores is not None and len(scores) == len(columns["train_loss"]):
-            columns["val_accuracy"] = np.asarray(scores, dtype=float)
+        n = len(columns["train_loss"])
+        classifier = hasattr(history, "classes_")
+        running = getattr(history, "accuracy_curve_", None)  # ours: accuracy during each epoch
+        if classifier and running is not None and len(running) == n:
+            columns["train_accuracy"] = np.asarray(running, dtype=float)
+        scores = getattr(history, "validation_scores_", None)  # accuracy, or R² for regression
+        if scores is not None and len(scores) == n:
+            columns["val_accuracy" if classifier else "val_score"] = np.asarray(scores, float)
         return columns
     if isinstance(history, Sequence | np.ndarray) and all(
         isinstance(value, int | float | np.number) for value in history
@@ -113,7 +118,10 @@ def plot_accuracy_curves(
     ax = _axes(ax, (6.0, 4.0))
     train = columns.get("train_accuracy")
     if train is None or not np.isfinite(train).any():
-        raise ValueError("history has no accuracy (a regression run?)")
+        raise ValueError(
+            "history has no accuracy: a regression model, a scikit-learn estimator (it "
+            "records no training accuracy) or solver='lbfgs'"
+        )
     epochs = columns.get("epoch", np.arange(1, len(train) + 1))
     ax.plot(epochs, train, color=TRAIN_COLOUR, lw=1.8, label="training accuracy")
     val = columns.get("val_accuracy")
@@ -125,7 +133,7 @@ def plot_accuracy_curves(
     ax.set_xlabel("epoch")
     ax.set_ylabel("accuracy")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="best")
     if title:
         ax.set_title(title)
     return ax
@@ -133,14 +141,14 @@ def plot_accuracy_curves(
 
 # ---------------------------------------------------------------------- confusion matrix
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, k: int | None = None):
-    """(k, k) counts: row = true class, column = predicted class."""
+    """(k, k) counts: row = true class 0..k-1, column = predicted class (scikit-learn's)."""
+    from sklearn.metrics import confusion_matrix as counts_of
+
     y_true, y_pred = np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int)
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true and y_pred differ in shape: {y_true.shape}, {y_pred.shape}")
     k = k or int(max(y_true.max(initial=0), y_pred.max(initial=0)) + 1)
-    counts = np.zeros((k, k), dtype=int)
-    np.add.at(counts, (y_true, y_pred), 1)
-    return counts
+    return counts_of(y_true, y_pred, labels=np.arange(k))
 
 
 def plot_confusion_matrix(
@@ -152,31 +160,40 @@ def plot_confusion_matrix(
     normalize: bool = False,
     title: str | None = None,
 ) -> Axes:
-    """Counts of true class (rows) against predicted class (columns); accuracy in the title.
+    """True class (rows) against predicted class (columns), drawn by scikit-learn's
+    ``ConfusionMatrixDisplay``; accuracy in the title.
 
-    ``normalize`` shows each row as fractions of that true class.
+    ``y_true`` and ``y_pred`` hold any labels (strings too). ``labels`` names the classes
+    for display: for integer labels 0..k-1, the name of each; otherwise the labels in the
+    order to show them. ``normalize`` shows each row as fractions of that true class.
     """
-    counts = confusion_matrix(y_true, y_pred, len(labels) if labels else None)
-    k = counts.shape[0]
+    from sklearn.metrics import ConfusionMatrixDisplay
+    from sklearn.metrics import confusion_matrix as counts_of
+    from sklearn.utils.multiclass import unique_labels
+
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true and y_pred differ in shape: {y_true.shape}, {y_pred.shape}")
+    numbered = y_true.dtype.kind in "iub" and y_pred.dtype.kind in "iub"
+    if numbered and labels is not None:  # names for classes 0..k-1
+        order = np.arange(max(len(labels), int(max(y_true.max(), y_pred.max())) + 1))
+        names = [str(labels[c]) if c < len(labels) else str(c) for c in order]
+    elif labels is not None:
+        order = np.asarray(labels)
+        names = [str(c) for c in order]
+    else:
+        order = unique_labels(y_true, y_pred)
+        names = [str(c) for c in order]
+    counts = counts_of(y_true, y_pred, labels=order)
+    k = len(order)
     ax = _axes(ax, (0.55 * k + 3.2, 0.55 * k + 2.6))
     shown = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1) if normalize else counts
-    ax.imshow(shown, cmap="Blues", vmin=0)
-    limit = shown.max() or 1
-    for i in range(k):
-        for j in range(k):
-            text = f"{shown[i, j]:.2f}" if normalize else str(counts[i, j])
-            ax.text(
-                j,
-                i,
-                text,
-                ha="center",
-                va="center",
-                fontsize=8 if k > 6 else 10,
-                color="white" if shown[i, j] > 0.6 * limit else "#222222",
-            )
-    names = list(labels) if labels else [str(c) for c in range(k)]
-    ax.set_xticks(range(k), names)
-    ax.set_yticks(range(k), names)
+    ConfusionMatrixDisplay(shown, display_labels=names).plot(
+        ax=ax, cmap="Blues", colorbar=False, values_format=".2f" if normalize else "d",
+        xticks_rotation="vertical" if max(map(len, names)) > 4 and k > 4 else "horizontal",
+    )  # fmt: skip
+    for text in ax.texts:
+        text.set_fontsize(8 if k > 6 else 10)
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
     accuracy = np.trace(counts) / max(counts.sum(), 1)

@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from ..engine.surfaces import DescentPath, Surface, get_surface, surface_grid
-from ._common import CLASS_COLOURS, OPTIMIZER_COLOURS, _axes
+from ._common import _axes, path_style
 
 
 # ------------------------------------------------------------------------ descent paths
@@ -39,27 +39,26 @@ def plot_descent_paths(
         ax.plot(*m, marker="*", ms=15, color="#ffd700", mec="#222222", zorder=6)
     starts = set()
     for i, (label, path) in enumerate(paths.items()):
-        colour = OPTIMIZER_COLOURS.get(label.split()[0].lower(), CLASS_COLOURS[i % 6])
+        style = path_style(label, i)  # colour, dash and marker: paths that overlap stay apart
         points = np.asarray(path.points)
-        status = "diverged" if path.diverged else f"{path.steps} steps"
+        outcome = getattr(path, "outcome", None)
+        status = outcome.kind if outcome is not None else f"{path.steps} steps"
         ax.plot(
             points[:, 0],
             points[:, 1],
-            color=colour,
-            lw=1.6,
+            color=style["color"],
+            linestyle=style["linestyle"],
+            lw=1.8,
             alpha=0.95,
-            marker="o",
-            ms=2.2,
+            marker=style["marker"],
+            ms=5,
+            markevery=_mark_every(len(points), i),
+            mfc="white",
+            zorder=4 + 0.1 * (len(paths) - i),  # the first named on top: sgd over adam
             label=f"{label} ({status}, loss {path.losses[-1]:.3g})",
         )
-        ax.plot(
-            *points[-1],
-            marker="X" if path.diverged else "o",
-            ms=8,
-            color=colour,
-            mec="white",
-            zorder=7,
-        )
+        ax.plot(*points[-1], marker=style["marker"], ms=10, color=style["color"], mec="white",
+                zorder=7)  # fmt: skip
         starts.add(tuple(points[0]))
     for start in starts:
         ax.plot(*start, marker="o", ms=9, color="black", mec="white", zorder=8)
@@ -67,6 +66,14 @@ def plot_descent_paths(
     ax.set_ylim(surface.bounds[2], surface.bounds[3])
     ax.set_xlabel("x")
     ax.set_ylabel("y")
-    ax.legend(fontsize=8, loc="upper left", framealpha=0.9)
+    # below the map, not on it: a legend inside would hide the paths
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False)
     ax.set_title(title or surface.title)
     return ax
+
+
+def _mark_every(n_points: int, i: int) -> tuple[int, int]:
+    """Markers on about a dozen points of a path, each path offset from the others, so two
+    paths along the same valley still show both their shapes."""
+    step = max(1, n_points // 12)
+    return (min(i * max(1, step // 4), n_points - 1), step)

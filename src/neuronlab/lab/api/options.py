@@ -38,7 +38,7 @@ router = APIRouter(prefix="/api/options", tags=["options"])
 # The learning-rate slider walks this ladder (a log scale); the penalties and speeds are menus.
 LEARNING_RATES = (0.00001, 0.00003, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)
 PENALTIES = (0, 0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1)
-SPEEDS = (0, 100, 20, 5, 1)  # epochs a second at most; 0: as fast as the machine goes
+SPEEDS = (0, 100, trainer.DEFAULT_SPEED, 20, 5, 1)  # epochs a second at most; 0: no limit
 
 # The step of each number input; every other integer field steps by 1, and a float field
 # named here only (the bounds come from the models, the steps are the page's grain).

@@ -1,9 +1,10 @@
 """The playground's child process: set limits, load the library, guard, run the learner's code.
 
 Started by ``sandbox.spawn`` as
-``python -I -u child.py <package parent> <limits>`` in a fresh temporary directory
-that holds ``main.py``. Nothing here is imported by the server: this file is a script for the
-child alone, standard library at the top.
+``python -I -u child.py <package parent> <limits>`` in a fresh directory that holds
+``main.py``: ``/playground`` inside bubblewrap, or a temporary folder of the host. Nothing
+here is imported by the server: this file is a script for the child alone, standard library
+at the top.
 
 Order matters:
 
@@ -18,7 +19,8 @@ Order matters:
    garbage collector, or touch files outside its directory and Python's own libraries;
 5. ``main.py`` runs; open figures are sent on ``plt.show()`` and at the end.
 
-The hook is a guard for a classroom, not a security boundary: see docs/security.md.
+The hook is an inner layer that says in words what is refused, not the wall: the wall is
+bubblewrap around this process (see docs/security.md).
 
 Frames on the channel: one byte kind, four bytes big-endian length, payload.
 ``o`` stdout text, ``e`` stderr text, ``f`` PNG bytes, ``d`` done JSON (how the code ended).
@@ -58,15 +60,22 @@ def set_limits(limits: dict) -> None:
     cap(resource.RLIMIT_FSIZE, limits["file_bytes"])
     cap(resource.RLIMIT_NOFILE, 64)
     cap(resource.RLIMIT_CORE, 0)
-    if os.geteuid() != 0:
+    if limits.get("max_processes"):
+        # in the sandbox's own user namespace the count starts from zero; the kernel only
+        # enforces it when the server is not root (root's processes are exempt)
+        cap(resource.RLIMIT_NPROC, int(limits["max_processes"]))
+    elif os.geteuid() != 0:
         # RLIMIT_NPROC counts every process of the user, and root ignores it. For an ordinary
         # user allow a few more than exist now: a fork bomb then fails fast.
         cap(resource.RLIMIT_NPROC, count_user_tasks() + 16)
 
 
 def die_with_parent(parent: int) -> None:
-    """Linux: the kernel kills this process if the server dies (it would outlive it asleep)."""
-    if not sys.platform.startswith("linux"):
+    """Linux: the kernel kills this process if the server dies (it would outlive it asleep).
+
+    ``parent`` 0: in the sandbox, where bubblewrap does this (``--die-with-parent``).
+    """
+    if not parent or not sys.platform.startswith("linux"):
         return
     import ctypes
     import signal
@@ -368,8 +377,8 @@ def main() -> None:
     CHANNEL = int(limits["channel"])
     set_limits(limits)
     die_with_parent(int(limits["parent"]))
-    if package_parent not in sys.path:
-        sys.path.append(package_parent)
+    # first: the neuronlab that runs is the server's own, whatever else is installed
+    sys.path.insert(0, package_parent)
 
     # the trusted set-up: load what the examples use before the guard goes up
     import matplotlib

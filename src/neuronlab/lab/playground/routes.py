@@ -19,9 +19,13 @@ Server -> client::
     {"type": "error", "code": "...", "detail": "..."}  a refused message; the socket stays open
 
 When to run code at all: on when the server listens on loopback only; when it listens on
-another address, only with a token (``Settings.playground_token``, printed at start-up),
-and ``Settings.allow_playground = False`` turns it off everywhere. Closing the socket kills
-its run. The Origin of the handshake is checked by the app's ``OriginGuard``.
+another address, only with a token (``Settings.playground_token``, printed at start-up)
+and only inside the sandbox (bubblewrap), and ``Settings.allow_playground = False`` turns
+it off everywhere. Closing the socket kills its run. The Origin of the handshake is checked
+by the app's ``OriginGuard``.
+
+The router's lifespan sweeps the run folders a killed server left behind when the app
+starts, and kills every run when it stops, so that no run holds up a shutdown.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import contextlib
 import hmac
 import json
 import os
+from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, FastAPI, Request, WebSocket
 from starlette.websockets import WebSocketDisconnect
@@ -39,8 +44,21 @@ from ..settings import Settings
 from ..validation import read_json_object
 from .examples import EXAMPLES
 from .runner import Playground, PlaygroundBusy, PlaygroundRun
+from .sandbox import sweep_leftover_folders
 
-router = APIRouter(tags=["playground"])
+
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    sweep_leftover_folders()
+    try:
+        yield
+    finally:
+        playground = getattr(app.state, "playground", None)
+        if playground is not None:
+            playground.stop_all()
+
+
+router = APIRouter(tags=["playground"], lifespan=lifespan)
 
 MAX_MESSAGE_CHARS = 200_000  # a run message carries the code (at most Limits.code_chars)
 
@@ -52,12 +70,16 @@ def playground_of(app: FastAPI) -> Playground:
     """
     playground = getattr(app.state, "playground", None)
     if playground is None:
-        playground = app.state.playground = Playground()
+        settings: Settings = app.state.settings
+        playground = app.state.playground = Playground(sandbox=settings.playground_sandbox)
     return playground
 
 
-def refusal(settings: Settings, token: str | None) -> tuple[str, str] | None:
+def refusal(
+    settings: Settings, token: str | None, playground: Playground | None = None
+) -> tuple[str, str] | None:
     """Why this client may not run code, as (code, sentence); None when it may."""
+    playground = playground or Playground(sandbox=settings.playground_sandbox)
     if os.name != "posix":
         return "disabled", "The playground needs a POSIX system (Linux or macOS) to limit runs."
     if settings.exposed and not settings.playground_token:
@@ -67,6 +89,12 @@ def refusal(settings: Settings, token: str | None) -> tuple[str, str] | None:
         )
     if not settings.allow_playground:
         return "disabled", "The playground is switched off on this server (--no-playground)."
+    if not playground.sandboxed and (settings.exposed or playground.sandbox == "bubblewrap"):
+        where = "listens on the network" if settings.exposed else "insists on the sandbox"
+        return "disabled", (
+            f"The playground is off because this server {where} and cannot sandbox runs: "
+            f"{playground.check.problem}."
+        )
     expected = settings.playground_token
     if expected:
         if not token:
@@ -81,7 +109,7 @@ def playground_status(request: Request) -> dict:
     """Whether the playground runs code here, whether it wants a token, and its limits."""
     settings: Settings = request.app.state.settings
     playground = playground_of(request.app)
-    problem = refusal(settings, "")
+    problem = refusal(settings, "", playground)
     off = problem is not None and problem[0] == "disabled"
     return {
         "enabled": not off,
@@ -90,6 +118,7 @@ def playground_status(request: Request) -> dict:
         "limits": playground.limits.describe(),
         "max_runs": playground.max_runs,
         "running": len(playground.active),
+        "sandboxed": playground.sandboxed,
     }
 
 
@@ -153,7 +182,7 @@ async def playground_socket(websocket: WebSocket) -> None:
     playground = playground_of(websocket.app)
     await websocket.accept()
     link = Link(websocket)
-    problem = refusal(settings, websocket.query_params.get("token"))
+    problem = refusal(settings, websocket.query_params.get("token"), playground)
     if problem is not None:
         await link.error(*problem)
         await websocket.close(code=1008, reason=problem[0])

@@ -1,8 +1,9 @@
-"""The code playground's runner: the learner's Python in a limited child process.
+"""The code playground's runner: the learner's Python in a sandboxed child process.
 
 Each run gets its own subprocess, started in a new session so that the whole process group
-can be killed at once (``sandbox.py``: the environment, the folder, the spawn),
-and:
+can be killed at once (``sandbox.py``: the environment, the folder, the spawn), inside
+bubblewrap when the machine allows it (``bubblewrap.py``: namespaces, a read-only system,
+no network, its own tmpfs folder, an unprivileged user), and:
 
 - a wall-clock limit (10 s by default), enforced here with SIGKILL to the process group;
 - CPU-time, memory (address space), file-size, open-file and process limits, set by the
@@ -10,9 +11,10 @@ and:
 - an output cap (200 kB): the run is stopped when its output passes it
   (``channel.py``, which also reads the child's frames and caps its figures);
 - an environment built from scratch (nothing inherited but ``OPENBLAS_CORETYPE``);
-- a fresh temporary working directory, removed afterwards;
+- a fresh working directory: a tmpfs in the sandbox, or a temporary folder removed afterwards;
 - an audit hook in the child refusing processes, signals, sockets, ctypes and files outside
-  its directory (a classroom guard, not a security boundary: see docs/security.md).
+  its directory (an inner layer that explains refusals in words, not the wall: see
+  docs/security.md).
 
 The process group is killed on timeout, on Stop, when the output cap is passed, when the
 run ends (stray children included) and when the caller goes away (``close``). The last
@@ -35,16 +37,17 @@ import contextlib
 import os
 import signal
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from . import bubblewrap
 from .channel import RunOutput
 from .outcome import final_event
-from .sandbox import Limits, remove_workdir, spawn
+from .sandbox import Limits, make_workdir, remove_workdir, spawn
 
 MAX_RUNS = 4  # runs at once on one server, all sessions together
+SANDBOX_MODES = ("auto", "bubblewrap", "none")
 
 
 class PlaygroundRun:
@@ -55,9 +58,16 @@ class PlaygroundRun:
     code : the Python source to run (as the file ``main.py``)
     limits : what the run may use
     python : the interpreter (the server's own by default)
+    bwrap : bubblewrap's path to run inside the sandbox, or None for a plain process
     """
 
-    def __init__(self, code: str, limits: Limits | None = None, python: str | None = None):
+    def __init__(
+        self,
+        code: str,
+        limits: Limits | None = None,
+        python: str | None = None,
+        bwrap: str | None = None,
+    ):
         if not isinstance(code, str):
             raise TypeError(f"code must be a str, got {type(code).__name__}")
         self.limits = limits or Limits()
@@ -67,6 +77,7 @@ class PlaygroundRun:
             )
         self.code = code
         self.python = python or sys.executable
+        self.bwrap = bwrap
         self._output = RunOutput(self.limits, self._kill)
         self._process: asyncio.subprocess.Process | None = None
         self._workdir: str | None = None
@@ -84,12 +95,15 @@ class PlaygroundRun:
         """Start the child process; events then arrive through ``events()``."""
         if self._supervisor is not None:
             raise RuntimeError("a PlaygroundRun runs once; make a new one")
-        self._workdir = tempfile.mkdtemp(prefix="neuronlab-run-")
-        Path(self._workdir, "main.py").write_text(self.code, encoding="utf-8")
+        if self.bwrap is None:  # in the sandbox, main.py goes straight into its tmpfs
+            self._workdir = make_workdir()
+            Path(self._workdir, "main.py").write_text(self.code, encoding="utf-8")
         read_fd, write_fd = os.pipe()
         self._started = time.monotonic()
         try:
-            self._process = await spawn(self.python, self._workdir, self.limits, write_fd)
+            self._process = await spawn(
+                self.python, self._workdir, self.limits, write_fd, self.code, self.bwrap
+            )
         except BaseException:
             os.close(read_fd)
             self._remove_workdir()
@@ -196,24 +210,54 @@ class PlaygroundRun:
             self._workdir = None
 
     def _final_event(self) -> dict:
+        returncode = self._process.returncode if self._process is not None else None
+        if self.bwrap is not None:
+            returncode = bubblewrap.exit_code(returncode)
         return final_event(
             self.limits,
             reason=self._reason,
             done=self._output.done,
-            returncode=self._process.returncode if self._process is not None else None,
+            returncode=returncode,
             started=self._started,
         )
 
 
 class Playground:
-    """The server's playground: its limits and how many runs are going at once."""
+    """The server's playground: its limits, its sandbox and how many runs are going at once.
 
-    def __init__(self, limits: Limits | None = None, max_runs: int = MAX_RUNS) -> None:
+    Parameters
+    ----------
+    limits : what each run may use
+    max_runs : runs at once, all pages together
+    sandbox : ``"auto"`` runs inside bubblewrap when this machine can, as plain limited
+        processes otherwise; ``"bubblewrap"`` insists on the sandbox; ``"none"`` never uses it
+    """
+
+    def __init__(
+        self, limits: Limits | None = None, max_runs: int = MAX_RUNS, sandbox: str = "auto"
+    ) -> None:
         if max_runs < 1:
             raise ValueError(f"max_runs must be at least 1, got {max_runs}")
+        if sandbox not in SANDBOX_MODES:
+            raise ValueError(f"sandbox must be one of {', '.join(SANDBOX_MODES)}, got {sandbox!r}")
         self.limits = limits or Limits()
         self.max_runs = max_runs
+        self.sandbox = sandbox
+        if sandbox == "none":
+            self.check = bubblewrap.SandboxCheck(None, "the sandbox is switched off")
+        else:
+            self.check = bubblewrap.check()
         self.active: set[PlaygroundRun] = set()
+
+    @property
+    def sandboxed(self) -> bool:
+        """Whether runs start inside bubblewrap."""
+        return self.check.available
+
+    def stop_all(self) -> None:
+        """Kill every run now (the server is stopping); each cleans up as it ends."""
+        for run in list(self.active):
+            run.stop()
 
     def new_run(self, code: str) -> PlaygroundRun:
         """A run not started yet; ``PlaygroundBusy`` when ``max_runs`` are going."""
@@ -222,7 +266,7 @@ class Playground:
                 f"The server is running {self.max_runs} programs already: "
                 "try again in a few seconds."
             )
-        run = PlaygroundRun(code, self.limits)
+        run = PlaygroundRun(code, self.limits, bwrap=self.check.bwrap if self.sandboxed else None)
         self.active.add(run)
         return run
 

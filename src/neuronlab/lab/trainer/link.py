@@ -28,11 +28,15 @@ class SocketLink:
     has passed, so the newest weights are always what goes out. A client that acknowledges
     frames (``ack``, as the page does once it has drawn one) is sent the next only after its
     acknowledgement: a browser slower to draw than the server to send would otherwise build
-    up seconds of frames in the socket's buffers, ahead of the answer to a Pause. Every
-    command is answered,
-    so a client that sends without reading would grow the outbox without end: past
+    up seconds of frames in the socket's buffers, ahead of the answer to a Pause. That next
+    frame is asked for as soon as the previous one is sent, so it is built while the page
+    draws and goes out the moment the ack comes (with 30 sessions on two cores, waiting for
+    the ack to ask cost half the frames). Every command is answered, so a client that
+    sends without reading would grow the outbox without end: past
     ``MAX_OUTBOX`` messages, ``room`` is cleared and the socket is not read until they are
-    sent.
+    sent. Once the client has gone (a send failed), ``closed`` is true and ``room`` set for
+    good: the receive loop must stop then, not work through what a flooding client left
+    queued ahead of its disconnect, whose replies nobody would ever send.
     """
 
     def __init__(self, websocket: WebSocket, settings: Settings) -> None:
@@ -49,6 +53,7 @@ class SocketLink:
         self.build_time = 0.0  # how long a frame takes to arrive once asked for (average)
         self.acknowledging = False  # the client acks its frames (from its first ack on)
         self.awaiting_ack = False  # a frame went out; the next is asked for on its ack
+        self.closed = False  # the client has gone: nothing more will be sent
         self.session: TrainingSession | None = None
 
     # called from the session's thread
@@ -80,11 +85,11 @@ class SocketLink:
         session.request_frame()
 
     def ack(self) -> None:
-        """The client drew a frame: ask for the next (its first ack turns the pacing on)."""
+        """The client drew a frame: the next may go (its first ack turns the pacing on)."""
         self.acknowledging = True
-        if self.awaiting_ack and self.session is not None:
+        if self.awaiting_ack:
             self.awaiting_ack = False
-            self._request(self.session)
+            self.wake.set()  # the next frame, built meanwhile, goes out now
 
     async def run(self, session: TrainingSession) -> None:
         self.session = session
@@ -97,8 +102,8 @@ class SocketLink:
                 while self.outbox:
                     await self.websocket.send_text(json.dumps(self.outbox.popleft()))
                 self.room.set()
-                if not self.frame_ready:
-                    continue
+                if not self.frame_ready or self.awaiting_ack:
+                    continue  # a frame built while the page draws waits for its ack
                 self.frame_ready = False
                 now = time.perf_counter()
                 self.build_time += 0.2 * (
@@ -116,11 +121,15 @@ class SocketLink:
                     await self.websocket.send_bytes(frame)
                     self.frames_sent += 1
                     if acked_next:
-                        continue  # ack() asks for the next
+                        # the next is built while the page draws this one, and sent on the
+                        # ack: a round trip no longer waits for a build, nor a build for it
+                        self._request(session)
+                        continue
                 # ask early enough that the next frame is ready when its turn comes
                 delay = last_sent + self.interval - self.build_time - time.perf_counter()
                 self.loop.call_later(max(0.0, delay), self._request, session)
         except (WebSocketDisconnect, RuntimeError, OSError):
             return  # the client went away; the receive loop cleans up
         finally:
-            self.room.set()  # nothing will drain the outbox now: let the receive loop go on
+            self.closed = True
+            self.room.set()  # nothing will drain the outbox now: let the receive loop end

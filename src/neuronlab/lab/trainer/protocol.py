@@ -94,6 +94,7 @@ def optimizer_names() -> list[str]:
 
 
 Speed = Annotated[int, Field(ge=0, le=1000)]  # epochs a second at most; 0: no limit
+DEFAULT_SPEED = 35
 
 
 class TrainerConfig(StrictModel):
@@ -117,7 +118,10 @@ class TrainerConfig(StrictModel):
     batch_size: BatchSize = 32
     l2: Penalty = 0.0
     l1: Penalty = 0.0
-    speed: Speed = 0  # epochs a second at most, for a class to watch; 0: as fast as it can
+    # epochs a second at most (0: as fast as it can). The default lets a class watch: the
+    # default spirals pass 95% at epoch ~130, so about 3.8 s after Train, and 30 sessions at
+    # this pace fit on a 2-core server (scripts/measure_capacity.py; README)
+    speed: Speed = DEFAULT_SPEED
     # picture
     grid: Annotated[GridSize, Field(ge=10)] = 100
 

@@ -1,4 +1,5 @@
-"""The open training sessions: at most ``settings.max_sessions``, one BLAS thread each.
+"""The open training sessions: at most ``settings.max_sessions``, trained in turn by the
+process's ``Scheduler`` on one BLAS thread each.
 
 The registry is the lab's capacity limit. Past the cap, ``open`` raises ``LabBusy``, whose
 message is the sentence the learner reads; closing a session frees its place at once, while
@@ -9,9 +10,12 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections.abc import Callable
 
 from ..settings import Settings
+from ..workers import session_prefix
+from .scheduler import Scheduler
 from .session import TrainingSession
 
 
@@ -38,6 +42,7 @@ class SessionRegistry:
         self.settings = settings
         self._sessions: dict[str, TrainingSession] = {}
         self._lock = threading.Lock()
+        self.scheduler = Scheduler()  # the threads that train them all, in turn
 
     def open(
         self, on_message: Callable[[dict], None], on_frame: Callable[[], None]
@@ -50,8 +55,11 @@ class SessionRegistry:
                     "in use. Close another trainer tab, or try again in a minute."
                 )
             _limit_blas_threads()
-            session_id = secrets.token_urlsafe(12)
-            session = TrainingSession(session_id, self.settings, on_message, on_frame)
+            # the id names this worker process: another worker forwards its downloads here
+            session_id = session_prefix(self.settings.worker) + secrets.token_urlsafe(12)
+            session = TrainingSession(
+                session_id, self.settings, on_message, on_frame, self.scheduler
+            )
             self._sessions[session_id] = session
         session.start()
         return session
@@ -73,9 +81,15 @@ class SessionRegistry:
         with self._lock:
             return len(self._sessions)
 
-    def close_all(self) -> None:
+    def close_all(self, timeout: float = 1.0) -> None:
+        """Stop every session, waiting at most ``timeout`` seconds in all: each thread is
+        asked to stop first, so they finish their epochs side by side, not one after another
+        (a session still in a long epoch is on a daemon thread, which dies with the process)."""
         with self._lock:
             sessions = list(self._sessions.values())
             self._sessions.clear()
         for session in sessions:
-            session.close(timeout=1.0)
+            session.stop()
+        deadline = time.monotonic() + timeout
+        for session in sessions:
+            session.close(timeout=max(0.0, deadline - time.monotonic()))

@@ -3,7 +3,8 @@
 ``/ws/train``                        the session (protocol in ``trainer/protocol.py``, frames in
                                      ``trainer/view.py``, pacing in ``trainer/link.py``)
 ``GET /api/trainer/status``          how many sessions are open, and the cap
-``GET /api/trainer/{id}/model.npz``  the session's current network, saved by the engine
+``GET /api/trainer/{id}/model.npz``  the session's current network, saved by the engine (a
+                                     worker asked about another's session forwards it there)
 ``POST /api/trainer/{id}/model.npz`` a saved model (``neuronlab train --out``, a download)
                                      for the session to show and train from here on
 
@@ -24,6 +25,7 @@ from fastapi.responses import Response
 from starlette.websockets import WebSocketDisconnect
 
 from ..settings import Settings
+from ..workers import forward
 from . import protocol as p
 from .link import SocketLink
 from .registry import LabBusy
@@ -53,7 +55,7 @@ async def train_socket(websocket: WebSocket) -> None:
             "type": "hello",
             "protocol": 1,
             "session": session.id,
-            "model_url": f"/api/trainer/{session.id}/model.npz",
+            "model_url": f"{settings.node_prefix}/api/trainer/{session.id}/model.npz",
             "max_frame_rate": settings.max_frame_rate,
         }
     )
@@ -61,6 +63,8 @@ async def train_socket(websocket: WebSocket) -> None:
     try:
         while True:
             await link.room.wait()  # a client that does not read its replies is not read
+            if link.closed:
+                break  # it has gone: what it sent before dropping is not worth reading
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
                 break
@@ -83,14 +87,21 @@ async def train_socket(websocket: WebSocket) -> None:
     finally:
         sender.cancel()
         registry.close(session, wait=False)  # at once, even if this task is being cancelled
+        link.session = None  # no cycle between the two outlives the connection
         await asyncio.to_thread(session.close)
 
 
 @router.get("/api/trainer/status")
 def trainer_status(request: Request) -> dict:
-    """Open sessions and the cap (a full lab answers "busy" on the socket)."""
+    """Open sessions and the cap (a full lab answers "busy" on the socket); with
+    ``--workers``, those of the worker process that answered, which ``worker`` numbers."""
     registry = request.app.state.sessions
-    return {"sessions": len(registry), "max_sessions": request.app.state.settings.max_sessions}
+    settings = request.app.state.settings
+    return {
+        "sessions": len(registry),
+        "max_sessions": settings.max_sessions,
+        "worker": settings.worker,
+    }
 
 
 @router.get("/api/trainer/{session_id}/model.npz")
@@ -98,9 +109,12 @@ async def download_model(
     request: Request,
     session_id: str = PathParam(pattern=r"^[A-Za-z0-9_-]{8,64}$"),
 ) -> Response:
-    """The session's network as it is now, in the engine's .npz format (``neuronlab.load``)."""
+    """The session's network as it is now, in the engine's .npz format (read it with
+    ``neuronlab.engine.load``)."""
     session = request.app.state.sessions.get(session_id)
     if session is None:
+        if (answer := await forward(request, session_id)) is not None:
+            return answer  # another worker process holds it
         raise HTTPException(
             404, "No open training session has this id: it closes with its page. Train again."
         )
@@ -131,6 +145,8 @@ async def upload_model(
 
     session = request.app.state.sessions.get(session_id)
     if session is None:
+        if (answer := await forward(request, session_id)) is not None:
+            return answer  # another worker process holds it
         raise HTTPException(
             404, "No open training session has this id: it closes with its page. Reload it."
         )

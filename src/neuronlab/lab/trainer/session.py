@@ -1,22 +1,23 @@
-"""Live training sessions: one thread per open trainer, driven by commands, read as frames.
+"""Live training sessions, driven by commands, read as frames.
 
 A session owns the data, a Network, its optimiser and a Trainer (built from the learner's
-config by ``setup``). Its thread runs epochs while training is on, applies commands
-between two epochs (so a learning-rate change or an added point takes effect at the next
-epoch, without a restart), and builds a frame only when the connection asks for one: the
-connection asks again only after it has sent the previous frame and waited out the frame
-interval. So frames are paced, always show the newest weights, and a slow client gets fewer
-of them, never a queue. What a frame holds, and the binary layout, is ``view``'s.
+config by ``setup``). The process's ``Scheduler`` gives it rounds of work: while training
+is on, an epoch each time one is due by its pace; commands between two epochs (so a
+learning-rate change or an added point takes effect at the next epoch, without a restart);
+and a frame only when the connection asks for one. So frames always show the newest
+weights, and a slow client gets fewer of them, never a queue. What a frame holds, and the
+binary layout, is ``view``'s.
 
 The session knows nothing of WebSockets: it reports through two callbacks, ``on_message``
 (a JSON-ready dict, never dropped) and ``on_frame`` (a new frame is ready; fetch it with
-``take_frame``), both called from the session's thread. ``registry`` opens
-sessions, at most ``settings.max_sessions`` at once.
+``take_frame``), both called from a scheduler thread. ``registry`` opens sessions, at most
+``settings.max_sessions`` at once.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 import threading
 import time
@@ -34,6 +35,7 @@ from neuronlab.engine.training import Trainer
 from ..settings import Settings
 from ..validation import PLANE
 from . import protocol as p
+from .scheduler import Scheduler
 from .setup import (
     Refused,
     apply_live,
@@ -72,8 +74,12 @@ class _LoadModel:
     future: Future
 
 
+def _ignore(*args: Any) -> None:
+    """A closed session's callbacks: nobody is listening any more."""
+
+
 class TrainingSession:
-    """One learner's live training, on its own thread."""
+    """One learner's live training, worked on by the process's scheduler threads."""
 
     def __init__(
         self,
@@ -81,19 +87,21 @@ class TrainingSession:
         settings: Settings,
         on_message: Callable[[dict], None],
         on_frame: Callable[[], None],
+        scheduler: Scheduler | None = None,
     ) -> None:
         self.id = session_id
         self.settings = settings
         self._on_message = on_message
         self._on_frame = on_frame
-        self._cond = threading.Condition()
+        self._scheduler = scheduler or Scheduler(threads=1)
+        self._cond = self._scheduler.cond  # one lock for the scheduler and its sessions
         self._commands: deque = deque()
         self._closed = False
+        self.finished = False  # closed, and its data and network dropped
+        self._finished = threading.Event()
         self._want_frame = False
         self._frame: bytes | None = None
         self._dirty = False  # something changed since the last frame
-        self._thread = threading.Thread(target=self._run, name=f"trainer-{session_id[:6]}")
-        self._thread.daemon = True
 
         self.config: p.TrainerConfig | None = None
         self.running = False
@@ -110,7 +118,7 @@ class TrainingSession:
 
     # ------------------------------------------------------------ called by the connection
     def start(self) -> None:
-        self._thread.start()
+        self._scheduler.add(self)
 
     def submit(self, command: Any) -> None:
         """Queue a validated command; it runs between two epochs."""
@@ -143,16 +151,17 @@ class TrainingSession:
         return future
 
     def stop(self) -> None:
-        """Ask the thread to finish after the current epoch; returns at once."""
+        """Ask the session to finish after the current epoch; returns at once."""
         with self._cond:
             self._closed = True
             self._cond.notify()
 
     def close(self, timeout: float = 5.0) -> None:
-        """Stop the thread, wait for it, and so drop the data and the network."""
+        """Stop the session, wait (at most ``timeout`` s) until it has dropped its data and
+        network. From the scheduler's own thread it only asks (it finishes next round)."""
         self.stop()
-        if self._thread.is_alive() and threading.current_thread() is not self._thread:
-            self._thread.join(timeout)
+        if threading.current_thread().name != "trainer":
+            self._finished.wait(timeout)
 
     @property
     def pending(self) -> int:
@@ -162,52 +171,80 @@ class TrainingSession:
 
     @property
     def alive(self) -> bool:
-        return self._thread.is_alive()
+        return not self.finished
 
-    # ---------------------------------------------------------------------- the thread
-    def _run(self) -> None:
-        # overflow on the way to a diverged loss is expected and reported: no warnings
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            self._loop()
+    # ------------------------------------------------------------- called by the scheduler
+    def ready_at(self) -> float:
+        """When this session next has work (perf_counter seconds; inf: none until a command
+        or a frame request). Called with the scheduler's lock held."""
+        if self._closed or self._commands:
+            return 0.0
+        at = math.inf
+        if self._training:
+            at = self._next_epoch_at
+        if self._want_frame and self._dirty and self.network is not None:
+            # while training, frames may take at most half of the session's time
+            at = min(at, self._next_frame_at if self._training else 0.0)
+        return at
+
+    def work(self) -> None:
+        """One round: the queued commands, an epoch if one is due, a frame if one is wanted."""
         with self._cond:
-            pending = list(self._commands)
+            closed = self._closed
+            commands = list(self._commands)
+            self._commands.clear()
+        if closed:
+            self._finish(commands)
+            return
+        for command in commands:
+            self._apply_safely(command)
+        if self._epoch_due():
+            self._guarded(self._train_one_epoch)
+            self._schedule_next_epoch()
+        if (
+            self._want_frame
+            and self._dirty
+            and self.network is not None
+            and (not self._training or time.perf_counter() >= self._next_frame_at)
+        ):
+            self._guarded(self._publish_frame)
+
+    def _finish(self, pending: list) -> None:
         for command in pending:
             if isinstance(command, _Snapshot | _LoadModel):
                 command.future.cancel()
+        # Drop everything big now. The connection and this session refer to each other (the
+        # callbacks, the link's session), and an exception's traceback can hold either: such
+        # cycles wait for Python's rarest garbage collection, and a server kept megabytes per
+        # closed session until then (it grew 65 MB per class of 20).
         self.network = self.trainer = None
         self._data = ()
+        self._added = []
+        self._loaded = None
+        self._frame = None
+        self._commands.clear()
+        self._on_message = self._on_frame = _ignore
+        self.view.release()
+        self.finished = True
+        self._finished.set()
 
-    def _loop(self) -> None:
-        while True:
-            with self._cond:
-                while not (
-                    self._closed
-                    or self._commands
-                    or self._epoch_due()
-                    or (self._want_frame and self._dirty and self.network is not None)
-                ):
-                    # an epoch held back by the speed setting wakes the thread in time
-                    wait = self._next_epoch_at - time.perf_counter() if self._training else None
-                    self._cond.wait(wait)
-                if self._closed:
-                    break
-                commands = list(self._commands)
-                self._commands.clear()
-            for command in commands:
-                self._apply_safely(command)
-            if self._epoch_due():
-                self._guarded(self._train_one_epoch)
-                speed = self.config.speed if self.config is not None else 0
-                # "speed" epochs a second at most (0: as fast as it can), for a class to watch
-                self._next_epoch_at = time.perf_counter() + 1.0 / speed if speed else 0.0
-            # while training, frames may take at most half of this thread's time
-            if (
-                self._want_frame
-                and self._dirty
-                and self.network is not None
-                and (not self._training or time.perf_counter() >= self._next_frame_at)
-            ):
-                self._guarded(self._publish_frame)
+    def _schedule_next_epoch(self) -> None:
+        """``speed`` epochs a second at most (0: as fast as it can), for a class to watch.
+
+        Epochs keep to a fixed beat (the next is due one period after the last was due, not
+        after it ended), so the time an epoch takes and a late wake-up on a busy server do
+        not slow the pace; a session that fell more than a quarter of a second behind starts
+        a new beat instead of rushing to catch up.
+        """
+        speed = self.config.speed if self.config is not None else 0
+        if not speed:
+            # due again at once, but behind every session already waiting: one epoch a round
+            self._next_epoch_at = time.perf_counter()
+            return
+        now, period = time.perf_counter(), 1.0 / speed
+        was_due = self._next_epoch_at or now  # 0: the first epoch, run at once
+        due = was_due + period
+        self._next_epoch_at = due if due > now - 0.25 else now + period
 
     @property
     def _training(self) -> bool:
@@ -396,10 +433,11 @@ class TrainingSession:
 
     # ------------------------------------------------------------------ frames, messages
     def _publish_frame(self) -> None:
-        started = time.perf_counter()
+        started = time.thread_time()
         frame = self.build_frame()
-        finished = time.perf_counter()
-        self._next_frame_at = finished + (finished - started)
+        # the build's own CPU time, not the wall clock's: on a busy server the thread may
+        # wait for a core mid-build, which is no reason to space the frames further apart
+        self._next_frame_at = time.perf_counter() + (time.thread_time() - started)
         with self._cond:
             self._want_frame = False
             self._dirty = False

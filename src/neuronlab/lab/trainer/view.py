@@ -9,9 +9,12 @@ messages (``status``, ``config``, ``data``, ``points``, ``error``) and a downloa
 Binary frame layout (``render.pack_frame``): a uint32 header length, a JSON header, then
 4-byte-aligned parts named in ``header["parts"]``:
 
-``boundary``  width x height x 4 bytes, RGBA, image order (top row first): the decision
-              boundary, colours ready for ``ImageData``
-``maps``      (optional, ~10 per second) one byte per cell for each hidden neuron, layer by
+``boundary``  768 bytes of palette (256 RGB colours), then width x height bytes, image order
+              (top row first), each cell's index into that palette: the decision boundary.
+              Two classes: index round(254 p(class 1)); more: a block of levels per class,
+              the most likely class's at its confidence; 255 is grey, a cell that is not a
+              number (``render.boundary_palette``). The page colours the indices, nothing more
+``maps``      (optional, ~5 per second) one byte per cell for each hidden neuron, layer by
               layer, ``maps.size`` squared cells each: an index into ``map_colours``
 ``edges``     (with ``maps``) one signed byte per weight, W[0], W[1], ... each (n_in, n_out)
               in row order: ``round(127 * w / max|W_l|)``; width = |value|, colour = sign
@@ -43,11 +46,13 @@ class SessionView:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.grid: np.ndarray | None = None  # (grid * grid, 2): where the boundary is drawn
-        self.map_grid: np.ndarray | None = None  # (map_size ** 2, 2): the neuron maps
+        self.grid: np.ndarray | None = None  # (grid * grid, 2) float32: where the boundary is
+        self.map_grid: np.ndarray | None = None  # (map_size ** 2, 2) float32: the neuron maps
         self.history: dict[str, list[float | None]] = {}
+        self.last: dict[str, float | None] = dict.fromkeys(HISTORY_KEYS)
         self.throughput = 0.0
         self.diverged_at: int | None = None  # the epoch whose loss overflowed, if one did
+        self._twin: Network | None = None  # the network in float32, for the pictures
         self._seq = 0
         self._last_maps = 0.0
         self._last_chart = 0.0
@@ -57,16 +62,22 @@ class SessionView:
 
     def set_plane(self, bounds: tuple[float, float, float, float], size: int) -> None:
         """New data bounds: a ``size`` x ``size`` boundary grid and the neuron-map grid."""
-        self.grid = plane_grid(bounds, size)
-        self.map_grid = plane_grid(bounds, self.settings.map_size)
+        self.grid = plane_grid(bounds, size).astype(np.float32)
+        self.map_grid = plane_grid(bounds, self.settings.map_size).astype(np.float32)
 
     def set_boundary_grid(self, bounds: tuple[float, float, float, float], size: int) -> None:
         """A new boundary resolution on the same bounds."""
-        self.grid = plane_grid(bounds, size)
+        self.grid = plane_grid(bounds, size).astype(np.float32)
+
+    def release(self) -> None:
+        """Let go of the grids, the float32 twin and the history (the session has closed)."""
+        self.grid = self.map_grid = self._twin = None
+        self.history = {key: [] for key in HISTORY_KEYS}
 
     def clear(self) -> None:
         """A fresh run: no history, no throughput, and the next frame complete."""
         self.history = {key: [] for key in HISTORY_KEYS}
+        self.last = dict.fromkeys(HISTORY_KEYS)  # the newest epoch's numbers, unrounded
         self.throughput = 0.0
         self.diverged_at = None
         self.force_complete()
@@ -77,12 +88,19 @@ class SessionView:
 
     def record(self, report: EpochReport, samples: int) -> None:
         """Add an epoch to the curves; ``samples`` is the size of the training set."""
+        self.last = {
+            "epoch": report.epoch,
+            "loss": json_number(report.train_loss),
+            "val_loss": json_number(report.val_loss),
+            "accuracy": json_number(report.train_accuracy),
+            "val_accuracy": json_number(report.val_accuracy),
+        }
         history = self.history
         history["epoch"].append(report.epoch)
-        history["loss"].append(json_number(report.train_loss))
-        history["val_loss"].append(json_number(report.val_loss))
-        history["accuracy"].append(json_number(report.train_accuracy))
-        history["val_accuracy"].append(json_number(report.val_accuracy))
+        for key in HISTORY_KEYS[1:]:
+            # four digits draw the same chart as seventeen, and encode in half the time
+            value = self.last[key]
+            history[key].append(None if value is None else float(f"{value:.4g}"))
         if report.diverged and self.diverged_at is None:
             self.diverged_at = report.epoch
         if report.samples_per_second > 0 and math.isfinite(report.samples_per_second):
@@ -94,6 +112,26 @@ class SessionView:
                 self.throughput = window[0] / max(window[1], 1e-9)
                 self._window = [0.0, 0.0, now]
 
+    def _picture_of(self, network: Network) -> Network:
+        """A float32 twin of ``network`` with its current weights, to draw it with.
+
+        The pictures need three digits, not sixteen, and float32 evaluates the 10,000 cells
+        of a 100 x 100 boundary about four times faster here (0.5 ms instead of 2.3, most of
+        a frame's cost): a class of 30 gets its frames from the time saved.
+        """
+        twin = self._twin
+        if (
+            twin is None
+            or twin.layer_sizes != network.layer_sizes
+            or twin.activation != network.activation
+        ):
+            twin = self._twin = Network(
+                network.layer_sizes, network.activation, network.output, dtype=np.float32
+            )
+        with np.errstate(over="ignore", invalid="ignore"):
+            twin.params[...] = network.params  # past float32's range: inf, drawn grey
+        return twin
+
     def build_frame(self, network: Network, size: int, running: bool) -> bytes:
         """Evaluate ``network`` on the grids and pack a binary frame (see module docstring).
 
@@ -103,7 +141,7 @@ class SessionView:
         now = time.perf_counter()
         self._seq += 1
         history = self.history
-        last = {key: values[-1] if values else None for key, values in history.items()}
+        last = self.last
         header: dict[str, Any] = {
             "type": "frame",
             "seq": self._seq,
@@ -115,10 +153,14 @@ class SessionView:
             "samples_per_second": json_number(self.throughput),
             "running": running,
             "diverged_at": self.diverged_at,  # the loss is null from there on: it overflowed
-            "boundary": {"width": size, "height": size, "format": "rgba8"},
+            "boundary": {"width": size, "height": size, "format": "palette8", "palette": 768},
         }
+        weights = network.W  # the edges' strengths, from the weights themselves
+        network = self._picture_of(network)
         probabilities = network.predict_proba(self.grid)  # (size * size, k)
-        parts = [("boundary", render.boundary_rgba(probabilities))]
+        classes = probabilities.shape[1]
+        boundary = render.boundary_palette(classes) + render.boundary_indices(probabilities)
+        parts = [("boundary", boundary)]
 
         if self._force_maps or now - self._last_maps >= 1.0 / self.settings.map_rate:
             hidden = network.hidden_activations(self.map_grid)  # per layer (m * m, units)
@@ -129,7 +171,7 @@ class SessionView:
             }
             header["edges"] = {"layer_sizes": list(network.layer_sizes), "format": "i8"}
             parts.append(("maps", render.map_indices(hidden)))
-            parts.append(("edges", render.edge_strengths(network.W)))
+            parts.append(("edges", render.edge_strengths(weights)))
             self._last_maps = now
             self._force_maps = False
 

@@ -1,8 +1,9 @@
 // The data plane: the decision boundary under the data points, a keyboard cursor, and the
 // chooser for the class of new points.
 //
-// The server sends the points, the plane's bounds and the boundary as RGBA bytes; this paints
-// them and reports where the learner clicked (or pressed Enter), in data coordinates.
+// The server sends the points, the plane's bounds and the boundary as palette indices with
+// their palette; this paints them and reports where the learner clicked (or pressed Enter),
+// in data coordinates.
 
 import { debounce } from "../../api.js";
 import { classColour, classShape, drawAxes, drawCrosshair, drawPoints, drawShape, makeView, paintRGBA, setupCanvas } from "../../draw.js";
@@ -93,9 +94,14 @@ export class DataPlane {
     this.drawPointsLayer();
   }
 
-  /** The boundary as RGBA bytes, {width, height} from the frame header. */
-  paintBoundary(bytes, { width, height }) {
-    paintRGBA(this.boundaryCtx, bytes, width, height, this.view);
+  /**
+   * The boundary, {width, height, format, palette} from the frame header. Format "palette8":
+   * `palette` bytes of RGB colours, then one byte per cell indexing them; the colours are the
+   * server's, the page only looks them up. Format "rgba8": RGBA bytes as they are.
+   */
+  paintBoundary(bytes, { width, height, format = "rgba8", palette = 0 }) {
+    const rgba = format === "palette8" ? paletteToRGBA(bytes, palette, width * height) : bytes;
+    paintRGBA(this.boundaryCtx, rgba, width, height, this.view);
     drawAxes(this.boundaryCtx, this.view, { ticks: this.ticks, textScale: this.textScale });
   }
 
@@ -183,4 +189,17 @@ export class DataPlane {
       drawShape(ctx, this.chosenClass, px, py, 6, { fill: null, stroke: classColour(this.chosenClass), lineWidth: 2 });
     }
   }
+}
+
+/** RGBA bytes for `cells` palette indices that follow `paletteBytes` bytes of RGB colours. */
+function paletteToRGBA(bytes, paletteBytes, cells) {
+  const rgba = new Uint8ClampedArray(cells * 4);
+  for (let i = 0, o = 0; i < cells; i += 1, o += 4) {
+    const c = bytes[paletteBytes + i] * 3;
+    rgba[o] = bytes[c];
+    rgba[o + 1] = bytes[c + 1];
+    rgba[o + 2] = bytes[c + 2];
+    rgba[o + 3] = 255;
+  }
+  return rgba;
 }

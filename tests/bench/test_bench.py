@@ -48,11 +48,16 @@ def test_every_peer_gets_the_same_data_and_the_reference_only_small_configs():
     assert bench.make_data(bench.SMOKE[3]).X.dtype == np.float32
     assert bench.peers_for(bench.CONFIGS[1], include_torch=True) == [
         "neuronlab",
+        "neuronlab (estimator)",
         "scikit-learn",
         "pytorch",
         "reference",
     ]
-    assert bench.peers_for(bench.CONFIGS[3], include_torch=False) == ["neuronlab", "scikit-learn"]
+    assert bench.peers_for(bench.CONFIGS[3], include_torch=False) == [
+        "neuronlab",
+        "neuronlab (estimator)",
+        "scikit-learn",
+    ]
 
 
 def test_reference_slice_is_extrapolated_and_says_so():
@@ -68,16 +73,25 @@ def test_smoke_run_interleaves_repeats_and_reports_ratios():
     results = bench.run_benchmark(
         [4], repeats=2, smoke=True, include_torch=False, progress=said.append
     )
-    order = [line.split(": ")[1].split()[0] for line in said if line.startswith("config 4")]
-    assert order == ["neuronlab", "scikit-learn", "neuronlab", "scikit-learn"]
+    order = [line.split(": ")[1].rsplit(" ", 4)[0] for line in said if line.startswith("config 4")]
+    assert order == ["neuronlab", "neuronlab (estimator)", "scikit-learn"] * 2
     (result,) = results.configs
     ours, sklearn = result.peers["neuronlab"], result.peers["scikit-learn"]
     assert len(ours.runs) == len(sklearn.runs) == 2
     assert result.ratio("scikit-learn") == pytest.approx(sklearn.seconds / ours.seconds)
     assert results.smoke_failures() == []
     assert ours.accuracy > 0.85 and sklearn.accuracy > 0.85  # held-out digits
+    estimator = result.peers["neuronlab (estimator)"]
+    assert estimator.accuracy > 0.85
+    assert result.ratio("scikit-learn", "neuronlab (estimator)") == pytest.approx(
+        sklearn.seconds / estimator.seconds
+    )
+    checks = [text for text, _ in results.checks()]
+    assert any(t.startswith("config 4 through the estimator: ") for t in checks)
+    assert any("the estimator's fit takes" in t for t in checks)
     markdown = bench.to_markdown(results)
     assert "| 4 | neuronlab |" in markdown and "| 4 | scikit-learn |" in markdown
+    assert "| 4 | neuronlab (estimator) |" in markdown
     assert "threads: 1 thread(s)" in markdown and "GFLOP/s" in markdown
     assert any(text.startswith("config 4: ") for text, _ in results.checks())
 

@@ -64,7 +64,10 @@ def assert_same_weights(first, second):
         MLPRegressor(),
         MLPClassifier(solver="sgd", activation="tanh", l1=1e-4),
         MLPRegressor(solver="rmsprop", activation="leaky_relu"),
-    ]
+        MLPClassifier(solver="lbfgs"),
+        MLPRegressor(solver="lbfgs"),
+        MLPRegressor(max_iter=50),
+    ],
 )
 def test_scikit_learn_check(estimator, check):
     check(estimator)
@@ -201,17 +204,25 @@ def test_one_sgd_epoch_is_one_engine_step_with_alpha_over_batch_size(moons):
         shuffle=False,
         max_iter=1,
         random_state=3,
+        init="he",
     )
     quiet(model, X, y)
 
     network = Network([2, 5, 2], "tanh", "softmax", seed=np.random.default_rng(3))
+    start = network.params.copy()
     network.forward(X)
     network.backward(np.eye(2)[y], l2=alpha / len(X))
     network.params -= rate * network.grads  # eq. 9
     for mine, theirs in zip(model.coefs_ + model.intercepts_, network.W + network.b, strict=True):
         np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-15)
+    # the loss curve is the mean of the epoch's minibatch losses (one batch here: the loss
+    # at the starting weights), plus the penalty of the weights at the end of the epoch
     penalty = 0.5 * alpha / len(X) * sum(float((W**2).sum()) for W in network.W)
+    end = network.params.copy()
+    network.params[...] = start
     assert model.loss_curve_[0] == pytest.approx(network.loss(X, np.eye(2)[y]) + penalty)
+    assert model.loss_ == model.loss_curve_[-1]
+    network.params[...] = end
 
 
 def test_momentum_changes_the_sgd_run(moons):
@@ -353,7 +364,11 @@ def test_verbose_prints_each_epoch(moons, capsys):
         ({"hidden_layer_sizes": (8, 2.5)}, TypeError, "hidden_layer_sizes"),
         ({"activation": "swish"}, ValueError, "activation"),
         ({"activation": ["relu"]}, ValueError, "activation"),
-        ({"solver": "lbfgs"}, ValueError, "solver"),
+        ({"solver": "newton"}, ValueError, "solver"),
+        ({"learning_rate": "optimal"}, ValueError, "learning_rate"),
+        ({"power_t": -1.0}, ValueError, "power_t"),
+        ({"max_fun": 0}, ValueError, "max_fun"),
+        ({"init": "zeros"}, ValueError, "init"),
         ({"alpha": -1.0}, ValueError, "alpha"),
         ({"l1": -1.0}, ValueError, "l1"),
         ({"batch_size": 0}, ValueError, "batch_size"),
@@ -400,7 +415,7 @@ def test_bad_data_is_refused_with_the_argument_named(moons):
         MLPRegressor(early_stopping=True).partial_fit(X, y)
     with pytest.raises(ValueError, match="y must hold numbers"):
         MLPRegressor(max_iter=2).fit(X, np.array(["a"] * len(X)))
-    wide = quiet(MLPClassifier((16,), max_iter=2, random_state=0), X, y)
+    wide = quiet(MLPClassifier((16,), max_iter=2, random_state=0, init="he"), X, y)
     with pytest.raises(ValueError, match="too large for this network"):
         wide.predict_proba(np.full((2, 2), 1e308))  # no NaN probabilities
 

@@ -1,0 +1,39 @@
+"""One palette for every picture neuronlab draws: the figures (``plots``) and the lab's page.
+
+Okabe & Ito's colour-blind-safe colours. Classes are told apart by marker shape as well as
+colour, and optimisers by line dash and marker as well as colour, so that nothing depends on
+colour alone. The values are the ones the lab drew with when this module was made
+(``lab/render.py`` and the race and overfitting widgets), so the figures and the lab agree.
+No imports: the lab, the plots and the command line all read it.
+"""
+
+from __future__ import annotations
+
+# class 0 orange, class 1 blue, then bluish green, reddish purple, sky blue, vermillion
+CLASS_COLOURS = ("#e69f00", "#0072b2", "#009e73", "#cc79a7", "#56b4e9", "#d55e00")
+CLASS_SHAPES = ("square", "circle", "triangle", "diamond", "plus", "cross")
+
+# the optimiser race: colour, line dash (on/off lengths in points; () solid) and head shape
+OPTIMIZER_STYLES = {
+    "sgd": {"colour": "#1b1d21", "dash": (2, 4), "shape": "square"},
+    "momentum": {"colour": "#d55e00", "dash": (9, 5), "shape": "triangle"},
+    "rmsprop": {"colour": "#0072b2", "dash": (12, 4, 3, 4), "shape": "diamond"},
+    "adam": {"colour": "#009e73", "dash": (), "shape": "circle"},
+}
+OPTIMIZER_COLOURS = {name: style["colour"] for name, style in OPTIMIZER_STYLES.items()}
+
+# training against validation curves (the overfitting lab, the loss figures)
+TRAIN_COLOUR = "#0072b2"
+VAL_COLOUR = "#d55e00"
+BEST_COLOUR = "#444444"  # the best epoch's mark
+
+
+def hex_to_rgb(colour: str) -> tuple[int, int, int]:
+    """'#e69f00' -> (230, 159, 0)."""
+    value = colour.lstrip("#")
+    if len(value) != 6:
+        raise ValueError(f"colour must be written #rrggbb, got {colour!r}")
+    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
+
+
+CLASS_RGB = tuple(hex_to_rgb(c) for c in CLASS_COLOURS)  # what lab/render.py paints with

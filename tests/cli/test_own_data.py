@@ -1,0 +1,158 @@
+"""`neuronlab train --csv`, `predict` from stdin, the progress display and the race's outcomes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import numpy as np
+import pytest
+
+import neuronlab
+
+from .conftest import NEURONLAB, cli_env, run
+
+
+def write_table(path, delimiter=";"):
+    """Three features on very different scales; the class depends on the first two."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3)) * [1.0, 10.0, 100.0] + [5.0, -3.0, 1000.0]
+    label = np.where((X[:, 0] - 5) + (X[:, 1] + 3) / 10 > 0, "yes", "no")
+    lines = [delimiter.join(["size", "weight", "height", "label"])]
+    lines += [
+        delimiter.join([*(f"{v:.4f}" for v in row), c]) for row, c in zip(X, label, strict=True)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return X, label
+
+
+@pytest.fixture(scope="module")
+def table_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("table")
+    X, label = write_table(folder / "table.csv")
+    out = folder / "run"
+    result = run("train", "--csv", str(folder / "table.csv"), "--target", "label",
+                 "--epochs", "60", "-q", "--out", str(out))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return out, X, label
+
+
+def test_a_model_trained_on_a_csv_predicts_raw_rows_in_python(table_run):
+    out, X, label = table_run
+    model = neuronlab.load(out / "model.npz")  # a pipeline: the saved scaling, then the MLP
+    assert model.classes_.tolist() == ["no", "yes"]
+    assert np.mean(model.predict(X) == label) > 0.9  # raw inputs, no scaling by hand
+    assert neuronlab.engine.load(out / "model.npz")[1]["feature_names"] == [
+        "size",
+        "weight",
+        "height",
+    ]
+    assert (out / "confusion.png").exists()
+
+
+def test_predict_reads_stdin_sniffs_semicolons_and_names_the_classes(table_run):
+    out, X, label = table_run
+    rows = "\n".join(";".join(f"{v:.4f}" for v in x) for x in X[:20]) + "\n"
+    result = subprocess.run([NEURONLAB, "predict", str(out / "model.npz"), "-"], input=rows,
+                            capture_output=True, text=True, env=cli_env(), timeout=60)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == "x1,x2,x3,class,p_no,p_yes"
+    predicted = [line.split(",")[3] for line in lines[1:]]
+    assert np.mean(np.array(predicted) == label[:20]) >= 0.85
+
+
+def test_a_decimal_comma_semicolon_file_is_read(table_run, tmp_path):
+    out, X, _ = table_run
+    (tmp_path / "eu.csv").write_text(
+        "a;b;c\n" + ";".join(f"{v:.2f}".replace(".", ",") for v in X[0])
+    )
+    result = run("predict", str(out / "model.npz"), str(tmp_path / "eu.csv"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1].startswith(f"{X[0, 0]:.2f},")
+
+
+def test_a_regression_target_and_tab_separated_stdin(tmp_path):
+    rng = np.random.default_rng(1)
+    X = rng.uniform(-1, 1, size=(200, 2))
+    y = 3 * X[:, 0] - 2 * X[:, 1] + 10
+    text = "u\tv\tprice\n" + "\n".join(
+        f"{a:.4f}\t{b:.4f}\t{c:.4f}" for (a, b), c in zip(X, y, strict=True)
+    )
+    result = subprocess.run([NEURONLAB, "train", "--csv", "-", "--target", "price", "--epochs",
+                             "150", "--lr", "0.01", "-q", "--out", str(tmp_path)], input=text,
+                            capture_output=True, text=True, env=cli_env(), timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    model = neuronlab.load(tmp_path / "model.npz")
+    assert model.score(X, y) > 0.9
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--target", "colour"], "no column 'colour'; its columns are size, weight, height, label"),
+        (["--target", "label", "-d", "xor"], "--dataset is for the built-in datasets"),
+        ([], "name the column to predict with --target"),
+    ],
+)
+def test_csv_mistakes_get_one_line(tmp_path, args, words):
+    write_table(tmp_path / "t.csv")
+    result = run("train", "--csv", str(tmp_path / "t.csv"), *args, "--epochs", "1", "-q")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert words in result.stderr
+
+
+def test_a_text_feature_is_named_with_its_line(tmp_path):
+    (tmp_path / "t.csv").write_text("a,b,y\n1,2,0\n3,red,1\n")
+    result = run("train", "--csv", str(tmp_path / "t.csv"), "--target", "y", "-q")
+    assert result.returncode == 2
+    assert "line 3, column 'b': 'red' is not a number" in result.stderr
+
+
+def test_piped_progress_is_lines_with_eta_and_validation_loss():
+    result = run("train", "--epochs", "3", "--points", "200")
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("epoch ")]
+    assert lines and "epoch 3/3  100%  eta 00:00:00  loss " in lines[-1]
+    assert " val " in lines[-1] and " acc " in lines[-1]
+    assert "for 3 epochs" in result.stderr
+    one = run("train", "--epochs", "1", "--points", "50", "-q")
+    assert "for 1 epoch;" in one.stderr
+
+
+def test_the_bar_on_an_80_column_terminal_keeps_its_eta_and_scores():
+    env = {**cli_env(), "COLUMNS": "80", "TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1"}
+    result = subprocess.run([NEURONLAB, "train", "--epochs", "200", "--points", "200"],
+                            capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    import re
+
+    frames = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", result.stderr).replace("\r", "\n")
+    bars = [line.rstrip() for line in frames.splitlines() if line.startswith("epoch 200/200")]
+    assert bars, frames[-500:]
+    last = bars[-1]
+    assert len(last) <= 80 and "100% eta 0:00:00 loss" in last and " val " in last
+    assert "━━━━━━━━━━━━" in last  # the bar kept its 12 characters
+
+
+def test_the_race_tells_a_saddle_and_a_local_minimum_from_convergence(tmp_path):
+    saddle = run("race", "-s", "saddle", "--start", "1.5,0", "--optimizers", "sgd",
+                 "--out", str(tmp_path / "s.png"))  # fmt: skip
+    assert saddle.returncode == 0, saddle.stderr
+    assert "│ saddle" in saddle.stdout and "falls away along (0, 1)" in saddle.stdout
+    egg = run("race", "-s", "rastrigin", "--optimizers", "adam", "--out", str(tmp_path / "r.png"))
+    assert "local minimum" in egg.stdout and "lowest known minimum is at (0, 0)" in egg.stdout
+    assert "converged" not in egg.stdout
+    assert os.path.getsize(tmp_path / "r.png") > 0
+
+
+def test_a_wine_model_from_the_command_line_predicts_raw_wine_in_python(tmp_path):
+    from sklearn.datasets import load_wine
+
+    result = run("train", "-d", "wine", "--epochs", "60", "-q", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    X, y = load_wine(return_X_y=True)  # raw measurements, as the issue's user had them
+    model = neuronlab.load(tmp_path / "model.npz")
+    assert model.score(X, y) > 0.9  # the saved scaling is applied: no 33% surprise
+    network, metadata = neuronlab.engine.load(tmp_path / "model.npz")  # what the lab reads
+    assert network.layer_sizes[0] == 13 and metadata["scaling"] is not None

@@ -1,0 +1,72 @@
+"""`neuronlab sweep`: a grid of settings on a two-worker Dask LocalCluster, bounded in time."""
+
+from __future__ import annotations
+
+import csv
+import signal
+import subprocess
+import time
+
+import pytest
+from PIL import Image
+
+from .conftest import NEURONLAB, cli_env, run
+
+pytest.importorskip("distributed")  # the sweep extra; scripts/test.sh installs it
+
+
+def test_a_two_by_two_sweep_writes_the_table_and_the_labelled_grid(tmp_path):
+    result = run("sweep", "-d", "moons", "--points", "120", "--epochs", "15",
+                 "--lrs", "0.001,0.1", "--widths", "2,8", "--workers", "2",
+                 "--out", str(tmp_path), timeout=180)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "on a local Dask cluster of 2 workers" in result.stderr
+    with open(tmp_path / "sweep.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["learning_rate"], r["width"]) for r in rows] == [
+        ("0.001", "2"), ("0.001", "8"), ("0.1", "2"), ("0.1", "8"),
+    ]  # fmt: skip
+    assert all(0 <= float(r["val_accuracy"]) <= 1 and r["epochs"] == "15" for r in rows)
+    # a fast rate on a wide net learns the moons; a slow one on two units does not, in 15 epochs
+    scores = {(r["learning_rate"], r["width"]): float(r["val_accuracy"]) for r in rows}
+    assert scores[("0.1", "8")] > scores[("0.001", "2")]
+    with Image.open(tmp_path / "sweep.png") as image:
+        assert image.size[0] > 400 and image.size[1] > 400
+    assert "learning rate" in result.stdout and "8 units" in result.stdout
+
+
+def test_ctrl_c_stops_the_sweep_cleanly_and_keeps_what_finished(tmp_path):
+    process = subprocess.Popen(
+        [NEURONLAB, "sweep", "--points", "2000", "--epochs", "3000", "--lrs", "0.01,0.1",
+         "--widths", "64,128", "--out", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env(),
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 90
+        started = False
+        while time.monotonic() < deadline and not started:
+            line = process.stderr.readline()
+            started = line.startswith("sweeping")
+        assert started, "the sweep never started"
+        time.sleep(1.0)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+    assert process.returncode == 130
+    assert "interrupted: 0 of 4 settings finished" in err and "Traceback" not in err
+
+
+def test_an_unreachable_scheduler_is_one_line():
+    result = run("sweep", "--scheduler", "tcp://127.0.0.1:9", "--epochs", "1", timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "cannot reach the Dask scheduler at 'tcp://127.0.0.1:9'" in result.stderr
+
+
+def test_bad_lists_name_their_option():
+    result = run("sweep", "--lrs", "0.1,fast")
+    assert result.returncode == 2 and "--learning-rates" in result.stderr
+    result = run("sweep", "--widths", "0,4")
+    assert result.returncode == 2 and "must be in (0, 1024]" in result.stderr
