@@ -178,6 +178,7 @@ def main() -> None:
     parser.add_argument("--verbose", action="store_true", help="list every request of one run")
     args = parser.parse_args()
 
+    load_before = os.getloadavg()[0]
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     log_path = os.path.join(ROOT, "tests", "artifacts", "measure-server.log")
@@ -220,7 +221,10 @@ def main() -> None:
         server.wait(10)
 
     mb = 1_000_000
-    print(f"cold loads: {args.runs} of each kind, Chromium on loopback")
+    print(
+        f"cold loads: {args.runs} of each kind, Chromium on loopback; machine load average "
+        f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after ({os.cpu_count()} cores)"
+    )
     print(
         f"first load at the top: {statistics.median(weights) / mb:.3f} MB transferred "
         f"(median; runs {', '.join(f'{w / mb:.3f}' for w in weights)}); "

@@ -165,3 +165,11 @@ def test_files_come_gzipped_and_a_second_visit_takes_them_from_the_cache(page: P
     assert served == []
     assert any(url.endswith("/js/main.js") for url in from_cache)
     assert any(url.endswith("/css/lab.css") for url in from_cache)
+
+
+def test_a_malformed_address_still_opens_the_lab(page: Page, lab_url):
+    problems = problems_of(page)
+    page.goto(f"{lab_url}#%E0%A4%A")  # not UTF-8 once decoded: decodeURIComponent throws
+    page.wait_for_selector(READY, timeout=30_000)
+    expect(page.locator("section#perceptron canvas").first).to_be_visible()
+    assert problems == []

@@ -6,9 +6,11 @@ import csv
 import importlib.util
 import io
 
+import click
 import numpy as np
 from PIL import Image
 
+from neuronlab import cli as neuronlab_cli
 from neuronlab.engine.serialise import load
 
 from .conftest import run
@@ -77,3 +79,18 @@ def test_bench_smoke_runs_every_peer():
     for peer in peers:
         assert peer in result.stdout
     assert "float32 matmul peak" in result.stdout
+
+
+def test_every_option_of_every_command_has_help():
+    for name, command in neuronlab_cli.cli.commands.items():
+        assert command.help, name
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help, f"neuronlab {name} {param.opts[0]} has no help text"
+
+
+def test_race_makes_the_folder_of_its_figure(tmp_path):
+    figure = tmp_path / "figures" / "race.png"
+    result = run("race", "--steps", "20", "--optimizers", "adam", "--out", str(figure))
+    assert result.returncode == 0, result.stderr
+    assert figure.stat().st_size > 0

@@ -116,3 +116,53 @@ def test_race_writes_the_file_it_names(tmp_path):
     result = run("race", "--steps", "5", "--out", str(tmp_path / "race.svg"))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "race.svg").is_file() and f"wrote {tmp_path / 'race.svg'}" in result.stdout
+
+
+# --- bad arguments that used to slip through or name the wrong option -----------------------
+def one_line_error(result) -> str:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    return lines[0]
+
+
+def test_zero_hidden_units_is_an_error_not_a_network_without_hidden_layers():
+    line = one_line_error(run("train", "--hidden", "0", "--epochs", "1"))
+    assert "--hidden" in line and "'none'" in line
+
+
+def test_a_bad_race_start_names_the_start_option():
+    line = one_line_error(run("race", "--start", "a,b"))
+    assert "--start" in line and "--point" not in line
+
+
+def test_a_race_start_off_the_map_is_refused_before_any_step(tmp_path):
+    result = run("race", "-s", "bowl", "--start", "1e308,1e308", "--out", str(tmp_path / "r.png"))
+    line = one_line_error(result)
+    assert "--start" in line and "inside the bowl map" in line and "[-2, 2]" in line
+    assert "Warning" not in result.stderr and not (tmp_path / "r.png").exists()
+
+
+def test_a_csv_with_the_wrong_number_of_columns_names_the_file_and_line(tmp_path):
+    from neuronlab import Network, save
+
+    model = save(Network([2, 3, 2]), tmp_path / "model.npz")
+    points = tmp_path / "points.csv"
+    points.write_text("x1,x2\n0.1,0.2\n1,2,3\n", encoding="utf-8")
+    line = one_line_error(run("predict", str(model), str(points)))
+    assert "points.csv line 3 has 3 columns" in line and "give 2 numbers per row" in line
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(bytes(range(256)) * 4)
+    line = one_line_error(run("predict", str(model), str(binary)))
+    assert "is not a CSV text file" in line
+
+
+def test_an_out_folder_that_cannot_be_made_fails_before_training(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    # one line on stderr: the "training ..." line never came
+    line = one_line_error(run("train", "--epochs", "50", "--out", str(blocker / "run")))
+    assert "--out" in line and "cannot create the folder" in line
+    line = one_line_error(run("race", "--steps", "5", "--out", str(blocker / "race.png")))
+    assert "--out" in line

@@ -8,9 +8,17 @@ import subprocess
 import time
 
 import numpy as np
+import pytest
 from PIL import Image
 
-from neuronlab.engine.datasets import load_real, make_dataset, train_val_test_split
+from neuronlab.cli import DATASET_CHOICES, main
+from neuronlab.engine.datasets import (
+    REAL_DATASETS,
+    REGRESSION_DATASETS,
+    load_real,
+    make_dataset,
+    train_val_test_split,
+)
 from neuronlab.engine.serialise import load
 
 from .conftest import NEURONLAB, cli_env, run
@@ -111,3 +119,47 @@ def test_second_ctrl_c_stops_at_once_and_still_writes(tmp_path):
     network, metadata = load(tmp_path / "model.npz")
     assert metadata["status"].startswith("interrupted")
     assert len(read_history(tmp_path / "history.csv")) == metadata["epochs_trained"]
+
+
+def in_process(*argv: str) -> int:
+    """`neuronlab ARGV...` in this process (quicker than a subprocess); its exit status."""
+    with pytest.raises(SystemExit) as exit_:
+        main(list(argv))
+    return exit_.value.code
+
+
+def picture_of(dataset: str) -> str:
+    if dataset in REGRESSION_DATASETS:
+        return "surface.png"
+    return "confusion.png" if dataset in REAL_DATASETS else "boundary.png"
+
+
+@pytest.mark.parametrize("dataset", DATASET_CHOICES)
+def test_train_writes_every_promised_file_for_every_dataset(dataset, tmp_path, capsys):
+    size = [] if dataset in REAL_DATASETS else ["--points", "60"]
+    status = in_process(
+        "train", "-d", dataset, "--epochs", "2", "-q", *size, "--out", str(tmp_path)
+    )
+    assert status == 0
+    expected = {"model.npz", "history.csv", "loss.png", picture_of(dataset)}
+    assert {path.name for path in tmp_path.iterdir()} == expected
+    network, metadata = load(tmp_path / "model.npz")
+    assert metadata["dataset"] == dataset and metadata["epochs_trained"] == 2
+    assert network.output == ("identity" if dataset in REGRESSION_DATASETS else "softmax")
+    with Image.open(tmp_path / picture_of(dataset)) as image:
+        assert min(image.size) > 300
+    assert "finished" in capsys.readouterr().out
+
+
+def test_multi_class_spirals_animate_every_class(tmp_path, capsys):
+    out = tmp_path / "run"
+    args = ["-d", "spirals", "--classes", "3", "--points", "150", "--epochs", "4", "-q"]
+    assert in_process("train", *args, "--gif", "--out", str(out)) == 0
+    network, _ = load(out / "model.npz")
+    assert network.layer_sizes[-1] == 3
+    with Image.open(out / "training.gif") as gif:
+        assert gif.n_frames == 5  # before training, then after each epoch
+        gif.seek(0)
+        first = np.asarray(gif.convert("RGB"))
+    # the first frame is shaded, not blank: many colours, from the shading and the markers
+    assert len(np.unique(first.reshape(-1, 3), axis=0)) > 50

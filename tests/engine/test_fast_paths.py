@@ -147,7 +147,7 @@ def test_scratch_is_one_chunk_long_and_moments_as_long_as_theta(monkeypatch):
     state = opt._state[0]
     assert state["m"].shape == state["v"].shape == (25,)
     # three equal chunks of at most CHUNK: 9, 9, 7
-    assert state["tmp"].shape == state["v_hat"].shape == (9,)
+    assert state["tmp"].shape == state["denominator"].shape == (9,)
     # the chunks' views, made once: they tile θ and write into the moments themselves
     assert [part for part, _ in state["chunks"]] == [slice(0, 9), slice(9, 18), slice(18, 27)]
     for part, chunk in state["chunks"]:

@@ -111,6 +111,29 @@ def test_make_network_shapes_and_seed():
     assert [len(layer["W"][0]) for layer in network] == [3, 5]
     assert network == ref.make_network([3, 5, 2], seed=4)
     assert network != ref.make_network([3, 5, 2], seed=5)
+    assert all(b == 0.0 for layer in network for b in layer["b"])
+
+
+@pytest.mark.parametrize(("activation", "gain"), [("relu", 2.0), ("tanh", 1.0)])
+def test_make_network_has_the_engine_variance(activation, gain):
+    # §10: uniform on [−s, s] with s = √(3 gain / n_in), so Var(W) = gain / n_in
+    n_in = 50
+    network = ref.make_network([n_in, 400], seed=2, activation=activation)
+    weights = [w for row in network[0]["W"] for w in row]
+    s = math.sqrt(3 * gain / n_in)
+    assert max(map(abs, weights)) <= s
+    assert np.var(weights) == pytest.approx(gain / n_in, rel=0.05)
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "gelu"])
+def test_make_network_draws_the_engines_weights_from_the_same_generator(activation):
+    sizes = [3, 7, 4, 2]
+    net = Network(sizes, activation=activation, seed=np.random.default_rng(21))
+    network = ref.make_network(sizes, seed=np.random.default_rng(21), activation=activation)
+    W_list, b_list = ref.to_arrays(network)
+    for l in range(3):
+        np.testing.assert_array_equal(W_list[l], net.W[l])  # equal, not close
+        np.testing.assert_array_equal(b_list[l], net.b[l])
 
 
 @pytest.mark.parametrize(
@@ -119,6 +142,11 @@ def test_make_network_shapes_and_seed():
         (lambda: ref.make_network([3]), "layer_sizes"),
         (lambda: ref.forward(HAND, X_HAND, "swish"), "activation"),
         (lambda: ref.forward(HAND, X_HAND, "relu", "sigmoid"), "output"),
+        (lambda: ref.make_network([2, 2], seed="x"), "seed"),
+        (lambda: ref.make_network([2, 2], activation="swish"), "activation"),
+        (lambda: ref.Adam(learning_rate=0), "learning_rate"),
+        (lambda: ref.train(HAND, [X_HAND], [1], ref.SGD(), epochs=0), "epochs"),
+        (lambda: ref.train(HAND, [X_HAND], [1], ref.SGD(), batch_size=0), "batch_size"),
     ],
 )
 def test_bad_arguments_name_themselves(call, argument):
@@ -218,6 +246,70 @@ def test_a_reference_step_equals_an_engine_sgd_step():
     np.testing.assert_array_equal(
         net.predict(X), [ref.predict(network, x, "relu") for x in X.tolist()]
     )
+
+
+# --- a whole training run: the same weights, the same shuffles, each optimiser ------------------
+
+OPTIMISER_CASES = [
+    ("sgd", {}, "relu", "softmax", 0.0),
+    ("momentum", {"momentum": 0.8}, "tanh", "softmax", 0.01),
+    ("momentum", {"nesterov": True}, "sigmoid", "identity", 0.0),
+    ("rmsprop", {"rho": 0.85}, "tanh", "softmax", 0.0),
+    ("adam", {}, "gelu", "softmax", 0.01),
+    ("adam", {"beta_1": 0.8, "beta_2": 0.99}, "tanh", "identity", 0.0),
+]
+
+
+@pytest.mark.parametrize(("name", "options", "activation", "output", "l2"), OPTIMISER_CASES)
+def test_reference_train_equals_the_trainer_epoch_by_epoch(name, options, activation, output, l2):
+    from neuronlab.engine.optimisers import make_optimizer
+    from neuronlab.engine.training import Trainer
+
+    sizes = [2, 5, 4, 3 if output == "softmax" else 2]
+    rate = {"sgd": 0.3, "momentum": 0.1}.get(name, 0.02)
+    X, targets, _ = batch(sizes, output, n=23, seed=5)  # 23 = 2 full batches of 8 and one of 7
+    net = Network(sizes, activation=activation, output=output, seed=np.random.default_rng(8))
+    trainer = Trainer(
+        net,
+        make_optimizer(name, rate, **options),
+        X,
+        targets,
+        batch_size=8,
+        l2=l2,
+        seed=np.random.default_rng(9),
+    )
+    network = ref.make_network(sizes, seed=np.random.default_rng(8), activation=activation)
+    targets = [int(t) for t in targets] if output == "softmax" else targets.tolist()
+    losses = ref.train(
+        network,
+        X.tolist(),
+        targets,
+        ref.OPTIMIZERS[name](rate, **options),
+        epochs=3,
+        batch_size=8,
+        activation=activation,
+        output=output,
+        l2=l2,
+        seed=np.random.default_rng(9),
+    )
+    initial = net.params.copy()
+    reports = list(trainer.train(3))
+    assert losses == pytest.approx([r.train_loss for r in reports], rel=TOL, abs=TOL)
+    assert np.abs(net.params - initial).max() > 1e-2  # the weights moved: not a frozen compare
+    W_list, b_list = ref.to_arrays(network)
+    for l in range(3):
+        np.testing.assert_allclose(net.W[l], W_list[l], rtol=TOL, atol=TOL)
+        np.testing.assert_allclose(net.b[l], b_list[l], rtol=TOL, atol=TOL)
+
+
+def test_reference_adam_first_step_by_hand():
+    # one weight, g = 0.5 at t = 1: m = 0.05, v = 0.00025, m̂ = 0.5, v̂ = 0.25, step η·0.5/0.5
+    network = [{"W": [[1.0]], "b": [0.0]}]
+    grads = [{"W": [[0.5]], "b": [0.0]}]
+    adam = ref.Adam(learning_rate=0.1, epsilon=1e-12)
+    adam.step(network, grads)
+    assert network[0]["W"][0][0] == pytest.approx(0.9, abs=1e-12)
+    assert adam.m[0] == pytest.approx(0.05) and adam.v[0] == pytest.approx(0.00025)
 
 
 def test_reference_functions_carry_the_course_names():

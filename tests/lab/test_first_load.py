@@ -8,6 +8,7 @@ How many bytes a browser really fetches, and when Train works, is measured, not 
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import os
@@ -19,7 +20,8 @@ import httpx
 import pytest
 
 import neuronlab
-from neuronlab.lab.app import STATIC_DIR
+from neuronlab.lab import assets
+from neuronlab.lab.app import STATIC_DIR, create_app
 from neuronlab.lab.assets import IMMUTABLE, asset_version, plotly_path, versioned_page
 from tests.browser.conftest import free_port, wait_until_ready
 
@@ -85,6 +87,29 @@ def test_static_files_are_gzipped_once_and_decompress_to_the_file(lab_client, na
     assert gzip.decompress(raw) == (STATIC_DIR / name).read_bytes()
     # the second answer comes from the kept copy: the very same bytes
     assert wire(lab_client, "GET", url, headers=GZIP)[1] == raw
+
+
+def test_many_clients_at_once_cost_one_compression(monkeypatch):
+    compressed: list[str] = []
+    original = assets._gzip_file
+
+    def counting(path: str) -> bytes:
+        compressed.append(path)
+        return original(path)
+
+    monkeypatch.setattr(assets, "_gzip_file", counting)
+    app = create_app()
+    url = f"/static/{app.state.static_version}/vendor/plotly.min.js"
+
+    async def thirty_at_once() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            return await asyncio.gather(*(client.get(url, headers=GZIP) for _ in range(30)))
+
+    responses = asyncio.run(thirty_at_once())
+    assert all(r.status_code == 200 and r.headers["content-encoding"] == "gzip" for r in responses)
+    assert len({r.content for r in responses}) == 1
+    assert compressed == [str(plotly_path())]
 
 
 def test_a_client_without_gzip_gets_the_file_as_it_is(lab_client):

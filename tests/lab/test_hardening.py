@@ -212,18 +212,6 @@ def server():
         process.kill()
 
 
-def cpu_seconds_in(pid: int, interval: float) -> float:
-    """CPU time the process used during the next ``interval`` seconds (all its threads)."""
-
-    def used() -> float:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
-
-    before = used()
-    time.sleep(interval)
-    return used() - before
-
-
 def status_of(pid: int) -> dict[str, int]:
     """Resident memory (kB) and thread count of a process, from /proc."""
     fields = dict(
@@ -388,7 +376,6 @@ def test_twenty_sessions_and_widget_requests_for_thirty_seconds(server):
         lambda: httpx.get(f"{base}/api/trainer/status", trust_env=False).json()["sessions"] == 0,
         "sessions were not freed after their clients disconnected",
     )
-    wait_for(lambda: cpu_seconds_in(pid, 1.0) < 0.3, "the server kept computing after they left")
 
 
 def test_the_server_process_is_still_healthy(server):

@@ -14,24 +14,34 @@ a[l]     : (n, n_out) activations, a = f(z); softmax or identity on the last lay
 delta[l] : (n, n_out) error δ = ∂C/∂z, with the batch mean's 1/n already inside it
 C        : the mean loss over the batch (see losses.py), plus weight penalties
 
-Every W and b is a view into one flat array ``params`` (and every dW, db into ``grads``).
-The benchmark showed why: an optimiser step over one array is a dozen NumPy calls, over
-one array per layer it is several dozen, and at these sizes a call costs more than its
-arithmetic. For the same reason the buffers of the forward and backward passes are
-allocated once per batch size and reused (``out=``), and the bias rides along in the
-matrix product: with a column of ones appended to a layer's input, eq. 5 is one product,
+The plain version of every function here, one example at a time in lists and loops, is
+``reference.py``: read it first. This file computes the same numbers (tested equal) arranged
+for speed, and the arrangement is what differs:
 
-    z = a W + b = [a, 1] @ [W; b],
+- Every W and b is a view into one flat array ``params`` (and every dW, db into ``grads``),
+  so an optimiser step is a dozen NumPy calls over one array instead of several dozen over
+  one array per layer; at these sizes a call costs more than its arithmetic.
+- The buffers of the forward and backward passes are allocated once per batch size and
+  reused (``out=``), and so are the transposes BP2 and BP3–BP4 read (even making a view
+  per step counted).
+- The bias rides along in the matrix product. With a column of ones appended to a layer's
+  input, eq. 5 is one product, z = a W + b = [a, 1] @ [W; b], and BP3 and BP4 are one
+  product too, [a, 1]ᵀ δ = [aᵀ δ; Σ_samples δ]. The flat buffer stores each b right after
+  its W, so [W; b] is a view like the others (8% off a small network's epoch).
+- The first layer is the exception: giving X a column of ones would copy every batch into
+  a wider buffer, so there z = X W + b is a product and a broadcast sum, and
+  ∂C/∂b = 1ᵀ δ a product with a row of ones (where X is wide, 784 inputs, an 800 KB copy
+  less in every step). That is why layer 0 is handled before the loop in ``forward`` and
+  after it in ``backward``.
+- f′(z) is written over z in ``backward``: backward is the last to read a hidden z, and a
+  buffer less per layer stays out of the cache (256 KB for a 256-unit layer of 256 rows).
+- ``X.dot(W, out=...)`` rather than ``np.matmul``: the same product for 2-D arrays, 0.1 to
+  0.4 µs less a call.
+- ``forward_rows`` gathers a minibatch's rows of a large training set straight into a kept
+  buffer, instead of allocating X[rows] or shuffling a copy of X every epoch (20,000 x 784
+  float32: about 6 ms less an epoch, and no 63 MB copy).
 
-and BP3 and BP4 are one product too, [a, 1]ᵀ δ = [aᵀ δ; Σ_samples δ]. The flat buffer
-already stores each b right after its W, so [W; b] is a view like the others. (The
-benchmark showed it pays: 8% off a small network's epoch, one NumPy call less per layer
-in each direction.)
-
-The first layer is the exception. Its input is X itself, and giving X a column of ones
-would mean copying every batch into a wider buffer; instead z = X W + b is a product and a
-broadcast sum, and ∂C/∂b = Σ_samples δ = 1ᵀ δ a product with a row of ones. (The benchmark
-showed it pays where X is wide: 784 inputs, an 800 KB copy less in every step.)
+Each was kept because the benchmark (``neuronlab bench``, docs/benchmark.md) showed it pays.
 """
 
 from __future__ import annotations
@@ -62,7 +72,7 @@ class _Buffers:
         self.ones = np.ones((1, n), dtype)  # 1ᵀ, for layer 0's ∂C/∂b = 1ᵀ δ
         # the input of every later layer with a column of ones appended: [a⁽¹⁾, 1], ...
         self.a_in = [None] + [np.ones((n, k + 1), dtype) for k in ins[1:]]  # (n, n_in + 1)
-        # [a, 1]ᵀ for BP3–BP4, made once: the benchmark showed even a view per step counts
+        # [a, 1]ᵀ for BP3–BP4
         self.a_in_T = [None] + [a_in.T for a_in in self.a_in[1:]]
         self.z = [np.empty((n, k), dtype) for k in outs]  # pre-activations
         # activations: a hidden layer's a is a view on the next layer's [a, 1]; then the output
@@ -182,8 +192,6 @@ class Network:
             self._f = [self.act.f] * (self.n_layers - 1) + [self._output_f]
             self._f_for = self.act
         f, z, a = self._f, buf.z, buf.a
-        # X.dot, not np.matmul or np.dot: the same product for 2-D arrays, and the benchmark
-        # showed it pays (0.4 and 0.1 µs less a call: small steps are calls)
         X.dot(self.W[0], out=z[0])
         z[0] += self.b[0]  # eq. 5 for layer 0: z = X W + b   (n, n_out)
         f[0](z[0], out=a[0])  # a = f(z): into the next layer's input, or the output
@@ -210,10 +218,7 @@ class Network:
 
         Notes
         -----
-        For the Trainer's minibatches of a large training set: X[rows] would allocate a
-        fresh array every step, and shuffling a whole copy of X every epoch costs two more
-        passes over memory that does not fit in the cache. The benchmark showed it pays
-        (20,000 x 784 float32: about 6 ms less an epoch, and no 63 MB copy to allocate).
+        For the Trainer's minibatches of a large training set (see the module docstring).
         """
         X, rows = np.asarray(X), np.asarray(rows)
         if X.ndim != 2 or X.shape[1] != self.layer_sizes[0]:
@@ -256,11 +261,10 @@ class Network:
         for l in range(L - 1, 0, -1):
             # BP4 and BP3 at once: [a, 1]ᵀ δ = [aᵀ δ; Σ_samples δ] = [∂C/∂W; ∂C/∂b]
             buf.a_in_T[l].dot(delta, out=self.dWb[l])  # (n_in + 1, n_out)
-            delta_prev = buf.delta[l - 1]
-            delta.dot(self._WT[l], out=delta_prev)  # BP2: δ Wᵀ ...   (n, n_in)
-            # ... ⊙ f′(z), written over z: backward is the last to read a hidden z, and the
-            # benchmark showed it pays (a 256 KB buffer less to bring into the cache per layer)
-            delta_prev *= df(buf.z[l - 1], buf.a[l - 1], out=buf.z[l - 1])
+            delta_prev = delta.dot(self._WT[l], out=buf.delta[l - 1])  # δ Wᵀ   (n, n_in)
+            z_prev, a_prev = buf.z[l - 1], buf.a[l - 1]  # the layer below
+            f_prime = df(z_prev, a_prev, out=z_prev)  # f′(z), written over z   (n, n_in)
+            delta_prev *= f_prime  # BP2: δ⁽ˡ⁻¹⁾ = (δ⁽ˡ⁾ Wᵀ) ⊙ f′(z⁽ˡ⁻¹⁾)
             delta = delta_prev
         self._last_X.T.dot(delta, out=self.dW[0])  # BP4 for layer 0: ∂C/∂W = Xᵀ δ   (d, n_out)
         buf.ones.dot(delta, out=self._db0_row)  # BP3 for layer 0: ∂C/∂b = 1ᵀ δ = Σ_samples δ

@@ -7,6 +7,21 @@ a loss surface hands it ``[point]`` with ``point`` of shape (2,). Same classes, 
 Notation
 --------
 θ : parameters, g = ∂C/∂θ : gradient, η : learning rate, t : step count (from 1)
+
+The plain version of each update, one parameter at a time, is in ``reference.py`` (tested
+equal). Here every line is a whole-array operation written into a buffer kept between
+steps (``out=``, in-place operators), so a step allocates nothing. What else differs, each
+kept because the benchmark (docs/benchmark.md) showed it pays:
+
+- ``np.square(g)`` rather than ``g * g``: half the time.
+- Adam multiplies m by η / (1 − β₁ᵗ) in one pass, giving η m̂ without storing m̂ alone.
+- A flat θ longer than ``CHUNK`` is updated one chunk at a time: a dozen passes over a
+  chunk that stays in the L2 cache beat a dozen passes over the whole array, and scratch
+  arrays one chunk long, reused chunk after chunk, leave only θ, g and the moments to stream
+  from memory (Adam on 270k float32 parameters: 0.45 ms a step, 0.51 with scratch as long
+  as θ, 0.65 unchunked). The chunks are of equal length, so no short last chunk pays a
+  dozen calls for little work, and their views are made once (building them every step
+  cost 50 µs of a 600 µs Adam step).
 """
 
 from __future__ import annotations
@@ -58,13 +73,7 @@ class Optimizer:
             if state["like"] != (theta.shape, theta.dtype):
                 state.clear()
                 state.update(self._new_state(theta))
-            if "chunks" in state:  # a flat θ longer than CHUNK (see _new_state)
-                # The benchmark showed it pays: a dozen passes over a chunk that stays in the
-                # L2 cache beat a dozen passes over the whole array, and scratch arrays one
-                # chunk long, reused chunk after chunk, leave only θ, g and the moments to
-                # stream from memory (Adam on 270k float32 parameters: 0.45 ms a step, 0.51
-                # with scratch as long as θ, 0.65 unchunked). The chunks are of equal length
-                # (at most CHUNK): no short last chunk paying a dozen calls for little work.
+            if "chunks" in state:  # a flat θ longer than CHUNK, a chunk at a time
                 for part, chunk in state["chunks"]:
                     self._update(theta[part], g[part], chunk)
             else:
@@ -74,8 +83,7 @@ class Optimizer:
         """Zeroed moments like θ; scratch like θ, or one chunk long when θ goes in chunks.
 
         A chunked state also lists, for each chunk, its slice of θ and the state it updates
-        there (views on the moments and the scratch), made once: the benchmark showed that
-        building them every step cost 50 µs of a 600 µs Adam step.
+        there (views on the moments and the scratch), made once.
         """
         state = {name: np.zeros_like(theta) for name in self.moments}
         shape = theta.shape
@@ -157,7 +165,7 @@ class RMSProp(Optimizer):
 
     def _update(self, theta, g, state):
         s, tmp = state["s"], state["tmp"]
-        np.square(g, out=tmp)  # g²: the benchmark showed it pays (half the time of g * g)
+        np.square(g, out=tmp)  # g²
         tmp *= 1.0 - self.rho
         s *= self.rho
         s += tmp  # s ← ρ s + (1 − ρ) g²
@@ -169,17 +177,24 @@ class RMSProp(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam (Kingma & Ba 2014, Algorithm 1), line for line.
+    """Adam (Kingma & Ba 2014, Algorithm 1).
 
     m ← β₁ m + (1 − β₁) g            first moment
     v ← β₂ v + (1 − β₂) g²           second moment
     m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ)   bias corrections
     θ ← θ − η m̂ / (√v̂ + ε)
+
+    These are the numbers computed, with ε added to √v̂ as in Algorithm 1 (not the variant
+    of the paper's section 2 that folds the corrections into the step size and so moves ε).
+    The arrangement differs in two places: m̂ is never stored alone, the step being
+    η m̂ = (η / (1 − β₁ᵗ)) m from one product; and v̂ lives only in the denominator
+    buffer holding v̂, then √v̂, then √v̂ + ε. ``reference.Adam`` is the same update one
+    parameter at a time, each quantity on its own line.
     """
 
     name = "adam"
     moments = ("m", "v")
-    scratch = ("tmp", "v_hat")  # tmp: (1 − β₁) g, then (1 − β₂) g², then η m̂
+    scratch = ("tmp", "denominator")  # tmp: (1 − β₁) g, then (1 − β₂) g², then the step
 
     def __init__(
         self,
@@ -195,21 +210,19 @@ class Adam(Optimizer):
 
     def _update(self, theta, g, state):
         b1, b2, t, eta = self.beta_1, self.beta_2, self.t, self.learning_rate
-        m, v, tmp, v_hat = state["m"], state["v"], state["tmp"], state["v_hat"]
+        m, v, tmp = state["m"], state["v"], state["tmp"]
         m *= b1
         m += np.multiply(g, 1.0 - b1, out=tmp)  # m ← β₁ m + (1 − β₁) g
         v *= b2
-        np.square(g, out=tmp)  # g²: the benchmark showed it pays (half the time of g * g)
+        np.square(g, out=tmp)  # g²
         tmp *= 1.0 - b2
         v += tmp  # v ← β₂ v + (1 − β₂) g²
-        # η m̂ in one line, not m̂ and later η·(...): the benchmark showed it pays (one pass
-        # less over the parameters)
-        eta_m_hat = np.multiply(m, eta / (1.0 - b1**t), out=tmp)  # η m̂ = η m / (1 − β₁ᵗ)
-        np.multiply(v, 1.0 / (1.0 - b2**t), out=v_hat)  # v̂ = v / (1 − β₂ᵗ)
-        np.sqrt(v_hat, out=v_hat)
-        v_hat += self.epsilon  # √v̂ + ε
-        eta_m_hat /= v_hat
-        theta -= eta_m_hat  # θ ← θ − η m̂ / (√v̂ + ε)
+        step = np.multiply(m, eta / (1.0 - b1**t), out=tmp)  # η m̂ = η m / (1 − β₁ᵗ)
+        denominator = np.multiply(v, 1.0 / (1.0 - b2**t), out=state["denominator"])  # v̂
+        np.sqrt(denominator, out=denominator)  # √v̂
+        denominator += self.epsilon  # √v̂ + ε
+        step /= denominator  # η m̂ / (√v̂ + ε)
+        theta -= step  # θ ← θ − η m̂ / (√v̂ + ε)
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {

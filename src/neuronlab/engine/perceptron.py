@@ -4,8 +4,10 @@ eq. 1  z = w·x + b
 eq. 2  ŷ = 1 if z >= 0 else 0      (a point exactly on the line counts as class 1)
 rule   w ← w + η (y − ŷ) x,  b ← b + η (y − ŷ)
 
-The rule changes nothing when the prediction is right (y − ŷ = 0) and otherwise tilts the
-line towards the misclassified point. If a line separates the two classes, it finds one in
+The rule changes nothing when the prediction is right (y − ŷ = 0). Otherwise it turns the
+line (w sets its direction) and shifts it (b its offset) so that the point's z moves by
+η (|x|² + 1) towards the right sign; one update need not be enough to classify the point,
+and it may undo an earlier point's. If a line separates the two classes, it finds one in
 a finite number of updates (the perceptron convergence theorem); if none does, as for XOR
 (Minsky & Papert 1969), it never stops making mistakes.
 

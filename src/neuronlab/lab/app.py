@@ -37,7 +37,20 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .api import activations, descent, forward, loss, options, overfitting, perceptron, race, source
+from .api import (
+    activations,
+    backprop,
+    deep_start,
+    descent,
+    forward,
+    landscape,
+    loss,
+    options,
+    overfitting,
+    perceptron,
+    race,
+    source,
+)
 from .assets import PLOTLY_URL_PATH, AssetFiles, asset_version, versioned_page
 from .playground import routes as playground_routes
 from .security import OriginGuard
@@ -69,6 +82,9 @@ ROUTERS = {
     "race": race.router,
     "overfitting": overfitting.router,
     "playground": playground_routes.router,
+    "backprop": backprop.router,
+    "deep_start": deep_start.router,
+    "landscape": landscape.router,
 }
 
 

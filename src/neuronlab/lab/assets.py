@@ -120,6 +120,7 @@ class AssetFiles(StaticFiles):
         self.version = version
         self.immutable = immutable
         self._gzipped: dict[str, tuple[tuple[int, int], bytes]] = {}
+        self._compressing: dict[str, anyio.Lock] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -166,13 +167,16 @@ class AssetFiles(StaticFiles):
         return Response(body, status_code=response.status_code, headers=headers)
 
     async def gzipped(self, path: str, stat_result: os.stat_result) -> bytes:
+        """The file gzipped, compressed once: requests that arrive while it is being
+        compressed (a class opening the trainer together) wait for that one compression."""
         key = (stat_result.st_size, stat_result.st_mtime_ns)
-        cached = self._gzipped.get(path)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        data = await anyio.to_thread.run_sync(_gzip_file, path)
-        self._gzipped[path] = (key, data)
-        return data
+        lock = self._compressing.setdefault(path, anyio.Lock())
+        async with lock:
+            cached = self._gzipped.get(path)
+            if cached is None or cached[0] != key:
+                cached = (key, await anyio.to_thread.run_sync(_gzip_file, path))
+                self._gzipped[path] = cached
+        return cached[1]
 
 
 def accepts_gzip(scope: Scope) -> bool:

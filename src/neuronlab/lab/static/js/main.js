@@ -77,8 +77,12 @@ async function mountWidget(element) {
  * fetched when a chart comes near the screen, see load-plotly.js.)
  */
 function keepLinkedSectionInView() {
-  const id = decodeURIComponent(location.hash.slice(1));
-  const target = id && document.getElementById(id);
+  let target = null;
+  try {
+    target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+  } catch {
+    return () => {}; // a malformed address (#%E0): nothing to keep in view
+  }
   if (!target) return () => {};
   let moved = false;
   const learnerMoved = () => {

@@ -38,8 +38,8 @@ export const QUESTIONS = [
     ],
     choices: [
       [
-        "Each layer multiplies the error by σ′(z), which is at most 0.25, so after several layers little of it is left.",
-        "Right. The product of many factors below 0.25 shrinks fast (Hochreiter 1991 called it the vanishing gradient). ReLU's slope is 1 wherever it is active, which is one reason it took over.",
+        "Each layer multiplies the error by σ′(z), which is at most 0.25 (and by Wᵀ), so unless the weights make up for it, little of it is left after several layers.",
+        "Right. Going down a layer multiplies the error by Wᵀ and by σ′(z) ≤ 0.25: with weights of ordinary size the product of many such factors shrinks fast. Large weights could offset it, but they push z to where σ′ is nearly 0, or make the error explode instead. Hochreiter analysed the problem in his 1991 thesis; the name “vanishing gradient” came into use later in the 1990s. ReLU's slope is 1 wherever it is active, which is one reason it took over.",
       ],
       [
         "The sigmoid cannot output negative numbers, so the first layers cannot represent anything useful.",
@@ -81,7 +81,7 @@ export const QUESTIONS = [
     choices: [
       [
         "It reaches the minimum faster than with η = 0.4.",
-        "With η = 0.4 each step multiplies the distance by 0.2; with η = 1.2 by −1.4, which is larger than 1 in size. A bigger rate is faster only up to η = 0.5; between 0.5 and 1 the walk zig-zags and converges more slowly, and above 1 it diverges.",
+        "With η = 0.4 each step multiplies the distance by 0.2; with η = 1.2 by −1.4, which is larger than 1 in size. How fast the walk goes depends on the size of 1 − 2η: η = 0.6 gives −0.2, as fast as 0.4 but zig-zagging; η = 0.5 lands in one step; rates nearer 1 are slower; above 1 it diverges.",
       ],
       [
         "It lands exactly on the minimum in one step.",

@@ -8,6 +8,7 @@ import { getOptions } from "../options.js";
 import { readState, writeState } from "../state.js";
 import { el, errorLine, statusLine, surfacePicker } from "./controls.js";
 import { formatNumber } from "../format.js";
+import { mountSourcePanel } from "../api.js";
 
 const DEFAULTS = { surface: "bowl", ex: 1.3, ey: -1.3, ez: 1.9 };
 // preset viewpoints: the buttons give keyboard users what a drag gives mouse users
@@ -173,7 +174,16 @@ export async function mount(root) {
       ? `The walk from the gradient-descent widget: ${run.steps} steps at rate ${run.learning_rate}.`
       : `Gradient descent from the surface's default start, rate ${run.learning_rate}: ${run.message}.`;
     await render();
+    if (root.dataset.surface !== name) showSource(name);
     root.dataset.surface = name;
+  }
+
+  // the section's "Show the Python" panel follows the surface shown
+  function showSource(name) {
+    const panel = root.closest("section")?.querySelector("[data-source]");
+    if (!panel) return;
+    const title = choice.input.selectedOptions[0]?.textContent || name;
+    mountSourcePanel(panel, ["surfaces.surface_grid", `surfaces.${name}`], `Show the Python: surface_grid and the ${title} function`);
   }
 
   choice.input.addEventListener("change", async () => {
