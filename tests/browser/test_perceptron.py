@@ -59,7 +59,7 @@ def test_perceptron_shows_the_chosen_data_before_learning(page, lab_url, data):
     check = """([points, labels]) => {
         const canvas = document.querySelector("section#perceptron canvas.w-canvas");
         const ctx = canvas.getContext("2d");
-        const colours = [[230, 159, 0], [0, 114, 178]];  // draw.js CLASS_COLOURS
+        const colours = [[230, 159, 0], [0, 114, 178]];  // render.py CLASS_COLOURS
         const shown = points.filter(([x, y], i) => {
             const px = Math.round(((x + 1.2) / 2.4) * canvas.width);
             const py = Math.round(((1.2 - y) / 2.4) * canvas.height);

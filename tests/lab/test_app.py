@@ -8,7 +8,6 @@ import socket
 import pytest
 
 from neuronlab.lab import app as app_module
-from neuronlab.lab import render
 from neuronlab.lab.app import STATIC_DIR, create_app, render_page
 from neuronlab.lab.server import _check_port_free, lab_url
 from neuronlab.lab.settings import Settings
@@ -71,15 +70,6 @@ def test_shared_static_files_are_served(lab_client, path):
     assert lab_client.get(path, headers={"if-none-match": etag}).status_code == 304
 
 
-def test_page_and_python_agree_on_class_colours():
-    draw = (STATIC_DIR / "js" / "draw.js").read_text(encoding="utf-8")
-    block = draw.split("export const CLASS_COLOURS = [", 1)[1].split("];", 1)[0]
-    colours = [tuple(int(v) for v in m) for m in re.findall(r"\[(\d+), (\d+), (\d+)\]", block)]
-    assert colours == list(render.CLASS_COLOURS)
-    shapes = re.search(r"export const SHAPES = \[([^\]]*)\]", draw).group(1)
-    assert re.findall(r'"(\w+)"', shapes) == list(render.SHAPES)
-
-
 # ----------------------------------------------------------------------------- routers
 
 
@@ -89,7 +79,7 @@ def test_every_named_router_is_served():
     paths = set(app.openapi()["paths"])
     for name in ("activations", "descent", "forward", "loss", "overfitting", "perceptron", "race"):
         assert any(path.startswith(f"/api/{name}/") for path in paths), name
-    assert {"/api/trainer/options", "/api/playground/examples", "/api/source"} <= paths
+    assert {"/api/options", "/api/playground/examples", "/api/source"} <= paths
 
 
 # ------------------------------------------------------------------------------ errors
@@ -248,7 +238,7 @@ def test_reading_the_page_needs_no_origin_check(lab_client):
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/api/trainer/options", "/api/source/activations.relu", "/static/css/lab.css"]
+    "path", ["/", "/api/options", "/api/source/activations.relu", "/static/css/lab.css"]
 )
 def test_head_is_answered_like_get_without_a_body(lab_client, path):
     # curl -I, link checkers and uptime probes ask with HEAD; HTTP wants it wherever GET works

@@ -64,4 +64,4 @@ def test_the_rule_reader_sees_relative_imports(tmp_path):
     # a check that reads no imports would pass every rule above: make sure it resolves them
     names = imported_modules(LAB / "trainer" / "routes.py")
     assert "neuronlab.lab.trainer.protocol" in names
-    assert "neuronlab.lab.validation" in names
+    assert "neuronlab.lab.settings" in names

@@ -327,7 +327,7 @@ def test_a_real_server_sends_gzip_and_cache_headers(real_server):
         plotly = client.get(main.replace("js/main.js", "vendor/plotly.min.js"), headers=GZIP)
         assert plotly.headers["content-encoding"] == "gzip"
         assert int(plotly.headers["content-length"]) < 0.4 * plotly_path().stat().st_size
-        options = client.get("/api/trainer/options", headers=GZIP)
+        options = client.get("/api/options", headers=GZIP)
         assert options.headers["content-encoding"] == "gzip"
         assert "activations" in options.json()
 

@@ -271,7 +271,7 @@ def test_foreign_origin_state_changing_requests_are_refused(server):
 LOAD_SECONDS = 30
 WINDOW = 5.0
 WIDGET_REQUESTS = [
-    ("GET", "/api/widgets/catalogue", None),
+    ("GET", "/api/options", None),
     ("POST", "/api/activations/evaluate", {"activation": "gelu", "z": 0.5}),
     ("POST", "/api/perceptron/evaluate", {"w1": 1.0, "w2": -1.0, "b": 0.1, "grid": 20}),
     ("POST", "/api/forward/run", {"x1": 0.7, "x2": -1.2, "activation": "tanh"}),

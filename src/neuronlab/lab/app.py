@@ -45,11 +45,11 @@ from .api import (
     forward,
     landscape,
     loss,
+    options,
     overfitting,
     perceptron,
     race,
     source,
-    widgets,
 )
 from .assets import PLOTLY_URL_PATH, AssetFiles, asset_version, versioned_page
 from .playground import routes as playground_routes
@@ -73,7 +73,7 @@ SECTIONS_MARKER = "<!-- sections -->"
 ROUTERS = {
     "source": source.router,
     "trainer": trainer_routes.router,
-    "widgets": widgets.router,
+    "options": options.router,
     "perceptron": perceptron.router,
     "activations": activations.router,
     "forward": forward.router,

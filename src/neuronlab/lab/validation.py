@@ -26,6 +26,8 @@ from ..engine.optimisers import OPTIMIZERS
 from ..engine.surfaces import SURFACES
 from .settings import Settings
 
+PLANE = (-1.2, 1.2, -1.2, 1.2)  # x1_min, x1_max, x2_min, x2_max: the datasets' plane
+
 LIMITS = {
     "points": 5000,  # data points per dataset
     "hidden_layers": 6,

@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from neuronlab.engine.activations import ACTIVATIONS
 from neuronlab.engine.optimisers import OPTIMIZERS
 from neuronlab.engine.surfaces import SURFACES
 from neuronlab.lab.app import STATIC_DIR, create_app
@@ -48,17 +47,6 @@ def pixels(image: str, size: int) -> np.ndarray:
     data = np.frombuffer(base64.b64decode(image), dtype=np.uint8)
     assert data.size == size * size * 4
     return data.reshape(size, size, 4)
-
-
-# --- catalogue ------------------------------------------------------------------------------
-def test_catalogue_lists_the_engine_registries(client):
-    answer = client.get("/api/widgets/catalogue").json()
-    assert [a["name"] for a in answer["activations"]] == list(ACTIVATIONS)
-    assert [s["name"] for s in answer["surfaces"]] == list(SURFACES)
-    assert [o["name"] for o in answer["optimizers"]] == list(OPTIMIZERS)
-    rosenbrock = next(s for s in answer["surfaces"] if s["name"] == "rosenbrock")
-    assert rosenbrock["minima"] == [[1.0, 1.0]]
-    assert set(rosenbrock["race_rates"]) == set(OPTIMIZERS)
 
 
 # --- perceptron -----------------------------------------------------------------------------

@@ -319,20 +319,6 @@ def test_model_download_of_an_unknown_session(lab_client):
     assert "session" in response.json()["detail"]
 
 
-def test_options_come_from_the_engine_registries(lab_client):
-    from neuronlab.engine.activations import ACTIVATIONS
-    from neuronlab.engine.optimisers import OPTIMIZERS
-
-    options = lab_client.get("/api/trainer/options").json()
-    assert options["activations"] == list(ACTIVATIONS)
-    assert options["optimizers"] == list(OPTIMIZERS)
-    names = [d["name"] for d in options["datasets"]]
-    assert {"spirals", "circles", "xor", "gaussian", "moons"} <= set(names)
-    assert "surface" not in names  # regression: not for a classifier
-    assert options["multiclass"] == {"spirals": "arms", "gaussian": "classes"}
-    assert options["defaults"] == p.TrainerConfig().model_dump()
-
-
 # ----------------------------------------------------------------------- bad messages
 
 

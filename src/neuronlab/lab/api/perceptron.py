@@ -18,8 +18,8 @@ from ...engine.datasets import make_dataset
 from ...engine.grid import plane_grid
 from ...engine.perceptron import Perceptron, PerceptronTrainer
 from ..render import boundary_rgba
-from ..validation import Seed, StrictModel
-from .widgets import PLANE, image_base64, number, rounded
+from ..validation import PLANE, Seed, StrictModel
+from .widgets import image_base64, number, rounded
 
 router = APIRouter(prefix="/api/perceptron", tags=["perceptron"])
 

@@ -1,10 +1,9 @@
-"""What the concept widgets share: the plane they draw, number rounding, images, a catalogue.
+"""What the concept widgets' routers share: number rounding, images, menu labels, surfaces.
 
 The widget routers (``perceptron``, ``activations``, ``forward``, ``loss``, ``descent``,
 ``race``, ``overfitting``) each call one engine function and return plain numbers; this
-module holds the few helpers they have in common and ``GET /api/widgets/catalogue``, which
-lists what the page may offer (activations, surfaces, optimisers) straight from the
-engine's registries, so a new entry appears in every menu at once.
+module holds the few helpers they have in common. What the page's menus offer comes from
+``GET /api/options`` (``options.py``), straight from the engine's registries.
 """
 
 from __future__ import annotations
@@ -14,18 +13,9 @@ import math
 from collections.abc import Iterable
 
 import numpy as np
-from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from ...engine.activations import ACTIVATIONS
-from ...engine.optimisers import OPTIMIZERS
-from ...engine.surfaces import SURFACES, race_rates
-
-router = APIRouter(prefix="/api/widgets", tags=["widgets"])
-
-PLANE = (-1.2, 1.2, -1.2, 1.2)  # x1_min, x1_max, x2_min, x2_max: the datasets' plane
-
-OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "Momentum", "rmsprop": "RMSProp", "adam": "Adam"}
+from ...engine.surfaces import SURFACES
 
 
 # --- numbers for JSON ----------------------------------------------------------------------
@@ -57,10 +47,10 @@ def image_base64(rgba: bytes) -> str:
     return base64.b64encode(rgba).decode("ascii")
 
 
-# --- the catalogue -------------------------------------------------------------------------
-class NamedItem(BaseModel):
-    name: str
-    description: str
+# --- what the menus show -------------------------------------------------------------------
+# a registry name not listed here is shown as it is ("tanh", "identity")
+ACTIVATION_LABELS = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "gelu": "GELU"}
+OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "Momentum", "rmsprop": "RMSProp", "adam": "Adam"}
 
 
 class SurfaceInfo(BaseModel):
@@ -71,22 +61,10 @@ class SurfaceInfo(BaseModel):
     start: list[float]
     learning_rate: float
     minima: list[list[float]]
-    race_rates: dict[str, float]
-
-
-class OptimizerInfo(BaseModel):
-    name: str
-    label: str
-
-
-class Catalogue(BaseModel):
-    activations: list[NamedItem]
-    surfaces: list[SurfaceInfo]
-    optimizers: list[OptimizerInfo]
-    plane: list[float]
 
 
 def surface_info(name: str) -> SurfaceInfo:
+    """A surface of the engine's registry as the descent, 3-D and race widgets need it."""
     s = SURFACES[name]
     return SurfaceInfo(
         name=s.name,
@@ -96,20 +74,4 @@ def surface_info(name: str) -> SurfaceInfo:
         start=list(s.start),
         learning_rate=s.learning_rate,
         minima=[list(m) for m in s.minima],
-        race_rates=race_rates(name),
-    )
-
-
-@router.get("/catalogue", response_model=Catalogue)
-def catalogue() -> Catalogue:
-    """The activations, surfaces and optimisers the engine offers, for the widgets' menus."""
-    return Catalogue(
-        activations=[
-            NamedItem(name=a.name, description=a.description) for a in ACTIVATIONS.values()
-        ],
-        surfaces=[surface_info(name) for name in SURFACES],
-        optimizers=[
-            OptimizerInfo(name=name, label=OPTIMIZER_LABELS.get(name, name)) for name in OPTIMIZERS
-        ],
-        plane=list(PLANE),
     )

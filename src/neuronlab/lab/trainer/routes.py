@@ -1,13 +1,15 @@
-"""The live trainer: a WebSocket per session, plus its options and the model download.
+"""The live trainer: a WebSocket per session, plus the model download.
 
 ``/ws/train``                        the session (protocol in ``trainer/protocol.py``, frames in
                                      ``trainer/view.py``, pacing in ``trainer/link.py``)
-``GET /api/trainer/options``         choices, defaults, limits and colours for the controls
 ``GET /api/trainer/status``          how many sessions are open, and the cap
 ``GET /api/trainer/{id}/model.npz``  the session's current network, saved by the engine (a
                                      worker asked about another's session forwards it there)
 ``POST /api/trainer/{id}/model.npz`` a saved model (``neuronlab train --out``, a download)
                                      for the session to show and train from here on
+
+The controls' choices, defaults and bounds reach the page with everything else it shares
+with the server, in ``GET /api/options`` (``api/options.py``).
 """
 
 from __future__ import annotations
@@ -22,9 +24,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import Response
 from starlette.websockets import WebSocketDisconnect
 
-from .. import render
 from ..settings import Settings
-from ..validation import LIMITS
 from ..workers import forward
 from . import protocol as p
 from .link import SocketLink
@@ -33,9 +33,6 @@ from .registry import LabBusy
 router = APIRouter(tags=["trainer"])
 
 MAX_QUEUED_COMMANDS = 200
-LEARNING_RATES = (0.00001, 0.00003, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)
-PENALTIES = (0, 0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1)
-SPEEDS = (0, 100, p.DEFAULT_SPEED, 20, 5, 1)  # epochs a second at most; 0: as fast as it can
 
 
 @router.websocket("/ws/train")
@@ -92,29 +89,6 @@ async def train_socket(websocket: WebSocket) -> None:
         registry.close(session, wait=False)  # at once, even if this task is being cancelled
         link.session = None  # no cycle between the two outlives the connection
         await asyncio.to_thread(session.close)
-
-
-@router.get("/api/trainer/options")
-def trainer_options() -> dict:
-    """What the trainer's controls offer: choices from the engine's registries, and more."""
-    from neuronlab.engine.datasets import DATASET_INFO
-
-    return {
-        "datasets": [
-            {"name": name, "description": DATASET_INFO.get(name, "")} for name in p.dataset_names()
-        ],
-        "multiclass": p.multiclass_datasets(),
-        "activations": p.activation_names(),
-        "optimizers": p.optimizer_names(),
-        "learning_rates": list(LEARNING_RATES),
-        "penalties": list(PENALTIES),
-        "speeds": list(SPEEDS),
-        "defaults": p.TrainerConfig().model_dump(),
-        "limits": {**LIMITS, "max_added_points": p.MAX_ADDED_POINTS},
-        "class_colours": [list(colour) for colour in render.CLASS_COLOURS],
-        "shapes": list(render.SHAPES),
-        "map_colours": render.MAP_COLOURS,
-    }
 
 
 @router.get("/api/trainer/status")

@@ -33,6 +33,7 @@ from neuronlab.engine.network import Network
 from neuronlab.engine.training import Trainer
 
 from ..settings import Settings
+from ..validation import PLANE
 from . import protocol as p
 from .scheduler import Scheduler
 from .setup import (
@@ -107,7 +108,7 @@ class TrainingSession:
         self._steps_left = 0  # epochs still to run for a "step" command
         self.network: Network | None = None
         self.trainer: Trainer | None = None
-        self.bounds: tuple[float, float, float, float] = (-1.2, 1.2, -1.2, 1.2)
+        self.bounds: tuple[float, float, float, float] = PLANE
         self._data: tuple = ()
         self._added: list[tuple[float, float, int]] = []
         self._loaded: np.ndarray | None = None  # a loaded model's weights: what Reset brings back

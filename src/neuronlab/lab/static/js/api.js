@@ -161,30 +161,6 @@ export function debounce(fn, ms = 150) {
   return debounced;
 }
 
-/** A number for a readout: null and NaN become an en dash. */
-export function formatNumber(value, digits = 3) {
-  if (value === null || value === undefined || !Number.isFinite(value)) return "–";
-  return value.toFixed(digits);
-}
-
-/** A fraction as a percentage readout, e.g. 0.953 -> "95.3%". */
-export function formatPercent(value, digits = 1) {
-  if (value === null || value === undefined || !Number.isFinite(value)) return "–";
-  return `${(value * 100).toFixed(digits)}%`;
-}
-
-/** A count with thousands separators, e.g. 123456 -> "123,456". */
-export function formatCount(value) {
-  if (value === null || value === undefined || !Number.isFinite(value)) return "–";
-  return Math.round(value).toLocaleString("en-US");
-}
-
-/** A large count in few characters, for a readout that must fit one line: 459936 -> "460K". */
-export function formatCompact(value) {
-  if (value === null || value === undefined || !Number.isFinite(value)) return "–";
-  return value.toLocaleString("en-US", { notation: "compact", maximumSignificantDigits: 3 });
-}
-
 /** Save a Blob as a file named `filename`. */
 export function downloadBlob(blob, filename) {
   const url = URL.createObjectURL(blob);

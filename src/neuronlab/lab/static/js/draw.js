@@ -5,25 +5,35 @@
 // the only numbers computed are pixel positions and a chart axis's ticks.
 //
 //   const ctx = setupCanvas(canvas, 480, 480);            // crisp on high-DPI screens
-//   const view = makeView([-1.2, 1.2, -1.2, 1.2], 480, 480);
+//   const view = makeView(options.plane, 480, 480);      // options: GET /api/options
 //   paintRGBA(ctx, rgbaBytes, 100, 100, view);          // a 100 x 100 image over the plane
 //   drawPoints(ctx, view, { x: [...], y: [...], label: [...] }, { outlined: false });
 
-// Same colours as neuronlab/lab/render.py CLASS_COLOURS (a test keeps them equal).
-export const CLASS_COLOURS = [
-  [230, 159, 0],
-  [0, 114, 178],
-  [0, 158, 115],
-  [204, 121, 167],
-  [86, 180, 233],
-  [213, 94, 0],
-];
-// Class 0 square, class 1 circle, then further shapes (render.py SHAPES).
-export const SHAPES = ["square", "circle", "triangle", "diamond", "plus", "cross"];
+// The class colours (RGB) and shapes in class order, as the server's options document gives
+// them (neuronlab/lab/render.py): options.js sets them before any widget draws a class.
+const CLASSES = { colours: [], shapes: [] };
+
+/** Take the class colours and shapes of the options document ({colours, shapes}). */
+export function setClassStyles({ colours, shapes }) {
+  CLASSES.colours = colours;
+  CLASSES.shapes = shapes;
+}
+
+function classStyles() {
+  if (!CLASSES.colours.length) throw new Error("the class colours are not loaded: await getOptions() first");
+  return CLASSES;
+}
+
+/** The name of class k's shape: "square", "circle", ... */
+export function classShape(k) {
+  const { shapes } = classStyles();
+  return shapes[k % shapes.length];
+}
 
 /** CSS colour of class k, optionally translucent. */
 export function classColour(k, alpha = 1) {
-  const [r, g, b] = CLASS_COLOURS[k % CLASS_COLOURS.length];
+  const { colours } = classStyles();
+  const [r, g, b] = colours[k % colours.length];
   return alpha === 1 ? `rgb(${r} ${g} ${b})` : `rgb(${r} ${g} ${b} / ${alpha})`;
 }
 
@@ -118,7 +128,7 @@ export function paintIndexed(canvas, indices, size, table, image) {
 
 /** Draw one marker: shape name or class index, centred at (x, y), half-size r. */
 export function drawShape(ctx, shape, x, y, r, { fill = null, stroke = "#222", lineWidth = 1 } = {}) {
-  const name = typeof shape === "number" ? SHAPES[shape % SHAPES.length] : shape;
+  const name = typeof shape === "number" ? classShape(shape) : shape;
   ctx.beginPath();
   switch (name) {
     case "square":
@@ -279,4 +289,65 @@ export function logAxisTicks(...series) {
   }
   const decades = high > 0 ? Math.log10(high / low) : 0;
   return { exponentformat: "power", minexponent: 3, ...(decades >= 2 ? { dtick: 1 } : {}) };
+}
+
+/** Draw a polyline through data points [[x, y], ...] with a view's toPixel. */
+export function polyline(ctx, view, points, { colour, width = 2, dash = [] } = {}) {
+  if (!points.length) return;
+  ctx.save();
+  ctx.strokeStyle = colour;
+  ctx.lineWidth = width;
+  ctx.setLineDash(dash);
+  ctx.lineJoin = "round";
+  ctx.beginPath();
+  points.forEach(([x, y], i) => {
+    const [px, py] = view.toPixel(x, y);
+    if (i === 0) ctx.moveTo(px, py);
+    else ctx.lineTo(px, py);
+  });
+  ctx.stroke();
+  ctx.restore();
+}
+
+/** A star marker for a known minimum. */
+export function drawStar(ctx, x, y, r, colour = "#111") {
+  ctx.save();
+  ctx.beginPath();
+  for (let i = 0; i < 10; i += 1) {
+    const radius = i % 2 === 0 ? r : r * 0.45;
+    const angle = -Math.PI / 2 + (i * Math.PI) / 5;
+    const px = x + radius * Math.cos(angle);
+    const py = y + radius * Math.sin(angle);
+    if (i === 0) ctx.moveTo(px, py);
+    else ctx.lineTo(px, py);
+  }
+  ctx.closePath();
+  ctx.fillStyle = "#fff";
+  ctx.fill();
+  ctx.strokeStyle = colour;
+  ctx.lineWidth = 1.5;
+  ctx.stroke();
+  ctx.restore();
+}
+
+/** A keyboard cursor: a cross of arms `arm` pixels long centred on (x, y). */
+export function drawCrosshair(ctx, x, y, arm, colour = "#1b1d21") {
+  ctx.save();
+  ctx.strokeStyle = colour;
+  ctx.lineWidth = 1.5;
+  ctx.beginPath();
+  ctx.moveTo(x - arm, y);
+  ctx.lineTo(x + arm, y);
+  ctx.moveTo(x, y - arm);
+  ctx.lineTo(x, y + arm);
+  ctx.stroke();
+  ctx.restore();
+}
+
+/** A round tick spacing (1, 2 or 5 times a power of ten) giving about five ticks over `span`. */
+export function niceStep(span) {
+  const raw = span / 5;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 5, 10]) if (m * power >= raw) return m * power;
+  return 10 * power;
 }

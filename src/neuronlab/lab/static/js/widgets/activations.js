@@ -1,39 +1,35 @@
 // Activation functions: pick one, slide z, read f(z) and f′(z); the curve, and the
 // derivative's curve when asked. Values and curves come from POST /api/activations/evaluate.
 
-import { getJSON, mountSourcePanel, postJSON } from "../api.js";
-import { setupCanvas } from "../draw.js";
+import { mountSourcePanel, postJSON } from "../api.js";
+import { getOptions } from "../options.js";
+import { niceStep, setupCanvas } from "../draw.js";
 import { readState, writeState } from "../state.js";
-import { checkbox, el, errorLine, fmt, latestWins, readouts, say, select, slider } from "./controls.js";
+import { checkbox, el, errorLine, latestWins, readouts, say, select, slider } from "./controls.js";
+import { formatNumber } from "../format.js";
 
 const WIDTH = 520;
 const HEIGHT = 320;
 const PAD = { left: 44, right: 14, top: 14, bottom: 30 };
 const DEFAULTS = { name: "sigmoid", z: 1, slope: true };
-const LABELS = {
-  sigmoid: "sigmoid σ(z)",
-  tanh: "tanh",
-  relu: "ReLU",
-  leaky_relu: "leaky ReLU",
-  gelu: "GELU",
-  identity: "identity",
-};
+const SYMBOLS = { sigmoid: " σ(z)" }; // after the menu's label: the curve's usual name
 const F_COLOUR = "#0072b2";
 const DF_COLOUR = "#b35c00";
 
 export async function mount(root) {
   const state = readState("activations", DEFAULTS);
-  const catalogue = await getJSON("/api/widgets/catalogue");
-  const names = catalogue.activations.map((a) => a.name);
+  const options = await getOptions();
+  const names = options.activations.map((a) => a.name);
+  const labels = Object.fromEntries(options.activations.map((a) => [a.name, a.label + (SYMBOLS[a.name] ?? "")]));
   if (!names.includes(state.name)) state.name = DEFAULTS.name;
 
   const choice = select({
     label: "activation",
     name: "activation",
     value: state.name,
-    options: names.map((n) => ({ value: n, label: LABELS[n] || n })),
+    options: names.map((n) => ({ value: n, label: labels[n] })),
   });
-  const z = slider({ label: "input z", name: "z", min: -6, max: 6, step: 0.05, value: state.z, format: (v) => fmt(v, 2) });
+  const z = slider({ label: "input z", name: "z", ...options.inputs.activations.z, value: state.z, format: (v) => formatNumber(v, 2) });
   const slope = checkbox({ label: "show the derivative f′(z)", name: "slope", checked: state.slope });
   const numbers = readouts([
     ["z", "z"],
@@ -97,7 +93,7 @@ export async function mount(root) {
       ctx.moveTo(PAD.left, y(t));
       ctx.lineTo(WIDTH - PAD.right, y(t));
       ctx.stroke();
-      ctx.fillText(fmt(t, tick < 1 ? 1 : 0), 4, y(t) + 4);
+      ctx.fillText(formatNumber(t, tick < 1 ? 1 : 0), 4, y(t) + 4);
     }
     ctx.strokeStyle = "rgb(0 0 0 / 0.45)";
     ctx.beginPath();
@@ -142,18 +138,18 @@ export async function mount(root) {
     legend.children[1].hidden = !showSlope;
     canvas.setAttribute(
       "aria-label",
-      `Graph of ${LABELS[answer.activation] || answer.activation} from z = −6 to 6` +
+      `Graph of ${labels[answer.activation] || answer.activation} from z = ${formatNumber(options.inputs.activations.z.min, 0)} to ${formatNumber(options.inputs.activations.z.max, 0)}` +
         (showSlope ? " with its derivative" : "") +
-        `; at z = ${fmt(answer.z, 2)}, f(z) = ${fmt(answer.value, 3)}.`,
+        `; at z = ${formatNumber(answer.z, 2)}, f(z) = ${formatNumber(answer.value, 3)}.`,
     );
   }
 
   function show(result) {
     answer = result;
-    numbers.set("z", fmt(result.z, 2));
-    numbers.set("f", fmt(result.value, 4));
-    numbers.set("df", fmt(result.derivative, 4));
-    say(description, `${LABELS[result.activation] || result.activation}: ${result.description}.`);
+    numbers.set("z", formatNumber(result.z, 2));
+    numbers.set("f", formatNumber(result.value, 4));
+    numbers.set("df", formatNumber(result.derivative, 4));
+    say(description, `${labels[result.activation] || result.activation}: ${result.description}.`);
     if (sourceFor !== result.activation) {
       sourceFor = result.activation;
       mountSourcePanel(sourceBox, result.source, `Show the Python: ${result.source.join(" and ")}`);
@@ -178,11 +174,4 @@ export async function mount(root) {
     update();
   });
   update();
-}
-
-function niceStep(span) {
-  const raw = span / 5;
-  const power = 10 ** Math.floor(Math.log10(raw));
-  for (const m of [1, 2, 5, 10]) if (m * power >= raw) return m * power;
-  return 10 * power;
 }

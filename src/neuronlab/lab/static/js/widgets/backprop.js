@@ -5,12 +5,14 @@
 // from POST /api/backprop/step, which runs engine/reference.py; this module only draws.
 
 import { postJSON } from "../api.js";
+import { getOptions } from "../options.js";
 import { drawAxes, drawShape, classColour, makeView, setupCanvas } from "../draw.js";
 import { readState, writeState } from "../state.js";
 import {
-  arrowStep, clamp, el, errorLine, fmt, latestWins, pointerPixel, readouts, say, select,
+  arrowStep, clamp, el, errorLine, latestWins, pointerPixel, readouts, say, select,
   slider, statusLine,
 } from "./controls.js";
+import { formatNumber } from "../format.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const WIDTH = 640;
@@ -61,11 +63,12 @@ function parsePick(text) {
   return { layer: Number(layer), j: Number(j), i: i === "b" ? null : Number(i) };
 }
 
-export function mount(root) {
+export async function mount(root) {
+  await getOptions(); // the class colours, before anything is drawn
   const state = readState("backprop", DEFAULTS);
   const activations = ["sigmoid", "tanh", "relu", "leaky_relu", "gelu"];
-  const x1 = slider({ label: "point x₁", name: "x1", min: -3, max: 3, step: 0.1, value: state.x1, format: (v) => fmt(v, 1) });
-  const x2 = slider({ label: "point x₂", name: "x2", min: -3, max: 3, step: 0.1, value: state.x2, format: (v) => fmt(v, 1) });
+  const x1 = slider({ label: "point x₁", name: "x1", min: -3, max: 3, step: 0.1, value: state.x1, format: (v) => formatNumber(v, 1) });
+  const x2 = slider({ label: "point x₂", name: "x2", min: -3, max: 3, step: 0.1, value: state.x2, format: (v) => formatNumber(v, 1) });
   const label = select({
     label: "its class",
     name: "label",
@@ -78,7 +81,7 @@ export function mount(root) {
     value: activations.includes(state.activation) ? state.activation : "sigmoid",
     options: activations.map((n) => ({ value: n, label: n })),
   });
-  const rate = slider({ label: "learning rate η", name: "rate", min: 0.05, max: 2, step: 0.05, value: state.rate, format: (v) => fmt(v, 2) });
+  const rate = slider({ label: "learning rate η", name: "rate", min: 0.05, max: 2, step: 0.05, value: state.rate, format: (v) => formatNumber(v, 2) });
   const stepButton = el("button", { type: "button", class: "primary", "data-action": "step" }, "Step");
   const resetButton = el("button", { type: "button", "data-action": "reset" }, "Start over");
   const newWeights = el("button", { type: "button", "data-action": "new-weights" }, "New weights");
@@ -214,7 +217,7 @@ export function mount(root) {
             svg(
               "text",
               { x: ax + (bx - ax) * t, y: ay + (by - ay) * t - 3, class: `w-edge-label${isPicked ? " w-bp-picked" : ""}`, "text-anchor": "middle", "data-edge-label": `${l}-${j}-${i}` },
-              fmt(edgeValue(l, j, i), 3),
+              formatNumber(edgeValue(l, j, i), 3),
             ),
           );
         });
@@ -236,11 +239,11 @@ export function mount(root) {
           svg("circle", { cx, cy, r: RADIUS, fill: "#fff", stroke: kind === "δ" ? "#1b1d21" : "#1b1d21", "stroke-width": kind === "δ" ? 3 : 2 }),
           svg("circle", { cx, cy, r: RADIUS, fill, "fill-opacity": 0.6 * strength, stroke: "none" }),
           svg("text", { x: cx, y: cy - RADIUS - 6, class: "w-node-name", "text-anchor": "middle" }, kind ? `${NAMES[l][i]}: ${kind}` : NAMES[l][i]),
-          svg("text", { x: cx, y: cy + 5, class: "w-node-value", "text-anchor": "middle", "data-node-value": `${l}-${i}` }, fmt(value, 3)),
+          svg("text", { x: cx, y: cy + 5, class: "w-node-value", "text-anchor": "middle", "data-node-value": `${l}-${i}` }, formatNumber(value, 3)),
         );
         if (l > 0) {
           const b = phase === 4 ? result.grad_b[l - 1][i] : phase === 5 ? result.b_after[l - 1][i] : result.b[l - 1][i];
-          group.append(svg("text", { x: cx, y: cy + RADIUS + 15, class: "w-node-bias", "text-anchor": "middle" }, `${phase === 4 ? "∂C/∂b" : "b"} ${fmt(b, 3)}`));
+          group.append(svg("text", { x: cx, y: cy + RADIUS + 15, class: "w-node-bias", "text-anchor": "middle" }, `${phase === 4 ? "∂C/∂b" : "b"} ${formatNumber(b, 3)}`));
         }
         diagram.append(group);
       });
@@ -258,19 +261,19 @@ export function mount(root) {
     const chosen = parsePick(pick.input.value);
     if (phase === 1) {
       r.z[0].forEach((z, j) => {
-        lines.push(line(`z(h${sub(j + 1)}) = (${fmt(r.W[0][j][0], 3)})(${fmt(r.x[0], 2)}) + (${fmt(r.W[0][j][1], 3)})(${fmt(r.x[1], 2)}) + ${fmt(r.b[0][j], 3)} = ${fmt(z, 3)};  a = ${f}(${fmt(z, 3)}) = ${fmt(r.a[0][j], 3)}`));
+        lines.push(line(`z(h${sub(j + 1)}) = (${formatNumber(r.W[0][j][0], 3)})(${formatNumber(r.x[0], 2)}) + (${formatNumber(r.W[0][j][1], 3)})(${formatNumber(r.x[1], 2)}) + ${formatNumber(r.b[0][j], 3)} = ${formatNumber(z, 3)};  a = ${f}(${formatNumber(z, 3)}) = ${formatNumber(r.a[0][j], 3)}`));
       });
-      r.z[1].forEach((z, k) => lines.push(line(`logit(class ${k}) = ${fmt(z, 3)};  p(class ${k}) = ${fmt(r.a[1][k], 3)}`)));
+      r.z[1].forEach((z, k) => lines.push(line(`logit(class ${k}) = ${formatNumber(z, 3)};  p(class ${k}) = ${formatNumber(r.a[1][k], 3)}`)));
       const t = r.y.indexOf(1);
-      lines.push(line(`C = −log p(class ${t}) = −log ${fmt(r.a[1][t], 3)} = ${fmt(r.loss, 4)}`));
+      lines.push(line(`C = −log p(class ${t}) = −log ${formatNumber(r.a[1][t], 3)} = ${formatNumber(r.loss, 4)}`));
     }
     if (phase === 2) {
-      r.delta_out.forEach((d, k) => lines.push(line(`BP1′  δ(class ${k}) = p − y = ${fmt(r.a[1][k], 3)} − ${r.y[k]} = ${fmt(d, 4)}`)));
+      r.delta_out.forEach((d, k) => lines.push(line(`BP1′  δ(class ${k}) = p − y = ${formatNumber(r.a[1][k], 3)} − ${r.y[k]} = ${formatNumber(d, 4)}`)));
     }
     if (phase === 3) {
       r.delta_hidden.forEach((d, i) => {
-        const terms = r.W[1].map((row, k) => `(${fmt(row[i], 3)})(${fmt(r.delta_out[k], 3)})`).join(" + ");
-        lines.push(line(`BP2  δ(h${sub(i + 1)}) = [${terms}] × ${f}′(${fmt(r.z[0][i], 3)}) = ${fmt(r.back[i], 4)} × ${fmt(r.f_prime[i], 4)} = ${fmt(d, 4)}`));
+        const terms = r.W[1].map((row, k) => `(${formatNumber(row[i], 3)})(${formatNumber(r.delta_out[k], 3)})`).join(" + ");
+        lines.push(line(`BP2  δ(h${sub(i + 1)}) = [${terms}] × ${f}′(${formatNumber(r.z[0][i], 3)}) = ${formatNumber(r.back[i], 4)} × ${formatNumber(r.f_prime[i], 4)} = ${formatNumber(d, 4)}`));
       });
     }
     if (phase === 4) {
@@ -278,10 +281,10 @@ export function mount(root) {
       const into = NAMES[layer + 1][j];
       const delta = layer === 1 ? r.delta_out[j] : r.delta_hidden[j];
       if (i === null) {
-        lines.push(line(`BP3  ∂C/∂b(${into}) = δ(${into}) = ${fmt(delta, 4)}`));
+        lines.push(line(`BP3  ∂C/∂b(${into}) = δ(${into}) = ${formatNumber(delta, 4)}`));
       } else {
         const carried = layer === 1 ? r.a[0][i] : r.x[i];
-        lines.push(line(`BP4  ∂C/∂w(${NAMES[layer][i]} → ${into}) = δ(${into}) × a(${NAMES[layer][i]}) = (${fmt(delta, 4)})(${fmt(carried, 3)}) = ${fmt(r.grad_W[layer][j][i], 4)}`));
+        lines.push(line(`BP4  ∂C/∂w(${NAMES[layer][i]} → ${into}) = δ(${into}) × a(${NAMES[layer][i]}) = (${formatNumber(delta, 4)})(${formatNumber(carried, 3)}) = ${formatNumber(r.grad_W[layer][j][i], 4)}`));
       }
       lines.push(line("Every edge shows its ∂C/∂w; pick another weight below to see its equation."));
     }
@@ -291,8 +294,8 @@ export function mount(root) {
       const slope = i === null ? r.grad_b[layer][j] : r.grad_W[layer][j][i];
       const after = i === null ? r.b_after[layer][j] : r.W_after[layer][j][i];
       const name = i === null ? `b(${NAMES[layer + 1][j]})` : `w(${NAMES[layer][i]} → ${NAMES[layer + 1][j]})`;
-      lines.push(line(`eq. 9  ${name} ← ${fmt(before, 4)} − (${fmt(r.learning_rate, 2)})(${fmt(slope, 4)}) = ${fmt(after, 4)}`));
-      lines.push(line(`loss on this point: ${fmt(r.loss, 4)} before, ${fmt(r.loss_after, 4)} after the step`));
+      lines.push(line(`eq. 9  ${name} ← ${formatNumber(before, 4)} − (${formatNumber(r.learning_rate, 2)})(${formatNumber(slope, 4)}) = ${formatNumber(after, 4)}`));
+      lines.push(line(`loss on this point: ${formatNumber(r.loss, 4)} before, ${formatNumber(r.loss_after, 4)} after the step`));
     }
     detail.replaceChildren(...lines);
   }
@@ -303,8 +306,8 @@ export function mount(root) {
     say(phaseText, `Step ${phase} of 5: ${title}. ${text}`);
     drawNetwork();
     equations();
-    numbers.set("loss", fmt(result.loss, 4));
-    numbers.set("loss-after", phase === 5 ? fmt(result.loss_after, 4) : "after step 5");
+    numbers.set("loss", formatNumber(result.loss, 4));
+    numbers.set("loss-after", phase === 5 ? formatNumber(result.loss_after, 4) : "after step 5");
     numbers.set("round", String(round));
   }
 
@@ -361,7 +364,7 @@ export function mount(root) {
       const c = answer.check;
       checked.set("backprop", c.backprop.toPrecision(8));
       checked.set("numeric", c.finite_difference.toPrecision(8));
-      checked.set("gap", fmt(Math.abs(c.backprop - c.finite_difference), 2));
+      checked.set("gap", formatNumber(Math.abs(c.backprop - c.finite_difference), 2));
       errors.report(null);
     } catch (error) {
       errors.report(error);

@@ -104,16 +104,16 @@ export function select({ label, options, value, name }) {
 }
 
 /** A labelled number input. */
-// The surface picker of the descent, 3-D and race widgets, from the server's catalogue. Falls
+// The surface picker of the descent, 3-D and race widgets, from the options document. Falls
 // back to `fallback` when the URL names a surface the engine does not have.
-export function surfacePicker(catalogue, state, fallback) {
-  const surfaces = Object.fromEntries(catalogue.surfaces.map((s) => [s.name, s]));
+export function surfacePicker(options, state, fallback) {
+  const surfaces = Object.fromEntries(options.surfaces.map((s) => [s.name, s]));
   if (!surfaces[state.surface]) state.surface = fallback;
   const choice = select({
     label: "surface",
     name: "surface",
     value: state.surface,
-    options: catalogue.surfaces.map((s) => ({ value: s.name, label: s.title.split(":")[0] })),
+    options: options.surfaces.map((s) => ({ value: s.name, label: s.title.split(":")[0] })),
   });
   return { surfaces, choice };
 }
@@ -213,15 +213,6 @@ export function decodeBase64(text) {
   return bytes;
 }
 
-/** A number with a fixed count of decimals and a real minus sign. */
-export function fmt(value, digits = 3) {
-  if (value === null || value === undefined || !Number.isFinite(value)) return "–";
-  const text = Math.abs(value) >= 1e5 || (Math.abs(value) < 1e-3 && value !== 0)
-    ? value.toExponential(2)
-    : value.toFixed(digits);
-  return text.replaceAll("-", "−");
-}
-
 /** Move a point with the arrow keys: returns [dx, dy] in data units, or null. */
 export function arrowStep(event, step = 0.05, big = 0.25) {
   const size = event.shiftKey ? big : step;
@@ -251,45 +242,6 @@ export function pointerPixel(canvas, event, view) {
     ((event.clientX - box.left) * view.width) / box.width,
     ((event.clientY - box.top) * view.height) / box.height,
   ];
-}
-
-/** Draw a polyline through data points [[x, y], ...] with a view's toPixel. */
-export function polyline(ctx, view, points, { colour, width = 2, dash = [] } = {}) {
-  if (!points.length) return;
-  ctx.save();
-  ctx.strokeStyle = colour;
-  ctx.lineWidth = width;
-  ctx.setLineDash(dash);
-  ctx.lineJoin = "round";
-  ctx.beginPath();
-  points.forEach(([x, y], i) => {
-    const [px, py] = view.toPixel(x, y);
-    if (i === 0) ctx.moveTo(px, py);
-    else ctx.lineTo(px, py);
-  });
-  ctx.stroke();
-  ctx.restore();
-}
-
-/** A star marker for a known minimum. */
-export function drawStar(ctx, x, y, r, colour = "#111") {
-  ctx.save();
-  ctx.beginPath();
-  for (let i = 0; i < 10; i += 1) {
-    const radius = i % 2 === 0 ? r : r * 0.45;
-    const angle = -Math.PI / 2 + (i * Math.PI) / 5;
-    const px = x + radius * Math.cos(angle);
-    const py = y + radius * Math.sin(angle);
-    if (i === 0) ctx.moveTo(px, py);
-    else ctx.lineTo(px, py);
-  }
-  ctx.closePath();
-  ctx.fillStyle = "#fff";
-  ctx.fill();
-  ctx.strokeStyle = colour;
-  ctx.lineWidth = 1.5;
-  ctx.stroke();
-  ctx.restore();
 }
 
 /** A status line read out to screen readers when it changes. */

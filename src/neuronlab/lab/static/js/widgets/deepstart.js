@@ -6,7 +6,8 @@
 import { postJSON } from "../api.js";
 import { setupCanvas } from "../draw.js";
 import { readState, writeState } from "../state.js";
-import { el, errorLine, fmt, latestWins, readouts, say, select, slider, statusLine } from "./controls.js";
+import { el, errorLine, latestWins, readouts, say, select, slider, statusLine } from "./controls.js";
+import { formatNumber } from "../format.js";
 
 const WIDTH = 560;
 const HEIGHT = 190;
@@ -59,7 +60,7 @@ function drawBars(ctx, values, { title, colour, log, withOutput = true }) {
   ctx.fillStyle = "#4a4f57";
   ctx.textAlign = "right";
   for (const t of ticks) {
-    ctx.fillText(log ? `1e${t}`.replace("-", "−") : fmt(t, 2), PAD.left - 5, y(t) + 4);
+    ctx.fillText(log ? `1e${t}`.replace("-", "−") : formatNumber(t, 2), PAD.left - 5, y(t) + 4);
     ctx.strokeStyle = "rgb(0 0 0 / 0.08)";
     ctx.beginPath();
     ctx.moveTo(PAD.left, y(t));
@@ -97,7 +98,7 @@ function drawLoss(ctx, losses) {
   const y = (v) => PAD.top + innerH - (Math.min(v, hi) / hi) * innerH;
   ctx.fillStyle = "#4a4f57";
   ctx.textAlign = "right";
-  for (const t of [0, hi / 2, hi]) ctx.fillText(fmt(t, 2), PAD.left - 5, y(t) + 4);
+  for (const t of [0, hi / 2, hi]) ctx.fillText(formatNumber(t, 2), PAD.left - 5, y(t) + 4);
   // chance level for two balanced classes: ln 2
   ctx.strokeStyle = "rgb(0 0 0 / 0.35)";
   ctx.setLineDash([5, 4]);
@@ -192,11 +193,11 @@ export function mount(root) {
     root.dataset.gradients = JSON.stringify(grads);
     const first = grads[0];
     const last = grads[grads.length - 1];
-    numbers.set("ratio", first > 0 && last > 0 ? fmt(first / last, 3) : "no gradient (0)");
+    numbers.set("ratio", first > 0 && last > 0 ? formatNumber(first / last, 3) : "no gradient (0)");
     numbers.set("dead", String(view.dead_units));
     const same = layers.slice(0, -1).filter((l) => l.identical).length;
     numbers.set("identical", `${same} of ${layers.length - 1}`);
-    numbers.set("loss", fmt(view.loss, 4));
+    numbers.set("loss", formatNumber(view.loss, 4));
   }
   const ask = latestWins((body) => postJSON("/api/deep-start/inspect", body), show, (e) => errors.report(e));
 
@@ -220,8 +221,8 @@ export function mount(root) {
       if (mine !== trainings) return;
       lossCanvas.hidden = false;
       drawLoss(lossCtx, result.losses);
-      trained.set("accuracy", `${fmt(100 * result.accuracy, 1)}%`);
-      trained.set("final", fmt(result.losses[result.losses.length - 1], 4));
+      trained.set("accuracy", `${formatNumber(100 * result.accuracy, 1)}%`);
+      trained.set("final", formatNumber(result.losses[result.losses.length - 1], 4));
       const still = result.layers.slice(0, -1).filter((l) => l.identical).length;
       const text = result.learned
         ? "This start learns: the network separates the two moons."

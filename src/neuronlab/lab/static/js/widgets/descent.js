@@ -2,10 +2,12 @@
 // rate; watch the path, the step count and the loss, and see a rate too high blow up.
 // The path comes from POST /api/descent/path (surfaces.descend with the SGD optimiser).
 
-import { getJSON, postJSON } from "../api.js";
+import { postJSON } from "../api.js";
+import { getOptions } from "../options.js";
 import { readState, writeState } from "../state.js";
-import { el, errorLine, fmt, readouts, reducedMotion, slider, statusLine, surfacePicker } from "./controls.js";
+import { el, errorLine, readouts, reducedMotion, slider, statusLine, surfacePicker } from "./controls.js";
 import { surfaceMap } from "./surfacemap.js";
+import { formatNumber } from "../format.js";
 
 export const RATES = [
   0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.09, 0.1, 0.2, 0.3, 0.4, 0.5,
@@ -17,8 +19,8 @@ const PATH_COLOUR = "#c2185b";
 
 export async function mount(root) {
   const state = readState("descent", DEFAULTS);
-  const catalogue = await getJSON("/api/widgets/catalogue");
-  const { surfaces, choice } = surfacePicker(catalogue, state, DEFAULTS.surface);
+  const options = await getOptions();
+  const { surfaces, choice } = surfacePicker(options, state, DEFAULTS.surface);
   const rate = slider({ label: "learning rate η", name: "rate", values: RATES, value: state.rate, format: (v) => String(v) });
   const steps = slider({ label: "most steps", name: "steps", values: STEPS, value: state.steps, format: (v) => String(v) });
   const descend = el("button", { type: "button", class: "primary", "data-action": "descend" }, "Descend");
@@ -37,7 +39,7 @@ export async function mount(root) {
       walk += 1; // a new start ends the walk on show
       cancelAnimationFrame(animation);
       map.setPaths([]);
-      status.textContent = `Start placed at (${fmt(map.start[0], 2)}, ${fmt(map.start[1], 2)}). Press Descend.`;
+      status.textContent = `Start placed at (${formatNumber(map.start[0], 2)}, ${formatNumber(map.start[1], 2)}). Press Descend.`;
       save();
     },
   });
@@ -85,8 +87,8 @@ export async function mount(root) {
   function showUpTo(run, k) {
     map.setPaths([{ points: run.points.slice(0, k + 1), colour: PATH_COLOUR }]);
     numbers.set("step", String(k));
-    numbers.set("loss", fmt(run.losses[k], 4));
-    numbers.set("at", `(${fmt(run.points[k][0], 3)}, ${fmt(run.points[k][1], 3)})`);
+    numbers.set("loss", formatNumber(run.losses[k], 4));
+    numbers.set("at", `(${formatNumber(run.points[k][0], 3)}, ${formatNumber(run.points[k][1], 3)})`);
   }
 
   async function go() {

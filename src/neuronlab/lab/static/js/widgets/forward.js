@@ -1,9 +1,11 @@
 // The forward pass of a 2-3-2 network, one phase at a time: inputs, hidden pre-activations,
 // hidden activations, output logits, softmax. Numbers from POST /api/forward/run.
 
-import { getJSON, postJSON } from "../api.js";
+import { postJSON } from "../api.js";
+import { getOptions } from "../options.js";
 import { readState, writeState } from "../state.js";
-import { el, errorLine, fmt, latestWins, say, select, slider, statusLine } from "./controls.js";
+import { el, errorLine, latestWins, say, select, slider, statusLine } from "./controls.js";
+import { formatNumber } from "../format.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const WIDTH = 640;
@@ -37,10 +39,10 @@ function nodeY(count, i) {
 
 export async function mount(root) {
   const state = readState("forward", DEFAULTS);
-  const catalogue = await getJSON("/api/widgets/catalogue");
-  const names = catalogue.activations.map((a) => a.name).filter((n) => n !== "identity");
-  const x1 = slider({ label: "input x₁", name: "x1", min: -3, max: 3, step: 0.1, value: state.x1, format: (v) => fmt(v, 1) });
-  const x2 = slider({ label: "input x₂", name: "x2", min: -3, max: 3, step: 0.1, value: state.x2, format: (v) => fmt(v, 1) });
+  const options = await getOptions();
+  const names = options.activations.map((a) => a.name).filter((n) => n !== "identity");
+  const x1 = slider({ label: "input x₁", name: "x1", ...options.inputs.forward.x1, value: state.x1, format: (v) => formatNumber(v, 1) });
+  const x2 = slider({ label: "input x₂", name: "x2", ...options.inputs.forward.x2, value: state.x2, format: (v) => formatNumber(v, 1) });
   const activation = select({
     label: "hidden activation",
     name: "activation",
@@ -126,7 +128,7 @@ export async function mount(root) {
           const lx = ax + (bx - ax) * t;
           const ly = ay + (by - ay) * t;
           labels.push(
-            svg("text", { x: lx, y: ly - 3, class: "w-edge-label", "text-anchor": "middle", opacity: active ? 1 : 0.65 }, fmt(w, 2)),
+            svg("text", { x: lx, y: ly - 3, class: "w-edge-label", "text-anchor": "middle", opacity: active ? 1 : 0.65 }, formatNumber(w, 2)),
           );
         });
       });
@@ -157,11 +159,11 @@ export async function mount(root) {
           ),
         );
         if (v !== null) {
-          group.append(svg("text", { x: cx, y: cy + 5, class: "w-node-value", "text-anchor": "middle" }, fmt(v, 2)));
+          group.append(svg("text", { x: cx, y: cy + 5, class: "w-node-value", "text-anchor": "middle" }, formatNumber(v, 2)));
         }
         if (l > 0) {
           const b = result.biases[l - 1][i];
-          group.append(svg("text", { x: cx, y: cy + RADIUS + 15, class: "w-node-bias", "text-anchor": "middle" }, `b ${fmt(b, 2)}`));
+          group.append(svg("text", { x: cx, y: cy + RADIUS + 15, class: "w-node-bias", "text-anchor": "middle" }, `b ${formatNumber(b, 2)}`));
         }
         diagram.append(group);
       });
@@ -179,25 +181,25 @@ export async function mount(root) {
     const lines = [];
     const W0 = result.weights[0];
     const W1 = result.weights[1];
-    if (phase === 1) lines.push(`x = (${fmt(result.inputs[0], 2)}, ${fmt(result.inputs[1], 2)})`);
+    if (phase === 1) lines.push(`x = (${formatNumber(result.inputs[0], 2)}, ${formatNumber(result.inputs[1], 2)})`);
     if (phase === 2) {
       result.hidden_z.forEach((z, j) => {
         lines.push(
-          `z${sub(j + 1)} = (${fmt(W0[0][j], 2)})(${fmt(result.inputs[0], 2)}) + (${fmt(W0[1][j], 2)})(${fmt(result.inputs[1], 2)}) + ${fmt(result.biases[0][j], 2)} = ${fmt(z, 3)}`,
+          `z${sub(j + 1)} = (${formatNumber(W0[0][j], 2)})(${formatNumber(result.inputs[0], 2)}) + (${formatNumber(W0[1][j], 2)})(${formatNumber(result.inputs[1], 2)}) + ${formatNumber(result.biases[0][j], 2)} = ${formatNumber(z, 3)}`,
         );
       });
     }
     if (phase === 3) {
-      result.hidden_a.forEach((a, j) => lines.push(`a${sub(j + 1)} = ${result.activation}(${fmt(result.hidden_z[j], 3)}) = ${fmt(a, 3)}`));
+      result.hidden_a.forEach((a, j) => lines.push(`a${sub(j + 1)} = ${result.activation}(${formatNumber(result.hidden_z[j], 3)}) = ${formatNumber(a, 3)}`));
     }
     if (phase === 4) {
       result.logits.forEach((z, k) => {
-        const terms = result.hidden_a.map((a, j) => `(${fmt(W1[j][k], 2)})(${fmt(a, 2)})`).join(" + ");
-        lines.push(`logit for class ${k} = ${terms} + ${fmt(result.biases[1][k], 2)} = ${fmt(z, 3)}`);
+        const terms = result.hidden_a.map((a, j) => `(${formatNumber(W1[j][k], 2)})(${formatNumber(a, 2)})`).join(" + ");
+        lines.push(`logit for class ${k} = ${terms} + ${formatNumber(result.biases[1][k], 2)} = ${formatNumber(z, 3)}`);
       });
     }
     if (phase === 5) {
-      result.probabilities.forEach((p, k) => lines.push(`p(class ${k}) = ${fmt(p, 3)}`));
+      result.probabilities.forEach((p, k) => lines.push(`p(class ${k}) = ${formatNumber(p, 3)}`));
       lines.push(`The network predicts class ${result.prediction}.`);
     }
     detail.replaceChildren(...lines.map((line) => el("p", { class: "w-mono" }, line)));

@@ -4,8 +4,9 @@
 // the walks of the four optimisers across it. Python computes; this module draws.
 
 import { showError, clearError } from "../api.js";
-import { makeView, paintRGBA, setupCanvas } from "../draw.js";
-import { decodeBase64, drawStar, el, fmt, polyline, readouts, say, statusLine } from "./controls.js";
+import { drawStar, makeView, paintRGBA, polyline, setupCanvas } from "../draw.js";
+import { decodeBase64, el, readouts, say, statusLine } from "./controls.js";
+import { formatNumber } from "../format.js";
 
 const SIZE = 400;
 const COLOURS = { sgd: "#0072b2", momentum: "#d55e00", rmsprop: "#009e73", adam: "#cc79a7" };
@@ -83,15 +84,15 @@ export function mount(root) {
       const view = makeView(answer.bounds, SIZE, SIZE);
       draw(view, answer);
       numbers.set("epoch", String(answer.epoch));
-      numbers.set("centre", fmt(answer.centre_loss, 4));
-      numbers.set("low", fmt(answer.low, 4));
+      numbers.set("centre", formatNumber(answer.centre_loss, 4));
+      numbers.set("low", formatNumber(answer.low, 4));
       race.replaceChildren(
         ...answer.paths.map((path) =>
           el(
             "li",
             { "data-optimizer": path.optimizer },
             el("span", { class: "w-key", style: `border-top-color:${COLOURS[path.optimizer]}` }),
-            ` ${NAMES[path.optimizer]} (η ${path.learning_rate}): loss ${fmt(path.losses[0], 3)} → ${fmt(path.losses[path.losses.length - 1], 3)}`,
+            ` ${NAMES[path.optimizer]} (η ${path.learning_rate}): loss ${formatNumber(path.losses[0], 3)} → ${formatNumber(path.losses[path.losses.length - 1], 3)}`,
           ),
         ),
       );

@@ -3,9 +3,11 @@
 // Numbers from POST /api/loss/evaluate.
 
 import { postJSON } from "../api.js";
+import { getOptions } from "../options.js";
 import { setupCanvas } from "../draw.js";
 import { readState, writeState } from "../state.js";
-import { el, errorLine, fmt, latestWins, readouts, say, slider } from "./controls.js";
+import { el, errorLine, latestWins, readouts, say, slider } from "./controls.js";
+import { formatNumber } from "../format.js";
 
 const WIDTH = 520;
 const HEIGHT = 300;
@@ -15,16 +17,15 @@ const DEFAULTS = { margin: 1 };
 const CE_COLOUR = "#0072b2";
 const MSE_COLOUR = "#b35c00";
 
-export function mount(root) {
+export async function mount(root) {
+  const options = await getOptions();
   const state = readState("loss", DEFAULTS);
   const margin = slider({
     label: "logit margin m",
     name: "margin",
-    min: -8,
-    max: 8,
-    step: 0.1,
+    ...options.inputs.loss.margin,
     value: state.margin,
-    format: (v) => fmt(v, 1),
+    format: (v) => formatNumber(v, 1),
     hint: "How much higher the logit of the right class is than the other one's.",
   });
   const numbers = readouts([
@@ -109,16 +110,16 @@ export function mount(root) {
     ctx.restore();
     canvas.setAttribute(
       "aria-label",
-      `Both losses against the probability of the right class; at p = ${fmt(p, 3)} cross-entropy is ${fmt(answer.cross_entropy, 3)} and squared error ${fmt(answer.mse, 3)}.`,
+      `Both losses against the probability of the right class; at p = ${formatNumber(p, 3)} cross-entropy is ${formatNumber(answer.cross_entropy, 3)} and squared error ${formatNumber(answer.mse, 3)}.`,
     );
   }
 
   function show(answer) {
     const p = answer.probabilities[1];
-    numbers.set("p", fmt(p, 3));
-    numbers.set("ce", fmt(answer.cross_entropy, 3));
-    numbers.set("mse", fmt(answer.mse, 3));
-    numbers.set("delta", `(${fmt(answer.delta[0], 2)}, ${fmt(answer.delta[1], 2)})`);
+    numbers.set("p", formatNumber(p, 3));
+    numbers.set("ce", formatNumber(answer.cross_entropy, 3));
+    numbers.set("mse", formatNumber(answer.mse, 3));
+    numbers.set("delta", `(${formatNumber(answer.delta[0], 2)}, ${formatNumber(answer.delta[1], 2)})`);
     // no numbers in this live sentence (the readouts above have them): it is read out only
     // when the network changes sides, not at every notch of the slider
     say(

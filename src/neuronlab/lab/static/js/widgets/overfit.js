@@ -3,11 +3,13 @@
 // and restores the best epoch, and three classic pictures side by side. The whole history
 // comes from POST /api/overfitting/run (and /classic); the page replays it.
 
-import { formatPercent, postJSON } from "../api.js";
+import { postJSON } from "../api.js";
+import { getOptions } from "../options.js";
 import { drawAxes, drawPoints, logAxisTicks, makeView, paintRGBA, setupCanvas } from "../draw.js";
 import { whenPlotly } from "../load-plotly.js";
 import { readState, writeState } from "../state.js";
-import { checkbox, decodeBase64, el, errorLine, fmt, readouts, reducedMotion, select, slider, statusLine } from "./controls.js";
+import { checkbox, decodeBase64, el, errorLine, readouts, reducedMotion, select, slider, statusLine } from "./controls.js";
+import { formatNumber, formatPercent } from "../format.js";
 
 const L2_VALUES = [0, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3];
 const PATIENCE = [5, 10, 20, 30, 50, 100];
@@ -21,6 +23,7 @@ const VAL_COLOUR = "#d55e00";
 
 export async function mount(root) {
   const state = readState("overfit", DEFAULTS);
+  const options = await getOptions();
   let Plotly = null; // plotly.js, once the chart comes near the screen (../load-plotly.js)
   let charted = null; // what the chart shows, or will once plotly.js is here: [epochs, final]
 
@@ -94,7 +97,7 @@ export async function mount(root) {
   const tips = root.closest("section")?.querySelector(".things-to-try");
   if (tips) root.querySelector(".w-overfit-right").append(tips);
 
-  const view = makeView([-1.2, 1.2, -1.2, 1.2], SIZE, SIZE);
+  const view = makeView(options.plane, SIZE, SIZE);
   let seed = state.seed;
   let run = null;
   let animation = 0;
@@ -176,8 +179,8 @@ export async function mount(root) {
   function showEpoch(e) {
     const i = e - 1;
     numbers.set("epoch", String(e));
-    numbers.set("train", fmt(run.train_loss[i], 3));
-    numbers.set("val", fmt(run.val_loss[i], 3));
+    numbers.set("train", formatNumber(run.train_loss[i], 3));
+    numbers.set("val", formatNumber(run.val_loss[i], 3));
     numbers.set("acc", `${formatPercent(run.train_accuracy[i], 0)} / ${formatPercent(run.val_accuracy[i], 0)}`);
     const snapshot = [...run.snapshots].reverse().find((s) => s.epoch <= e);
     if (snapshot) drawBoundary(snapshot.image, run.bounds, run.grid);
@@ -191,8 +194,8 @@ export async function mount(root) {
     numbers.set("epoch", run.stopped_epoch ? `${run.stopped_epoch} (stopped)` : String(shown));
     numbers.set("best", run.best_epoch ? String(run.best_epoch) : "–");
     if (run.stopped_epoch) {
-      numbers.set("train", fmt(run.train_loss[shown - 1], 3));
-      numbers.set("val", fmt(run.val_loss[shown - 1], 3));
+      numbers.set("train", formatNumber(run.train_loss[shown - 1], 3));
+      numbers.set("val", formatNumber(run.val_loss[shown - 1], 3));
       numbers.set("acc", `${formatPercent(run.train_accuracy[shown - 1], 0)} / ${formatPercent(run.val_accuracy[shown - 1], 0)}`);
     }
     status.textContent = run.message;
@@ -257,7 +260,7 @@ export async function mount(root) {
           el(
             "p",
             { class: "w-mono" },
-            `loss train ${fmt(model.train_loss, 3)} · validation ${fmt(model.val_loss, 3)}`,
+            `loss train ${formatNumber(model.train_loss, 3)} · validation ${formatNumber(model.val_loss, 3)}`,
           ),
         ),
       );

@@ -3,15 +3,16 @@
 // Every number comes from POST /api/perceptron/evaluate and /api/perceptron/learn.
 
 import { postJSON } from "../api.js";
+import { getOptions } from "../options.js";
 import { drawAxes, drawPoints, makeView, paintRGBA, setupCanvas, drawShape } from "../draw.js";
 import { readState, writeState } from "../state.js";
 import {
-  arrowStep, clamp, decodeBase64, el, errorLine, fmt, latestWins, pointerPixel, readouts,
+  arrowStep, clamp, decodeBase64, el, errorLine, latestWins, pointerPixel, readouts,
   say, select, slider, statusLine,
 } from "./controls.js";
+import { formatNumber } from "../format.js";
 
 const SIZE = 400;
-const PLANE = [-1.2, 1.2, -1.2, 1.2];
 const DEFAULTS = { w1: 1, w2: 1, b: 0, x: 0.5, y: 0.3, data: "separable", speed: 6 };
 const SPEEDS = [
   { value: "2", label: "slow (2 steps a second)" },
@@ -19,7 +20,8 @@ const SPEEDS = [
   { value: "20", label: "fast (20 a second)" },
 ];
 
-export function mount(root) {
+export async function mount(root) {
+  const { plane: PLANE } = await getOptions();
   const state = readState("perceptron", DEFAULTS);
   const view = makeView(PLANE, SIZE, SIZE);
   const canvas = el("canvas", {
@@ -32,9 +34,9 @@ export function mount(root) {
   const plot = el("div", { class: "w-plot plane" }, canvas, handle);
 
   const sliders = {
-    w1: slider({ label: "weight w₁", name: "w1", min: -3, max: 3, step: 0.05, value: state.w1, format: (v) => fmt(v, 2) }),
-    w2: slider({ label: "weight w₂", name: "w2", min: -3, max: 3, step: 0.05, value: state.w2, format: (v) => fmt(v, 2) }),
-    b: slider({ label: "bias b", name: "b", min: -3, max: 3, step: 0.05, value: state.b, format: (v) => fmt(v, 2) }),
+    w1: slider({ label: "weight w₁", name: "w1", min: -3, max: 3, step: 0.05, value: state.w1, format: (v) => formatNumber(v, 2) }),
+    w2: slider({ label: "weight w₂", name: "w2", min: -3, max: 3, step: 0.05, value: state.w2, format: (v) => formatNumber(v, 2) }),
+    b: slider({ label: "bias b", name: "b", min: -3, max: 3, step: 0.05, value: state.b, format: (v) => formatNumber(v, 2) }),
   };
   const numbers = readouts([
     ["x", "point (x₁, x₂)"],
@@ -165,16 +167,16 @@ export function mount(root) {
 
   function show(answer, body) {
     view_ = answer;
-    numbers.set("x", `(${fmt(body.point[0], 2)}, ${fmt(body.point[1], 2)})`);
-    numbers.set("z", fmt(answer.z, 3));
+    numbers.set("x", `(${formatNumber(body.point[0], 2)}, ${formatNumber(body.point[1], 2)})`);
+    numbers.set("z", formatNumber(answer.z, 3));
     numbers.set("output", answer.output === 1 ? "1 · fires" : "0 · silent");
     sum.textContent =
-      `z = (${fmt(body.w1, 2)})(${fmt(body.point[0], 2)}) + (${fmt(body.w2, 2)})(${fmt(body.point[1], 2)}) ` +
-      `+ (${fmt(body.b, 2)}) = ${fmt(answer.z, 3)}, so ŷ = ${answer.output}` +
+      `z = (${formatNumber(body.w1, 2)})(${formatNumber(body.point[0], 2)}) + (${formatNumber(body.w2, 2)})(${formatNumber(body.point[1], 2)}) ` +
+      `+ (${formatNumber(body.b, 2)}) = ${formatNumber(answer.z, 3)}, so ŷ = ${answer.output}` +
       (answer.output === 1 ? ": the neuron fires." : ": the neuron stays silent.");
     handle.setAttribute(
       "aria-label",
-      `Your point at x₁ ${fmt(point[0], 2)}, x₂ ${fmt(point[1], 2)}; output ${answer.output}. Arrow keys move it.`,
+      `Your point at x₁ ${formatNumber(point[0], 2)}, x₂ ${formatNumber(point[1], 2)}; output ${answer.output}. Arrow keys move it.`,
     );
     errors.report(null);
     draw();

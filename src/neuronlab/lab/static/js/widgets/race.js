@@ -1,10 +1,12 @@
 // The optimiser race: SGD, momentum, RMSProp and Adam from one start, replayed step by step.
 // Every path comes from POST /api/race/run (surfaces.descend with each optimiser class).
 
-import { getJSON, postJSON } from "../api.js";
+import { postJSON } from "../api.js";
+import { getOptions } from "../options.js";
 import { readState, writeState } from "../state.js";
-import { el, errorLine, fmt, markInvalid, select, statusLine, surfacePicker } from "./controls.js";
+import { el, errorLine, markInvalid, select, statusLine, surfacePicker } from "./controls.js";
 import { surfaceMap } from "./surfacemap.js";
+import { formatNumber } from "../format.js";
 
 // each runner differs by line style and head shape as well as by colour
 const STYLE = {
@@ -26,9 +28,9 @@ const DEFAULTS = {
 
 export async function mount(root) {
   const state = readState("race", DEFAULTS);
-  const catalogue = await getJSON("/api/widgets/catalogue");
-  const { surfaces, choice } = surfacePicker(catalogue, state, DEFAULTS.surface);
-  const optimizers = catalogue.optimizers;
+  const options = await getOptions();
+  const { surfaces, choice } = surfacePicker(options, state, DEFAULTS.surface);
+  const optimizers = options.optimizers;
   const speed = select({ label: "speed", name: "speed", value: String(state.speed), options: SPEEDS });
   const play = el("button", { type: "button", class: "primary", "data-action": "play" }, "Play");
   const step = el("button", { type: "button", "data-action": "step" }, "Step");
@@ -139,8 +141,8 @@ export async function mount(root) {
     for (const r of race.runners) {
       const i = Math.min(k, r.points.length - 1);
       const c = cells[r.optimizer];
-      c.loss.textContent = fmt(r.losses[i], 4);
-      c.distance.textContent = fmt(r.distances[i], 3);
+      c.loss.textContent = formatNumber(r.losses[i], 4);
+      c.distance.textContent = formatNumber(r.distances[i], 3);
       let text = k === 0 ? "ready" : playing ? "running" : "paused";
       if (r.reached !== null && r.reached <= k) text = `reached the minimum at step ${r.reached}`;
       if (i === r.points.length - 1 && k >= r.points.length - 1) {
@@ -206,7 +208,7 @@ export async function mount(root) {
       // race): the new race plays from its start
       status.textContent = "Racing…";
     } else {
-      status.textContent = `Ready: ${race.runners.length} optimisers from (${fmt(race.start[0], 2)}, ${fmt(race.start[1], 2)}). Press Play.`;
+      status.textContent = `Ready: ${race.runners.length} optimisers from (${formatNumber(race.start[0], 2)}, ${formatNumber(race.start[1], 2)}). Press Play.`;
     }
     draw();
     save();

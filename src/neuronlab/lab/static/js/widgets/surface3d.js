@@ -2,10 +2,12 @@
 // it. Follows the gradient-descent widget: a walk made there appears here. Grid values from
 // POST /api/descent/grid (surfaces.surface_grid), paths from POST /api/descent/path.
 
-import { getJSON, postJSON } from "../api.js";
+import { postJSON } from "../api.js";
 import { whenPlotly } from "../load-plotly.js";
+import { getOptions } from "../options.js";
 import { readState, writeState } from "../state.js";
-import { el, errorLine, fmt, statusLine, surfacePicker } from "./controls.js";
+import { el, errorLine, statusLine, surfacePicker } from "./controls.js";
+import { formatNumber } from "../format.js";
 import { mountSourcePanel } from "../api.js";
 
 const DEFAULTS = { surface: "bowl", ex: 1.3, ey: -1.3, ez: 1.9 };
@@ -21,10 +23,10 @@ const DRAG_MODES = ["zoom3d", "pan3d", "orbitRotation", "tableRotation", "resetC
 
 export async function mount(root) {
   const state = readState("surface3d", DEFAULTS);
-  const catalogue = await getJSON("/api/widgets/catalogue");
+  const options = await getOptions();
   let Plotly = null; // plotly.js, once the plot comes near the screen (../load-plotly.js)
   let following = false; // listening to the learner's drags (plotly's events, after a first draw)
-  const { choice } = surfacePicker(catalogue, state, DEFAULTS.surface);
+  const { choice } = surfacePicker(options, state, DEFAULTS.surface);
   // a figure, not an img: an img's contents are hidden from screen readers, and this one
   // holds plotly's buttons
   const plot = el("div", { class: "w-plot3d", role: "figure", "aria-label": "3-D plot of the loss surface with the descent path" });
@@ -59,7 +61,7 @@ export async function mount(root) {
 
   function showCamera() {
     const e = camera.eye;
-    cameraText.textContent = `Viewpoint (eye): x ${fmt(e.x, 2)}, y ${fmt(e.y, 2)}, z ${fmt(e.z, 2)}`;
+    cameraText.textContent = `Viewpoint (eye): x ${formatNumber(e.x, 2)}, y ${formatNumber(e.y, 2)}, z ${formatNumber(e.z, 2)}`;
     writeState(
       "surface3d",
       { surface: choice.input.value, ex: round(e.x), ey: round(e.y), ez: round(e.z) },

@@ -3,8 +3,9 @@
 // places by clicking, dragging or with the arrow keys.
 
 import { postJSON } from "../api.js";
-import { drawShape, makeView, paintRGBA, setupCanvas } from "../draw.js";
-import { arrowStep, clamp, decodeBase64, drawStar, el, fmt, pointerPixel, polyline } from "./controls.js";
+import { drawShape, drawStar, makeView, paintRGBA, polyline, setupCanvas } from "../draw.js";
+import { arrowStep, clamp, decodeBase64, el, pointerPixel } from "./controls.js";
+import { formatNumber } from "../format.js";
 
 const WIDTH = 460;
 
@@ -14,7 +15,7 @@ export function surfaceMap({ label, onStart, onMove }) {
   const element = el("div", { class: "w-plot plane" }, canvas, handle);
   let ctx = null;
   let view = null;
-  let surface = null; // catalogue entry
+  let surface = null; // an entry of the options document's surfaces
   let image = null; // {bytes, size}
   let start = [0, 0];
   let paths = []; // [{points, colour, dash, head, shape}]
@@ -71,7 +72,7 @@ export function surfaceMap({ label, onStart, onMove }) {
     handle.style.top = `${(sy / view.height) * 100}%`;
     handle.setAttribute(
       "aria-label",
-      `Start point at x ${fmt(start[0], 2)}, y ${fmt(start[1], 2)}. Arrow keys move it; click the map to place it.`,
+      `Start point at x ${formatNumber(start[0], 2)}, y ${formatNumber(start[1], 2)}. Arrow keys move it; click the map to place it.`,
     );
   }
 

@@ -2,7 +2,7 @@
 // The server sends the curves (already thinned to a few hundred points) a few times a
 // second; this only hands them to Plotly.react.
 
-import { formatCount } from "../../api.js";
+import { formatCount } from "../../format.js";
 import { classColour, logAxisTicks } from "../../draw.js";
 import { whenPlotly } from "../../load-plotly.js";
 

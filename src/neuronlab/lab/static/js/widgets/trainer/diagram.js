@@ -4,10 +4,12 @@
 // The server sends the maps as byte indices into a colour table and the weights as signed
 // bytes (127 = the largest |w| of that layer). Here we only lay out boxes and draw lines.
 
-import { classColour, paintIndexed, setupCanvas, SHAPES } from "../../draw.js";
+import { classColour, classShape, paintIndexed, setupCanvas } from "../../draw.js";
 
-const POSITIVE = [0, 114, 178];
-const NEGATIVE = [230, 159, 0];
+// positive weights in class 1's colour (blue), negative ones in class 0's (orange), like the
+// neuron maps' colour table
+const POSITIVE = 1;
+const NEGATIVE = 0;
 const BUCKETS = 8; // edge widths are drawn in this many steps (one path per step and sign)
 // Negative weights are dashed up to this many edges. Dashes cost about 2.5 times a plain
 // stroke (a 6 x 64 net, 20,000 edges: 45 ms a frame instead of 18); past this the
@@ -110,7 +112,7 @@ export class NetworkDiagram {
           element.className = "io-node";
           element.style.borderColor = classColour(j);
           element.style.background = classColour(j, 0.18);
-          element.title = `output ${j}: probability of class ${j} (${SHAPES[j]})`;
+          element.title = `output ${j}: probability of class ${j} (${classShape(j)})`;
           element.textContent = String(j);
           element.setAttribute("aria-hidden", "true");
         }
@@ -229,8 +231,7 @@ export class NetworkDiagram {
     for (let k = 0; k < BUCKETS; k += 1) {
       const lineWidth = 0.4 + (3.6 * (k + 1)) / BUCKETS;
       for (let s = 0; s < 2; s += 1) {
-        const [r, g, b] = s === 0 ? POSITIVE : NEGATIVE;
-        ctx.strokeStyle = `rgb(${r} ${g} ${b} / ${0.18 + (0.7 * (k + 1)) / BUCKETS})`;
+        ctx.strokeStyle = classColour(s === 0 ? POSITIVE : NEGATIVE, 0.18 + (0.7 * (k + 1)) / BUCKETS);
         ctx.lineWidth = lineWidth;
         ctx.setLineDash(s === 1 && dashed ? [4 + 3 * lineWidth, 1.5 + 0.75 * lineWidth] : []);
         ctx.stroke(paths[s][k]);

@@ -1,49 +1,31 @@
-// The trainer's controls and readouts, as words: which control edits which config field,
-// the names the selects show, and how a loss reads in its box.
+// The trainer's controls as values and words: how a control's text reads as a config value,
+// how a select lists its entries, and where a rate sits on the learning-rate slider's ladder.
 
-import { formatNumber } from "../../api.js";
-
-const LABELS = {
-  relu: "ReLU",
-  leaky_relu: "leaky ReLU",
-  gelu: "GELU",
-  tanh: "tanh",
-  sigmoid: "sigmoid",
-  identity: "identity", // short: "identity (linear)" did not fit the select
-  sgd: "SGD",
-  momentum: "Momentum",
-  rmsprop: "RMSProp",
-  adam: "Adam",
+// config field -> how to read its control's value (the learning rate is a ladder position)
+export const PARSE = {
+  dataset: String,
+  classes: Number,
+  points: Number,
+  noise: Number,
+  validation: Number,
+  seed: Number,
+  hidden_layers: Number,
+  units: Number,
+  activation: String,
+  optimizer: String,
+  batch_size: Number,
+  l2: Number,
+  l1: Number,
+  speed: Number,
 };
-
-// control id -> config field, and how to read it
-export const FIELDS = {
-  "tr-dataset": ["dataset", String],
-  "tr-classes": ["classes", Number],
-  "tr-points": ["points", Number],
-  "tr-noise": ["noise", Number],
-  "tr-validation": ["validation", Number],
-  "tr-seed": ["seed", Number],
-  "tr-layers": ["hidden_layers", Number],
-  "tr-units": ["units", Number],
-  "tr-activation": ["activation", String],
-  "tr-optimizer": ["optimizer", String],
-  "tr-batch": ["batch_size", Number],
-  "tr-l2": ["l2", Number],
-  "tr-l1": ["l1", Number],
-  "tr-speed": ["speed", Number],
-};
-
-function label(name) {
-  return LABELS[name] || name.charAt(0).toUpperCase() + name.slice(1);
-}
 
 export function speedLabel(epochs) {
   // short: the select is narrow ("as fast as it can" was cut off in it); the label says the unit
   return epochs === 0 ? "no limit" : String(epochs);
 }
 
-export function fillSelect(select, values, text = label) {
+/** Fill a select with `values`, each shown as `text(value)`. */
+export function fillSelect(select, values, text = String) {
   select.replaceChildren(
     ...values.map((value) => {
       const option = document.createElement("option");
@@ -52,16 +34,6 @@ export function fillSelect(select, values, text = label) {
       return option;
     }),
   );
-}
-
-/** A loss readout: 4 decimals, or 3 significant digits once it is very small or very large
- * (a diverging loss of 2.1e+82 must fit its box and still read as huge). */
-export function formatLoss(value) {
-  const size = Math.abs(value);
-  if (Number.isFinite(value) && value !== 0 && (size < 0.001 || size >= 10_000)) {
-    return value.toExponential(2);
-  }
-  return formatNumber(value, 4);
 }
 
 /** The index of the ladder's value nearest `value` on a log scale: where a slider over a

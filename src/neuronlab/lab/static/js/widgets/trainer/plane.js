@@ -6,7 +6,7 @@
 // in data coordinates.
 
 import { debounce } from "../../api.js";
-import { classColour, drawAxes, drawPoints, drawShape, makeView, paintRGBA, setupCanvas, SHAPES } from "../../draw.js";
+import { classColour, classShape, drawAxes, drawCrosshair, drawPoints, drawShape, makeView, paintRGBA, setupCanvas } from "../../draw.js";
 import { say } from "../controls.js";
 
 const SIZE = 520; // drawing size of the plane, in CSS pixels (the page may show it smaller)
@@ -16,9 +16,9 @@ export class DataPlane {
    * elements: {plane, boundary, points, classOptions, status}; the plane is the focusable box
    * holding the two canvases, status a live region that tells a screen reader where the
    * keyboard cursor is and which points were added. onAddPoint(x, y, label) gets a new point
-   * inside the bounds.
+   * inside the bounds. `bounds` is the plane until the first data set gives its own.
    */
-  constructor({ plane, boundary, points, classOptions, status }, { onAddPoint }) {
+  constructor({ plane, boundary, points, classOptions, status }, { onAddPoint, bounds }) {
     this.classOptions = classOptions;
     this.status = status;
     // said once the arrow keys rest, not at every press (a held key repeats 30 times a second)
@@ -28,7 +28,7 @@ export class DataPlane {
     }, 400);
     this.onAddPoint = onAddPoint;
     this.data = null; // {classes, train, validation} as the server sent them
-    this.view = makeView([-1.2, 1.2, -1.2, 1.2], SIZE, SIZE);
+    this.view = makeView(bounds, SIZE, SIZE);
     this.ticks = []; // numbered on the axes, from the "data" message
     this.cursor = [0, 0];
     this.showCursor = false;
@@ -163,7 +163,7 @@ export class DataPlane {
       const ctx = setupCanvas(swatch, 16, 16);
       drawShape(ctx, k, 8, 8, 5.5, { fill: classColour(k), stroke: "#1b1d21" });
       swatch.setAttribute("aria-hidden", "true");
-      wrapper.append(input, swatch, `Class ${k} (${SHAPES[k]})`);
+      wrapper.append(input, swatch, `Class ${k} (${classShape(k)})`);
       items.push(wrapper);
     }
     this.classOptions.replaceChildren(...items);
@@ -185,17 +185,8 @@ export class DataPlane {
     }
     if (this.showCursor) {
       const [px, py] = this.view.toPixel(...this.cursor);
-      ctx.save();
-      ctx.strokeStyle = "#1b1d21";
-      ctx.lineWidth = 1.5;
-      ctx.beginPath();
-      ctx.moveTo(px - 12, py);
-      ctx.lineTo(px + 12, py);
-      ctx.moveTo(px, py - 12);
-      ctx.lineTo(px, py + 12);
-      ctx.stroke();
+      drawCrosshair(ctx, px, py, 12);
       drawShape(ctx, this.chosenClass, px, py, 6, { fill: null, stroke: classColour(this.chosenClass), lineWidth: 2 });
-      ctx.restore();
     }
   }
 }

@@ -1,0 +1,116 @@
+"""GET /api/options: the one document from which the page reads what it shares with Python."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from pydantic import Field, ValidationError
+
+from neuronlab.engine.activations import ACTIVATIONS
+from neuronlab.engine.optimisers import OPTIMIZERS
+from neuronlab.engine.surfaces import SURFACES
+from neuronlab.lab import render
+from neuronlab.lab.api import options as options_module
+from neuronlab.lab.app import STATIC_DIR
+from neuronlab.lab.trainer import protocol as p
+from neuronlab.lab.validation import PLANE
+
+
+@pytest.fixture
+def options(lab_client) -> dict:
+    response = lab_client.get("/api/options")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_the_old_option_endpoints_are_gone(lab_client):
+    # one document, not two serving the same registries
+    assert lab_client.get("/api/widgets/catalogue").status_code == 404
+    assert lab_client.get("/api/trainer/options").status_code == 404
+
+
+def test_menus_come_from_the_engine_registries(options):
+    assert [a["name"] for a in options["activations"]] == list(ACTIVATIONS)
+    assert [o["name"] for o in options["optimizers"]] == list(OPTIMIZERS)
+    assert [s["name"] for s in options["surfaces"]] == list(SURFACES)
+    rosenbrock = next(s for s in options["surfaces"] if s["name"] == "rosenbrock")
+    assert rosenbrock["minima"] == [[1.0, 1.0]]
+    names = [d["name"] for d in options["datasets"]]
+    assert {"spirals", "circles", "xor", "gaussian", "moons"} <= set(names)
+    assert "surface" not in names  # regression: not for a classifier
+    assert all(d["description"] for d in options["datasets"])
+    labels = {
+        item["name"]: item["label"] for item in options["activations"] + options["optimizers"]
+    }
+    assert labels["relu"] == "ReLU" and labels["adam"] == "Adam" and labels["tanh"] == "tanh"
+
+
+def test_plane_colours_and_shapes_are_the_servers(options):
+    assert options["plane"] == list(PLANE)
+    assert [tuple(c) for c in options["classes"]["colours"]] == list(render.CLASS_COLOURS)
+    assert options["classes"]["shapes"] == list(render.SHAPES)
+    assert len(options["map_colours"]) == 256
+
+
+def test_trainer_defaults_and_ladders(options):
+    trainer = options["trainer"]
+    assert trainer["defaults"] == p.TrainerConfig().model_dump()
+    assert trainer["multiclass"] == {"spirals": "arms", "gaussian": "classes"}
+    # every rung of a ladder is a value the server takes
+    for rate in trainer["learning_rates"]:
+        p.TrainerConfig(learning_rate=rate)
+    for penalty in trainer["penalties"]:
+        p.TrainerConfig(l2=penalty, l1=penalty)
+    for speed in trainer["speeds"]:
+        p.TrainerConfig(speed=speed)
+    assert trainer["learning_rates"] == sorted(trainer["learning_rates"])
+
+
+def test_trainer_inputs_take_the_models_bounds(options):
+    inputs = options["inputs"]["trainer"]
+    # the two the page used to get wrong (noise max 1, validation max 0.5)
+    assert inputs["noise"] == {"min": 0, "max": 2, "step": 0.05}
+    assert inputs["validation"] == {"min": 0, "max": 0.9, "step": 0.05}
+    assert inputs["points"] == {"min": 10, "max": 5000, "step": 10}
+    for field, bounds in inputs.items():
+        p.TrainerConfig(**{field: bounds["min"]})
+        p.TrainerConfig(**{field: bounds["max"]})
+        with pytest.raises(ValidationError):
+            p.TrainerConfig(**{field: bounds["max"] + bounds["step"]})
+        with pytest.raises(ValidationError):
+            p.TrainerConfig(**{field: bounds["min"] - bounds["step"]})
+
+
+def test_other_widgets_inputs_take_their_models_bounds(options, lab_client):
+    inputs = options["inputs"]
+    assert inputs["activations"]["z"] == {"min": -6, "max": 6, "step": 0.05}
+    assert inputs["forward"]["x1"] == inputs["forward"]["x2"] == {"min": -3, "max": 3, "step": 0.1}
+    assert inputs["loss"]["margin"] == {"min": -8, "max": 8, "step": 0.1}
+    beyond = lab_client.post("/api/loss/evaluate", json={"margin": 8.1})
+    assert beyond.status_code == 422
+
+
+def test_a_changed_limit_is_the_limit_in_the_document(lab_client, monkeypatch):
+    class Narrower(p.TrainerConfig):
+        noise: float = Field(0.1, ge=0, le=0.7)
+
+    model, fields = options_module.INPUTS["trainer"]
+    monkeypatch.setitem(options_module.INPUTS, "trainer", (Narrower, fields))
+    assert lab_client.get("/api/options").json()["inputs"]["trainer"]["noise"]["max"] == 0.7
+
+
+def test_a_float_input_without_a_step_is_refused():
+    with pytest.raises(ValueError, match="needs a step"):
+        options_module.input_bounds(p.TrainerConfig, ("noise",), {})
+
+
+def test_no_page_file_writes_the_shared_values_again():
+    # the plane, the class colours and the trainer's bounds live on the server only
+    scripts = {path: path.read_text(encoding="utf-8") for path in STATIC_DIR.rglob("*.js")}
+    pages = {path: path.read_text(encoding="utf-8") for path in STATIC_DIR.rglob("*.html")}
+    for path, text in scripts.items():
+        assert "-1.2, 1.2" not in text, path
+        assert not re.search(r"\[\s*230,\s*159,\s*0\s*\]", text), path
+    for path, text in pages.items():
+        assert not re.search(r'type="(range|number)"[^>]*\bmax=', text), path
