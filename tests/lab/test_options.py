@@ -114,3 +114,31 @@ def test_no_page_file_writes_the_shared_values_again():
         assert not re.search(r"\[\s*230,\s*159,\s*0\s*\]", text), path
     for path, text in pages.items():
         assert not re.search(r'type="(range|number)"[^>]*\bmax=', text), path
+
+
+def test_the_lab_and_the_figures_share_one_palette(options):
+    # neuronlab.plots draws with palette.py; the page gets the same colours from here
+    from neuronlab import palette
+
+    assert [tuple(c) for c in options["classes"]["colours"]] == list(palette.CLASS_RGB)
+    assert options["classes"]["shapes"] == list(palette.CLASS_SHAPES)
+    styles = {o["name"]: (o["colour"], tuple(o["dash"]), o["shape"]) for o in options["optimizers"]}
+    expected = {
+        n: (s["colour"], tuple(s["dash"]), s["shape"]) for n, s in palette.OPTIMIZER_STYLES.items()
+    }
+    assert styles == expected
+    assert options["curves"] == {
+        "train": palette.TRAIN_COLOUR,
+        "validation": palette.VAL_COLOUR,
+        "best": palette.BEST_COLOUR,
+    }
+    # and the widgets that draw them no longer write these colours themselves
+    drawn = {
+        "race.js": palette.OPTIMIZER_COLOURS.values(),
+        "landscape.js": palette.OPTIMIZER_COLOURS.values(),
+        "overfit.js": (palette.TRAIN_COLOUR, palette.VAL_COLOUR),
+    }
+    for widget, colours in drawn.items():
+        text = (STATIC_DIR / "js" / "widgets" / widget).read_text(encoding="utf-8").lower()
+        for colour in colours:
+            assert colour.lower() not in text, (widget, colour)

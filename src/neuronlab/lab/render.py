@@ -26,16 +26,12 @@ import json
 
 import numpy as np
 
-# Okabe & Ito's colour-blind-safe palette, in class order (class 0 orange, class 1 blue).
-CLASS_COLOURS: tuple[tuple[int, int, int], ...] = (
-    (230, 159, 0),  # orange
-    (0, 114, 178),  # blue
-    (0, 158, 115),  # bluish green
-    (204, 121, 167),  # reddish purple
-    (86, 180, 233),  # sky blue
-    (213, 94, 0),  # vermillion
-)
-SHAPES = ("square", "circle", "triangle", "diamond", "plus", "cross")  # class 0, 1, 2, ...
+from .. import palette
+
+# The colours every picture of neuronlab uses (palette.py): the lab's boundary and points,
+# the plots' figures. Okabe & Ito's colour-blind-safe set, in class order, told apart by shape too.
+CLASS_COLOURS: tuple[tuple[int, int, int], ...] = palette.CLASS_RGB
+SHAPES = palette.CLASS_SHAPES  # class 0, 1, 2, ...
 
 NEGATIVE = np.array(CLASS_COLOURS[0], dtype=float)
 POSITIVE = np.array(CLASS_COLOURS[1], dtype=float)

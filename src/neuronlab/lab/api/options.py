@@ -21,6 +21,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from ... import palette
 from ...engine.activations import ACTIVATIONS
 from ...engine.datasets import DATASET_INFO
 from ...engine.optimisers import OPTIMIZERS
@@ -83,6 +84,13 @@ def label(name: str) -> str:
     return {**ACTIVATION_LABELS, **OPTIMIZER_LABELS}.get(name, name)
 
 
+def optimizer_style(name: str) -> dict:
+    """How the race, the landscape and the figures tell an optimiser's path apart: colour,
+    line dash (on/off lengths; empty for solid) and the shape of its head (palette.py)."""
+    style = palette.OPTIMIZER_STYLES.get(name, {"colour": "#4a4f57", "dash": (), "shape": "circle"})
+    return {"colour": style["colour"], "dash": list(style["dash"]), "shape": style["shape"]}
+
+
 @router.get("")
 def options() -> dict:
     """What the page shares with the server: plane, colours, shapes, menus, inputs' bounds."""
@@ -94,7 +102,14 @@ def options() -> dict:
         },
         "map_colours": render.MAP_COLOURS,
         "activations": [{"name": name, "label": label(name)} for name in ACTIVATIONS],
-        "optimizers": [{"name": name, "label": label(name)} for name in OPTIMIZERS],
+        "optimizers": [
+            {"name": name, "label": label(name), **optimizer_style(name)} for name in OPTIMIZERS
+        ],
+        "curves": {
+            "train": palette.TRAIN_COLOUR,
+            "validation": palette.VAL_COLOUR,
+            "best": palette.BEST_COLOUR,
+        },
         "surfaces": [surface_info(name).model_dump() for name in SURFACES],
         "datasets": [
             {"name": name, "label": name.capitalize(), "description": DATASET_INFO.get(name, "")}

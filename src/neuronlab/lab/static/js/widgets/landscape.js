@@ -4,15 +4,19 @@
 // the walks of the four optimisers across it. Python computes; this module draws.
 
 import { showError, clearError } from "../api.js";
+import { getOptions } from "../options.js";
 import { drawStar, makeView, paintRGBA, polyline, setupCanvas } from "../draw.js";
 import { decodeBase64, el, readouts, say, statusLine } from "./controls.js";
 import { formatNumber } from "../format.js";
 
 const SIZE = 400;
-const COLOURS = { sgd: "#0072b2", momentum: "#d55e00", rmsprop: "#009e73", adam: "#cc79a7" };
+// each optimiser's colour, as the race draws it (the server's palette, in the options document)
+let COLOURS = {};
 const NAMES = { sgd: "SGD", momentum: "momentum", rmsprop: "RMSProp", adam: "Adam" };
 
-export function mount(root) {
+export async function mount(root) {
+  const options = await getOptions();
+  COLOURS = Object.fromEntries(options.optimizers.map((o) => [o.name, o.colour]));
   const button = el("button", { type: "button", class: "primary", "data-action": "landscape" }, "Show my network's landscape");
   const another = el("button", { type: "button", "data-action": "directions", disabled: true }, "Two other directions");
   const status = statusLine();

@@ -18,12 +18,11 @@ const SMALL = 220;
 const REPLAY_MS = 3000; // a whole run replays in about three seconds
 const CHART_MS = 200; // the chart redraws five times a second while replaying
 const DEFAULTS = { l2: 0, early: false, patience: 30, dataset: "moons", noise: 0.3, seed: 3 };
-const TRAIN_COLOUR = "#0072b2";
-const VAL_COLOUR = "#d55e00";
 
 export async function mount(root) {
   const state = readState("overfit", DEFAULTS);
   const options = await getOptions();
+  const { train: TRAIN_COLOUR, validation: VAL_COLOUR } = options.curves; // the server's palette
   let Plotly = null; // plotly.js, once the chart comes near the screen (../load-plotly.js)
   let charted = null; // what the chart shows, or will once plotly.js is here: [epochs, final]
 

@@ -8,13 +8,18 @@ import { el, errorLine, markInvalid, select, statusLine, surfacePicker } from ".
 import { surfaceMap } from "./surfacemap.js";
 import { formatNumber } from "../format.js";
 
-// each runner differs by line style and head shape as well as by colour
-const STYLE = {
-  sgd: { colour: "#1b1d21", dash: [2, 4], shape: "square", svgDash: "2 4" },
-  momentum: { colour: "#d55e00", dash: [9, 5], shape: "triangle", svgDash: "9 5" },
-  rmsprop: { colour: "#0072b2", dash: [12, 4, 3, 4], shape: "diamond", svgDash: "12 4 3 4" },
-  adam: { colour: "#009e73", dash: [], shape: "circle", svgDash: "none" },
-};
+// each runner differs by line style and head shape as well as by colour: the server's
+// palette (the options document), which the figures of neuronlab.plots use too
+let STYLE = {};
+
+function stylesFrom(optimizers) {
+  return Object.fromEntries(
+    optimizers.map((o) => [
+      o.name,
+      { colour: o.colour, dash: o.dash, shape: o.shape, svgDash: o.dash.length ? o.dash.join(" ") : "none" },
+    ]),
+  );
+}
 const SPEEDS = [
   { value: "1", label: "1 step a frame" },
   { value: "3", label: "3 steps a frame" },
@@ -29,6 +34,7 @@ const DEFAULTS = {
 export async function mount(root) {
   const state = readState("race", DEFAULTS);
   const options = await getOptions();
+  STYLE = stylesFrom(options.optimizers);
   const { surfaces, choice } = surfacePicker(options, state, DEFAULTS.surface);
   const optimizers = options.optimizers;
   const speed = select({ label: "speed", name: "speed", value: String(state.speed), options: SPEEDS });
