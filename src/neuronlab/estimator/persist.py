@@ -22,6 +22,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ..engine.network import Network
+from ..engine.serialise import input_scaling
 from ..engine.serialise import load as load_network
 from ..engine.serialise import save as save_network
 from ._params import make_rng
@@ -254,19 +255,16 @@ def _from_cli(network: Network, metadata: dict, shown: str):
             estimator.classes_ = np.arange(network.layer_sizes[-1])
     else:
         estimator._target_is_1d = network.layer_sizes[-1] == 1
-    scaling = metadata.get("scaling")
-    if not scaling:
-        return estimator
     d = network.layer_sizes[0]
     try:
-        mean = np.array(scaling["mean"], dtype=float)
-        scale = np.array(scaling["scale"], dtype=float)
-        valid = mean.shape == scale.shape == (d,) and np.isfinite(mean).all()
-        valid = valid and np.isfinite(scale).all() and (scale != 0).all()
-    except (TypeError, KeyError, ValueError):
-        valid = False
-    if not valid:
-        raise ValueError(f"{shown!r} holds an invalid input scaling: {d} means and scales needed")
+        scaling = input_scaling(metadata, d)
+    except ValueError:
+        raise ValueError(
+            f"{shown!r} holds an invalid input scaling: {d} means and scales needed"
+        ) from None
+    if scaling is None:
+        return estimator
+    mean, scale = scaling
     scaler = StandardScaler()
     scaler.mean_, scaler.scale_, scaler.var_ = mean, scale, scale**2
     scaler.n_features_in_, scaler.n_samples_seen_ = d, None
