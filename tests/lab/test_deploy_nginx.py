@@ -23,8 +23,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from tests.browser.conftest import free_port, wait_until_ready
-from tests.support import run_async
+from tests.support import free_port, run_async, wait_until_ready
 
 # Debian puts nginx in /usr/sbin, which is not on an ordinary user's PATH; scripts/test.sh
 # installs it, so on a machine set up by it this test runs rather than skips
