@@ -79,6 +79,18 @@ def test_pick_a_start_read_the_layers_and_train(page, lab_url, artifacts_dir):
     expect(section.locator(".w-status")).to_contain_text("does not learn", timeout=60_000)
     expect(readout("accuracy")).to_have_text("50.0%")
 
+    # leaky ReLU, 10 layers, weights drawn large: the loss overflows at once, and says so
+    section.locator("select[name='activation']").select_option("leaky_relu")
+    section.locator("select[name='init']").select_option("large")
+    depth.focus()
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    expect(depth).to_have_value("10")
+    section.locator("[data-action='train']").click()
+    expect(section.locator(".w-status")).to_contain_text("overflowed in epoch 1", timeout=60_000)
+    expect(readout("final")).to_have_text("overflowed")
+    section.screenshot(path=os.path.join(artifacts_dir, "deep-start-overflow-1400.png"))
+
 
 def test_the_section_on_a_phone(page, lab_url, artifacts_dir):
     open_section(page, lab_url, width=390)
