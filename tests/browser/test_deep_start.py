@@ -7,23 +7,16 @@ import os
 
 import numpy as np
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from neuronlab.engine.datasets import make_dataset
 from neuronlab.engine.deep_start import initialise
 from neuronlab.engine.network import Network
+from tests.browser.support import open_section
 
 pytestmark = pytest.mark.browser
 
-READY = "html[data-ready='true']"
 SECTION = "section#deep-start"
-
-
-def open_section(page: Page, lab_url: str, width: int = 1400) -> None:
-    page.set_viewport_size({"width": width, "height": 1000})
-    page.goto(f"{lab_url.rstrip('/')}/#deep-start")
-    page.wait_for_selector(READY, timeout=30_000)
-    page.locator(SECTION).scroll_into_view_if_needed()
 
 
 def gradients(depth, activation, init):
@@ -36,7 +29,7 @@ def gradients(depth, activation, init):
 
 
 def test_pick_a_start_read_the_layers_and_train(page, lab_url, artifacts_dir):
-    open_section(page, lab_url)
+    open_section(page, lab_url, "deep-start")
     section = page.locator(SECTION)
     widget = section.locator("[data-widget='deepstart']")
     readout = lambda key: section.locator(f"[data-readout='{key}']")  # noqa: E731
@@ -93,7 +86,7 @@ def test_pick_a_start_read_the_layers_and_train(page, lab_url, artifacts_dir):
 
 
 def test_the_section_on_a_phone(page, lab_url, artifacts_dir):
-    open_section(page, lab_url, width=390)
+    open_section(page, lab_url, "deep-start", width=390)
     section = page.locator(SECTION)
     expect(section.locator("[data-readout='loss']")).not_to_have_text("–")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
