@@ -46,7 +46,7 @@ from websockets.asyncio.client import ClientConnection, connect
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from tests.browser.conftest import free_port, wait_until_ready  # noqa: E402
+from tests.support import free_port, wait_until_ready  # noqa: E402
 
 WINDOW = 5.0  # seconds per frame-rate window
 WINDOWS = 2  # windows measured after Train

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
 
@@ -32,8 +31,8 @@ sys.path.insert(0, ROOT)
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from tests.browser.conftest import free_port, wait_until_ready  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.support import lab_process  # noqa: E402
 
 READY = "html[data-ready='true']"
 QUIET_MS = 1500  # the network counts as quiet after this long without a request
@@ -179,19 +178,9 @@ def main() -> None:
     args = parser.parse_args()
 
     load_before = os.getloadavg()[0]
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
     log_path = os.path.join(ROOT, "tests", "artifacts", "measure-server.log")
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
-    with open(log_path, "w") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "neuronlab.lab", "--port", str(port), "--no-browser"],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-    try:
-        wait_until_ready(url, server, log_path)
+    with lab_process(log_path) as (url, _):
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
@@ -216,9 +205,6 @@ def main() -> None:
                     trainer_plotly.append(counter.plotly_bytes())
             finally:
                 browser.close()
-    finally:
-        server.terminate()
-        server.wait(10)
 
     mb = 1_000_000
     print(

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
 
@@ -23,8 +22,8 @@ sys.path.insert(0, ROOT)
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from tests.browser.conftest import free_port, wait_until_ready  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.support import lab_process  # noqa: E402
 
 CONFIG = (
     "?trainer.dataset=spirals&trainer.points=500&trainer.noise=0.1&trainer.hidden_layers=2"
@@ -70,18 +69,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="repetitions of each measurement")
     args = parser.parse_args()
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
     log_path = os.path.join(ROOT, "tests", "artifacts", "measure-server.log")
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
-    with open(log_path, "w") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "neuronlab.lab", "--port", str(port), "--no-browser"],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_until_ready(url, server, log_path)
+    with lab_process(log_path) as (url, _):
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
@@ -116,9 +106,6 @@ def main() -> None:
         print(f"frames/s: median {median(fps):.1f} (min {min(fps):.1f}), target >= 30")
         print(f"to 95%:   median {median(to_95):.2f} s (max {max(to_95):.2f}), target < 5")
         print(f"click:    median {median(clicks):.0f} ms (max {max(clicks):.0f}), target < 100")
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,20 @@ fi
 
 if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
     echo "installing nginx from Debian (the load-balancer test runs it on loopback)"
-    apt_install nginx
+    # Debian starts the nginx service on port 80 of every address when it installs it (and
+    # the install fails if port 80 is taken); the test only needs the program, so a
+    # policy-rc.d keeps the service from starting, for this install only
+    policy=/usr/sbin/policy-rc.d
+    if [ ! -e "$policy" ]; then
+        trap '$SUDO rm -f "$policy"' EXIT
+        printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+        $SUDO chmod 755 "$policy"
+        apt_install nginx
+        $SUDO rm -f "$policy"
+        trap - EXIT
+    else
+        apt_install nginx
+    fi
 fi
 
 if [ -z "${VIRTUAL_ENV:-}" ]; then

@@ -52,8 +52,10 @@ def section(page: Page, name: str):
     return page.locator(f"section#{name}")
 
 
-def open_section(page: Page, lab_url: str, section: str, query: str = "") -> None:
-    page.set_viewport_size({"width": 1400, "height": 1000})
+def open_section(
+    page: Page, lab_url: str, section: str, query: str = "", width: int = 1400
+) -> None:
+    page.set_viewport_size({"width": width, "height": 1000})
     page.goto(f"{lab_url.rstrip('/')}/{query}#{section}")
     page.wait_for_selector(READY, timeout=30_000)
     page.locator(f"section#{section}").scroll_into_view_if_needed()

@@ -14,18 +14,15 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from neuronlab.engine.network import Network
+from tests.browser.support import open_section
 
 pytestmark = pytest.mark.browser
 
-READY = "html[data-ready='true']"
 SECTION = "section#backprop-stepper"
 
 
 def open_stepper(page: Page, lab_url: str, width: int = 1400) -> None:
-    page.set_viewport_size({"width": width, "height": 1000})
-    page.goto(f"{lab_url.rstrip('/')}/#backprop-stepper")
-    page.wait_for_selector(READY, timeout=30_000)
-    page.locator(SECTION).scroll_into_view_if_needed()
+    open_section(page, lab_url, "backprop-stepper", width=width)
     expect(page.locator(f"{SECTION} [data-node-value='2-0']")).not_to_have_text("–")
 
 

@@ -7,23 +7,16 @@ import os
 
 import numpy as np
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from neuronlab.engine.datasets import make_dataset
 from neuronlab.engine.deep_start import initialise
 from neuronlab.engine.network import Network
+from tests.browser.support import open_section
 
 pytestmark = pytest.mark.browser
 
-READY = "html[data-ready='true']"
 SECTION = "section#deep-start"
-
-
-def open_section(page: Page, lab_url: str, width: int = 1400) -> None:
-    page.set_viewport_size({"width": width, "height": 1000})
-    page.goto(f"{lab_url.rstrip('/')}/#deep-start")
-    page.wait_for_selector(READY, timeout=30_000)
-    page.locator(SECTION).scroll_into_view_if_needed()
 
 
 def gradients(depth, activation, init):
@@ -36,7 +29,7 @@ def gradients(depth, activation, init):
 
 
 def test_pick_a_start_read_the_layers_and_train(page, lab_url, artifacts_dir):
-    open_section(page, lab_url)
+    open_section(page, lab_url, "deep-start")
     section = page.locator(SECTION)
     widget = section.locator("[data-widget='deepstart']")
     readout = lambda key: section.locator(f"[data-readout='{key}']")  # noqa: E731
@@ -79,9 +72,21 @@ def test_pick_a_start_read_the_layers_and_train(page, lab_url, artifacts_dir):
     expect(section.locator(".w-status")).to_contain_text("does not learn", timeout=60_000)
     expect(readout("accuracy")).to_have_text("50.0%")
 
+    # leaky ReLU, 10 layers, weights drawn large: the loss overflows at once, and says so
+    section.locator("select[name='activation']").select_option("leaky_relu")
+    section.locator("select[name='init']").select_option("large")
+    depth.focus()
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    expect(depth).to_have_value("10")
+    section.locator("[data-action='train']").click()
+    expect(section.locator(".w-status")).to_contain_text("overflowed in epoch 1", timeout=60_000)
+    expect(readout("final")).to_have_text("overflowed")
+    section.screenshot(path=os.path.join(artifacts_dir, "deep-start-overflow-1400.png"))
+
 
 def test_the_section_on_a_phone(page, lab_url, artifacts_dir):
-    open_section(page, lab_url, width=390)
+    open_section(page, lab_url, "deep-start", width=390)
     section = page.locator(SECTION)
     expect(section.locator("[data-readout='loss']")).not_to_have_text("–")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from neuronlab.engine.network import Network
-from neuronlab.engine.serialise import FORMAT, load, load_bytes, save
+from neuronlab.engine.serialise import FORMAT, input_scaling, load, load_bytes, save
 
 
 def trained_like(rng: np.random.Generator, **kwargs) -> Network:
@@ -269,3 +269,19 @@ def test_a_directory_as_model_path_is_refused_both_ways(tmp_path):
         save(network(), tmp_path)
     with pytest.raises(ValueError, match="is a directory"):
         load(tmp_path)
+
+
+def test_input_scaling_is_read_back_and_checked():
+    assert input_scaling({}, 2) is None
+    mean, scale = input_scaling({"scaling": {"mean": [1, 2], "scale": [0.5, 4]}}, 2)
+    np.testing.assert_array_equal(mean, [1.0, 2.0])
+    np.testing.assert_array_equal(scale, [0.5, 4.0])
+    for bad in (
+        {"mean": [1, 2], "scale": [0.5, 0]},  # a zero scale
+        {"mean": [1, 2, 3], "scale": [1, 1, 1]},  # the wrong width
+        {"mean": [1, float("nan")], "scale": [1, 1]},
+        {"mean": [1, 2]},  # no scales
+        {"mean": ["a", 2], "scale": [1, 1]},
+    ):
+        with pytest.raises(ValueError, match="invalid input scaling: it needs 2 means"):
+            input_scaling({"scaling": bad}, 2)

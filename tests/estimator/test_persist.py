@@ -99,3 +99,24 @@ def test_a_network_still_saves_with_its_metadata(tmp_path):
     model = neuronlab.load(path)  # a bare network loads as an estimator on its classes 0..k-1
     assert model.classes_.tolist() == [0, 1]
     np.testing.assert_array_equal(model.predict_proba(np.eye(2)), network.predict_proba(np.eye(2)))
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda record: record.pop("classes"), "does not name 3 classes"),
+        (lambda record: record["classes"]["values"].pop(), "does not name 3 classes"),
+        (lambda record: record.update({"class": "MLPRegressor"}), "does not match"),
+        (lambda record: record["params"].update({"hidden_layer_sizes": [4]}), "does not match"),
+        (lambda record: record["params"].update({"activation": "swish"}), "activation"),
+    ],
+)
+def test_a_record_that_does_not_fit_its_network_is_refused(tmp_path, change, words):
+    X, y = load_wine(return_X_y=True)
+    model = fitted(MLPClassifier((8,), max_iter=3, random_state=0), X, y)
+    path = neuronlab.save(model, tmp_path / "model.npz")
+    network, metadata = serialise.load(path)
+    change(metadata["estimator"])
+    forged = serialise.save(network, tmp_path / "forged.npz", metadata)
+    with pytest.raises(ValueError, match=words):
+        neuronlab.load(forged)

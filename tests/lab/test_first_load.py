@@ -11,10 +11,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
-import os
 import re
-import subprocess
-import sys
 
 import httpx
 import pytest
@@ -23,7 +20,7 @@ import neuronlab
 from neuronlab.lab import assets
 from neuronlab.lab.app import STATIC_DIR, create_app
 from neuronlab.lab.assets import IMMUTABLE, asset_version, plotly_path, versioned_page
-from tests.browser.conftest import free_port, wait_until_ready
+from tests.support import lab_process
 
 GZIP = {"Accept-Encoding": "gzip"}
 IDENTITY = {"Accept-Encoding": "identity"}
@@ -292,26 +289,8 @@ def test_the_trainer_socket_and_the_model_download_work_under_gzip(lab_client, t
 @pytest.fixture(scope="module")
 def real_server(tmp_path_factory):
     """``python -m neuronlab.lab`` in a subprocess on a free port: uvicorn, as users run it."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    log_path = str(tmp_path_factory.mktemp("server") / "lab-server.log")
-    with open(log_path, "w", encoding="utf-8") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "neuronlab.lab", "--port", str(port), "--no-browser"],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-    try:
-        wait_until_ready(url, process, log_path)
+    with lab_process(tmp_path_factory.mktemp("server") / "lab-server.log") as (url, _):
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
 
 
 def test_a_real_server_sends_gzip_and_cache_headers(real_server):

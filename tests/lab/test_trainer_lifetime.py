@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 import urllib.request
 
@@ -21,8 +18,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.browser.conftest import free_port, wait_until_ready
-from tests.support import run_async
+from tests.support import lab_process, run_async
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -33,24 +29,9 @@ STOPPED_WITHIN = 2.0  # seconds, from the signal to the process's exit
 
 @pytest.fixture
 def lab_server(tmp_path):
-    """Start a lab server; yields (base URL, process); killed at the end whatever happened."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    log_path = tmp_path / "server.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "neuronlab.lab", "--port", str(port), "--no-browser"],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-    try:
-        wait_until_ready(url, process, str(log_path))
-        yield url, process
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
+    """Start a lab server; yields (base URL, process); stopped at the end whatever happened."""
+    with lab_process(tmp_path / "server.log") as started:
+        yield started
 
 
 def open_sessions(url: str) -> int:

@@ -41,41 +41,13 @@ def run_neuronlab(config: Config, data: Data, seed: int = 0) -> Run:
     return Run(seconds, _accuracy(network.predict, data))
 
 
-def run_estimator(config: Config, data: Data, seed: int = 0) -> Run:
-    """neuronlab's MLPClassifier with scikit-learn's settings for the same run (see run_sklearn)."""
+def _run_mlp(estimator_class, config: Config, data: Data, seed: int) -> Run:
+    """Time ``fit`` of an MLPClassifier (scikit-learn's or ours: the same parameters) set up
+    for exactly this run: no early stop, no penalty, a constant rate, plain SGD for "sgd"."""
     from sklearn.exceptions import ConvergenceWarning
 
-    from ..estimator import MLPClassifier
-
     start = time.perf_counter()
-    model = MLPClassifier(
-        hidden_layer_sizes=config.layer_sizes[1:-1],
-        activation="relu",
-        solver=config.optimizer,
-        alpha=0.0,
-        batch_size=config.batch_size,
-        learning_rate_init=config.learning_rate,
-        max_iter=config.epochs,
-        shuffle=True,
-        random_state=seed,
-        tol=0.0,
-        n_iter_no_change=config.epochs + 1,
-        momentum=0.0,  # solver="sgd": plain SGD, eq. 9
-        nesterovs_momentum=False,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(data.X, data.y)
-    seconds = time.perf_counter() - start
-    return Run(seconds, _accuracy(model.predict, data))
-
-
-def run_sklearn(config: Config, data: Data, seed: int = 0) -> Run:
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.neural_network import MLPClassifier
-
-    start = time.perf_counter()
-    model = MLPClassifier(
+    model = estimator_class(
         hidden_layer_sizes=config.layer_sizes[1:-1],
         activation="relu",
         solver=config.optimizer,
@@ -97,6 +69,19 @@ def run_sklearn(config: Config, data: Data, seed: int = 0) -> Run:
         model.fit(data.X, data.y)
     seconds = time.perf_counter() - start
     return Run(seconds, _accuracy(model.predict, data))
+
+
+def run_estimator(config: Config, data: Data, seed: int = 0) -> Run:
+    """neuronlab's MLPClassifier with scikit-learn's settings for the same run."""
+    from ..estimator import MLPClassifier
+
+    return _run_mlp(MLPClassifier, config, data, seed)
+
+
+def run_sklearn(config: Config, data: Data, seed: int = 0) -> Run:
+    from sklearn.neural_network import MLPClassifier
+
+    return _run_mlp(MLPClassifier, config, data, seed)
 
 
 def torch_available() -> bool:

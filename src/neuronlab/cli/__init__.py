@@ -1,4 +1,4 @@
-"""The ``neuronlab`` command: train, race, gradcheck, predict, bench and lab.
+"""The ``neuronlab`` command: train, race, gradcheck, predict, sweep, bench and lab.
 
 Each command looks names up in the engine's registries (datasets, activations, optimisers,
 surfaces), so whatever the engine offers the command line offers too. Heavy imports

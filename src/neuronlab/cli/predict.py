@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 import numpy as np
 
+from ..engine.serialise import input_scaling
 from . import Point, cli
 
 
@@ -101,23 +102,14 @@ def predict(model, csv_file, points) -> None:
 
 def _scaling(metadata: dict, d: int, model: Path) -> tuple[np.ndarray, np.ndarray] | None:
     """The saved input scaling (mean, scale) of a model trained on a real dataset, checked."""
-    scaling = metadata.get("scaling")
-    if not scaling:
-        return None
     try:
-        mean = np.array(scaling["mean"], dtype=float)
-        scale = np.array(scaling["scale"], dtype=float)
-        valid = mean.shape == scale.shape == (d,) and np.isfinite(mean).all()
-        valid = valid and np.isfinite(scale).all() and (scale != 0).all()
-    except (TypeError, KeyError, ValueError):
-        valid = False
-    if not valid:
+        return input_scaling(metadata, d)
+    except ValueError:
         raise click.BadParameter(
             f"{model} holds an invalid input scaling (it needs {d} means and {d} non-zero "
             "scales): save the model again with `neuronlab train --out`",
             param_hint="MODEL",
-        )
-    return mean, scale
+        ) from None
 
 
 def _read_points(file, source: str) -> list[tuple[int, list[float]]]:

@@ -74,6 +74,27 @@ def load(path: str | os.PathLike) -> tuple[Network, dict]:
     return _load(path, str(path))
 
 
+def input_scaling(metadata: dict, d: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The input scaling a model was saved with, ``(mean, scale)`` each ``(d,)``, or None.
+
+    Inputs reach the network as ``(x - mean) / scale``. A scaling that is present but not
+    ``d`` finite means and ``d`` finite non-zero scales raises ValueError.
+    """
+    scaling = metadata.get("scaling")
+    if not scaling:
+        return None
+    try:
+        mean = np.array(scaling["mean"], dtype=float)
+        scale = np.array(scaling["scale"], dtype=float)
+        valid = mean.shape == scale.shape == (d,) and np.isfinite(mean).all()
+        valid = valid and np.isfinite(scale).all() and (scale != 0).all()
+    except (TypeError, KeyError, ValueError):
+        valid = False
+    if not valid:
+        raise ValueError(f"invalid input scaling: it needs {d} means and {d} non-zero scales")
+    return mean, scale
+
+
 def load_bytes(
     data: bytes, name: str = "the file", max_unpacked: int = 64_000_000
 ) -> tuple[Network, dict]:

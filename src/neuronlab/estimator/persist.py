@@ -22,9 +22,10 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ..engine.network import Network
+from ..engine.serialise import input_scaling
 from ..engine.serialise import load as load_network
 from ..engine.serialise import save as save_network
-from ._params import make_rng
+from ._params import check_params, make_rng
 from .classifier import MLPClassifier
 from .regressor import MLPRegressor
 
@@ -100,6 +101,7 @@ def load_model(path: str | os.PathLike):
             estimator.classes_ = _unlabels(record["classes"])
         if "target_is_1d" in record:
             estimator._target_is_1d = bool(record["target_is_1d"])
+        _check_matches(estimator, network)
         scalers = [(s["name"], _scaler(s)) for s in record.get("scalers", [])]
     except (KeyError, TypeError, ValueError) as error:
         raise ValueError(
@@ -114,6 +116,21 @@ def load_model(path: str | os.PathLike):
 
 
 # --------------------------------------------------------------------------------- helpers
+def _check_matches(estimator, network: Network) -> None:
+    """A record must describe the network it came with: its parameters valid, its hidden
+    widths and output layer the network's, and, for a classifier, one class per output."""
+    widths = check_params(estimator)
+    if widths != network.layer_sizes[1:-1] or network.output != estimator._output:
+        raise ValueError(
+            f"its {type(estimator).__name__} with hidden_layer_sizes={widths} does not match "
+            f"the network it holds, {network.layer_sizes} with a {network.output} output"
+        )
+    if isinstance(estimator, MLPClassifier):
+        classes = getattr(estimator, "classes_", None)
+        if classes is None or len(classes) != network.layer_sizes[-1]:
+            raise ValueError(f"it does not name {network.layer_sizes[-1]} classes")
+
+
 def _split(model):
     """(scalers as (name, StandardScaler), the estimator) of a model; refuse anything else."""
     if isinstance(model, Pipeline):
@@ -254,19 +271,16 @@ def _from_cli(network: Network, metadata: dict, shown: str):
             estimator.classes_ = np.arange(network.layer_sizes[-1])
     else:
         estimator._target_is_1d = network.layer_sizes[-1] == 1
-    scaling = metadata.get("scaling")
-    if not scaling:
-        return estimator
     d = network.layer_sizes[0]
     try:
-        mean = np.array(scaling["mean"], dtype=float)
-        scale = np.array(scaling["scale"], dtype=float)
-        valid = mean.shape == scale.shape == (d,) and np.isfinite(mean).all()
-        valid = valid and np.isfinite(scale).all() and (scale != 0).all()
-    except (TypeError, KeyError, ValueError):
-        valid = False
-    if not valid:
-        raise ValueError(f"{shown!r} holds an invalid input scaling: {d} means and scales needed")
+        scaling = input_scaling(metadata, d)
+    except ValueError:
+        raise ValueError(
+            f"{shown!r} holds an invalid input scaling: {d} means and scales needed"
+        ) from None
+    if scaling is None:
+        return estimator
+    mean, scale = scaling
     scaler = StandardScaler()
     scaler.mean_, scaler.scale_, scaler.var_ = mean, scale, scale**2
     scaler.n_features_in_, scaler.n_samples_seen_ = d, None

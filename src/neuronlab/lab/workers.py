@@ -25,7 +25,7 @@ import threading
 import time
 import urllib.request
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from fastapi.responses import Response
 
 from .settings import Settings
@@ -71,14 +71,21 @@ async def forward(request: Request, session_id: str) -> Response | None:
     headers = [(k, v) for k, v in request.headers.items() if k.lower() != "content-length"]
     headers.append((FORWARDED, "1"))
     transport = httpx.AsyncHTTPTransport(uds=path)
-    async with httpx.AsyncClient(transport=transport, timeout=15) as client:
-        answer = await client.request(
-            request.method,
-            f"http://worker{request.url.path}",
-            params=request.query_params,
-            headers=headers,
-            content=await request.body(),
-        )
+    try:
+        async with httpx.AsyncClient(transport=transport, timeout=15) as client:
+            answer = await client.request(
+                request.method,
+                f"http://worker{request.url.path}",
+                params=request.query_params,
+                headers=headers,
+                content=await request.body(),
+            )
+    except httpx.HTTPError:  # that worker died, or is too busy to answer in time
+        raise HTTPException(
+            503,
+            "The lab process that holds this session is not answering: reload the page and "
+            "train again.",
+        ) from None
     kept = {
         k: v
         for k, v in answer.headers.items()

@@ -57,6 +57,18 @@ def test_train_tells_which_starts_learn(lab_client):
     assert good["learned"] and good["accuracy"] > 0.95 and len(good["losses"]) == 100
     assert good["losses"][-1] < 0.5 * good["losses"][0]
     assert not bad["learned"] and bad["losses"][-1] > 0.6  # chance level, ln 2 ≈ 0.69
+    assert not good["diverged"] and not bad["diverged"]
+
+
+def test_a_start_whose_loss_overflows_says_so(lab_client):
+    # weights drawn too large for a deep leaky ReLU net: the outputs overflow in epoch 1
+    body = {"depth": 10, "activation": "leaky_relu", "init": "large", "epochs": 50}
+    answer = lab_client.post("/api/deep-start/train", json=body)
+    assert answer.status_code == 200
+    view = answer.json()
+    assert view["diverged"] and not view["learned"]
+    assert len(view["losses"]) < 50  # it stopped there
+    assert all(np.isfinite(loss) and loss < 1e6 for loss in view["losses"])  # no stand-in
 
 
 @pytest.mark.parametrize(

@@ -85,3 +85,34 @@ def test_a_model_without_the_trainers_settings_is_refused(lab_client, tmp_path):
 def test_bad_query_values_are_refused(lab_client, trained):
     answer = post(lab_client, trained[3], span=0)
     assert answer.status_code == 422 and "span" in answer.json()["detail"].lower()
+
+
+def _saved(tmp_path, net, metadata) -> bytes:
+    return save(net, tmp_path / "model.npz", metadata).read_bytes()
+
+
+def test_a_model_with_too_few_outputs_for_its_data_is_refused(lab_client, tmp_path):
+    config = TrainerConfig(classes=3)
+    net = Network([2, 4, 2], seed=0)  # one class short of its data
+    answer = post(lab_client, _saved(tmp_path, net, download_metadata(config, 3)))
+    assert answer.status_code == 422
+    assert "does not fit the data" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize("epoch", ["three", [3], -1, 2.5])
+def test_a_model_with_a_strange_epoch_is_refused(lab_client, tmp_path, epoch):
+    config = TrainerConfig()
+    metadata = {**download_metadata(config, 3), "epoch": epoch}
+    net = Network([2, 4, config.n_classes()], seed=0)
+    answer = post(lab_client, _saved(tmp_path, net, metadata))
+    assert answer.status_code == 422
+    assert "epoch" in answer.json()["detail"]
+
+
+def test_a_model_whose_whole_slice_overflows_is_refused(lab_client, tmp_path):
+    config = TrainerConfig()
+    net = Network([2, 4, config.n_classes()], activation="relu", seed=0)
+    net.params[...] = 1e200  # finite, but every loss on the slice overflows
+    answer = post(lab_client, _saved(tmp_path, net, download_metadata(config, 3)))
+    assert answer.status_code == 422
+    assert "overflow" in answer.json()["detail"]

@@ -600,7 +600,7 @@ def test_examples_endpoint(client):
 
 # --- the runner itself: the process group is the last line of defence ------------------------
 def fake_child(tmp_path: Path, body: str) -> Path:
-    """A stand-in for playground_child.py that starts a grandchild (as a bypass would)."""
+    """A stand-in for playground/child.py that starts a grandchild (as a bypass would)."""
     script = tmp_path / "fake_child.py"
     script.write_text(
         "import subprocess, sys, time\n"

@@ -42,8 +42,9 @@ class TrainQuery(StartQuery):
 
 class LayerStats(BaseModel):
     layer: int
-    activation_std: float
-    gradient_rms: float
+    # None (null) where the numbers overflowed: a start whose loss diverged
+    activation_std: float | None
+    gradient_rms: float | None
     dead_units: int
     identical: bool
 
@@ -56,7 +57,8 @@ class StartView(BaseModel):
 
 
 class TrainView(BaseModel):
-    losses: list[float]
+    losses: list[float] = Field(description="the training loss after each epoch, while finite")
+    diverged: bool = Field(description="the loss overflowed, and training stopped there")
     accuracy: float
     layers: list[LayerStats] = Field(description="the statistics after training")
     learned: bool = Field(description="whether the training accuracy passed 90%")
@@ -99,8 +101,10 @@ def train(query: TrainQuery) -> TrainView:
     losses, accuracy, stats = train_from_start(
         net, X, y, epochs=query.epochs, learning_rate=query.learning_rate, seed=query.seed
     )
+    finite = [loss for loss in losses if np.isfinite(loss)]
     return TrainView(
-        losses=[loss if np.isfinite(loss) else 1e9 for loss in losses],
+        losses=finite,
+        diverged=len(finite) < len(losses),
         accuracy=accuracy,
         layers=[LayerStats(**s) for s in stats],
         learned=accuracy > 0.9,

@@ -87,8 +87,15 @@ def _landscape(body: bytes, span: float, resolution: int, seed: int) -> Landscap
             "This model does not record the trainer's settings, so its training data is "
             "unknown: download the model from the trainer on this page.",
         ) from None
+    epoch = metadata.get("epoch", 0)
+    if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
+        raise HTTPException(422, "This model's epoch count is not a whole number of epochs.")
     (X, y, _, _), _ = make_data(config)
-    if network.output != "softmax" or network.layer_sizes[0] != X.shape[1]:
+    if (
+        network.output != "softmax"
+        or network.layer_sizes[0] != X.shape[1]
+        or network.layer_sizes[-1] != config.n_classes()
+    ):
         raise HTTPException(422, "This model does not fit the data its settings describe.")
     Y = np.eye(network.layer_sizes[-1])[y]
     rng = np.random.default_rng(seed)
@@ -97,6 +104,10 @@ def _landscape(body: bytes, span: float, resolution: int, seed: int) -> Landscap
         filter_normalised_direction(network, rng),
     )
     axis, losses = loss_plane(network, X, Y, directions, span=span, resolution=resolution)
+    if not np.isfinite(losses).any():
+        raise HTTPException(
+            422, "Every loss on this model's slice overflows: its weights are far too large."
+        )
     image_order = losses[::-1]  # row 0 at the top: the largest β
     finite = np.where(np.isfinite(image_order), image_order, np.nanmax(losses[np.isfinite(losses)]))
     row, column = np.unravel_index(
@@ -127,7 +138,7 @@ def _landscape(body: bytes, span: float, resolution: int, seed: int) -> Landscap
         low=number(finite.min()),
         high=number(finite.max()),
         centre_loss=number(losses[resolution // 2, resolution // 2]),
-        epoch=int(metadata.get("epoch", 0)),
+        epoch=epoch,
         training_points=int(X.shape[0]),
         paths=paths,
     )

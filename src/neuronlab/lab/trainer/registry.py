@@ -3,7 +3,7 @@ process's ``Scheduler`` on one BLAS thread each.
 
 The registry is the lab's capacity limit. Past the cap, ``open`` raises ``LabBusy``, whose
 message is the sentence the learner reads; closing a session frees its place at once, while
-its thread finishes the current epoch.
+the scheduler finishes the epoch it may be in the middle of.
 """
 
 from __future__ import annotations

@@ -351,3 +351,18 @@ export function niceStep(span) {
   for (const m of [1, 2, 5, 10]) if (m * power >= raw) return m * power;
   return 10 * power;
 }
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+// An SVG element with its attributes (and its text, if given): the network diagrams' parts.
+export function svgElement(tag, attributes = {}, text) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attributes)) node.setAttribute(k, String(v));
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+// The y of the i-th of `count` units spaced evenly down a diagram `height` pixels tall.
+export function unitY(height, count, i) {
+  return (height / (count + 1)) * (i + 1);
+}

@@ -6,7 +6,7 @@
 
 import { postJSON } from "../api.js";
 import { getOptions } from "../options.js";
-import { drawAxes, drawShape, classColour, makeView, setupCanvas } from "../draw.js";
+import { drawAxes, drawShape, classColour, makeView, setupCanvas, svgElement as svg, unitY } from "../draw.js";
 import { readState, writeState } from "../state.js";
 import {
   arrowStep, clamp, el, errorLine, latestWins, pointerPixel, readouts, say, select,
@@ -14,7 +14,6 @@ import {
 } from "./controls.js";
 import { formatNumber } from "../format.js";
 
-const SVG = "http://www.w3.org/2000/svg";
 const WIDTH = 640;
 const HEIGHT = 400;
 const RADIUS = 27;
@@ -32,17 +31,6 @@ const PHASES = [
   ["BP3 and BP4, the gradients", "Each bias's slope is its unit's δ (BP3); each weight's slope is the δ of the unit it feeds times the activation it carries, δ a (BP4). The edges now show ∂C/∂w."],
   ["the update", "Every weight and bias takes a step against its slope: w ← w − η ∂C/∂w (eq. 9). The loss on this point before and after the step is below."],
 ];
-
-function svg(tag, attributes = {}, text) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attributes)) node.setAttribute(k, String(v));
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-function nodeY(count, i) {
-  return (HEIGHT / (count + 1)) * (i + 1);
-}
 
 function sub(n) {
   return String(n).replace(/\d/g, (d) => "₀₁₂₃₄₅₆₇₈₉"[d]);
@@ -191,7 +179,7 @@ export async function mount(root) {
 
   function drawNetwork() {
     diagram.replaceChildren();
-    const where = [2, 3, 2].map((n, l) => Array.from({ length: n }, (_, i) => [COLUMNS[l], nodeY(n, i)]));
+    const where = [2, 3, 2].map((n, l) => Array.from({ length: n }, (_, i) => [COLUMNS[l], unitY(HEIGHT, n, i)]));
     let largest = 0;
     for (const W of result.W) for (const row of W) for (const w of row) largest = Math.max(largest, Math.abs(w));
     const chosen = parsePick(pick.input.value);

@@ -222,9 +222,12 @@ export function mount(root) {
       lossCanvas.hidden = false;
       drawLoss(lossCtx, result.losses);
       trained.set("accuracy", `${formatNumber(100 * result.accuracy, 1)}%`);
-      trained.set("final", formatNumber(result.losses[result.losses.length - 1], 4));
+      const epochs = result.losses.length;
+      trained.set("final", result.diverged ? "overflowed" : formatNumber(result.losses[epochs - 1], 4));
       const still = result.layers.slice(0, -1).filter((l) => l.identical).length;
-      const text = result.learned
+      const text = result.diverged
+        ? `This start blows up: the loss overflowed in epoch ${epochs + 1} and training stopped. The weights are drawn so large that the numbers grow past what a float can hold.`
+        : result.learned
         ? "This start learns: the network separates the two moons."
         : still
           ? `This start does not learn: after training, ${still} layer(s) still have identical units.`

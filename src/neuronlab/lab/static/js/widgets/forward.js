@@ -3,11 +3,11 @@
 
 import { postJSON } from "../api.js";
 import { getOptions } from "../options.js";
+import { svgElement as svg, unitY } from "../draw.js";
 import { readState, writeState } from "../state.js";
 import { el, errorLine, latestWins, say, select, slider, statusLine } from "./controls.js";
 import { formatNumber } from "../format.js";
 
-const SVG = "http://www.w3.org/2000/svg";
 const WIDTH = 640;
 const HEIGHT = 430;
 const RADIUS = 27;
@@ -25,17 +25,6 @@ const PHASES = [
   ["output logits", "Each output unit adds up the hidden activations times their weights, plus its bias: one logit per class."],
   ["softmax", "Softmax turns the two logits into probabilities that are positive and add up to 1 (eq. 7)."],
 ];
-
-function svg(tag, attributes = {}, text) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attributes)) node.setAttribute(k, String(v));
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-function nodeY(count, i) {
-  return (HEIGHT / (count + 1)) * (i + 1);
-}
 
 export async function mount(root) {
   const state = readState("forward", DEFAULTS);
@@ -100,7 +89,7 @@ export async function mount(root) {
     if (!result) return;
     diagram.replaceChildren();
     const sizes = result.layer_sizes;
-    const where = sizes.map((n, l) => Array.from({ length: n }, (_, i) => [COLUMNS[l], nodeY(n, i)]));
+    const where = sizes.map((n, l) => Array.from({ length: n }, (_, i) => [COLUMNS[l], unitY(HEIGHT, n, i)]));
     let largest = 0;
     for (const W of result.weights) for (const row of W) for (const w of row) largest = Math.max(largest, Math.abs(w));
     // edges: layer l feeds layer l + 1 once the phase reaches it; their numbers go on top

@@ -1,6 +1,6 @@
 // The code playground: an editor, Run and Stop, and the output streamed from the server.
 //
-// The server runs the code in a limited subprocess (neuronlab/lab/playground.py) and sends
+// The server runs the code in a limited, sandboxed subprocess (neuronlab/lab/playground/) and sends
 // JSON messages over /ws/playground: started, stdout/stderr text, figures (PNG, base64),
 // then done with a sentence saying how the run ended. This module only edits text, sends
 // it, and shows what comes back.

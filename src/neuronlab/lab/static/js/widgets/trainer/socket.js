@@ -1,5 +1,5 @@
 // The trainer's WebSocket: JSON commands out; JSON messages and binary frames in.
-// Protocol: neuronlab/lab/protocol.py (commands) and neuronlab/lab/sessions.py (frames).
+// Protocol: neuronlab/lab/trainer/protocol.py (commands) and trainer/view.py (frames).
 
 import { socketURL } from "../../api.js";
 
@@ -89,7 +89,7 @@ export class TrainerSocket {
       try {
         this.onFrame(newest);
       } finally {
-        // drawn: the server sends the next one only now (protocol.py, "ack"), so frames never
+        // drawn: the server sends the next one only now (trainer/protocol.py, "ack"), so frames never
         // pile up in the socket ahead of the answer to a Pause; also after a failed draw,
         // which would otherwise stop the pictures for good
         this.send({ type: "ack" });
