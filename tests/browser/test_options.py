@@ -14,7 +14,7 @@ import sys
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import free_port, wait_until_ready
+from tests.support import free_port, wait_until_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
