@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import neuronlab
@@ -82,3 +83,47 @@ def test_the_architecture_page_names_every_module():
         if path.name not in page and not (in_api and re.search(rf"\b{path.stem}\b", page)):
             unnamed.append(str(path.relative_to(PACKAGE)))
     assert not unnamed, f"docs/architecture.md does not name {unnamed}"
+
+
+class ControlsInMountPoints(HTMLParser):
+    """Collects the controls written inside a section's ``data-widget`` elements."""
+
+    CONTROLS = {"input", "select", "textarea", "button", "output", "canvas"}
+    VOID = {"input", "br", "img", "hr", "meta", "link", "wbr", "source", "col", "area"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0  # open elements inside a mount point (0: outside every one)
+        self.found: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if self.depth:
+            if tag in self.CONTROLS:
+                self.found.append((tag, attributes.get("id") or ""))
+            if tag not in self.VOID:
+                self.depth += 1
+        elif "data-widget" in attributes and tag not in self.VOID:
+            self.depth = 1
+
+    def handle_endtag(self, tag):
+        if self.depth and tag not in self.VOID:
+            self.depth -= 1
+
+
+def test_every_widget_builds_its_own_controls():
+    # one widget shape: a section's HTML holds the prose and a mount point; the widget's
+    # module builds its controls (the playground used to bind a dozen ids of static HTML)
+    sections = sorted((LAB / "static" / "sections").glob("*.html"))
+    assert sections
+    for path in sections:
+        parser = ControlsInMountPoints()
+        parser.feed(path.read_text(encoding="utf-8"))
+        assert parser.found == [], (path.name, parser.found)
+
+
+def test_the_mount_point_reader_sees_controls():
+    parser = ControlsInMountPoints()
+    parser.feed('<div data-widget="x"><p>Loading</p><div><button id="b">Go</button></div></div>')
+    parser.feed("<button>outside</button>")
+    assert parser.found == [("button", "b")]

@@ -91,6 +91,44 @@ def test_other_widgets_inputs_take_their_models_bounds(options, lab_client):
     assert beyond.status_code == 422
 
 
+@pytest.mark.parametrize(
+    ("widget", "path", "fields", "step"),
+    [
+        ("perceptron", "/api/perceptron/evaluate", ("w1", "w2", "b"), 0.05),
+        ("backprop", "/api/backprop/step", ("x1", "x2"), 0.1),
+        ("backprop", "/api/backprop/step", ("learning_rate",), 0.05),
+    ],
+)
+def test_slider_bounds_are_the_servers_and_hold(options, lab_client, widget, path, fields, step):
+    # the sliders' bounds used to be written in JavaScript (the perceptron's ±3 against the
+    # server's ±5): now the request model owns them and the page reads them from here
+    expected = {
+        ("perceptron", "w1"): (-3, 3),
+        ("perceptron", "w2"): (-3, 3),
+        ("perceptron", "b"): (-3, 3),
+        ("backprop", "x1"): (-3, 3),
+        ("backprop", "x2"): (-3, 3),
+        ("backprop", "learning_rate"): (0.05, 2),
+    }
+    for field in fields:
+        bounds = options["inputs"][widget][field]
+        assert (bounds["min"], bounds["max"]) == expected[widget, field]
+        assert bounds["step"] == step
+        for edge in (bounds["min"], bounds["max"]):
+            assert lab_client.post(path, json={field: edge}).status_code == 200, (field, edge)
+        for past in (bounds["min"] - 0.01, bounds["max"] + 0.01):
+            refused = lab_client.post(path, json={field: past})
+            assert refused.status_code == 422, (field, past)
+            assert field.replace("_", " ") in refused.json()["detail"].lower()
+
+
+def test_no_widget_script_writes_its_slider_bounds():
+    widgets = STATIC_DIR / "js" / "widgets"
+    for name in ("perceptron.js", "backprop.js"):
+        text = (widgets / name).read_text(encoding="utf-8")
+        assert not re.search(r"slider\(\{[^}]*\bmin:\s*-?[0-9]", text), name
+
+
 def test_a_changed_limit_is_the_limit_in_the_document(lab_client, monkeypatch):
     class Narrower(p.TrainerConfig):
         noise: float = Field(0.1, ge=0, le=0.7)

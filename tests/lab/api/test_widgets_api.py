@@ -83,7 +83,7 @@ def test_perceptron_image_is_shaded_by_the_side_that_fires(client):
 
 
 def test_perceptron_refuses_bad_input(client):
-    refused(client, "/api/perceptron/evaluate", {"w1": 9}, "w1", "5")
+    refused(client, "/api/perceptron/evaluate", {"w1": 9}, "w1", "3")
     refused(client, "/api/perceptron/evaluate", {"point": [3, 0]}, "point")
     refused(client, "/api/perceptron/evaluate", {"grid": 1}, "grid")
     refused(client, "/api/perceptron/evaluate", {"weight": 1}, "unknown field", "weight")

@@ -25,7 +25,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
 from ...engine import reference
-from ..validation import ActivationName, LearningRate, Seed, StrictModel
+from ..validation import ActivationName, Seed, StrictModel
 
 router = APIRouter(prefix="/api/backprop", tags=["backprop"])
 
@@ -55,7 +55,8 @@ class StepQuery(StrictModel):
     x2: Input = -0.8
     label: Literal[0, 1] = 1
     activation: ActivationName = "sigmoid"
-    learning_rate: LearningRate = 0.5
+    # the stepper's slider range, published by /api/options (inputs.backprop)
+    learning_rate: float = Field(0.5, ge=0.05, le=2, allow_inf_nan=False)
     seed: Seed = 3
     weights: Weights | None = None  # the widget's current weights; None: fresh from seed
     check: Pick | None = None

@@ -30,8 +30,10 @@ from .. import render
 from ..trainer import protocol as trainer
 from ..validation import PLANE
 from .activations import ActivationQuery
+from .backprop import StepQuery
 from .forward import ForwardQuery
 from .loss import LossQuery
+from .perceptron import PerceptronQuery
 from .widgets import ACTIVATION_LABELS, OPTIMIZER_LABELS, surface_info
 
 router = APIRouter(prefix="/api/options", tags=["options"])
@@ -48,6 +50,8 @@ STEPS = {
     "activations": {"z": 0.05},
     "forward": {"x1": 0.1, "x2": 0.1},
     "loss": {"margin": 0.1},
+    "perceptron": {"w1": 0.05, "w2": 0.05, "b": 0.05},
+    "backprop": {"x1": 0.1, "x2": 0.1, "learning_rate": 0.05},
 }
 # The pages' number inputs, by widget: the request model whose bounds they take.
 INPUTS: dict[str, tuple[type[BaseModel], tuple[str, ...]]] = {
@@ -59,6 +63,8 @@ INPUTS: dict[str, tuple[type[BaseModel], tuple[str, ...]]] = {
     "activations": (ActivationQuery, ("z",)),
     "forward": (ForwardQuery, ("x1", "x2")),
     "loss": (LossQuery, ("margin",)),
+    "perceptron": (PerceptronQuery, ("w1", "w2", "b")),
+    "backprop": (StepQuery, ("x1", "x2", "learning_rate")),
 }
 
 

@@ -23,7 +23,8 @@ from .widgets import image_base64, number, rounded
 
 router = APIRouter(prefix="/api/perceptron", tags=["perceptron"])
 
-Weight = Annotated[float, Field(ge=-5, le=5, allow_inf_nan=False)]
+# the sliders' range, published by /api/options (inputs.perceptron)
+Weight = Annotated[float, Field(ge=-3, le=3, allow_inf_nan=False)]
 PlaneCoordinate = Annotated[float, Field(ge=PLANE[0], le=PLANE[1], allow_inf_nan=False)]
 
 

@@ -52,11 +52,11 @@ function parsePick(text) {
 }
 
 export async function mount(root) {
-  await getOptions(); // the class colours, before anything is drawn
+  const options = await getOptions(); // the inputs' bounds; the class colours, before anything is drawn
   const state = readState("backprop", DEFAULTS);
   const activations = ["sigmoid", "tanh", "relu", "leaky_relu", "gelu"];
-  const x1 = slider({ label: "point x₁", name: "x1", min: -3, max: 3, step: 0.1, value: state.x1, format: (v) => formatNumber(v, 1) });
-  const x2 = slider({ label: "point x₂", name: "x2", min: -3, max: 3, step: 0.1, value: state.x2, format: (v) => formatNumber(v, 1) });
+  const x1 = slider({ label: "point x₁", name: "x1", ...options.inputs.backprop.x1, value: state.x1, format: (v) => formatNumber(v, 1) });
+  const x2 = slider({ label: "point x₂", name: "x2", ...options.inputs.backprop.x2, value: state.x2, format: (v) => formatNumber(v, 1) });
   const label = select({
     label: "its class",
     name: "label",
@@ -69,7 +69,7 @@ export async function mount(root) {
     value: activations.includes(state.activation) ? state.activation : "sigmoid",
     options: activations.map((n) => ({ value: n, label: n })),
   });
-  const rate = slider({ label: "learning rate η", name: "rate", min: 0.05, max: 2, step: 0.05, value: state.rate, format: (v) => formatNumber(v, 2) });
+  const rate = slider({ label: "learning rate η", name: "rate", ...options.inputs.backprop.learning_rate, value: state.rate, format: (v) => formatNumber(v, 2) });
   const stepButton = el("button", { type: "button", class: "primary", "data-action": "step" }, "Step");
   const resetButton = el("button", { type: "button", "data-action": "reset" }, "Start over");
   const newWeights = el("button", { type: "button", "data-action": "new-weights" }, "New weights");

@@ -21,7 +21,8 @@ const SPEEDS = [
 ];
 
 export async function mount(root) {
-  const { plane: PLANE } = await getOptions();
+  const options = await getOptions();
+  const { plane: PLANE } = options;
   const state = readState("perceptron", DEFAULTS);
   const view = makeView(PLANE, SIZE, SIZE);
   const canvas = el("canvas", {
@@ -34,9 +35,9 @@ export async function mount(root) {
   const plot = el("div", { class: "w-plot plane" }, canvas, handle);
 
   const sliders = {
-    w1: slider({ label: "weight w₁", name: "w1", min: -3, max: 3, step: 0.05, value: state.w1, format: (v) => formatNumber(v, 2) }),
-    w2: slider({ label: "weight w₂", name: "w2", min: -3, max: 3, step: 0.05, value: state.w2, format: (v) => formatNumber(v, 2) }),
-    b: slider({ label: "bias b", name: "b", min: -3, max: 3, step: 0.05, value: state.b, format: (v) => formatNumber(v, 2) }),
+    w1: slider({ label: "weight w₁", name: "w1", ...options.inputs.perceptron.w1, value: state.w1, format: (v) => formatNumber(v, 2) }),
+    w2: slider({ label: "weight w₂", name: "w2", ...options.inputs.perceptron.w2, value: state.w2, format: (v) => formatNumber(v, 2) }),
+    b: slider({ label: "bias b", name: "b", ...options.inputs.perceptron.b, value: state.b, format: (v) => formatNumber(v, 2) }),
   };
   const numbers = readouts([
     ["x", "point (x₁, x₂)"],

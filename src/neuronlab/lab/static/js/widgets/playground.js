@@ -2,12 +2,13 @@
 //
 // The server runs the code in a limited, sandboxed subprocess (neuronlab/lab/playground/) and sends
 // JSON messages over /ws/playground: started, stdout/stderr text, figures (PNG, base64),
-// then done with a sentence saying how the run ended. This module only edits text, sends
-// it, and shows what comes back.
+// then done with a sentence saying how the run ended. This module builds its controls
+// (playground/layout.js), edits text, sends it, and shows what comes back.
 
 import { clearError, getJSON, showError, socketURL } from "../api.js";
 import { readState, writeState } from "../state.js";
 import { makeEditor } from "./playground/editor.js";
+import { buildPlayground } from "./playground/layout.js";
 import { makeOutput } from "./playground/output.js";
 
 const DRAFT_KEY = "neuronlab.playground.draft";
@@ -40,21 +41,7 @@ const STATUS_WORDS = {
 };
 
 export async function mount(root) {
-  const find = (id) => root.querySelector(`#${id}`);
-  const ui = {
-    example: find("pg-example"),
-    run: find("pg-run"),
-    stop: find("pg-stop"),
-    clear: find("pg-clear"),
-    status: find("pg-status"),
-    notice: find("pg-notice"),
-    tokenField: find("pg-token-field"),
-    token: find("pg-token"),
-    code: find("pg-code"),
-    gutter: root.querySelector(".pg-lines"),
-    output: find("pg-output"),
-    error: find("pg-error"),
-  };
+  const ui = buildPlayground(root);
   const output = makeOutput(ui.output);
   let socket = null;
   let connecting = null;
