@@ -20,7 +20,7 @@ import neuronlab
 from neuronlab.lab import assets
 from neuronlab.lab.app import STATIC_DIR, create_app
 from neuronlab.lab.assets import IMMUTABLE, asset_version, plotly_path, versioned_page
-from tests.support import lab_process
+from tests.support import lab_process, run_async
 
 GZIP = {"Accept-Encoding": "gzip"}
 IDENTITY = {"Accept-Encoding": "identity"}
@@ -103,7 +103,7 @@ def test_many_clients_at_once_cost_one_compression(monkeypatch):
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             return await asyncio.gather(*(client.get(url, headers=GZIP) for _ in range(30)))
 
-    responses = asyncio.run(thirty_at_once())
+    responses = run_async(thirty_at_once())  # a browser test may have left a loop running
     assert all(r.status_code == 200 and r.headers["content-encoding"] == "gzip" for r in responses)
     assert len({r.content for r in responses}) == 1
     assert compressed == [str(plotly_path())]
