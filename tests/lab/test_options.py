@@ -9,6 +9,7 @@ from pydantic import Field, ValidationError
 
 from neuronlab.engine.activations import ACTIVATIONS
 from neuronlab.engine.optimisers import OPTIMIZERS
+from neuronlab.engine.datasets import DATASETS
 from neuronlab.engine.surfaces import SURFACES
 from neuronlab.lab import render
 from neuronlab.lab.api import options as options_module
@@ -38,7 +39,9 @@ def test_menus_come_from_the_engine_registries(options):
     assert rosenbrock["minima"] == [[1.0, 1.0]]
     names = [d["name"] for d in options["datasets"]]
     assert {"spirals", "circles", "xor", "gaussian", "moons"} <= set(names)
-    assert "surface" not in names  # regression: not for a classifier
+    assert names == list(DATASETS)  # the trainer classifies, and regresses on value sets
+    assert options["trainer"]["regression"] == ["surface", "saddle"]
+    assert len(options["value_colours"]) == 256  # the regression plane's diverging table
     assert all(d["description"] for d in options["datasets"])
     labels = {
         item["name"]: item["label"] for item in options["activations"] + options["optimizers"]

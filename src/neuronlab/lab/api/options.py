@@ -4,14 +4,15 @@ Everything a widget's menus, inputs and drawings need that the server also knows
 once, and the page reads it from this document instead of writing it again:
 
 - ``plane``: the datasets' plane ``[x1_min, x1_max, x2_min, x2_max]``;
-- ``classes``: the class colours (RGB) and point shapes, in class order, and ``map_colours``,
-  the 256-entry table of the neuron maps (all from ``lab/render.py``);
+- ``classes``: the class colours (RGB) and point shapes, in class order, ``map_colours``,
+  the 256-entry table of the neuron maps, and ``value_colours``, the diverging 256-entry
+  table of a regression set's values (all from ``lab/render.py``);
 - the engine's registries as menus: ``activations``, ``optimizers``, ``datasets`` (each with
   the label a menu shows) and ``surfaces`` (with their bounds, start, rate and minima);
 - ``inputs``: every number input's ``min``, ``max`` and ``step`` by widget and field, read
   from the request models' own bounds, so a limit changed in Python is the limit in the page;
 - ``trainer``: its defaults, ladders (learning rates, penalties, speeds) and which datasets
-  take a number of classes.
+  take a number of classes and which are regression sets (``regression``).
 
 Every entry is read by the page; what no widget reads does not belong here.
 """
@@ -107,6 +108,7 @@ def options() -> dict:
             "shapes": list(render.SHAPES),
         },
         "map_colours": render.MAP_COLOURS,
+        "value_colours": render.VALUE_COLOURS,
         "activations": [{"name": name, "label": label(name)} for name in ACTIVATIONS],
         "optimizers": [
             {"name": name, "label": label(name), **optimizer_style(name)} for name in OPTIMIZERS
@@ -128,6 +130,7 @@ def options() -> dict:
         "trainer": {
             "defaults": trainer.TrainerConfig().model_dump(),
             "multiclass": trainer.multiclass_datasets(),
+            "regression": trainer.regression_datasets(),
             "learning_rates": list(LEARNING_RATES),
             "penalties": list(PENALTIES),
             "speeds": list(SPEEDS),

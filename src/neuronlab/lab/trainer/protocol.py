@@ -38,7 +38,6 @@ from ..validation import (
     ActivationName,
     BatchSize,
     Classes,
-    ClassificationDataset,
     Coordinate,
     GridSize,
     HiddenLayers,
@@ -48,6 +47,7 @@ from ..validation import (
     Penalty,
     Seed,
     StrictModel,
+    TrainerDataset,
     Units,
     explain_validation_error,
     read_json_object,
@@ -60,10 +60,18 @@ MAX_STEP_EPOCHS = 1_000
 
 
 def dataset_names() -> list[str]:
-    """The classification datasets of the engine's registry (the trainer classifies)."""
+    """The datasets of the engine's registry: the trainer classifies or, on a regression
+    set, fits a value (``regression_datasets``)."""
+    from neuronlab.engine.datasets import DATASETS
+
+    return list(DATASETS)
+
+
+def regression_datasets() -> list[str]:
+    """The sets whose targets are values: one linear output, mean squared error."""
     from neuronlab.engine.datasets import DATASETS, REGRESSION_DATASETS
 
-    return [name for name in DATASETS if name not in REGRESSION_DATASETS]
+    return [name for name in DATASETS if name in REGRESSION_DATASETS]
 
 
 def multiclass_datasets() -> dict[str, str]:
@@ -101,7 +109,7 @@ class TrainerConfig(StrictModel):
     """Everything the trainer widget shows in its controls (and keeps in the URL)."""
 
     # data
-    dataset: ClassificationDataset = "spirals"
+    dataset: TrainerDataset = "spirals"
     classes: Classes = 2  # spiral arms or Gaussian blobs; the other sets have 2 classes
     points: Annotated[int, Field(ge=10, le=5000)] = 300
     noise: Noise = 0.1
@@ -127,6 +135,13 @@ class TrainerConfig(StrictModel):
 
     def n_classes(self) -> int:
         return self.classes if self.dataset in multiclass_datasets() else 2
+
+    def is_regression(self) -> bool:
+        return self.dataset in regression_datasets()
+
+    def n_outputs(self) -> int:
+        """The network's outputs: one per class, or one value for a regression set."""
+        return 1 if self.is_regression() else self.n_classes()
 
     def data_key(self) -> tuple:
         """Fields whose change means new data (and so a reset)."""

@@ -1,0 +1,111 @@
+"""Regression in the live trainer: a value set trains one linear output on mean squared error,
+and its frames shade the plane by the predicted value on the set's range."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from neuronlab.engine.grid import plane_grid
+from neuronlab.engine.losses import r_squared
+from neuronlab.lab import render
+from neuronlab.lab.trainer import protocol as p
+from tests.lab.trainer.test_trainer_ws import SMALL, Talk, session_of
+
+pytestmark = pytest.mark.timeout(60)
+
+SURFACE = {**SMALL, "dataset": "surface", "points": 200, "noise": 0.0, "speed": 0}
+
+
+@pytest.fixture
+def talk(lab_client):
+    with lab_client.websocket_connect("/ws/train") as ws:
+        yield Talk(ws)
+
+
+def configure(talk, **config):
+    talk.send(type="configure", config={**SURFACE, **config})
+    data = talk.until(lambda m: m["type"] == "data")
+    return data, talk.frame()
+
+
+@pytest.mark.parametrize("dataset", p.regression_datasets())
+def test_a_regression_set_sends_values_and_a_value_frame(talk, dataset):
+    data, frame = configure(talk, dataset=dataset, validation=0.25)
+    assert data["task"] == "regression" and data["classes"] == 1
+    low, high = data["values"]["low"], data["values"]["high"]
+    assert low == -high and 0.9 <= high <= 1.1  # both sets span about [-1, 1]
+    train = data["train"]
+    assert len(train["value"]) == len(train["index"]) == len(train["x"]) == 150
+    assert set(train["label"]) == {0}
+    # the points' colours are their targets on the same range as the shading (the values
+    # are sent to 4 decimals, the indices from the full ones: the same to within a shade)
+    expected = np.frombuffer(render.value_indices(np.array(train["value"]), low, high), np.uint8)
+    assert np.abs(np.array(train["index"]) - expected).max() <= 1
+    assert frame["boundary"] == {"width": 20, "height": 20, "format": "value8", "palette": 0}
+    assert len(frame["parts_bytes"]["boundary"]) == 20 * 20
+    assert frame["values"]["low"] == low and frame["values"]["high"] == high
+    assert frame["values"]["min"] <= frame["values"]["max"]
+    assert frame["edges"]["layer_sizes"] == [2, 8, 8, 1]  # one linear output
+    assert frame["accuracy"] is None and frame["r2"] is None  # nothing trained yet
+
+
+def test_the_shading_is_the_networks_prediction(lab_client, talk):
+    configure(talk)
+    talk.send(type="step", epochs=3)
+    frame = talk.frame(lambda f: f["epoch"] == 3)
+    session = session_of(lab_client, talk)
+    network = session.network
+    assert network.output == "identity" and network.loss_name == "mse"
+    predicted = network.predict(plane_grid(session.bounds, SURFACE["grid"]))[:, 0]
+    low, high = frame["values"]["low"], frame["values"]["high"]
+    expected = np.frombuffer(render.value_indices(predicted, low, high), np.uint8)
+    sent = np.frombuffer(frame["parts_bytes"]["boundary"], np.uint8)
+    assert np.abs(sent.astype(int) - expected).max() <= 1  # drawn in float32
+    assert frame["values"]["min"] == pytest.approx(predicted.min(), abs=1e-4)
+    assert frame["values"]["max"] == pytest.approx(predicted.max(), abs=1e-4)
+
+
+def test_a_regression_session_trains_and_the_mse_falls(lab_client, talk):
+    configure(talk, validation=0.2, units=16, learning_rate=0.01)
+    talk.send(type="step", epochs=1)
+    first = talk.frame(lambda f: f["epoch"] == 1)
+    talk.send(type="step", epochs=150)
+    last = talk.frame(lambda f: f["epoch"] == 151)
+    assert last["loss"] < first["loss"] / 4  # eq. 6's MSE on the training set
+    assert last["val_loss"] < first["val_loss"] / 4
+    # R² in place of accuracy, from the same loss and the targets' variance
+    y = session_of(lab_client, talk).trainer.y
+    assert last["r2"] == pytest.approx(r_squared(last["loss"], float(y.var())), rel=1e-9)
+    assert last["r2"] > 0.8 and last["val_r2"] > 0.7
+    assert last["accuracy"] is None and last["val_accuracy"] is None
+    assert last["chart"]["loss"][-1] < last["chart"]["loss"][0]
+
+
+def test_switching_between_classification_and_regression_rebuilds(talk):
+    talk.send(type="configure", config={**SMALL, "speed": 0})
+    classes = talk.until(lambda m: m["type"] == "data")
+    assert classes["task"] == "classification" and "values" not in classes
+    talk.send(type="start")
+    talk.frame(lambda f: f["epoch"] >= 2)
+    data, frame = configure(talk, dataset="saddle")
+    assert data["task"] == "regression"
+    assert frame["epoch"] == 0 and frame["boundary"]["format"] == "value8"
+    assert frame["edges"]["layer_sizes"] == [2, 8, 8, 1] and frame["running"] is False
+    talk.send(type="start")
+    trained = talk.frame(lambda f: f["epoch"] >= 3 and f["loss"] is not None)
+    assert trained["boundary"]["format"] == "value8"
+    talk.send(type="configure", config={**SMALL, "speed": 0})
+    back = talk.until(lambda m: m["type"] == "data")
+    assert back["task"] == "classification" and back["classes"] == 2
+    frame = talk.frame(lambda f: f["boundary"]["format"] == "palette8")
+    assert frame["edges"]["layer_sizes"] == [2, 8, 8, 2] and "values" not in frame
+
+
+def test_a_regression_set_refuses_clicked_points_in_a_sentence(talk):
+    configure(talk)
+    talk.send(type="add_point", x=0.1, y=0.2, label=1)
+    error = talk.error()
+    assert "classification sets" in error["detail"]
+    talk.send(type="step", epochs=2)  # the session carries on
+    assert talk.frame(lambda f: f["epoch"] == 2)["boundary"]["format"] == "value8"
