@@ -8,8 +8,8 @@ import pytest
 from pydantic import Field, ValidationError
 
 from neuronlab.engine.activations import ACTIVATIONS
-from neuronlab.engine.optimisers import OPTIMIZERS
 from neuronlab.engine.datasets import DATASETS
+from neuronlab.engine.optimisers import OPTIMIZERS
 from neuronlab.engine.surfaces import SURFACES
 from neuronlab.lab import render
 from neuronlab.lab.api import options as options_module
