@@ -107,6 +107,8 @@ export class NetworkDiagram {
           element.className = "io-node";
           element.textContent = j === 0 ? "x₁" : "x₂";
           element.setAttribute("aria-hidden", "true");
+        } else if (layerSizes.at(-1) === 1) {
+          element = outputValueNode(); // a regression set: one linear output
         } else {
           element = document.createElement("div");
           element.className = "io-node";
@@ -126,7 +128,8 @@ export class NetworkDiagram {
       }
       const label = document.createElement("div");
       label.className = "layer-label";
-      label.textContent = l === 0 ? "inputs" : l === columns - 1 ? "softmax outputs" : `hidden ${l}`;
+      const outputs = layerSizes.at(-1) === 1 ? "linear output" : "softmax outputs";
+      label.textContent = l === 0 ? "inputs" : l === columns - 1 ? outputs : `hidden ${l}`;
       label.style.left = `${x}px`;
       label.style.top = `${height - 22}px`;
       label.setAttribute("aria-hidden", "true");
@@ -287,4 +290,14 @@ export class NetworkDiagram {
     next.tabIndex = 0;
     next.focus();
   }
+}
+
+/** The output node of a regression network: the predicted value ŷ, linear (no softmax). */
+function outputValueNode() {
+  const element = document.createElement("div");
+  element.className = "io-node";
+  element.textContent = "ŷ";
+  element.title = "output: the predicted value (linear, no activation)";
+  element.setAttribute("aria-hidden", "true");
+  return element;
 }
