@@ -8,6 +8,8 @@ import pytest
 
 from neuronlab.engine.grid import plane_grid
 from neuronlab.engine.losses import r_squared
+from neuronlab.engine.network import Network
+from neuronlab.engine.serialise import save
 from neuronlab.lab import render
 from neuronlab.lab.trainer import protocol as p
 from tests.lab.trainer.test_trainer_ws import SMALL, Talk, session_of
@@ -21,6 +23,10 @@ SURFACE = {**SMALL, "dataset": "surface", "points": 200, "noise": 0.0, "speed": 
 def talk(lab_client):
     with lab_client.websocket_connect("/ws/train") as ws:
         yield Talk(ws)
+
+
+def saved(network: Network, tmp_path) -> bytes:
+    return save(network, tmp_path / "model.npz").read_bytes()
 
 
 def configure(talk, **config):
@@ -109,3 +115,36 @@ def test_a_regression_set_refuses_clicked_points_in_a_sentence(talk):
     assert "classification sets" in error["detail"]
     talk.send(type="step", epochs=2)  # the session carries on
     assert talk.frame(lambda f: f["epoch"] == 2)["boundary"]["format"] == "value8"
+
+
+def test_a_regression_model_loads_on_a_regression_set_only(lab_client, talk, tmp_path):
+    configure(talk)
+    url = talk.hello["model_url"]
+    model = Network([2, 8, 8, 1], output="identity", seed=3)
+    response = lab_client.post(f"{url}?name=fit.npz", content=saved(model, tmp_path))
+    assert response.status_code == 200, response.text
+    session = session_of(lab_client, talk)
+    np.testing.assert_array_equal(session.network.params, model.params)
+    talk.send(type="step", epochs=2)
+    assert talk.frame(lambda f: f["epoch"] == 2)["boundary"]["format"] == "value8"
+    # a classifier has no place on a regression set: refused in a sentence, nothing changed
+    classifier = Network([2, 8, 8, 2], seed=3)
+    response = lab_client.post(url, content=saved(classifier, tmp_path))
+    assert response.status_code == 422
+    assert "choose a classification set first" in response.json()["detail"]
+    # and a regression model on a classification set names the sets that take it
+    talk.send(type="configure", config={**SMALL, "speed": 0})
+    talk.until(lambda m: m["type"] == "data" and m["task"] == "classification")
+    response = lab_client.post(url, content=saved(model, tmp_path))
+    assert response.status_code == 422
+    assert "(surface or saddle)" in response.json()["detail"]
+
+
+def test_a_diverged_regression_draws_grey_and_says_so(talk):
+    configure(talk, optimizer="sgd", learning_rate=10, activation="identity", validation=0)
+    talk.send(type="start")
+    status = talk.until(lambda m: m["type"] == "status" and m["diverged"])
+    assert "diverged" in status["message"]
+    frame = talk.frame(lambda f: f["diverged_at"] is not None and not f["running"])
+    assert frame["values"]["min"] is None and frame["loss"] is None and frame["r2"] is None
+    assert set(frame["parts_bytes"]["boundary"]) == {255}  # every cell grey: not a number

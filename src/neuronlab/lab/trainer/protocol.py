@@ -13,7 +13,8 @@ Client -> server: JSON text messages, each an object with a ``type``:
 ``regenerate {seed?}``      new data seed (random when omitted): new points, reset
 ``set {learning_rate?, batch_size?, l2?, l1?, optimizer?, speed?}``   live changes, no reset
                             (speed: epochs a second at most, 0 for as fast as it can)
-``add_point {x, y, label}`` append a training point; training carries on with it
+``add_point {x, y, label}`` append a training point; training carries on with it (a
+                            regression set refuses it: its values come from its formula)
 ``ack``                     a frame has been drawn. A page that acknowledges its frames
                             gets the next one only then, so a page slow to draw never falls
                             behind with frames queued ahead of a status message
@@ -24,7 +25,9 @@ Server -> client: JSON text ``hello``, ``config``, ``data``, ``points``, ``statu
 in ``fields`` (for example ``["points"]``). Training starts and stops only with a ``status``
 message: a frame's ``running`` says what held when it was built, which may be before the last
 status (a frame waits for its turn, messages do not), so a client follows the statuses. A
-``data`` message gives the plane's ``bounds`` and the ``ticks`` to number its axes with; a
+``data`` message gives the plane's ``bounds`` and the ``ticks`` to number its axes with, and
+its ``task``: "classification", or "regression" for a value set (one linear output trained on
+eq. 6's mean squared error; frames then carry ``values`` and R² as ``r2``, ``val_r2``); a
 frame's ``diverged_at`` is the epoch whose loss overflowed (null until one does).
 """
 
