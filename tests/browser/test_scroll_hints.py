@@ -9,7 +9,7 @@ section at 390 px, with a screenshot of each; at 1400 px no hint shows.
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from tests.browser.support import open_page, section
 
@@ -76,4 +76,26 @@ def test_a_desktop_shows_no_scroll_hint(page: Page, lab_url):
     for name in SECTIONS:
         survey = page.evaluate(SURVEY, name)
         assert survey["boxes"] == [] and survey["hints"] == 0, name
+    assert problems == []
+
+
+def test_the_code_of_an_opened_python_panel_says_it_scrolls(page: Page, lab_url, artifacts_dir):
+    problems = open_page(page, lab_url, width=390, height=844)
+    part = section(page, "activations")
+    panel = part.locator("details.source-panel").first
+    panel.locator("summary").click()
+    expect(panel.locator(".source").first).to_be_visible()
+    boxes = panel.locator(".source")
+    assert boxes.count() >= 2  # the plain function and the engine's, each in its own box
+    for index in range(boxes.count()):
+        box = boxes.nth(index)
+        wide = box.evaluate("(b) => b.scrollWidth > b.clientWidth + 1")
+        hint = box.locator("xpath=preceding-sibling::p[1]")
+        expect(hint).to_have_class("scroll-hint")
+        if wide:
+            expect(hint).to_be_visible()
+        else:
+            expect(hint).to_be_hidden()
+    assert boxes.first.evaluate("(b) => b.scrollWidth > b.clientWidth + 1")  # code is wide
+    panel.screenshot(path=f"{artifacts_dir}/phone-python-panel.png")
     assert problems == []

@@ -2,7 +2,8 @@
 // scrollbar, so the box says so in words, and only while it really overflows.
 //
 //   scrollHint(box)            one box (a widget's diagram, a table, a row of charts)
-//   scrollHintsIn(document)    every `.equation` and `[data-scroll-hint]` box below a root
+//   scrollHintsIn(document)    every `.equation` and `[data-scroll-hint]` box below a root,
+//                              and the code of each "Show the Python" panel when it opens
 //
 // The hint is a line just above the box ("scroll sideways →"), hidden whenever the content
 // fits, so a wide screen never sees it. Reusable by any widget: import it, call it once.
@@ -29,7 +30,21 @@ export function scrollHint(box, text = box.dataset?.scrollHint || HINT) {
   return hint;
 }
 
-/** A hint above every sideways-scrolling box below `root` that asks for one. */
+/** A hint above every sideways-scrolling box below `root` that asks for one, and above the
+ * code of every "Show the Python" panel once it is opened (its code arrives after the click). */
 export function scrollHintsIn(root) {
   for (const box of root.querySelectorAll(".equation, [data-scroll-hint]")) scrollHint(box);
+  // "toggle" does not bubble: listen in the capture phase, for panels made later as well
+  root.addEventListener(
+    "toggle",
+    (event) => {
+      const panel = event.target;
+      if (!panel.matches?.("details.source-panel") || !panel.open || panel.dataset.scrollHints) return;
+      panel.dataset.scrollHints = "on";
+      const hintCode = () => panel.querySelectorAll(".source").forEach((box) => scrollHint(box));
+      hintCode();
+      new MutationObserver(hintCode).observe(panel, { childList: true, subtree: true });
+    },
+    true,
+  );
 }
