@@ -58,6 +58,7 @@ def test_dataset_display_names_are_written_as_people_write_them(options):
     labels = {d["name"]: d["label"] for d in options["datasets"]}
     assert labels["xor"] == "XOR"
     assert labels["spirals"] == "Spirals" and labels["gaussian"] == "Gaussian blobs"
+    assert labels["saddle"] == "Saddle (regression)"  # a regression set says so in the menu
     assert all(label[0].isupper() for label in labels.values())
 
 
