@@ -41,3 +41,28 @@ def test_twenty_sessions_share_the_process_s_threads():
     finally:
         registry.close_all(timeout=5)
     assert len(registry.scheduler) == 0
+
+
+def test_sessions_at_no_limit_get_an_epoch_a_round_each():
+    """Fair sharing: six sessions as fast as they can on the process's two threads each
+    get about the same number of epochs (one a round), none the lion's share."""
+    registry = SessionRegistry(Settings(max_sessions=6))
+    sessions = [registry.open(lambda message: None, lambda: None) for _ in range(6)]
+    try:
+        for session in sessions:
+            session.submit(p.Configure(type="configure", config=p.TrainerConfig(speed=0)))
+        for session in sessions:
+            session.submit(p.Start(type="start"))
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # until every one has run 30 epochs at least
+            time.sleep(0.05)
+            if all(s.trainer is not None and s.trainer.epoch >= 30 for s in sessions):
+                break
+        for session in sessions:
+            session.submit(p.Pause(type="pause"))
+        time.sleep(0.2)
+        epochs = [session.trainer.epoch for session in sessions]
+        assert min(epochs) >= 30
+        assert min(epochs) >= 0.75 * max(epochs), epochs
+    finally:
+        registry.close_all(timeout=5)
