@@ -73,12 +73,16 @@ class SessionRegistry:
                     f"The lab is busy: all {self.settings.max_sessions} training sessions are "
                     "in use. Close another trainer tab, or try again in a minute."
                 )
-            _limit_blas_threads()
-            # the id names this worker process: another worker forwards its downloads here
-            session_id = session_prefix(self.settings.worker) + secrets.token_urlsafe(12)
-            session = TrainingSession(
-                session_id, self.settings, on_message, on_frame, self.scheduler
-            )
+            try:
+                _limit_blas_threads()
+                # the id names this worker process: another worker forwards its downloads here
+                session_id = session_prefix(self.settings.worker) + secrets.token_urlsafe(12)
+                session = TrainingSession(
+                    session_id, self.settings, on_message, on_frame, self.scheduler
+                )
+            except BaseException:
+                self._free_places(1)  # the place taken is not held by anyone
+                raise
             self._sessions[session_id] = session
         session.start()
         return session
