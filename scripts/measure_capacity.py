@@ -20,7 +20,8 @@ N it prints, per run and then as medians over the runs:
 - the CPU the server used (all its processes, in cores: 1.0 is one core busy) and the CPU
   of the clients in this process, so a run on a shared machine can be read for what it
   asked of the machine as well as what it got (``--nice -10``, as root, puts the server
-  ahead of other programs, to approximate a quiet machine on a shared one).
+  ahead of other programs, to approximate a quiet machine on a shared one; where the kernel
+  groups processes by session, ``--realtime 5``, as root, does it much better).
 
 Then one line per N against the issue's targets (the median over runs of the slowest
 session's frame rate, the worst run's count within 5 s, the highest memory and bytes).
@@ -254,6 +255,10 @@ async def measure(args) -> None:
     if args.nice:
         os.nice(args.nice)  # the clients too
         print(f"server and clients at nice {args.nice} (other programs share the cores)")
+    if args.realtime:
+        # the server (started below) inherits it: other programs wait while the class runs
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(args.realtime))
+        print(f"server and clients under SCHED_FIFO, priority {args.realtime}")
     most = max([*args.sessions, args.cycle_sessions])
     process, url = start_server(args.workers, most + 10, args.nice)
     server = psutil.Process(process.pid)
@@ -325,6 +330,15 @@ def main() -> None:
         default=0,
         help="run the server and the clients at this nice value: below 0 (root only) "
         "approximates a quiet machine on one that others are using",
+    )
+    parser.add_argument(
+        "--realtime",
+        type=int,
+        default=0,
+        metavar="PRIORITY",
+        help="run the server and the clients under SCHED_FIFO at this priority (1-99, root "
+        "only): on a machine that others are using, the closest to a quiet one (--nice does "
+        "little where the kernel shares the CPU between sessions, sched_autogroup)",
     )
     asyncio.run(measure(parser.parse_args()))
 
