@@ -178,3 +178,27 @@ def test_a_lab_of_two_workers_sweeps_what_a_killed_one_left_and_caps_the_whole(s
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_the_workers_folder_leaves_room_for_its_sockets(monkeypatch, short_tmp):
+    """A long TMPDIR would make the sockets' paths too long to bind: the folder goes to /tmp."""
+    import os
+    import shutil
+    import tempfile
+
+    from neuronlab.lab.workers import FOLDER_PREFIX, UNIX_PATH_MAX, make_folder
+
+    deep = short_tmp / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    for directory, expected in ((str(short_tmp), str(short_tmp)), (str(deep), "/tmp")):
+        monkeypatch.setattr(tempfile, "tempdir", directory)
+        folder = make_folder()
+        try:
+            assert os.path.dirname(folder) == expected
+            assert os.path.basename(folder).startswith(f"{FOLDER_PREFIX}{os.getpid()}-")
+            assert os.stat(folder).st_mode & 0o777 == 0o700
+            assert len(socket_path(folder, 63).encode()) <= UNIX_PATH_MAX
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as bound:
+                bound.bind(socket_path(folder, 63))
+        finally:
+            shutil.rmtree(folder)

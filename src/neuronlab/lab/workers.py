@@ -158,9 +158,8 @@ def run_workers(settings: Settings, count: int, ready_url: str) -> int:
     the exit status. ``ready_url`` is polled to say when the lab answers."""
     if not 2 <= count <= MAX_WORKERS:
         raise ValueError(f"workers must be between 2 and {MAX_WORKERS}, got {count}")
-    sweep_leftover_folders()
-    # 0700: this user's only; named after this process, so a later lab knows when it is stale
-    folder = tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-")
+    folder = make_folder()
+    sweep_leftover_folders(os.path.dirname(folder))  # this lab's own is named after a live pid
     context = multiprocessing.get_context("spawn")
     sessions = context.Value("i", 0)  # open in the whole lab: --max-sessions caps this
     processes = [
@@ -204,6 +203,19 @@ def run_workers(settings: Settings, count: int, ready_url: str) -> int:
         print(f"neuronlab lab: stopping: {reason[0]}", file=sys.stderr, flush=True)
         return 1
     return 0
+
+
+UNIX_PATH_MAX = 107  # bytes in a Unix socket's path (sun_path, less its final zero)
+
+
+def make_folder() -> str:
+    """The workers' private folder: 0700, this user's only, named after this process so that
+    a later lab knows when it is stale. In the temporary directory, unless its path is too
+    long for the sockets inside (a long ``TMPDIR``): then in /tmp."""
+    prefix = f"{FOLDER_PREFIX}{os.getpid()}-"
+    room = UNIX_PATH_MAX - len(prefix) - len("xxxxxxxx/worker-00.sock") - 1
+    directory = None if len(tempfile.gettempdir().encode()) <= room else "/tmp"
+    return tempfile.mkdtemp(prefix=prefix, dir=directory)
 
 
 def sweep_leftover_folders(directory: str | None = None) -> list[str]:
