@@ -260,7 +260,7 @@ def read_race(surface, paths: Mapping[str, object], near: float) -> RaceReading:
         step = reached_step(path.points, surface, near, blew_up=path.diverged)
         reached[label] = step
         summaries[label] = _summary(path.outcome, step)
-    return RaceReading(near, reached, summaries, _headline(reached, near, paths))
+    return RaceReading(near, reached, summaries, _headline(reached, near))
 
 
 def _summary(outcome: Outcome, reached: int | None) -> str:
@@ -271,7 +271,11 @@ def _summary(outcome: Outcome, reached: int | None) -> str:
     if kind == "converged":
         return f"converged; {there}" if there else "converged to the minimum"
     if kind == "still descending":
-        return f"{there}, still creeping" if there else f"still descending at step {outcome.steps}"
+        return (
+            f"{there}; still descending"
+            if there
+            else f"still descending after {outcome.steps} steps"
+        )
     if kind == "saddle":
         return "stuck on a saddle point"
     if kind == "local minimum":
@@ -279,13 +283,10 @@ def _summary(outcome: Outcome, reached: int | None) -> str:
     return "stopped where the surface is flat"
 
 
-def _headline(reached: dict[str, int | None], near: float, paths: Mapping[str, object]) -> str:
+def _headline(reached: dict[str, int | None], near: float) -> str:
     arrived = {label: step for label, step in reached.items() if step is not None}
     if not arrived:
-        longest = max((path.steps for path in paths.values()), default=0)
-        return (
-            f"No optimiser reached the minimum and stayed within {near:g} of it in {longest} steps."
-        )
+        return f"No optimiser reached the minimum and stayed within {near:g} of it."
     first = min(arrived.values())
     winners = [label for label, step in arrived.items() if step == first]
     who = winners[0] if len(winners) == 1 else ", ".join(winners[:-1]) + " and " + winners[-1]

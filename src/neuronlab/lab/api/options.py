@@ -34,7 +34,7 @@ from .backprop import StepQuery
 from .forward import ForwardQuery
 from .loss import LossQuery
 from .perceptron import PerceptronQuery
-from .widgets import ACTIVATION_LABELS, OPTIMIZER_LABELS, surface_info
+from .widgets import ACTIVATION_LABELS, surface_info
 
 router = APIRouter(prefix="/api/options", tags=["options"])
 
@@ -87,14 +87,24 @@ def input_bounds(model: type[BaseModel], fields: tuple[str, ...], steps: dict) -
 
 def label(name: str) -> str:
     """The name a menu shows for a registry entry: "ReLU" for relu, "Adam" for adam."""
-    return {**ACTIVATION_LABELS, **OPTIMIZER_LABELS}.get(name, name)
+    return {**ACTIVATION_LABELS, **palette.OPTIMIZER_LABELS}.get(name, name)
 
 
 def optimizer_style(name: str) -> dict:
     """How the race, the landscape and the figures tell an optimiser's path apart: colour,
-    line dash (on/off lengths; empty for solid) and the shape of its head (palette.py)."""
-    style = palette.OPTIMIZER_STYLES.get(name, {"colour": "#4a4f57", "dash": (), "shape": "circle"})
-    return {"colour": style["colour"], "dash": list(style["dash"]), "shape": style["shape"]}
+    line dash (on/off lengths; empty for solid), the shape of its head, and where paths
+    overlap the drawing order (``layer``, 0 first), line width and head size (palette.py)."""
+    default = {"colour": "#4a4f57", "dash": (), "shape": "circle", "layer": 0, "width": 2.5,
+               "head": 6}  # fmt: skip
+    style = {**default, **palette.OPTIMIZER_STYLES.get(name, {})}
+    return {
+        "colour": style["colour"],
+        "dash": list(style["dash"]),
+        "shape": style["shape"],
+        "layer": style["layer"],
+        "width": style["width"],
+        "head": style["head"],
+    }
 
 
 @router.get("")

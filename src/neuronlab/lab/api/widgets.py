@@ -48,9 +48,9 @@ def image_base64(rgba: bytes) -> str:
 
 
 # --- what the menus show -------------------------------------------------------------------
-# a registry name not listed here is shown as it is ("tanh", "identity")
+# a registry name not listed here is shown as it is ("tanh", "identity"); the optimisers'
+# names live in palette.py beside their styles
 ACTIVATION_LABELS = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "gelu": "GELU"}
-OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "Momentum", "rmsprop": "RMSProp", "adam": "Adam"}
 
 
 class SurfaceInfo(BaseModel):
