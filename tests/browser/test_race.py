@@ -144,9 +144,9 @@ def test_race_adam_reaches_the_rosenbrock_minimum(page, lab_url, artifacts_dir, 
 
 def test_the_race_headline_and_its_rows_agree_on_the_bowl(page, lab_url, artifacts_dir):
     # the issue: "Momentum reached the minimum first, at step 5" beside "converged at step 239"
-    open_section(page, lab_url, "race", "?race.speed=20")
+    open_section(page, lab_url, "race", "?race.surface=bowl&race.speed=20")
     section = page.locator("section#race")
-    section.get_by_label("surface", exact=True).select_option("bowl")
+    expect(section.get_by_label("surface", exact=True)).to_have_value("bowl")
     expect(section.locator("[role='status']")).to_contain_text("Press Play")
     section.locator("[data-action='play']").click()
     expect(section.locator(".widget")).to_have_attribute("data-state", "finished", timeout=20_000)
@@ -175,5 +175,7 @@ def test_a_refused_race_rate_names_the_optimiser_as_the_page_does(page: Page, la
     sgd.fill("0")
     sgd.press("Enter")
     alert = race.locator("[role='alert']")
-    expect(alert).to_contain_text("The learning rate of SGD should be greater than 0")
+    expect(alert).to_contain_text(
+        "The learning rate of SGD should be greater than 0", timeout=10_000
+    )
     expect(alert).not_to_contain_text("sgd")

@@ -242,6 +242,7 @@ export async function mount(root) {
     pause();
     if (race && k < last()) k += 1;
     draw();
+    if (race && k >= last()) status.textContent = race.headline; // stepped to the end
   });
   reset.addEventListener("click", () => {
     pause();
