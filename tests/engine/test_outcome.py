@@ -127,9 +127,14 @@ def test_the_race_headline_and_rows_agree_on_the_bowl():
 
 
 def test_a_race_nobody_wins_says_so_and_a_saddle_row_says_saddle():
-    paths = {"SGD": descend("saddle", (1.5, 0.0), "sgd", steps=300)}
+    wild = make_optimizer("sgd", learning_rate=3.0)
+    paths = {
+        "SGD": descend("saddle", (1.5, 0.0), "sgd", steps=300),
+        "Wild": descend("saddle", (1.5, 0.0), wild, steps=300),
+    }
     race = read_race("saddle", paths, 0.1)
-    assert race.reached == {"SGD": None} and race.summaries["SGD"] == "stuck on a saddle point"
+    assert race.reached == {"SGD": None, "Wild": None}
+    assert race.summaries == {"SGD": "stuck on a saddle point", "Wild": "diverged: lower its rate"}
     assert race.headline.startswith("No optimiser reached the minimum")
     with pytest.raises(ValueError, match="near"):
         read_race("saddle", paths, 0.0)

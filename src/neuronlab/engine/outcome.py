@@ -264,23 +264,22 @@ def read_race(surface, paths: Mapping[str, object], near: float) -> RaceReading:
 
 
 def _summary(outcome: Outcome, reached: int | None) -> str:
-    there = f"reached the minimum at step {reached}" if reached is not None else ""
+    """A few words for a race's row: how the walk ended, and when it reached the minimum."""
     kind = outcome.kind
     if kind == "diverged":
-        return f"diverged at step {outcome.steps}: lower its rate"
+        return "diverged: lower its rate"
+    if reached is None:
+        return {
+            "converged": "converged to the minimum",
+            "still descending": f"still descending after {outcome.steps} steps",
+            "saddle": "stuck on a saddle point",
+            "local minimum": "stuck in a local minimum",
+        }.get(kind, "stopped where the surface is flat")
+    # within near of a lowest minimum for good: the words say so first, as the headline does
+    there = f"reached the minimum at step {reached}"
     if kind == "converged":
-        return f"converged; {there}" if there else "converged to the minimum"
-    if kind == "still descending":
-        return (
-            f"{there}; still descending"
-            if there
-            else f"still descending after {outcome.steps} steps"
-        )
-    if kind == "saddle":
-        return "stuck on a saddle point"
-    if kind == "local minimum":
-        return "stuck in a local minimum"
-    return "stopped where the surface is flat"
+        return f"converged; {there}"
+    return f"{there}; " + ("still descending" if kind == "still descending" else kind)
 
 
 def _headline(reached: dict[str, int | None], near: float) -> str:
