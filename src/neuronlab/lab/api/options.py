@@ -34,7 +34,7 @@ from .backprop import StepQuery
 from .forward import ForwardQuery
 from .loss import LossQuery
 from .perceptron import PerceptronQuery
-from .widgets import ACTIVATION_LABELS, surface_info
+from .widgets import ACTIVATION_LABELS, OPTIMIZER_LABELS, dataset_label, surface_info
 
 router = APIRouter(prefix="/api/options", tags=["options"])
 
@@ -87,7 +87,7 @@ def input_bounds(model: type[BaseModel], fields: tuple[str, ...], steps: dict) -
 
 def label(name: str) -> str:
     """The name a menu shows for a registry entry: "ReLU" for relu, "Adam" for adam."""
-    return {**ACTIVATION_LABELS, **palette.OPTIMIZER_LABELS}.get(name, name)
+    return {**ACTIVATION_LABELS, **OPTIMIZER_LABELS}.get(name, name)
 
 
 def optimizer_style(name: str) -> dict:
@@ -128,7 +128,7 @@ def options() -> dict:
         },
         "surfaces": [surface_info(name).model_dump() for name in SURFACES],
         "datasets": [
-            {"name": name, "label": name.capitalize(), "description": DATASET_INFO.get(name, "")}
+            {"name": name, "label": dataset_label(name), "description": DATASET_INFO.get(name, "")}
             for name in trainer.dataset_names()
         ],
         "inputs": {
