@@ -42,6 +42,7 @@ def test_menus_come_from_the_engine_registries(options):
     assert names == list(DATASETS)  # the trainer classifies, and regresses on value sets
     assert options["trainer"]["regression"] == ["surface", "saddle"]
     assert len(options["value_colours"]) == 256  # the regression plane's diverging table
+    assert options["value_colours_hard"] == render.VALUE_COLOURS_HARD  # its discretised twin
     assert all(d["description"] for d in options["datasets"])
     labels = {
         item["name"]: item["label"] for item in options["activations"] + options["optimizers"]

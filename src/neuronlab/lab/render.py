@@ -131,6 +131,14 @@ VALUE_LEVELS = 255  # shades of a predicted value; index 255 is grey, a cell not
 VALUE_COLOURS: list[list[int]] = [list(c) for c in palette.diverging(VALUE_LEVELS)] + [
     list(UNKNOWN[:3])
 ]  # (256, 3) RGB table for regression values
+# "Discretise output" on a regression set: the sign of the value alone, the low end's colour
+# below 0 and the high end's above, white at 0 itself and grey for not a number
+VALUE_COLOURS_HARD: list[list[int]] = (
+    [VALUE_COLOURS[0]] * ((VALUE_LEVELS - 1) // 2)
+    + [VALUE_COLOURS[(VALUE_LEVELS - 1) // 2]]
+    + [VALUE_COLOURS[VALUE_LEVELS - 1]] * ((VALUE_LEVELS - 1) // 2)
+    + [VALUE_COLOURS[-1]]
+)
 
 
 def value_indices(values: np.ndarray, low: float, high: float) -> bytes:

@@ -6,7 +6,8 @@ once, and the page reads it from this document instead of writing it again:
 - ``plane``: the datasets' plane ``[x1_min, x1_max, x2_min, x2_max]``;
 - ``classes``: the class colours (RGB) and point shapes, in class order, ``map_colours``,
   the 256-entry table of the neuron maps, and ``value_colours``, the diverging 256-entry
-  table of a regression set's values (all from ``lab/render.py``);
+  table of a regression set's values, with ``value_colours_hard``, its sign alone for a
+  discretised plane (all from ``lab/render.py``);
 - the engine's registries as menus: ``activations``, ``optimizers``, ``datasets`` (each with
   the label a menu shows) and ``surfaces`` (with their bounds, start, rate and minima);
 - ``inputs``: every number input's ``min``, ``max`` and ``step`` by widget and field, read
@@ -119,6 +120,7 @@ def options() -> dict:
         },
         "map_colours": render.MAP_COLOURS,
         "value_colours": render.VALUE_COLOURS,
+        "value_colours_hard": render.VALUE_COLOURS_HARD,
         "activations": [{"name": name, "label": label(name)} for name in ACTIVATIONS],
         "optimizers": [
             {"name": name, "label": label(name), **optimizer_style(name)} for name in OPTIMIZERS

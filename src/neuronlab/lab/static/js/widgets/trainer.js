@@ -47,7 +47,7 @@ export async function mount(root) {
 
   const plane = new DataPlane(
     { plane: ui.plane.box, boundary: ui.plane.boundary, points: ui.plane.points, classOptions: ui.plane.classOptions, status: ui.plane.status },
-    { onAddPoint: (x, y, label) => send({ type: "add_point", x, y, label }), bounds: options.plane, valueColours: options.value_colours },
+    { onAddPoint: (x, y, label) => send({ type: "add_point", x, y, label }), bounds: options.plane, valueColours: options.value_colours, valueColoursHard: options.value_colours_hard },
   );
   // a regression set's colour bar, and its help in place of the classification help
   const legend = new ValueLegend(options.value_colours, { plane: ui.plane.box, help: root.querySelector("#tr-plane-help") });

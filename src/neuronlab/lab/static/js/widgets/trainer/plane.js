@@ -18,10 +18,12 @@ export class DataPlane {
    * holding the two canvases, status a live region that tells a screen reader where the
    * keyboard cursor is and which points were added. onAddPoint(x, y, label) gets a new point
    * inside the bounds. `bounds` is the plane until the first data set gives its own;
-   * `valueColours` the options document's table for a regression set's values.
+   * `valueColours` the options document's table for a regression set's values, and
+   * `valueColoursHard` its discretised twin.
    */
-  constructor({ plane, boundary, points, classOptions, status }, { onAddPoint, bounds, valueColours = [] }) {
+  constructor({ plane, boundary, points, classOptions, status }, { onAddPoint, bounds, valueColours = [], valueColoursHard = [] }) {
     this.valueColours = valueColours;
+    this.valueColoursHard = valueColoursHard; // a discretised regression plane: the sign alone
     this.classOptions = classOptions;
     this.status = status;
     // said once the arrow keys rest, not at every press (a held key repeats 30 times a second)
@@ -109,9 +111,14 @@ export class DataPlane {
   paintBoundary(bytes, { width, height, format = "rgba8", palette = 0 }) {
     let rgba = bytes;
     if (format === "palette8") rgba = paletteToRGBA(bytes, palette, width * height);
-    if (format === "value8") rgba = valuesToRGBA(bytes, width * height, this.valueColours);
+    if (format === "value8") rgba = valuesToRGBA(bytes, width * height, this.valueTable());
     paintRGBA(this.boundaryCtx, rgba, width, height, this.view);
     drawAxes(this.boundaryCtx, this.view, { ticks: this.ticks, textScale: this.textScale });
+  }
+
+  /** A regression plane's colour table: the shades, or the sign alone when discretised. */
+  valueTable() {
+    return this.discretise && this.valueColoursHard.length ? this.valueColoursHard : this.valueColours;
   }
 
   /** The boundary and the points on one canvas, without the keyboard cursor. */
