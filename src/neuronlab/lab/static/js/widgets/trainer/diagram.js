@@ -48,6 +48,9 @@ export class NetworkDiagram {
   /** Lay the diagram out for layer sizes [2, h1, ..., k]; no-op when unchanged. */
   setArchitecture(layerSizes) {
     if (layerSizes.join() === this.layerSizes.join()) return;
+    // the last frame's weights belong to the old network (a regression set's one output
+    // against two classes, say): they wait for the new network's first frame
+    if (this.layerSizes.length) this.edges = null;
     this.build(layerSizes);
   }
 
