@@ -27,8 +27,12 @@ Server -> client: JSON text ``hello``, ``config``, ``data``, ``points``, ``statu
 in ``fields`` (for example ``["points"]``). Training starts and stops only with a ``status``
 message: a frame's ``running`` says what held when it was built, which may be before the last
 status (a frame waits for its turn, messages do not), so a client follows the statuses. A
-``data`` message gives the plane's ``bounds`` and the ``ticks`` to number its axes with; a
-frame's ``diverged_at`` is the epoch whose loss overflowed (null until one does).
+``data`` message gives the plane's ``bounds``, the ``ticks`` to number its axes with and a
+``hard_palette`` (768 bytes as numbers: the boundary's indices in hard class colours, for a
+discretised plane); a frame's ``diverged_at`` is the epoch whose loss overflowed (null until
+one does). Epoch 0 is the untrained (or loaded) network, measured at once: the first point of
+every curve. A configuration that rebuilds the data or the network while training goes on
+training the fresh network, and its ``status`` message says what changed.
 """
 
 from __future__ import annotations

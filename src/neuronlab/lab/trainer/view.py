@@ -17,7 +17,8 @@ Binary frame layout (``render.pack_frame``): a uint32 header length, a JSON head
 ``maps``      (optional, ~5 per second) one byte per cell for each hidden neuron, layer by
               layer, ``maps.size`` squared cells each: an index into ``map_colours``
 ``edges``     (with ``maps``) one signed byte per weight, W[0], W[1], ... each (n_in, n_out)
-              in row order: ``round(127 * w / max|W_l|)``; width = |value|, colour = sign
+              in row order: ``round(127 * w / max|W_l|)``; width = |value|, colour = sign;
+              the header's ``edges.scales`` gives each max|W_l| (what the editor shows)
 """
 
 from __future__ import annotations
