@@ -228,7 +228,7 @@ export function buildTrainer(root, options) {
     weight.from,
     el("label", { for: "tr-weight-to" }, "to"),
     weight.to,
-    el("label", { for: "tr-weight-value" }, "="),
+    el("label", { for: "tr-weight-value" }, "value"),
     weight.value,
     weight.set,
     weight.now,
