@@ -257,8 +257,16 @@ def data_message(data: tuple, bounds: tuple[float, ...], classes: int) -> dict:
         "train": points(X_train, y_train),
         "validation": points(X_val, y_val),
         # the boundary's indices in hard class colours, for "Discretise output"
-        "hard_palette": list(render.hard_boundary_palette(classes)),
+        "hard_palette": hard_palette(classes),
     }
+
+
+def hard_palette(classes: int) -> list[int] | None:
+    """``render.hard_boundary_palette`` as numbers for JSON; None where the plane is not
+    coloured by class (the page then draws it as it comes)."""
+    if not 2 <= classes <= len(render.CLASS_COLOURS):
+        return None
+    return list(render.hard_boundary_palette(classes))
 
 
 TICK_STEPS = (0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10, 20, 25, 50, 100)
