@@ -3,6 +3,7 @@ says why, a throughput that is samples over wall-clock time, and a weight they t
 
 from __future__ import annotations
 
+import json
 import time
 
 import numpy as np
@@ -279,3 +280,13 @@ def test_the_data_message_carries_the_hard_palette(talk):
     talk.send(type="configure", config=SMALL)
     data = talk.until(lambda m: m["type"] == "data")
     assert bytes(data["hard_palette"]) == render.hard_boundary_palette(2)
+
+
+def test_the_page_gets_the_weight_bound_the_server_takes(lab_client):
+    from neuronlab.lab.trainer import protocol as p
+
+    limit = lab_client.get("/api/options").json()["trainer"]["weight_limit"]
+    command = {"type": "set_weight", "layer": 0, "source": 0, "target": 0}
+    assert p.parse_command(json.dumps({**command, "value": -limit})).value == -limit
+    with pytest.raises(p.CommandError):
+        p.parse_command(json.dumps({**command, "value": limit * 1.01}))

@@ -217,7 +217,7 @@ export function buildTrainer(root, options) {
   const weight = {
     from: el("select", { id: "tr-weight-from", name: "weight_from" }),
     to: el("select", { id: "tr-weight-to", name: "weight_to" }),
-    value: el("input", { id: "tr-weight-value", name: "weight_value", type: "number", step: "any", min: -100, max: 100, inputmode: "decimal" }),
+    value: el("input", { id: "tr-weight-value", name: "weight_value", type: "number", step: "any", min: -options.trainer.weight_limit, max: options.trainer.weight_limit, inputmode: "decimal" }),
     set: button("tr-weight-set", "Set weight"),
     now: el("output", { id: "tr-weight-now", "aria-live": "off" }),
   };
