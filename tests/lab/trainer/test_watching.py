@@ -290,3 +290,16 @@ def test_the_page_gets_the_weight_bound_the_server_takes(lab_client):
     assert p.parse_command(json.dumps({**command, "value": -limit})).value == -limit
     with pytest.raises(p.CommandError):
         p.parse_command(json.dumps({**command, "value": limit * 1.01}))
+
+
+def test_new_initial_weights_while_training_train_on_and_say_so(talk):
+    talk.send(type="configure", config={**SMALL, "speed": 50})
+    talk.frame()
+    talk.send(type="start")
+    statuses_until(talk, lambda m: m["running"])
+    talk.frame(lambda f: f["epoch"] >= 3)
+    talk.send(type="reseed", seed=77)
+    told = statuses_until(talk, lambda m: m["message"])
+    assert told["message"] == "New initial weights: training restarted from epoch 0."
+    assert told["running"] is True
+    talk.send(type="pause")

@@ -312,10 +312,15 @@ class TrainingSession:
             self._reset()
         elif isinstance(command, p.Reseed):
             seed = command.seed if command.seed is not None else secrets.randbelow(1_000_000)
+            was_training, trained = self.running, self.trainer.epoch > 0
             self.config = self.config.model_copy(update={"weights_seed": seed})
             self._loaded = None  # new initial weights: the seed's
-            self._reset()
+            self._reset(announce=False)
             self._post(config_message(self.config))
+            # like a new architecture: a session that was training trains the new weights on
+            restart = was_training or trained
+            message = self._restart("New initial weights", was_training) if restart else None
+            self._status(message=message)
         elif isinstance(command, p.Regenerate):
             seed = command.seed if command.seed is not None else secrets.randbelow(1_000_000)
             self._configure(self.config.model_copy(update={"seed": seed}), force_data=True)
