@@ -261,6 +261,7 @@ def test_a_weight_from_the_keyboard_and_a_refused_one(page: Page, lab_url):
     value.fill("500")
     page.get_by_role("button", name="Set weight").click()
     expect(page.locator("#tr-error")).to_contain_text("100")
+    expect(value).to_have_attribute("aria-invalid", "true")
     # the session carries on as it was: the weight is still the one set before
     expect(page.locator("#tr-weight-now")).to_have_text("now ≈ -2.50")
 

@@ -60,6 +60,7 @@ export async function mount(root) {
     diagram,
     onSet: (layer, source, target, value) => {
       clearError(ui.error);
+      markInvalid(ui.weight.value, false, ui.error.id);
       send({ type: "set_weight", layer, source, target, value });
     },
   });
@@ -339,6 +340,7 @@ export async function mount(root) {
     unanswered = Math.max(0, unanswered - 1);
     // what the learner typed in a refused box stays in it, marked, until they change it
     const typed = markRefused(refusal.fields || []);
+    markInvalid(ui.weight.value, (refusal.fields || []).includes("value"), ui.error.id); // a typed weight
     showError(ui.error, refusal.detail);
     refused = true;
     if (serverConfig) {
