@@ -224,13 +224,10 @@ export function buildTrainer(root, options) {
   const weightEditor = el(
     "form",
     { class: "weight-editor", id: "tr-weight-editor", "aria-label": "Edit a weight", novalidate: true },
-    el("label", { for: "tr-weight-from" }, "Weight from"),
-    weight.from,
-    el("label", { for: "tr-weight-to" }, "to"),
-    weight.to,
-    el("label", { for: "tr-weight-value" }, "value"),
-    weight.value,
-    weight.set,
+    // each label stays on the line of its control when the row wraps
+    el("span", { class: "weight-part" }, el("label", { for: "tr-weight-from" }, "Weight from"), weight.from),
+    el("span", { class: "weight-part" }, el("label", { for: "tr-weight-to" }, "to"), weight.to),
+    el("span", { class: "weight-part" }, el("label", { for: "tr-weight-value" }, "value"), weight.value, weight.set),
     weight.now,
   );
   const network = el(
