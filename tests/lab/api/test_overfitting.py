@@ -127,6 +127,23 @@ def test_an_l2_change_mid_run_applies_from_the_next_epoch(lab_client):
     assert rows[-1]["train_loss"] > 2 * plain[-1].train_loss
 
 
+def test_a_faster_pace_mid_run_trains_faster_from_then_on(lab_client):
+    with lab_client.websocket_connect("/ws/overfitting") as ws:
+        start(ws, epochs=2000, speed=10)
+        rows = until(ws, "epochs")["rows"]
+        ws.send_json({"type": "set", "speed": 1000})
+        ack = until(ws, "set", rows)
+        began = time.monotonic()
+        while time.monotonic() - began < 0.5:
+            rows += until(ws, "epochs")["rows"]
+        ws.send_json({"type": "stop"})
+        until(ws, "end")
+    assert ack["speed"] == 1000 and ack["changed"] == ["speed"]
+    assert ack["from_epoch"] <= 3  # at 10 a second, the change came before epoch 3
+    assert len(rows) > 150  # half a second at 1000 a second (at 10 it would be 5)
+    assert [r["epoch"] for r in rows] == list(range(1, len(rows) + 1))
+
+
 def test_early_stopping_stops_and_says_at_which_epoch(lab_client):
     with lab_client.websocket_connect("/ws/overfitting") as ws:
         start(ws, early_stopping=True, patience=20, **FAST)

@@ -14,7 +14,7 @@ gone ``patience`` epochs without a new best, the run stops there and restores th
 Page -> server, JSON text, each an object with a ``type``:
 
 ``start {config}``                       a new run; the one going, if any, ends first
-``set {l2?, early_stopping?, patience?}`` change the run going
+``set {l2?, early_stopping?, patience?, speed?}``  change the run going
 ``stop``                                 end the run going
 
 Server -> page, JSON text: ``hello`` (the bounds), ``begin`` (the points, the plane, the
@@ -61,6 +61,7 @@ COMMANDS = "'start', 'set' or 'stop'"
 
 L2 = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Patience = Annotated[int, Field(ge=1, le=200)]
+Speed = Annotated[float, Field(ge=10, le=1000, allow_inf_nan=False)]  # epochs a second
 
 
 class LiveConfig(DataQuery):
@@ -68,7 +69,7 @@ class LiveConfig(DataQuery):
     early_stopping: bool = False
     patience: Patience = 30
     epochs: int = Field(400, ge=10, le=MAX_EPOCHS)
-    speed: float = Field(80, ge=10, le=1000, allow_inf_nan=False)  # epochs a second
+    speed: Speed = 80
     grid: int = Field(32, ge=8, le=64)
 
 
@@ -82,6 +83,7 @@ class Change(StrictModel):
     l2: L2 | None = None
     early_stopping: bool | None = None
     patience: Patience | None = None
+    speed: Speed | None = None
 
 
 class Stop(StrictModel):
@@ -111,7 +113,7 @@ def parse_command(text: str | None) -> Start | Change | Stop:
         errors = error.errors()
         raise CommandError(explain_validation_error(errors), refused_fields(errors)) from None
     if isinstance(command, Change) and not command.model_dump(exclude_none=True).keys() - {"type"}:
-        raise CommandError("Say what to change: l2, early_stopping or patience.")
+        raise CommandError("Say what to change: l2, early_stopping, patience or speed.")
     return command
 
 
@@ -185,6 +187,19 @@ class Run:
         )
         self.early_stopping = query.early_stopping
         self.patience = query.patience
+        self.speed = query.speed
+        self.beat = (time.monotonic(), 0)  # the pace counts from (this moment, this epoch)
+
+    def due(self) -> int:
+        """Epochs the pace asks for now, beyond those trained."""
+        since, epoch = self.beat
+        wanted = epoch + math.floor((time.monotonic() - since) * self.speed) + 1
+        return min(self.config.epochs, wanted) - self.trainer.epoch
+
+    def wait(self) -> float:
+        """Seconds until the next epoch is due."""
+        since, epoch = self.beat
+        return since + (self.trainer.epoch + 1 - epoch) / self.speed - time.monotonic()
 
     def image(self) -> str:
         return boundary(self.network, self.bounds, self.config.grid)
@@ -201,12 +216,16 @@ class Run:
         self.early_stopping = changes.get("early_stopping", self.early_stopping)
         self.patience = changes.get("patience", self.patience)
         trainer.patience = self.patience if self.early_stopping else None
+        if "speed" in changes:
+            self.speed = changes["speed"]
+            self.beat = (time.monotonic(), trainer.epoch)
         ack = {
             "type": "set",
             "run": self.number,
             "l2": trainer.l2,
             "early_stopping": self.early_stopping,
             "patience": self.patience,
+            "speed": self.speed,
             "changed": sorted(changes),
             "from_epoch": trainer.epoch + 1,
         }
@@ -354,6 +373,7 @@ class LiveSocket:
             }
         )
         began = time.monotonic()
+        run.beat = (began, 0)
         while True:
             ack, stopped = run.apply_changes()
             if ack is not None:
@@ -361,11 +381,10 @@ class LiveSocket:
             if stopped:
                 await self.send(ending(run, "stopped_early", stopped))
                 return
-            elapsed = time.monotonic() - began
-            if elapsed > TIME_LIMIT:
+            if time.monotonic() - began > TIME_LIMIT:
                 await self.send(ending(run, "time_limit"))
                 return
-            due = min(config.epochs, math.floor(elapsed * config.speed) + 1) - trainer.epoch
+            due = run.due()
             if due > 0:
                 l2 = trainer.l2
                 count = min(due, MAX_EPOCHS_PER_MESSAGE)
@@ -391,7 +410,7 @@ class LiveSocket:
                     return
             # the next message when the next epoch is due, but no sooner than the frame rate
             # allows; a change from the page wakes the run at once
-            wait = max(self.frame_interval, (trainer.epoch + 1) / config.speed - elapsed)
+            wait = max(self.frame_interval, run.wait())
             run.wake.clear()
             try:
                 await asyncio.wait_for(run.wake.wait(), wait)
