@@ -26,14 +26,19 @@ RECEIVED = "Number(document.querySelector('[data-widget=overfit]').dataset.point
 
 
 def train_again(page: Page) -> None:
-    """Start a fresh run, as a learner would once the page has loaded (the first run starts
-    as the page loads, and may be far along by the time every widget is ready)."""
+    """Start a fresh run with the button, as a learner would (the first run, started as the
+    lab came into view, may be far along by the time the test looks)."""
     widget = section(page, "overfitting").locator("[data-widget=overfit]")
-    # the run the page started as it loaded has begun, so the next begin is the new one's
+    # the first run starts as the lab comes into view; once it has begun, the next begin is
+    # the new one's
+    widget.locator(".w-overfit").scroll_into_view_if_needed()
     expect(widget).to_have_attribute("data-runs", re.compile(r"^\d+$"), timeout=30_000)
     before = int(widget.get_attribute("data-runs"))
     widget.get_by_role("button", name="Train again").click()
     expect(widget).to_have_attribute("data-runs", str(before + 1), timeout=10_000)
+
+
+SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 
 
 def drawn_points(page: Page) -> int:
@@ -59,12 +64,11 @@ def legend_is_off_the_plot(page: Page) -> None:
 def ticks_read_as_their_values(page: Page) -> list[str]:
     """The y axis's tick labels, each checked against the value it stands at."""
     ticks = page.evaluate(
-        f"document.querySelector('{CHART}')._fullLayout.yaxis._vals"
-        ".map((t) => [t.x, t.text])"
+        f"document.querySelector('{CHART}')._fullLayout.yaxis._vals.map((t) => [t.x, t.text])"
     )
     assert len(ticks) >= 2, ticks
     for position, text in ticks:
-        value = float(text.replace("×10⁻", "e-").translate(str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")))
+        value = float(text.replace("×10⁻", "e-").translate(SUPERSCRIPTS))
         assert value == pytest.approx(10**position, rel=1e-6), (text, position)
     return [text for _, text in ticks]
 
@@ -139,10 +143,22 @@ def test_log_axis_labels_read_as_numbers(page: Page, lab_url):
     # plotly's defaults wrote "3" for 0.3 over less than a decade, and "100µ" over several
     problems = open_page(page, f"{lab_url}?overfit.pace=1000&overfit.l2=0.03#overfitting")
     widget = section(page, "overfitting").locator("[data-widget=overfit]")
+    widget.locator(".w-overfit").scroll_into_view_if_needed()
     expect(widget).to_have_attribute("data-state", "finished", timeout=30_000)
     ticks = ticks_read_as_their_values(page)
     assert any("." in tick for tick in ticks), ticks  # a loss below 1 reads 0.2, not 2
     assert not any(re.search(r"[pnµmk]$", tick) for tick in ticks), ticks
+    assert problems == []
+
+
+def test_the_first_run_waits_for_the_lab_to_come_into_view(page: Page, lab_url):
+    problems = open_page(page, f"{lab_url}#perceptron")
+    widget = section(page, "overfitting").locator("[data-widget=overfit]")
+    page.wait_for_timeout(1500)
+    assert widget.get_attribute("data-runs") is None  # nobody is watching it yet
+    widget.locator(".w-overfit").scroll_into_view_if_needed()
+    expect(widget).to_have_attribute("data-runs", "1", timeout=10_000)
+    expect(widget).to_have_attribute("data-state", "training")
     assert problems == []
 
 

@@ -7,6 +7,8 @@ with the same change at the same epoch, so a change applied one epoch late would
 
 from __future__ import annotations
 
+import json
+import random
 import time
 
 import numpy as np
@@ -285,3 +287,26 @@ def test_a_foreign_page_cannot_open_the_socket(lab_client):
         ):
             pass
     assert refused.value.code == 1008 and "Cross-origin" in refused.value.reason
+
+
+def test_random_messages_never_close_the_socket(lab_client):
+    rng = random.Random(7)
+    values = [None, True, 0, -1, 1e308, "x", [], {}, 0.5, 10**30, "start", "set"]
+    keys = ["type", "config", "l2", "early_stopping", "patience", "speed", "epochs", "seed"]
+    with lab_client.websocket_connect("/ws/overfitting") as ws:
+        ws.receive_json()
+        for _ in range(150):
+            message = {rng.choice(keys): rng.choice(values) for _ in range(rng.randint(0, 4))}
+            if rng.random() < 0.5:
+                message["type"] = rng.choice(["set", "stop", "start", "go"])
+            ws.send_text(json.dumps(message))
+        ws.send_json({"type": "start", "config": {"epochs": 10, **FAST}})
+        for _ in range(1000):
+            message = ws.receive_json()
+            assert message["type"] in ("error", "begin", "epochs", "set", "end"), message
+            if message["type"] == "error":
+                assert message["detail"].endswith(".")
+            if message["type"] == "end" and message["epoch"] == 10:
+                break
+        else:
+            raise AssertionError("the last run never ended")

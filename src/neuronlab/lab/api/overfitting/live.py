@@ -32,6 +32,7 @@ sockets at once (past it the socket closes with 1013 and a sentence), messages o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import time
@@ -344,8 +345,16 @@ class LiveSocket:
         self.tally.runs += 1
         try:
             await self._train(run)
-        except (WebSocketDisconnect, RuntimeError, TimeoutError):
-            pass  # the page has gone or stopped reading: the reader closes the socket
+        except (WebSocketDisconnect, RuntimeError):
+            pass  # the page has gone: the reader sees it too, and ends
+        except TimeoutError:
+            # the page stopped reading for SEND_TIMEOUT seconds: close rather than queue
+            reason = "The page stopped reading the run; reload it to train again."
+            with contextlib.suppress(Exception):
+                await self.websocket.close(code=1008, reason=reason)
+        except ValueError as error:  # the engine refused something the bounds let through
+            with contextlib.suppress(Exception):
+                await self.send({"type": "error", "code": "failed", "detail": str(error)})
         finally:
             self.tally.runs -= 1
 

@@ -223,6 +223,10 @@ export async function mount(root) {
   function receive(message) {
     if (message.type === "error") {
       if (message.code === "ended") return train(); // the run ended as the change left
+      if (message.code === "failed" && running()) {
+        root.dataset.state = "finished";
+        stop.disabled = true;
+      }
       return errors.report(message.detail);
     }
     if (message.run !== starts) return; // what an earlier run still had in flight
@@ -432,5 +436,18 @@ export async function mount(root) {
     },
     (error) => errors.report(error),
   );
-  await Promise.all([train(), loadClassic().catch((error) => errors.report(error))]);
+  // The first run starts when the lab comes into view, so the learner sees its curves grow
+  // (with reduced motion there is nothing to watch grow: it starts at once).
+  const lab = root.querySelector(".w-overfit");
+  if (quiet() || !("IntersectionObserver" in window)) {
+    train();
+  } else {
+    const observer = new IntersectionObserver((entries) => {
+      if (!entries.some((entry) => entry.isIntersecting)) return;
+      observer.disconnect();
+      if (!run && root.dataset.state !== "loading") train();
+    }, { threshold: 0.3 });
+    observer.observe(lab);
+  }
+  await loadClassic().catch((error) => errors.report(error));
 }
