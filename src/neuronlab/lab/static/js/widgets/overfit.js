@@ -438,7 +438,6 @@ export async function mount(root) {
   );
   // The first run starts when the lab comes into view, so the learner sees its curves grow
   // (with reduced motion there is nothing to watch grow: it starts at once).
-  const lab = root.querySelector(".w-overfit");
   if (quiet() || !("IntersectionObserver" in window)) {
     train();
   } else {
@@ -446,8 +445,10 @@ export async function mount(root) {
       if (!entries.some((entry) => entry.isIntersecting)) return;
       observer.disconnect();
       if (!run && root.dataset.state !== "loading") train();
-    }, { threshold: 0.3 });
-    observer.observe(lab);
+    }, { threshold: 0.5 });
+    // the boundary or the chart half on screen (the whole lab may be taller than the screen)
+    observer.observe(canvas);
+    observer.observe(chart);
   }
   await loadClassic().catch((error) => errors.report(error));
 }
