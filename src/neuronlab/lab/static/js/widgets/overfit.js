@@ -62,7 +62,6 @@ export async function mount(root) {
   const options = await getOptions();
   const { train: TRAIN_COLOUR, validation: VAL_COLOUR } = options.curves; // the server's palette
   let Plotly = null; // plotly.js, once the chart comes near the screen (../load-plotly.js)
-  let charted = false; // whether the chart has something to draw once plotly.js is here
 
   const l2 = slider({ label: "L2 strength λ", name: "l2", values: L2_VALUES, value: state.l2, format: (v) => String(v) });
   const early = checkbox({ label: "early stopping (restore the best epoch)", name: "early", checked: state.early });
@@ -322,10 +321,10 @@ export async function mount(root) {
   }
 
   function drawChart() {
-    charted = true;
-    if (!Plotly || !run) return undefined;
+    if (!Plotly) return undefined;
     lastChart = performance.now();
-    const rows = run.rows;
+    const rows = run?.rows ?? []; // before the first run: the empty axes
+    const changes = run?.changes ?? [];
     const epochs = rows.map((r) => r.epoch);
     const trainLoss = rows.map((r) => r.train_loss);
     const valLoss = rows.map((r) => r.val_loss);
@@ -335,8 +334,8 @@ export async function mount(root) {
     ];
     const shapes = [];
     const annotations = [];
-    const ended = run.ended;
-    const best = run.best;
+    const ended = run?.ended;
+    const best = run?.best;
     if (best && rows[best - 1]) {
       traces.push({
         x: [best],
@@ -347,13 +346,13 @@ export async function mount(root) {
         cliponaxis: false, // a best epoch at the very end keeps its whole star
       });
     }
-    const last = run.epochs;
+    const last = run?.epochs ?? EPOCHS;
     const label = (x, y, text, colour = "#1b1d21") => {
       // inside the plot's top edge (the legend sits above it), ending at its line near the
       // right edge, where a centred label would be cut off
       annotations.push({ x, yref: "paper", y, text, showarrow: false, yanchor: "top", xanchor: x > 0.85 * last ? "right" : "left", font: { color: colour, size: 12 } });
     };
-    const l2Changes = run.changes.filter((c) => c.l2 !== null);
+    const l2Changes = changes.filter((c) => c.l2 !== null);
     l2Changes.forEach(({ epoch, l2: value }, i) => {
       shapes.push({ type: "line", x0: epoch, x1: epoch, yref: "paper", y0: 0, y1: 1, line: { color: "#6b5b00", width: 1.5, dash: "dot" } });
       // a label only where the next change is far enough on for the two not to overlap
@@ -432,7 +431,7 @@ export async function mount(root) {
   whenPlotly(chart).then(
     (loaded) => {
       Plotly = loaded;
-      if (charted) drawChart();
+      drawChart();
     },
     (error) => errors.report(error),
   );
