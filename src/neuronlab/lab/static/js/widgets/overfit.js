@@ -39,7 +39,8 @@ export function logTicks(...series) {
   }
   if (!(high > 0)) return {};
   const decades = Math.log10(high / low);
-  const mantissas = decades < 1 ? [1, 2, 3, 4, 5, 6, 7, 8, 9] : decades < 2.5 ? [1, 2, 5] : [1];
+  // as many labels as fit without crowding the top of each decade
+  const mantissas = decades < 0.5 ? [1, 2, 3, 4, 5, 6, 7, 8, 9] : decades < 1.2 ? [1, 2, 3, 5] : decades < 2.5 ? [1, 2, 5] : [1];
   const step = decades > 6 ? 2 : 1; // every other power of ten over a very wide range
   const tickvals = [];
   for (let power = Math.floor(Math.log10(low)); power <= Math.ceil(Math.log10(high)); power += 1) {
@@ -266,16 +267,19 @@ export async function mount(root) {
   }
 
   function changed(message) {
+    // λ and the pace act on the epochs from then on; early stopping looks back at once
     const what = [];
-    if (message.changed.includes("l2")) what.push(`λ = ${message.l2}`);
+    const from = `from epoch ${message.from_epoch}`;
+    if (message.changed.includes("l2")) what.push(`λ = ${message.l2} ${from}`);
     if (message.changed.includes("early_stopping") || message.changed.includes("patience")) {
-      what.push(message.early_stopping ? `early stopping on (patience ${message.patience})` : "early stopping off");
+      const after = `after epoch ${message.from_epoch - 1}`;
+      what.push(message.early_stopping ? `early stopping on (patience ${message.patience}) ${after}` : `early stopping off ${after}`);
     }
-    if (message.changed.includes("speed")) what.push(`pace ${message.speed} epochs/s`);
+    if (message.changed.includes("speed")) what.push(`pace ${message.speed} epochs/s ${from}`);
     run.changes.push({ epoch: message.from_epoch, l2: message.changed.includes("l2") ? message.l2 : null });
     numbers.set("l2", String(message.l2));
     root.dataset.lastChange = String(message.from_epoch);
-    said = [...said, `${what.join(", ")} from epoch ${message.from_epoch}.`].slice(-3);
+    said = [...said, `${what.join(", ")}.`].slice(-3);
     changes.textContent = said.join(" ");
     scheduleChart();
   }
