@@ -146,5 +146,6 @@ def options() -> dict:
             "learning_rates": list(LEARNING_RATES),
             "penalties": list(PENALTIES),
             "speeds": list(SPEEDS),
+            "weight_limit": trainer.WEIGHT_LIMIT,  # a typed weight's bound (set_weight)
         },
     }
