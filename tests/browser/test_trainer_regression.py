@@ -75,13 +75,20 @@ def test_the_surface_set_trains_on_mse_and_shades_the_plane(page: Page, lab_url,
     expect(trainer.get_by_role("button", name="Train", exact=True)).to_be_enabled()
     loss = numbers(trainer.get_by_label("Loss (MSE)", exact=True).inner_text())[0]
     assert 0 < loss < 0.05  # eq. 6 on targets of variance about 0.25: R² > 0.9 means < 0.0125
-    # y = sin(pi x1) cos(pi x2 / 2): +1 at (0.5, 0) shades blue, -1 at (-0.5, 0) orange, and
-    # near x1 = 0 the value is 0: white
-    r, g, b = boundary_colour(page, 0.5, 0.0)
+    # y = sin(pi x1) cos(pi x2 / 2): 0.99 at (0.5, 0.1) shades blue, -0.99 at (-0.5, 0.1)
+    # orange, and near x1 = 0 the value is 0: white (points off the axes, drawn over it)
+    r, g, b = boundary_colour(page, 0.5, 0.1)
     assert b > 120 and r < 90, (r, g, b)
-    r, g, b = boundary_colour(page, -0.5, 0.0)
+    r, g, b = boundary_colour(page, -0.5, 0.1)
     assert r > 180 and b < 90, (r, g, b)
-    assert min(boundary_colour(page, 0.0, 0.6)) > 200  # nearly white where y is 0
+    assert min(boundary_colour(page, 0.03, 0.6)) > 200  # nearly white where y is 0
+    # discretised, the shading keeps the sign alone: the two ends of the table
+    page.get_by_label("Discretise output").check()
+    assert boundary_colour(page, 0.5, 0.1) == [0, 114, 178]
+    assert boundary_colour(page, -0.5, 0.1) == [230, 159, 0]
+    page.get_by_label("Discretise output").uncheck()
+    r, g, b = boundary_colour(page, 0.03, 0.6)
+    assert min(r, g, b) > 200  # the shades again
     legend = trainer.locator("#tr-value-legend")
     expect(legend).to_contain_text(re.compile(r"Predictions from −\d\.\d\d to \d\.\d\d"))
     trainer.screenshot(path=os.path.join(artifacts_dir, "trainer-regression-1400.png"))
@@ -90,8 +97,10 @@ def test_the_surface_set_trains_on_mse_and_shades_the_plane(page: Page, lab_url,
     page.locator("#tr-plane").click(position={"x": 100, "y": 100})
     expect(trainer.locator("#tr-error")).to_contain_text("classification sets")
 
-    # and back to a classification set: classes, accuracy, no scale
+    # and back to a classification set: classes, accuracy, no scale; the line under the
+    # plane says why the epochs went back to 0
     trainer.get_by_label("Dataset", exact=True).select_option("circles")
+    expect(trainer.locator("#tr-message")).to_contain_text("Dataset changed")
     expect(trainer.get_by_label("Accuracy", exact=True)).to_be_visible()
     expect(trainer.get_by_label("Loss", exact=True)).to_be_visible()
     expect(trainer.locator("#tr-value-legend")).to_be_hidden()
