@@ -10,7 +10,7 @@
 // Widgets build their boxes as their data arrives, so the lookout for new boxes runs again
 // when the page's structure changes, at most twice a second.
 
-const HINT = "Scroll sideways → to see the rest";
+const HINT = "Scroll sideways →";
 
 function scrollsSideways(element) {
   const overflow = getComputedStyle(element).overflowX;
@@ -46,17 +46,19 @@ export function watchSidewaysScroll(root) {
 
   function look() {
     // the candidates: boxes the style sheets let scroll sideways (and code blocks, which do)
-    for (const box of root.querySelectorAll("div, pre, ol, ul, table, section > *")) {
+    for (const box of root.querySelectorAll("div, pre, ol, ul, table, textarea, section > *")) {
       if (watched.has(box) || box.classList.contains("scroll-hint") || !scrollsSideways(box)) continue;
       const hint = document.createElement("p");
       hint.className = "scroll-hint";
       hint.textContent = HINT;
       hint.hidden = true;
-      box.before(hint);
+      // a code editor's text box sits in a grid beside its line numbers: the hint goes above both
+      (box.tagName === "TEXTAREA" ? box.parentElement : box).before(hint);
       watched.set(box, hint);
       sizes.observe(box);
       for (const child of box.children) sizes.observe(child);
       box.addEventListener("scroll", () => show(box), { passive: true });
+      box.addEventListener("input", () => show(box), { passive: true }); // typed lines grow
     }
     for (const box of watched.keys()) {
       if (!box.isConnected) {

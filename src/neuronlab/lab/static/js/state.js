@@ -55,7 +55,7 @@ export function writeState(prefix, values, defaults = {}) {
       params.set(key(prefix, name), format(value));
     }
   }
-  const query = params.toString();
+  const query = params.toString().replaceAll("%2C", ","); // a list reads as one: a,b,c
   const url = `${location.pathname}${query ? `?${query}` : ""}${location.hash}`;
   if (url !== `${location.pathname}${location.search}${location.hash}`) {
     history.replaceState(history.state, "", url);

@@ -59,7 +59,7 @@ export const HIDEABLE = [
       ["tips", "Things to try"],
       ["diagram", "Network diagram"],
       ["downloads", "Downloads and Copy link"],
-      ["share", "Share this setup"],
+      ["share", "Share panel, Presentation layout"],
     ],
   ],
 ];
