@@ -178,13 +178,21 @@ def test_a_link_with_an_unknown_feature_says_so_and_keeps_the_rest(page: Page, l
 
 def test_on_a_phone_train_and_the_plane_come_first(page: Page, lab_url, artifacts_dir):
     open_trainer(page, f"{lab_url}#trainer", width=390, height=844)
-    train, plane, form = box(page, "#tr-train"), box(page, "#tr-plane"), box(page, "#tr-form")
-    assert train["y"] < plane["y"] < form["y"]  # the settings come after the plane
+    # page coordinates, all read at once (the page may still scroll to #trainer meanwhile)
+    top = page.evaluate(
+        """() => Object.fromEntries(['#tr-train', '#tr-plane', '#tr-form', 'nav.toc'].map(s => {
+            const r = document.querySelector(s).getBoundingClientRect();
+            return [s, {top: r.top + scrollY, bottom: r.bottom + scrollY, width: r.width}];
+        }))"""
+    )
+    train, plane, form = top["#tr-train"], top["#tr-plane"], top["#tr-form"]
+    assert train["top"] < plane["top"] < form["top"]  # the settings come after the plane
     # a learner who scrolls Train to just below the sticky contents bar sees the whole plane
-    bar = page.evaluate("document.querySelector('nav.toc').getBoundingClientRect().height")
-    assert plane["y"] + plane["height"] - train["y"] <= 844 - bar
+    bar = top["nav.toc"]["bottom"] - top["nav.toc"]["top"]
+    assert plane["bottom"] - train["top"] <= 844 - bar
     assert plane["width"] >= 280
-    page.evaluate("y => window.scrollTo(0, y)", train["y"] + page.evaluate("scrollY") - bar - 4)
+    page.mouse.wheel(0, 1)  # the learner scrolls: the page stops keeping #trainer in view
+    page.evaluate("y => window.scrollTo(0, y)", train["top"] - bar - 4)
     page.screenshot(path=os.path.join(artifacts_dir, "teacher-phone-390.png"))
     train_now, plane_now = box(page, "#tr-train"), box(page, "#tr-plane")
     assert train_now["y"] >= bar and plane_now["y"] + plane_now["height"] <= 844

@@ -5,15 +5,29 @@
 // trainer's section should show, present=1 for the projector's layout, and #trainer. Ticking
 // changes the link only: the teacher's own page keeps every control.
 //
-//   const share = buildShare(ui.share, { hidden, onCopy });
+//   const share = buildShare(ui.share, { hidden });
 //   share.refresh();   // after a setting changed: the link follows
 
 import { el } from "../controls.js";
 import { shareURL } from "../../state.js";
 import { HIDE_KEY, HIDEABLE } from "./visibility.js";
 
-/** Fill the <details> `box`; `hidden` are the names the current link hides (ticked at first). */
+/** Fill the <details> `box`; `hidden` are the names the current link hides (ticked at first).
+ * Its ticks are built when it first opens: until a teacher asks, the page has one control
+ * named "Noise", not two. */
 export function buildShare(box, { hidden, sectionId = "trainer" }) {
+  let body = null;
+  box.replaceChildren(el("summary", {}, "Share this setup"));
+  box.addEventListener("toggle", () => {
+    if (box.open && body === null) body = buildBody(box, { hidden, sectionId });
+    body?.refresh();
+  });
+  return {
+    refresh: () => body?.refresh(),
+  };
+}
+
+function buildBody(box, { hidden, sectionId }) {
   const ticks = new Map();
   const groups = HIDEABLE.map(([title, items]) =>
     el(
@@ -38,8 +52,7 @@ export function buildShare(box, { hidden, sectionId = "trainer" }) {
   const open = el("a", { id: "tr-share-open", target: "_blank", rel: "noopener" }, "Open it in a new tab");
   const status = el("span", { class: "copy-status", role: "status" });
 
-  box.replaceChildren(
-    el("summary", {}, "Share this setup"),
+  box.append(
     el(
       "p",
       { class: "hint" },
@@ -74,7 +87,6 @@ export function buildShare(box, { hidden, sectionId = "trainer" }) {
   }
 
   box.addEventListener("change", refresh);
-  box.addEventListener("toggle", refresh);
   copy.addEventListener("click", async () => {
     refresh();
     try {
