@@ -86,3 +86,42 @@ def test_the_options_document_lists_the_features(lab_client):
         "sin_x2",
     ]
     assert trainer["features"][3]["label"] == "sin x₁" and trainer["inputs"] == ["x₁", "x₂"]
+
+
+def test_a_model_with_features_loads_where_the_inputs_match_and_is_refused_elsewhere(
+    lab_client, talk, tmp_path
+):
+    from neuronlab.engine.network import Network
+    from neuronlab.engine.serialise import save
+
+    talk.configure(features=["x1_squared", "x2_squared"])
+    body = save(Network([4, 8, 8, 2], seed=3), tmp_path / "model.npz").read_bytes()
+    response = lab_client.post(talk.hello["model_url"], content=body)
+    assert response.status_code == 200, response.text
+    talk.send(type="configure", config=SMALL)  # back to x1 and x2 alone
+    talk.frame(lambda f: f.get("edges", {}).get("layer_sizes", [0])[0] == 2)
+    response = lab_client.post(talk.hello["model_url"], content=body)
+    assert response.status_code == 422
+    assert "takes 4 inputs, but the trainer's network now has 2 (x₁, x₂)" in (
+        response.json()["detail"]
+    )
+
+
+def test_the_landscape_of_a_model_trained_with_features(lab_client, tmp_path):
+    from neuronlab.engine.network import Network
+    from neuronlab.engine.serialise import save
+    from neuronlab.lab.trainer.setup import build_trainer, make_data
+    from neuronlab.lab.trainer.view import download_metadata
+
+    config = p.TrainerConfig(points=120, hidden_layers=1, units=6, features=["x1_times_x2"])
+    data, _ = make_data(config)
+    trainer = build_trainer(config, data, [])
+    for _ in range(5):
+        trainer.run_epoch()
+    network: Network = trainer.network
+    path = save(network, tmp_path / "model.npz", download_metadata(config, 5))
+    answer = lab_client.post("/api/landscape/plane", params={"resolution": 11}, content=path.read_bytes())
+    assert answer.status_code == 200, answer.text
+    X = feature_map(data[0], config.features)
+    Y = np.eye(2)[data[1]]
+    assert answer.json()["centre_loss"] == pytest.approx(network.loss(X, Y), rel=1e-6)
