@@ -102,8 +102,9 @@ def test_a_model_with_features_loads_where_the_inputs_match_and_is_refused_elsew
     talk.frame(lambda f: f.get("edges", {}).get("layer_sizes", [0])[0] == 2)
     response = lab_client.post(talk.hello["model_url"], content=body)
     assert response.status_code == 422
-    assert "takes 4 inputs, but the trainer's network now has 2 (x₁, x₂)" in (
-        response.json()["detail"]
+    assert (
+        "takes 4 inputs, but the trainer's network now has 2 (x₁, x₂)"
+        in (response.json()["detail"])
     )
 
 
@@ -120,7 +121,9 @@ def test_the_landscape_of_a_model_trained_with_features(lab_client, tmp_path):
         trainer.run_epoch()
     network: Network = trainer.network
     path = save(network, tmp_path / "model.npz", download_metadata(config, 5))
-    answer = lab_client.post("/api/landscape/plane", params={"resolution": 11}, content=path.read_bytes())
+    answer = lab_client.post(
+        "/api/landscape/plane", params={"resolution": 11}, content=path.read_bytes()
+    )
     assert answer.status_code == 200, answer.text
     X = feature_map(data[0], config.features)
     Y = np.eye(2)[data[1]]
