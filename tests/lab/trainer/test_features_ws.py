@@ -85,7 +85,7 @@ def test_the_options_document_lists_the_features(lab_client):
         "sin_x1",
         "sin_x2",
     ]
-    assert trainer["features"][3]["label"] == "sin x₁" and trainer["inputs"] == ["x₁", "x₂"]
+    assert trainer["features"][3]["label"] == "sin x₁" and trainer["input_labels"] == ["x₁", "x₂"]
 
 
 def test_a_model_with_features_loads_where_the_inputs_match_and_is_refused_elsewhere(

@@ -133,7 +133,7 @@ def options() -> dict:
             "penalties": list(PENALTIES),
             "speeds": list(SPEEDS),
             # the optional inputs' checkboxes and the diagram's input labels
-            "inputs": list(BASE_LABELS),
+            "input_labels": list(BASE_LABELS),
             "features": [{"name": name, "label": FEATURES[name][0]} for name in FEATURES],
         },
     }

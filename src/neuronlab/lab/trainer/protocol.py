@@ -115,7 +115,9 @@ class TrainerConfig(StrictModel):
     activation: ActivationName = "relu"
     weights_seed: Seed = 0
     # inputs beyond x1 and x2 (engine/features.py), kept in the registry's order
-    features: list[str] = []
+    features: Annotated[
+        list[str], Field(json_schema_extra={"items": {"enum": list(FEATURES)}})
+    ] = []  # checked by _known_features, whose refusal names the field (the page marks it)
     # training
     optimizer: OptimizerName = "adam"
     learning_rate: LearningRate = 0.01

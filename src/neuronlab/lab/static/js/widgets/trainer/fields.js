@@ -56,5 +56,5 @@ export function checkedFeatures(boxes) {
 /** The network's inputs by name: x₁, x₂, then each chosen feature's label (options.trainer). */
 export function inputLabels(trainerOptions, features) {
   const chosen = trainerOptions.features.filter(({ name }) => features.includes(name));
-  return [...trainerOptions.inputs, ...chosen.map(({ label }) => label)];
+  return [...trainerOptions.input_labels, ...chosen.map(({ label }) => label)];
 }

@@ -72,7 +72,7 @@ export function buildTrainer(root, options) {
     "fieldset",
     { class: "feature-choice", id: "tr-features", "aria-describedby": "tr-features-help" },
     el("legend", {}, "Inputs"),
-    el("span", { class: "always" }, `${options.trainer.inputs.join(", ")}, and:`),
+    el("span", { class: "always" }, `${options.trainer.input_labels.join(", ")}, and:`),
     el(
       "span",
       { class: "feature-options" },
