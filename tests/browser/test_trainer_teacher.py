@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -232,5 +233,5 @@ def test_no_hint_where_nothing_overflows(page: Page, lab_url):
     open_trainer(page, f"{lab_url}#trainer", width=1400)
     page.wait_for_timeout(800)
     hint = page.locator("#tr-diagram").locator("xpath=preceding-sibling::p[1]")
-    expect(hint).to_have_class("scroll-hint")
+    expect(hint).to_have_class(re.compile(r"\bscroll-hint\b"))
     expect(hint).to_be_hidden()

@@ -118,5 +118,5 @@ mountSourcePanels();
 const keepInView = keepLinkedSectionInView();
 const widgets = [...document.querySelectorAll("[data-widget]")].filter((element) => !leftOut(element));
 await Promise.all(widgets.map((element) => mountWidget(element).then(keepInView)));
-watchSidewaysScroll(document.body); // the contents row too, on a phone
+watchSidewaysScroll(document.body, keepInView); // the contents row too, on a phone
 document.documentElement.dataset.ready = "true";

@@ -5,7 +5,10 @@
 // hint line just before it, shown only while its content is wider than it is, and its own
 // width follows the box's (a ResizeObserver on the box and on what it holds).
 //
-//   watchSidewaysScroll(document.querySelector("main"));
+//   watchSidewaysScroll(document.body, onShift);   // onShift: a hint appeared or went
+//
+// A hint that appears above the place a link opened (#trainer) pushes it down: main.js
+// passes the function that brings that place back into view.
 //
 // Widgets build their boxes as their data arrives, so the lookout for new boxes runs again
 // when the page's structure changes, at most twice a second.
@@ -28,8 +31,17 @@ function addsBoxes(change) {
   return [...change.addedNodes].some((node) => node instanceof HTMLElement && node.tagName !== "SPAN");
 }
 
-export function watchSidewaysScroll(root) {
+export function watchSidewaysScroll(root, onShift = () => {}) {
   if (!root || !("ResizeObserver" in window)) return;
+  let shiftPending = false;
+  const shifted = () => {
+    if (shiftPending) return;
+    shiftPending = true;
+    requestAnimationFrame(() => {
+      shiftPending = false;
+      onShift();
+    });
+  };
   const watched = new Map(); // box -> its hint
   const sizes = new ResizeObserver((entries) => {
     for (const entry of entries) {
@@ -41,7 +53,12 @@ export function watchSidewaysScroll(root) {
   function show(box) {
     const hint = watched.get(box);
     const visible = box.offsetParent !== null || box.getClientRects().length > 0;
-    hint.hidden = !(visible && overflowsSideways(box));
+    const hidden = !(visible && overflowsSideways(box));
+    if (hint.hidden !== hidden) shifted();
+    hint.hidden = hidden;
+    // scrolled to the far end, there is nothing more that way: the hint steps aside (keeping
+    // its room, so the content does not jump)
+    hint.classList.toggle("at-end", box.scrollLeft + box.clientWidth >= box.scrollWidth - 2);
   }
 
   function look() {
