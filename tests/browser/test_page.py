@@ -275,7 +275,7 @@ def test_a_phone_never_scrolls_the_page_sideways(browser, lab_url, artifacts_dir
     # the trainer's network diagram and the race's table scroll too, and say so where phones
     # show no scrollbar
     hint = section(page, "trainer").locator("#tr-diagram").locator("xpath=preceding-sibling::p[1]")
-    expect(hint).to_have_text("Scroll sideways →")  # every such box has one (scroll-hint.js)
+    expect(hint).to_have_text("scroll sideways →")  # every such box has one (scroll-hint.js)
     expect(hint).to_be_visible()
     expect(race.locator(".narrow-only")).to_contain_text("swipe it sideways")
     expect(race.locator(".narrow-only")).to_be_visible()

@@ -23,7 +23,7 @@ def test_race_writes_the_figure_and_tables_every_optimiser(tmp_path):
     with Image.open(figure) as image:
         assert image.size[0] > 500
     rows = {line.split()[1]: line for line in result.stdout.splitlines() if line.startswith("│")}
-    assert set(rows) >= {"sgd", "momentum", "rmsprop", "adam"}
+    assert set(rows) >= {"SGD", "Momentum", "RMSProp", "Adam"}  # as the lab names them
     for line in rows.values():  # on the bowl every optimiser gets there
         assert "converged" in line and "step " in line
 
@@ -94,3 +94,10 @@ def test_race_makes_the_folder_of_its_figure(tmp_path):
     result = run("race", "--steps", "20", "--optimizers", "adam", "--out", str(figure))
     assert result.returncode == 0, result.stderr
     assert figure.stat().st_size > 0
+
+
+def test_train_help_says_each_leaky_relus_slope():
+    result = run("train", "--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    assert "leaky_relu_0.1" in text and "slope 0.01" in text and "slope 0.1" in text

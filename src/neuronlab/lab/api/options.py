@@ -35,7 +35,7 @@ from .backprop import StepQuery
 from .forward import ForwardQuery
 from .loss import LossQuery
 from .perceptron import PerceptronQuery
-from .widgets import ACTIVATION_LABELS, OPTIMIZER_LABELS, surface_info
+from .widgets import ACTIVATION_LABELS, OPTIMIZER_LABELS, dataset_label, surface_info
 
 router = APIRouter(prefix="/api/options", tags=["options"])
 
@@ -93,9 +93,19 @@ def label(name: str) -> str:
 
 def optimizer_style(name: str) -> dict:
     """How the race, the landscape and the figures tell an optimiser's path apart: colour,
-    line dash (on/off lengths; empty for solid) and the shape of its head (palette.py)."""
-    style = palette.OPTIMIZER_STYLES.get(name, {"colour": "#4a4f57", "dash": (), "shape": "circle"})
-    return {"colour": style["colour"], "dash": list(style["dash"]), "shape": style["shape"]}
+    line dash (on/off lengths; empty for solid), the shape of its head, and where paths
+    overlap the drawing order (``layer``, 0 first), line width and head size (palette.py)."""
+    default = {"colour": "#4a4f57", "dash": (), "shape": "circle", "layer": 0, "width": 2.5,
+               "head": 6}  # fmt: skip
+    style = {**default, **palette.OPTIMIZER_STYLES.get(name, {})}
+    return {
+        "colour": style["colour"],
+        "dash": list(style["dash"]),
+        "shape": style["shape"],
+        "layer": style["layer"],
+        "width": style["width"],
+        "head": style["head"],
+    }
 
 
 @router.get("")
@@ -119,7 +129,7 @@ def options() -> dict:
         },
         "surfaces": [surface_info(name).model_dump() for name in SURFACES],
         "datasets": [
-            {"name": name, "label": name.capitalize(), "description": DATASET_INFO.get(name, "")}
+            {"name": name, "label": dataset_label(name), "description": DATASET_INFO.get(name, "")}
             for name in trainer.dataset_names()
         ],
         "inputs": {

@@ -50,6 +50,7 @@ SOURCES: dict[str, str] = {
     "initialisers.*": "neuronlab.engine.initialisers:*",
     "datasets.*": "neuronlab.engine.datasets:*",
     "surfaces.*": "neuronlab.engine.surfaces:*",
+    "outcome.*": "neuronlab.engine.outcome:*",
     "perceptron.*": "neuronlab.engine.perceptron:*",
     "gradcheck.*": "neuronlab.engine.gradcheck:*",
     "reference.*": "neuronlab.engine.reference:*",
@@ -111,7 +112,7 @@ PLAIN: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     "training.Trainer.run_epoch": (("reference.train",), "run_epoch calls the loop below."),
 }
-for _name in ("sigmoid", "tanh", "relu", "leaky_relu", "gelu", "identity"):
+for _name in ("sigmoid", "tanh", "relu", "leaky_relu", "leaky_relu_01", "gelu", "identity"):
     for _f in (_name, f"{_name}_prime"):
         PLAIN[f"activations.{_f}"] = (
             (f"reference.{_f}",),

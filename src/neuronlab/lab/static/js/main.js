@@ -11,7 +11,7 @@
 
 import { mountSourcePanel, showError } from "./api.js";
 import { presentFromLink, showOnlyLinkedSections } from "./page.js";
-import { watchSidewaysScroll } from "./scroll-hint.js";
+import { scrollHintsIn, watchSidewaysScroll } from "./scroll-hint.js";
 
 function buildTableOfContents() {
   const list = document.getElementById("toc-list");
@@ -115,6 +115,7 @@ presentFromLink();
 showOnlyLinkedSections();
 buildTableOfContents();
 mountSourcePanels();
+scrollHintsIn(document); // the equations that are wider than a phone say they scroll
 const keepInView = keepLinkedSectionInView();
 const widgets = [...document.querySelectorAll("[data-widget]")].filter((element) => !leftOut(element));
 await Promise.all(widgets.map((element) => mountWidget(element).then(keepInView)));

@@ -1,19 +1,65 @@
-// "Scroll sideways →": every box in the lab whose content is wider than the box says so.
+// A box whose content is wider than the screen scrolls sideways in place; phones show no
+// scrollbar, so the box says so in words, and only while it really overflows.
 //
-// A phone shows no scrollbar, so a diagram, a table or a line of code that runs past the
-// right edge looks cut off. Each box that scrolls sideways (overflow-x auto or scroll) gets a
-// hint line just before it, shown only while its content is wider than it is, and its own
-// width follows the box's (a ResizeObserver on the box and on what it holds).
+//   scrollHint(box)            one box (a widget's diagram, a table, a row of charts)
+//   scrollHintsIn(document)    every `.equation` and `[data-scroll-hint]` box below a root,
+//                              and the code of each "Show the Python" panel when it opens
+//
+// The hint is a line just above the box ("scroll sideways →"), hidden whenever the content
+// fits, so a wide screen never sees it. Reusable by any widget: import it, call it once.
+
+const HINT = "scroll sideways →";
+
+/** Put a "scroll sideways →" line above `box`, shown while the box's content overflows it. */
+export function scrollHint(box, text = box.dataset?.scrollHint || HINT) {
+  if (box.previousElementSibling?.classList.contains("scroll-hint")) return box.previousElementSibling;
+  const hint = document.createElement("p");
+  hint.className = "scroll-hint";
+  hint.textContent = text;
+  hint.hidden = true;
+  box.before(hint);
+  const update = () => {
+    hint.hidden = box.scrollWidth <= box.clientWidth + 1;
+  };
+  if ("ResizeObserver" in window) {
+    const watch = new ResizeObserver(update);
+    watch.observe(box);
+    for (const child of box.children) watch.observe(child);
+  }
+  update();
+  return hint;
+}
+
+/** A hint above every sideways-scrolling box below `root` that asks for one, and above the
+ * code of every "Show the Python" panel once it is opened (its code arrives after the click). */
+export function scrollHintsIn(root) {
+  for (const box of root.querySelectorAll(".equation, [data-scroll-hint]")) scrollHint(box);
+  // "toggle" does not bubble: listen in the capture phase, for panels made later as well
+  root.addEventListener(
+    "toggle",
+    (event) => {
+      const panel = event.target;
+      if (!panel.matches?.("details.source-panel") || !panel.open || panel.dataset.scrollHints) return;
+      panel.dataset.scrollHints = "on";
+      const hintCode = () => panel.querySelectorAll(".source").forEach((box) => scrollHint(box));
+      hintCode();
+      new MutationObserver(hintCode).observe(panel, { childList: true, subtree: true });
+    },
+    true,
+  );
+}
+
+// The two functions above hint the boxes a widget names. ``watchSidewaysScroll`` is the
+// lookout for all the others: every box in the lab whose content is wider than the box and
+// that has no hint yet gets one, just before it, shown only while its content is wider than
+// it is (a ResizeObserver on the box and on what it holds), set aside at the far end.
 //
 //   watchSidewaysScroll(document.body, onShift);   // onShift: a hint appeared or went
 //
 // A hint that appears above the place a link opened (#trainer) pushes it down: main.js
-// passes the function that brings that place back into view.
-//
-// Widgets build their boxes as their data arrives, so the lookout for new boxes runs again
-// when the page's structure changes, at most twice a second.
-
-const HINT = "Scroll sideways →";
+// passes the function that brings that place back into view. Widgets build their boxes as
+// their data arrives, so the lookout runs again when the page's structure changes, at most
+// twice a second.
 
 function scrollsSideways(element) {
   const overflow = getComputedStyle(element).overflowX;
@@ -65,12 +111,14 @@ export function watchSidewaysScroll(root, onShift = () => {}) {
     // the candidates: boxes the style sheets let scroll sideways (and code blocks, which do)
     for (const box of root.querySelectorAll("div, pre, ol, ul, table, textarea, section > *")) {
       if (watched.has(box) || box.classList.contains("scroll-hint") || !scrollsSideways(box)) continue;
+      const anchor = box.tagName === "TEXTAREA" ? box.parentElement : box;
+      if (anchor.previousElementSibling?.classList.contains("scroll-hint")) continue; // scrollHint's
       const hint = document.createElement("p");
       hint.className = "scroll-hint";
       hint.textContent = HINT;
       hint.hidden = true;
       // a code editor's text box sits in a grid beside its line numbers: the hint goes above both
-      (box.tagName === "TEXTAREA" ? box.parentElement : box).before(hint);
+      anchor.before(hint);
       watched.set(box, hint);
       sizes.observe(box);
       for (const child of box.children) sizes.observe(child);
