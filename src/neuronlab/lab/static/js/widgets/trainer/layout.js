@@ -16,6 +16,13 @@ function field(id, label, control, readout = null) {
   return el("div", { class: "field" }, el("label", { for: id }, label), body);
 }
 
+/** A field whose menu has long entries ("Leaky ReLU, slope 0.01"): the label above it, the
+ * menu the box's whole width, so no entry is cut off. */
+function stacked(box) {
+  box.classList.add("stacked");
+  return box;
+}
+
 function numberBox(id, name, bounds) {
   const input = el("input", { id, name, type: "number", inputmode: "numeric" });
   applyBounds(input, bounds);
@@ -106,7 +113,7 @@ export function buildTrainer(root, options) {
       "fieldset",
       {},
       el("legend", {}, "Data"),
-      field("tr-dataset", "Dataset", controls.dataset),
+      stacked(field("tr-dataset", "Dataset", controls.dataset)),
       classesField,
       field("tr-points", "Points", controls.points),
       field("tr-noise", "Noise", controls.noise, shown.noise),
@@ -120,7 +127,7 @@ export function buildTrainer(root, options) {
       el("legend", {}, "Network"),
       field("tr-layers", "Hidden layers", controls.hidden_layers),
       field("tr-units", "Units per layer", controls.units),
-      field("tr-activation", "Activation", controls.activation),
+      stacked(field("tr-activation", "Activation", controls.activation)),
       featuresBox,
       el("div", { class: "field" }, el("span", { class: "label", id: "tr-weights-seed-label" }, "Weights seed"), shown.weights_seed),
     ),
