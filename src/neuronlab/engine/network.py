@@ -185,7 +185,11 @@ class Network:
             Softmax probabilities or regression values, in a buffer the network reuses:
             copy it to keep it past the next call.
         """
-        X = self._check_X(X)
+        return self._forward(self._check_X(X))
+
+    def _forward(self, X: np.ndarray) -> np.ndarray:
+        """``forward`` of an X known to be (n, d) in the network's dtype: the Trainer's
+        minibatches, whose whole set was checked once, skip the checks every step."""
         buf = self._buffers_for(X.shape[0])
         self._last_X = X  # layer 0's input, for its BP4 in backward (never changed here)
         if self._f_for is not self.act:  # f per layer: hidden f, then softmax (eq. 7) or ŷ = z
@@ -233,7 +237,7 @@ class Network:
         # mode="clip" (the indices are checked above) lets take write straight into the
         # contiguous buffer; the default mode, or a strided out, makes take copy twice
         np.take(X, rows, axis=0, out=batch, mode="clip")
-        return self.forward(batch)
+        return self._forward(batch)
 
     # ---------------------------------------------------------------------------- backward
     def backward(self, Y: np.ndarray, l2: float = 0.0, l1: float = 0.0) -> None:
@@ -246,14 +250,19 @@ class Network:
         l2, l1 : float
             Add the gradients of (l2/2)·ΣW² and l1·Σ|W| (weights only, never biases).
         """
-        buf = self._last
-        if buf is None:
+        if self._last is None:
             raise RuntimeError("call forward(X) before backward(Y)")
-        L = self.n_layers
-        P = buf.a[L - 1]
+        P = self._last.a[-1]
         Y = np.asarray(Y)
         if Y.shape != P.shape:
             raise ValueError(f"Y must have shape {P.shape} to match the batch, got {Y.shape}")
+        self._backward(Y, l2, l1)
+
+    def _backward(self, Y: np.ndarray, l2: float, l1: float) -> None:
+        """``backward`` with Y known to match the last batch (the Trainer's, checked once)."""
+        buf = self._last
+        L = self.n_layers
+        P = buf.a[L - 1]
         delta = buf.delta[L - 1]
         # BP1′ (softmax + cross-entropy) or BP1 (identity + MSE): both give δ = (ŷ − y) / n
         self._output_delta(P, Y, out=delta)

@@ -310,12 +310,13 @@ class Trainer:
             running = self._run_recorded(Xs, Ys, order if self.shuffle else None, gather, bs)
         else:
             running = None
+            # set_data checked the whole set once: the steps use the unchecked passes
             for i in range(0, n, bs):
                 if gather:
                     net.forward_rows(self.X, order[i : i + bs])  # forward(X[order[i : i + bs]])
                 else:
-                    net.forward(Xs[i : i + bs])
-                net.backward(Ys[i : i + bs], l2, l1)
+                    net._forward(Xs[i : i + bs])
+                net._backward(Ys[i : i + bs], l2, l1)
                 opt.step(params, grads)
         elapsed = time.perf_counter() - start
 
@@ -355,13 +356,13 @@ class Trainer:
             if gather:
                 P = net.forward_rows(self.X, order[rows])
             else:
-                P = net.forward(Xs[rows])
+                P = net._forward(Xs[rows])
             Y = Ys[rows]
             if record:
                 outputs[rows] = P
             if w is not None:
                 Y = weighted_targets(P, Y, w[rows])
-            net.backward(Y, l2, l1)
+            net._backward(Y, l2, l1)
             opt.step(params, grads)
             if callback is not None:
                 callback(min(i + bs, n), n)
