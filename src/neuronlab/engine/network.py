@@ -240,7 +240,13 @@ class Network:
         return self._forward(batch)
 
     # ---------------------------------------------------------------------------- backward
-    def backward(self, Y: np.ndarray, l2: float = 0.0, l1: float = 0.0) -> None:
+    def backward(
+        self,
+        Y: np.ndarray,
+        l2: float = 0.0,
+        l1: float = 0.0,
+        sample_weight: np.ndarray | None = None,
+    ) -> None:
         """Fill ``grads`` with ∂C/∂W and ∂C/∂b for the batch of the last ``forward``.
 
         Parameters
@@ -249,6 +255,9 @@ class Network:
             One-hot rows for a softmax network, targets for an identity one.
         l2, l1 : float
             Add the gradients of (l2/2)·ΣW² and l1·Σ|W| (weights only, never biases).
+        sample_weight : ndarray of shape (n,), optional
+            Non-negative weight of each row: C is then the weighted mean Σ wᵢ lᵢ / Σ wᵢ
+            instead of the plain mean (a batch whose weights are all 0 gives zero gradients).
         """
         if self._last is None:
             raise RuntimeError("call forward(X) before backward(Y)")
@@ -256,16 +265,29 @@ class Network:
         Y = np.asarray(Y)
         if Y.shape != P.shape:
             raise ValueError(f"Y must have shape {P.shape} to match the batch, got {Y.shape}")
-        self._backward(Y, l2, l1)
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=self.dtype)
+            if sample_weight.shape != (P.shape[0],):
+                raise ValueError(
+                    f"sample_weight must have shape ({P.shape[0]},), one weight per row of the "
+                    f"batch, got {sample_weight.shape}"
+                )
+        self._backward(Y, l2, l1, sample_weight)
 
-    def _backward(self, Y: np.ndarray, l2: float, l1: float) -> None:
-        """``backward`` with Y known to match the last batch (the Trainer's, checked once)."""
+    def _backward(self, Y: np.ndarray, l2: float, l1: float, w: np.ndarray | None = None) -> None:
+        """``backward`` with Y (and w) known to match the last batch (the Trainer's, checked
+        once for the whole set)."""
         buf = self._last
         L = self.n_layers
         P = buf.a[L - 1]
         delta = buf.delta[L - 1]
         # BP1′ (softmax + cross-entropy) or BP1 (identity + MSE): both give δ = (ŷ − y) / n
         self._output_delta(P, Y, out=delta)
+        if w is not None:
+            # the weighted mean C = Σ wᵢ lᵢ / Σ wᵢ in place of the mean Σ lᵢ / n turns BP1
+            # into δᵢ = wᵢ (ŷᵢ − yᵢ) / Σw, that is the δᵢ above times n wᵢ / Σw
+            total = w.sum()
+            delta *= (w * (len(w) / total))[:, None] if total > 0 else 0.0  # all 0: δ = 0
         df = self.act.df
         for l in range(L - 1, 0, -1):
             # BP4 and BP3 at once: [a, 1]ᵀ δ = [aᵀ δ; Σ_samples δ] = [∂C/∂W; ∂C/∂b]
