@@ -120,3 +120,22 @@ def test_the_stepper_on_a_phone(page, lab_url, artifacts_dir):
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     section.screenshot(path=os.path.join(artifacts_dir, "backprop-stepper-390.png"))
+
+
+def test_the_courses_leaky_relu_backpropagates_its_slope(page: Page, lab_url, artifacts_dir):
+    open_stepper(page, lab_url, width=390)
+    section = page.locator(SECTION)
+    menu = section.get_by_label("hidden activation")
+    labels = menu.locator("option").all_inner_texts()
+    assert "leaky ReLU, slope 0.1" in labels and "leaky ReLU, slope 0.01" in labels
+    menu.select_option("leaky_relu_0.1")
+    page.wait_for_function("location.search.includes('backprop.activation=leaky_relu_0.1')")
+    expect(section.locator(".w-detail")).to_contain_text("leaky_relu_0.1(")
+    # every hidden a is z where z > 0 and 0.1 z below: read them off the forward stage
+    for line in section.locator(".w-detail p").all_inner_texts()[:3]:
+        z, a = (float(t.replace("−", "-")) for t in re.findall(r"= (−?\d+\.\d+)", line)[-2:])
+        assert a == pytest.approx(z if z > 0 else 0.1 * z, abs=2e-3), line
+    # the menu's longer labels fit a phone: the menu has the whole width under its name
+    box = menu.bounding_box()
+    assert box["x"] + box["width"] <= 390
+    section.screenshot(path=os.path.join(artifacts_dir, "backprop-stepper-leaky-390.png"))

@@ -92,3 +92,22 @@ def test_the_section_on_a_phone(page, lab_url, artifacts_dir):
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     section.screenshot(path=os.path.join(artifacts_dir, "deep-start-390.png"))
+
+
+def test_the_charts_say_they_scroll_on_a_phone_and_the_leaky_relus_say_their_slope(
+    page, lab_url, artifacts_dir
+):
+    open_section(page, lab_url, "deep-start", width=390)
+    section = page.locator(SECTION)
+    hint = section.locator(".w-ds-charts").locator("xpath=preceding-sibling::p[1]")
+    expect(hint).to_be_visible()
+    expect(hint).to_contain_text("scroll sideways →")
+    menu = section.locator("select[name='activation']")
+    labels = menu.locator("option").all_inner_texts()
+    assert "leaky ReLU, slope 0.1" in labels and "leaky ReLU, slope 0.01" in labels
+    menu.select_option("leaky_relu_0.1")
+    page.wait_for_function("location.search.includes('deepstart.activation=leaky_relu_0.1')")
+    expect(section.locator("[data-readout='loss']")).not_to_have_text("–")
+    section.screenshot(path=os.path.join(artifacts_dir, "deep-start-leaky-390.png"))
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    expect(hint).to_be_hidden()

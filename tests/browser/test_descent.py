@@ -7,15 +7,11 @@ screenshots land in the artifacts folder.
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from tests.browser.support import numbers, open_section, plane_point, readout, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
-
-
-def camera(page: Page) -> list[float]:
-    return numbers(readout(page, "surface3d", "camera").inner_text())
 
 
 def test_click_a_start_and_descend_to_the_bowl_minimum(page, lab_url, artifacts_dir):
@@ -43,26 +39,3 @@ def test_click_a_start_and_descend_to_the_bowl_minimum(page, lab_url, artifacts_
         "data-finished", "diverged", timeout=10_000
     )
     expect(section.locator("[role='status']")).to_contain_text("Lower the learning rate")
-
-
-def test_rotate_the_3d_surface_by_dragging(page, lab_url, artifacts_dir):
-    open_section(page, lab_url, "surface3d")
-    section = page.locator("section#surface3d")
-    plot = section.locator(".w-plot3d")
-    expect(plot.locator(".main-svg").first).to_be_visible(timeout=15_000)
-    before = camera(page)
-    box = plot.bounding_box()
-    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(cx, cy)
-    page.mouse.down()
-    page.mouse.move(cx + 160, cy + 40, steps=12)
-    page.mouse.up()
-    expect(readout(page, "surface3d", "camera")).not_to_have_text(
-        f"Viewpoint (eye): x {before[0]:.2f}", timeout=5_000
-    )
-    after = camera(page)
-    assert max(abs(a - b) for a, b in zip(before, after, strict=True)) > 0.2
-    assert "surface3d.ex=" in page.url
-    section.get_by_role("button", name="above").click()
-    assert camera(page)[2] > 2
-    shot(page, artifacts_dir, "surface3d", "surface3d-above.png")

@@ -124,3 +124,16 @@ def test_a_full_lab_leaves_nothing_to_press(page: Page, patched_lab_url):
     for name in ("Train", "Pause", "Step", "Reset", "Re-seed", "Regenerate"):
         expect(buttons.get_by_role("button", name=name, exact=True)).to_be_disabled()
     other.close()
+
+
+def test_menus_show_the_servers_display_names(page: Page, lab_url):
+    # the dataset menu said "Xor": names are written as people write them, by the server
+    open_trainer(page, lab_url)
+    datasets = page.locator("#tr-dataset option").all_inner_texts()
+    assert "XOR" in datasets and "Xor" not in datasets
+    assert "Spirals" in datasets and "Gaussian blobs" in datasets
+    # the activation menu says which slope each leaky ReLU has
+    activations = page.locator("#tr-activation option").all_inner_texts()
+    assert "leaky ReLU, slope 0.1" in activations and "leaky ReLU, slope 0.01" in activations
+    page.locator("#tr-activation").select_option("leaky_relu_0.1")
+    page.wait_for_function("location.search.includes('trainer.activation=leaky_relu_0.1')")

@@ -105,3 +105,23 @@ def test_show_the_python_of_the_perceptron(page, lab_url):
     expect(panel.locator(".source")).to_have_count(3, timeout=10_000)
     expect(panel).to_contain_text("def learn_step")
     expect(panel).to_contain_text("neuronlab/engine/perceptron.py")
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_the_controls_sit_beside_the_plane_with_no_gap(page, lab_url, artifacts_dir, width):
+    open_section(page, lab_url, "perceptron", width=width)
+    section = page.locator("section#perceptron")
+    plane = section.locator("canvas.w-canvas").bounding_box()
+    side = section.locator(".w-side").bounding_box()
+    legend = section.locator(".w-legend").bounding_box()
+    # the legend wraps under the plane instead of widening its column
+    assert legend["x"] + legend["width"] <= plane["x"] + plane["width"] + 1
+    if width == 1400:
+        # beside the plane, one column gap (2rem) away: no empty band between them
+        assert side["y"] < plane["y"] + plane["height"]
+        assert 0 <= side["x"] - (plane["x"] + plane["width"]) <= 40
+    else:
+        # on a phone the controls go under the plane, and all of it fits the screen
+        assert side["y"] >= plane["y"] + plane["height"]
+        assert plane["x"] + plane["width"] <= width and side["x"] + side["width"] <= width
+    shot(page, artifacts_dir, "perceptron", f"perceptron-{width}.png")

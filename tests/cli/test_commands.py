@@ -94,3 +94,10 @@ def test_race_makes_the_folder_of_its_figure(tmp_path):
     result = run("race", "--steps", "20", "--optimizers", "adam", "--out", str(figure))
     assert result.returncode == 0, result.stderr
     assert figure.stat().st_size > 0
+
+
+def test_train_help_says_each_leaky_relus_slope():
+    result = run("train", "--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    assert "leaky_relu_0.1" in text and "slope 0.01" in text and "slope 0.1" in text

@@ -11,7 +11,7 @@ import pytest
 from neuronlab.engine.activations import ACTIVATIONS, get_activation
 
 NAMES = list(ACTIVATIONS)
-KINKED = {"relu", "leaky_relu"}  # not differentiable at z = 0
+KINKED = {"relu", "leaky_relu", "leaky_relu_0.1"}  # not differentiable at z = 0
 
 
 def sample_points() -> np.ndarray:
@@ -22,12 +22,20 @@ def sample_points() -> np.ndarray:
     return z
 
 
-def test_registry_has_the_six_activations_with_the_right_initialiser():
-    assert set(ACTIVATIONS) == {"sigmoid", "tanh", "relu", "leaky_relu", "gelu", "identity"}
+def test_registry_has_the_seven_activations_with_the_right_initialiser():
+    assert set(ACTIVATIONS) == {
+        "sigmoid",
+        "tanh",
+        "relu",
+        "leaky_relu",
+        "leaky_relu_0.1",
+        "gelu",
+        "identity",
+    }
     for name, act in ACTIVATIONS.items():
         assert act.name == name
         # He for the ReLU family (they zero about half the signal), Xavier for the others
-        expected = "he" if name in {"relu", "leaky_relu", "gelu"} else "xavier"
+        expected = "he" if name in {"relu", "leaky_relu", "leaky_relu_0.1", "gelu"} else "xavier"
         assert act.init == expected, name
 
 
@@ -85,6 +93,17 @@ def test_values_follow_the_formulas():
     np.testing.assert_allclose(
         ACTIVATIONS["leaky_relu"].df(z, ACTIVATIONS["leaky_relu"].f(z)), [0.01, 0.01, 1.0, 1.0]
     )
+
+
+def test_the_courses_leaky_relu_has_slope_a_tenth_below_zero():
+    # the course's leaky ReLU: max(0.1 z, z), slope 0.1 for z < 0 and 1 above
+    course = ACTIVATIONS["leaky_relu_0.1"]
+    z = np.array([-2.0, -0.5, 0.5, 3.0])
+    np.testing.assert_allclose(course.f(z), [-0.2, -0.05, 0.5, 3.0], rtol=1e-15)
+    np.testing.assert_allclose(course.df(z, course.f(z)), [0.1, 0.1, 1.0, 1.0], rtol=1e-15)
+    # the library default keeps its 0.01: the two are different activations
+    assert ACTIVATIONS["leaky_relu"].f(np.array([-2.0]))[0] == pytest.approx(-0.02)
+    assert "0.1" in course.description and "0.01" in ACTIVATIONS["leaky_relu"].description
 
 
 def test_sigmoid_never_overflows():

@@ -178,7 +178,7 @@ def batch(sizes, output, n=5, seed=0):
 
 CASES = [
     (activation, output, hidden)
-    for activation in ("sigmoid", "tanh", "relu", "leaky_relu", "gelu")
+    for activation in ("sigmoid", "tanh", "relu", "leaky_relu", "leaky_relu_0.1", "gelu")
     for output in ("softmax", "identity")
     for hidden in (0, 1, 2, 3)
 ]

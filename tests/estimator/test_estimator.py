@@ -436,3 +436,16 @@ def test_clone_keeps_parameters_verbatim():
     copy = clone(model)
     assert copy.get_params() == model.get_params()
     assert copy.hidden_layer_sizes == [3, 4]
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_the_courses_leaky_relu_is_an_activation_choice(moons):
+    X, y = moons
+    course = MLPClassifier(activation="leaky_relu_0.1", max_iter=5, random_state=0).fit(X, y)
+    library = MLPClassifier(activation="leaky_relu", max_iter=5, random_state=0).fit(X, y)
+    assert course._network.activation == "leaky_relu_0.1"
+    assert library._network.activation == "leaky_relu"
+    # the same start, different slopes: the runs part ways
+    assert not np.allclose(course.coefs_[0], library.coefs_[0])
+    with pytest.raises(ValueError, match="activation"):
+        MLPClassifier(activation="leaky_relu_0.5").fit(X, y)

@@ -44,6 +44,18 @@ def test_menus_come_from_the_engine_registries(options):
         item["name"]: item["label"] for item in options["activations"] + options["optimizers"]
     }
     assert labels["relu"] == "ReLU" and labels["adam"] == "Adam" and labels["tanh"] == "tanh"
+    # the two leaky ReLUs say their slope, the course's 0.1 first
+    assert labels["leaky_relu_0.1"] == "leaky ReLU, slope 0.1"
+    assert labels["leaky_relu"] == "leaky ReLU, slope 0.01"
+    menu = [a["name"] for a in options["activations"]]
+    assert menu.index("leaky_relu_0.1") < menu.index("leaky_relu")
+
+
+def test_dataset_display_names_are_written_as_people_write_them(options):
+    labels = {d["name"]: d["label"] for d in options["datasets"]}
+    assert labels["xor"] == "XOR"
+    assert labels["spirals"] == "Spirals" and labels["gaussian"] == "Gaussian blobs"
+    assert all(label[0].isupper() for label in labels.values())
 
 
 def test_plane_colours_and_shapes_are_the_servers(options):

@@ -113,7 +113,8 @@ def train_setting(setting: dict) -> dict:
 @click.option("--layers", type=click.IntRange(1, 8), default=2, show_default=True,
               help="Hidden layers, each of the column's width.")  # fmt: skip
 @click.option("--activation", "-a", type=click.Choice(list(ACTIVATIONS)), default="relu",
-              show_default=True, help="Hidden-layer activation.")  # fmt: skip
+              show_default=True, help="Hidden-layer activation (leaky_relu: slope 0.01 below "
+              "zero; leaky_relu_0.1: the course's 0.1).")  # fmt: skip
 @click.option("--optimizer", "-o", type=click.Choice(list(OPTIMIZERS)), default="adam",
               show_default=True, help="The optimiser of every setting.")  # fmt: skip
 @click.option("--batch-size", "-b", type=click.IntRange(1), default=32, show_default=True,

@@ -124,7 +124,8 @@ class _Interrupt:
     type=click.Choice(list(ACTIVATIONS)),
     default="relu",
     show_default=True,
-    help="Hidden-layer activation.",
+    help="Hidden-layer activation (leaky_relu: slope 0.01 below zero; leaky_relu_0.1: the "
+    "course's slope 0.1).",
 )
 @click.option(
     "--optimizer",

@@ -27,7 +27,12 @@ import numpy as np
 
 Array = np.ndarray
 
-LEAKY_SLOPE = 0.01  # slope of leaky ReLU for z < 0
+# Leaky ReLU's slope for z < 0: two are registered. 0.01 is the usual library default (what
+# PyTorch and scikit-learn-style code mean by "leaky_relu"); the course teaches 0.1, which
+# keeps a visibly larger gradient below zero. "leaky_relu" is the first, "leaky_relu_0.1" the
+# second.
+LEAKY_SLOPE = 0.01
+COURSE_LEAKY_SLOPE = 0.1
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _GELU_C = 0.044715
 
@@ -100,23 +105,36 @@ def relu_prime(z: Array, a: Array, out: Array | None = None) -> Array:
     return np.greater(z, 0.0, out=out)
 
 
-# --- leaky ReLU ---------------------------------------------------------------------------
-def leaky_relu(z: Array, out: Array | None = None) -> Array:
-    """Leaky ReLU(z) = z if z > 0 else 0.01 z: a small slope keeps negative units alive."""
-    out = np.multiply(z, LEAKY_SLOPE, out=out)
-    np.maximum(z, out, out=out)  # max(z, 0.01 z) is z for z > 0 and 0.01 z for z < 0
+# --- leaky ReLU (eq. 10's variant) --------------------------------------------------------
+def leaky_relu(z: Array, out: Array | None = None, slope: float = LEAKY_SLOPE) -> Array:
+    """Leaky ReLU(z) = z if z > 0 else slope·z (slope 0.01 here, 0.1 in the course): a small
+    slope keeps negative units alive. Valid for 0 ≤ slope < 1."""
+    out = np.multiply(z, slope, out=out)
+    np.maximum(z, out, out=out)  # max(z, slope·z) is z for z > 0 and slope·z for z < 0
     return out
 
 
-def leaky_relu_prime(z: Array, a: Array, out: Array | None = None) -> Array:
-    """Leaky ReLU'(z) = 1 if z > 0 else 0.01 (read from z; a would do as well, since a > 0
+def leaky_relu_prime(
+    z: Array, a: Array, out: Array | None = None, slope: float = LEAKY_SLOPE
+) -> Array:
+    """Leaky ReLU'(z) = 1 if z > 0 else slope (read from z; a would do as well, since a > 0
     exactly where z > 0)."""
     if out is None:
         out = np.empty_like(z)
     np.greater(z, 0.0, out=out)
-    out *= 1.0 - LEAKY_SLOPE
-    out += LEAKY_SLOPE
+    out *= 1.0 - slope
+    out += slope
     return out
+
+
+def leaky_relu_01(z: Array, out: Array | None = None) -> Array:
+    """The course's leaky ReLU: z if z > 0 else 0.1 z."""
+    return leaky_relu(z, out, slope=COURSE_LEAKY_SLOPE)
+
+
+def leaky_relu_01_prime(z: Array, a: Array, out: Array | None = None) -> Array:
+    """The course's leaky ReLU': 1 if z > 0 else 0.1."""
+    return leaky_relu_prime(z, a, out, slope=COURSE_LEAKY_SLOPE)
 
 
 # --- GELU (tanh approximation, Hendrycks & Gimpel 2016) -----------------------------------
@@ -167,6 +185,13 @@ ACTIVATIONS: dict[str, Activation] = {
     ),
     "tanh": Activation("tanh", tanh, tanh_prime, "xavier", "squashes z into (−1, 1), centred"),
     "relu": Activation("relu", relu, relu_prime, "he", "max(0, z): cheap, no saturation for z > 0"),
+    "leaky_relu_0.1": Activation(
+        "leaky_relu_0.1",
+        leaky_relu_01,
+        leaky_relu_01_prime,
+        "he",
+        "like ReLU with slope 0.1 below 0, the course's slope",
+    ),
     "leaky_relu": Activation(
         "leaky_relu", leaky_relu, leaky_relu_prime, "he", "like ReLU with slope 0.01 below 0"
     ),

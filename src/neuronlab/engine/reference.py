@@ -86,6 +86,16 @@ def leaky_relu_prime(z: float) -> float:
     return 1.0 if z > 0 else 0.01
 
 
+def leaky_relu_01(z: float) -> float:
+    """The course's leaky ReLU(z) = z if z > 0 else 0.1 z."""
+    return z if z > 0 else 0.1 * z
+
+
+def leaky_relu_01_prime(z: float) -> float:
+    """The course's leaky ReLU'(z) = 1 if z > 0 else 0.1."""
+    return 1.0 if z > 0 else 0.1
+
+
 def gelu(z: float) -> float:
     """GELU(z) ≈ ½ z (1 + tanh(√(2/π) (z + 0.044715 z³))), the tanh approximation."""
     return 0.5 * z * (1.0 + math.tanh(math.sqrt(2.0 / math.pi) * (z + 0.044715 * z**3)))
@@ -114,6 +124,7 @@ ACTIVATIONS = {
     "tanh": (tanh, tanh_prime),
     "relu": (relu, relu_prime),
     "leaky_relu": (leaky_relu, leaky_relu_prime),
+    "leaky_relu_0.1": (leaky_relu_01, leaky_relu_01_prime),
     "gelu": (gelu, gelu_prime),
     "identity": (identity, identity_prime),
 }
@@ -170,6 +181,7 @@ INIT = {  # §10: the variance that keeps the signal steady, Var(W) = gain / n_i
     "identity": 1.0,  # Xavier
     "relu": 2.0,  # He: ReLU zeroes half the signal, so twice the variance
     "leaky_relu": 2.0,  # He
+    "leaky_relu_0.1": 2.0,  # He (its gain is really 2 / (1 + 0.1²), close enough)
     "gelu": 2.0,  # He
 }
 

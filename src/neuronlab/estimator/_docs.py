@@ -15,8 +15,10 @@ _PARAMETER_DOCS = """\
     ----------
     hidden_layer_sizes : tuple of int, default=(100,)
         Units in each hidden layer.
-    activation : {"relu", "identity", "logistic", "tanh", "leaky_relu", "gelu"}, default="relu"
-        Hidden activation; "logistic" is the sigmoid.
+    activation : {"relu", "identity", "logistic", "tanh", "leaky_relu", "leaky_relu_0.1", \
+"gelu"}, default="relu"
+        Hidden activation; "logistic" is the sigmoid; "leaky_relu" has slope 0.01 below zero
+        and "leaky_relu_0.1" the course's slope 0.1.
     solver : {"adam", "sgd", "rmsprop", "lbfgs"}, default="adam"
         "sgd" uses ``momentum`` (0 gives plain SGD), ``nesterovs_momentum`` and
         ``learning_rate``; "rmsprop" uses ``epsilon`` and a decay rho of 0.9; "lbfgs" hands

@@ -19,7 +19,8 @@ ACTIVATION_NAMES = {
     "logistic": "sigmoid",
     "tanh": "tanh",
     "relu": "relu",
-    "leaky_relu": "leaky_relu",
+    "leaky_relu": "leaky_relu",  # slope 0.01
+    "leaky_relu_0.1": "leaky_relu_0.1",  # the course's slope
     "gelu": "gelu",
 }
 SOLVERS = ("sgd", "adam", "rmsprop", "lbfgs")

@@ -143,6 +143,8 @@ def test_perceptron_learn_refuses_bad_input(client):
         ("relu", -1.5, 0.0, 0.0),
         ("relu", 2.0, 2.0, 1.0),
         ("leaky_relu", -2.0, -0.02, 0.01),
+        ("leaky_relu_0.1", -2.0, -0.2, 0.1),
+        ("leaky_relu_0.1", 1.5, 1.5, 1.0),
     ],
 )
 def test_activation_value_and_derivative(client, name, z, value, slope):

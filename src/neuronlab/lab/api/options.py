@@ -34,7 +34,7 @@ from .backprop import StepQuery
 from .forward import ForwardQuery
 from .loss import LossQuery
 from .perceptron import PerceptronQuery
-from .widgets import ACTIVATION_LABELS, OPTIMIZER_LABELS, surface_info
+from .widgets import ACTIVATION_LABELS, OPTIMIZER_LABELS, dataset_label, surface_info
 
 router = APIRouter(prefix="/api/options", tags=["options"])
 
@@ -118,7 +118,7 @@ def options() -> dict:
         },
         "surfaces": [surface_info(name).model_dump() for name in SURFACES],
         "datasets": [
-            {"name": name, "label": name.capitalize(), "description": DATASET_INFO.get(name, "")}
+            {"name": name, "label": dataset_label(name), "description": DATASET_INFO.get(name, "")}
             for name in trainer.dataset_names()
         ],
         "inputs": {

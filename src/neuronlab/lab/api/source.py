@@ -111,7 +111,7 @@ PLAIN: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     "training.Trainer.run_epoch": (("reference.train",), "run_epoch calls the loop below."),
 }
-for _name in ("sigmoid", "tanh", "relu", "leaky_relu", "gelu", "identity"):
+for _name in ("sigmoid", "tanh", "relu", "leaky_relu", "leaky_relu_01", "gelu", "identity"):
     for _f in (_name, f"{_name}_prime"):
         PLAIN[f"activations.{_f}"] = (
             (f"reference.{_f}",),

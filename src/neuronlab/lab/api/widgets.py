@@ -49,8 +49,26 @@ def image_base64(rgba: bytes) -> str:
 
 # --- what the menus show -------------------------------------------------------------------
 # a registry name not listed here is shown as it is ("tanh", "identity")
-ACTIVATION_LABELS = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "gelu": "GELU"}
+ACTIVATION_LABELS = {
+    "relu": "ReLU",
+    "leaky_relu": "leaky ReLU, slope 0.01",
+    "leaky_relu_0.1": "leaky ReLU, slope 0.1",
+    "gelu": "GELU",
+}
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "Momentum", "rmsprop": "RMSProp", "adam": "Adam"}
+# a dataset not listed here is shown with a capital first letter ("Spirals")
+DATASET_LABELS = {
+    "xor": "XOR",
+    "gaussian": "Gaussian blobs",
+    "surface": "Wavy surface (regression)",
+    "digits": "Digits (8×8)",
+    "breast_cancer": "Breast cancer",
+}
+
+
+def dataset_label(name: str) -> str:
+    """The name a menu shows for a dataset: "XOR" for xor, "Spirals" for spirals."""
+    return DATASET_LABELS.get(name, name.replace("_", " ").capitalize())
 
 
 class SurfaceInfo(BaseModel):

@@ -5,6 +5,7 @@
 //   formatPercent(0.953)    "95.3%"
 //   formatCount(123456)     "123,456"
 //   formatCompact(459936)   "460K"
+//   formatTerm(-0.41, 2)    "− 0.41"  (a term added to a sum: its sign is the operator)
 //
 // A value that is not a finite number (null, NaN, a loss that overflowed) reads "–".
 
@@ -19,6 +20,14 @@ export function formatNumber(value, digits = 3, { large = 1e5 } = {}) {
   const size = Math.abs(value);
   const text = size >= large || (size < 1e-3 && value !== 0) ? value.toExponential(2) : value.toFixed(digits);
   return text.replaceAll("-", "−");
+}
+
+/** A term added to a sum, its sign as the operator: "+ 0.41" or "− 0.41", never "+ −0.41".
+ * A term that rounds to zero reads "+ 0.00" (a "− 0.00" would be a sign without a value). */
+export function formatTerm(value, digits = 3) {
+  if (missing(value)) return "+ –";
+  const size = formatNumber(Math.abs(value), digits);
+  return /[1-9]/.test(size) && value < 0 ? `− ${size}` : `+ ${size}`;
 }
 
 /** A loss readout: 4 decimals, or 3 significant digits when very small or very large (a

@@ -10,6 +10,7 @@
 // A widget that fails to load shows an error in its own box; the others carry on.
 
 import { mountSourcePanel, showError } from "./api.js";
+import { scrollHintsIn } from "./scroll-hint.js";
 
 function buildTableOfContents() {
   const list = document.getElementById("toc-list");
@@ -104,6 +105,7 @@ function mountSourcePanels() {
 
 buildTableOfContents();
 mountSourcePanels();
+scrollHintsIn(document); // the equations that are wider than a phone say they scroll
 const keepInView = keepLinkedSectionInView();
 await Promise.all([...document.querySelectorAll("[data-widget]")].map((element) => mountWidget(element).then(keepInView)));
 document.documentElement.dataset.ready = "true";

@@ -39,11 +39,13 @@ export async function mount(root) {
   const description = el("p", { class: "w-small", "aria-live": "polite" });
   const canvas = el("canvas", { class: "w-canvas", role: "img" });
   const ctx = setupCanvas(canvas, WIDTH, HEIGHT);
+  // each entry in its own span, so hiding the derivative hides its key and its words
+  const derivativeKey = el("span", { "data-legend": "df" }, el("span", { class: "w-key w-key-dashed" }), " f′(z), dashed");
   const legend = el(
     "p",
     { class: "w-legend" },
-    el("span", { class: "w-key w-key-solid" }), " f(z), solid  ",
-    el("span", { class: "w-key w-key-dashed" }), " f′(z), dashed",
+    el("span", { "data-legend": "f" }, el("span", { class: "w-key w-key-solid" }), " f(z), solid  "),
+    derivativeKey,
   );
   const errors = errorLine();
   const sourceBox = el("div", { class: "w-source" });
@@ -135,7 +137,9 @@ export async function mount(root) {
     dot(answer.value, F_COLOUR, false);
     if (showSlope) dot(answer.derivative, DF_COLOUR, true);
     ctx.restore();
-    legend.children[1].hidden = !showSlope;
+    derivativeKey.hidden = !showSlope;
+    // the f′ readout goes with its curve: hidden with it, back with it
+    numbers.element.querySelector("[data-readout='df']").parentElement.hidden = !showSlope;
     canvas.setAttribute(
       "aria-label",
       `Graph of ${labels[answer.activation] || answer.activation} from z = ${formatNumber(options.inputs.activations.z.min, 0)} to ${formatNumber(options.inputs.activations.z.max, 0)}` +

@@ -8,11 +8,12 @@ import { postJSON } from "../api.js";
 import { getOptions } from "../options.js";
 import { drawAxes, drawShape, classColour, makeView, setupCanvas, svgElement as svg, unitY } from "../draw.js";
 import { readState, writeState } from "../state.js";
+import { scrollHint } from "../scroll-hint.js";
 import {
   arrowStep, clamp, el, errorLine, latestWins, pointerPixel, readouts, say, select,
   slider, statusLine,
 } from "./controls.js";
-import { formatNumber } from "../format.js";
+import { formatNumber, formatTerm } from "../format.js";
 
 const WIDTH = 640;
 const HEIGHT = 400;
@@ -54,7 +55,10 @@ function parsePick(text) {
 export async function mount(root) {
   const options = await getOptions(); // the inputs' bounds; the class colours, before anything is drawn
   const state = readState("backprop", DEFAULTS);
-  const activations = ["sigmoid", "tanh", "relu", "leaky_relu", "gelu"];
+  // the engine's hidden activations, each with the label that names it (and its slope, for
+  // the two leaky ReLUs)
+  const activations = options.activations.filter((a) => a.name !== "identity");
+  const activationNames = activations.map((a) => a.name);
   const x1 = slider({ label: "point x₁", name: "x1", ...options.inputs.backprop.x1, value: state.x1, format: (v) => formatNumber(v, 1) });
   const x2 = slider({ label: "point x₂", name: "x2", ...options.inputs.backprop.x2, value: state.x2, format: (v) => formatNumber(v, 1) });
   const label = select({
@@ -66,8 +70,8 @@ export async function mount(root) {
   const activation = select({
     label: "hidden activation",
     name: "activation",
-    value: activations.includes(state.activation) ? state.activation : "sigmoid",
-    options: activations.map((n) => ({ value: n, label: n })),
+    value: activationNames.includes(state.activation) ? state.activation : "sigmoid",
+    options: activations.map((a) => ({ value: a.name, label: a.label })),
   });
   const rate = slider({ label: "learning rate η", name: "rate", ...options.inputs.backprop.learning_rate, value: state.rate, format: (v) => formatNumber(v, 2) });
   const stepButton = el("button", { type: "button", class: "primary", "data-action": "step" }, "Step");
@@ -110,11 +114,12 @@ export async function mount(root) {
   const plot = el("div", { class: "w-plot plane w-bp-plane" }, canvas, handle);
   const errors = errorLine();
 
+  const scroller = el("div", { class: "w-network-scroll" }, diagram);
   root.replaceChildren(
     el(
       "div",
       { class: "w-layout" },
-      el("div", {}, el("div", { class: "w-network-scroll" }, diagram), phaseText, detail, numbers.element),
+      el("div", {}, scroller, phaseText, detail, numbers.element),
       el(
         "div",
         { class: "w-side" },
@@ -130,6 +135,7 @@ export async function mount(root) {
       ),
     ),
   );
+  scrollHint(scroller, "the outputs are further right: scroll sideways →");
 
   let phase = Math.min(5, Math.max(1, Math.round(state.phase) || 1));
   let seed = state.seed;
@@ -249,7 +255,7 @@ export async function mount(root) {
     const chosen = parsePick(pick.input.value);
     if (phase === 1) {
       r.z[0].forEach((z, j) => {
-        lines.push(line(`z(h${sub(j + 1)}) = (${formatNumber(r.W[0][j][0], 3)})(${formatNumber(r.x[0], 2)}) + (${formatNumber(r.W[0][j][1], 3)})(${formatNumber(r.x[1], 2)}) + ${formatNumber(r.b[0][j], 3)} = ${formatNumber(z, 3)};  a = ${f}(${formatNumber(z, 3)}) = ${formatNumber(r.a[0][j], 3)}`));
+        lines.push(line(`z(h${sub(j + 1)}) = (${formatNumber(r.W[0][j][0], 3)})(${formatNumber(r.x[0], 2)}) + (${formatNumber(r.W[0][j][1], 3)})(${formatNumber(r.x[1], 2)}) ${formatTerm(r.b[0][j], 3)} = ${formatNumber(z, 3)};  a = ${f}(${formatNumber(z, 3)}) = ${formatNumber(r.a[0][j], 3)}`));
       });
       r.z[1].forEach((z, k) => lines.push(line(`logit(class ${k}) = ${formatNumber(z, 3)};  p(class ${k}) = ${formatNumber(r.a[1][k], 3)}`)));
       const t = r.y.indexOf(1);

@@ -4,6 +4,8 @@
 // that start learns. Numbers from POST /api/deep-start/inspect and /train; this only draws.
 
 import { postJSON } from "../api.js";
+import { getOptions } from "../options.js";
+import { scrollHint } from "../scroll-hint.js";
 import { setupCanvas } from "../draw.js";
 import { readState, writeState } from "../state.js";
 import { el, errorLine, latestWins, readouts, say, select, slider, statusLine } from "./controls.js";
@@ -124,15 +126,17 @@ function drawLoss(ctx, losses) {
   ctx.textAlign = "start";
 }
 
-export function mount(root) {
+export async function mount(root) {
+  const options = await getOptions();
   const state = readState("deepstart", DEFAULTS);
   const depth = slider({ label: "hidden layers", name: "depth", min: 2, max: 20, step: 1, value: state.depth, format: (v) => String(v) });
-  const activations = ["sigmoid", "tanh", "relu", "leaky_relu", "gelu"];
+  // the engine's hidden activations, labelled by the server (the leaky ReLUs with their slope)
+  const activations = options.activations.filter((a) => a.name !== "identity");
   const activation = select({
     label: "activation",
     name: "activation",
-    value: activations.includes(state.activation) ? state.activation : "sigmoid",
-    options: activations.map((n) => ({ value: n, label: n })),
+    value: activations.some((a) => a.name === state.activation) ? state.activation : "sigmoid",
+    options: activations.map((a) => ({ value: a.name, label: a.label })),
   });
   const init = select({
     label: "initialisation",
@@ -159,11 +163,12 @@ export function mount(root) {
   const spreadCtx = setupCanvas(spreadCanvas, WIDTH, HEIGHT);
   const lossCtx = setupCanvas(lossCanvas, WIDTH, HEIGHT);
   const errors = errorLine();
+  const charts = el("div", { class: "w-ds-charts" }, gradCanvas, spreadCanvas, lossCanvas);
   root.replaceChildren(
     el(
       "div",
       { class: "w-layout" },
-      el("div", { class: "w-ds-charts" }, gradCanvas, spreadCanvas, lossCanvas),
+      el("div", { class: "w-ds-column" }, charts),
       el(
         "div",
         { class: "w-side" },
@@ -178,6 +183,7 @@ export function mount(root) {
       ),
     ),
   );
+  scrollHint(charts);
 
   let trainings = 0;
   function settings() {

@@ -5,8 +5,9 @@ import { postJSON } from "../api.js";
 import { getOptions } from "../options.js";
 import { svgElement as svg, unitY } from "../draw.js";
 import { readState, writeState } from "../state.js";
+import { scrollHint } from "../scroll-hint.js";
 import { el, errorLine, latestWins, say, select, slider, statusLine } from "./controls.js";
-import { formatNumber } from "../format.js";
+import { formatNumber, formatTerm } from "../format.js";
 
 const WIDTH = 640;
 const HEIGHT = 430;
@@ -29,14 +30,16 @@ const PHASES = [
 export async function mount(root) {
   const state = readState("forward", DEFAULTS);
   const options = await getOptions();
-  const names = options.activations.map((a) => a.name).filter((n) => n !== "identity");
+  // the hidden activations, labelled by the server (the leaky ReLUs with their slope)
+  const activations = options.activations.filter((a) => a.name !== "identity");
+  const names = activations.map((a) => a.name);
   const x1 = slider({ label: "input x₁", name: "x1", ...options.inputs.forward.x1, value: state.x1, format: (v) => formatNumber(v, 1) });
   const x2 = slider({ label: "input x₂", name: "x2", ...options.inputs.forward.x2, value: state.x2, format: (v) => formatNumber(v, 1) });
   const activation = select({
     label: "hidden activation",
     name: "activation",
     value: names.includes(state.activation) ? state.activation : "sigmoid",
-    options: names.map((n) => ({ value: n, label: n })),
+    options: activations.map((a) => ({ value: a.name, label: a.label })),
   });
   const stepButton = el("button", { type: "button", class: "primary", "data-action": "step" }, "Step");
   const runButton = el("button", { type: "button", "data-action": "run" }, "Run");
@@ -51,12 +54,13 @@ export async function mount(root) {
     "aria-label": "A network with 2 inputs, 3 hidden units and 2 outputs",
   });
   const errors = errorLine();
+  const scroller = el("div", { class: "w-network-scroll" }, diagram);
   root.replaceChildren(
     el(
       "div",
       { class: "w-layout" },
       // on a phone the diagram keeps a readable size and scrolls sideways in its own box
-      el("div", {}, el("div", { class: "w-network-scroll" }, diagram), phaseText, detail),
+      el("div", {}, scroller, phaseText, detail),
       el(
         "div",
         { class: "w-side" },
@@ -75,6 +79,7 @@ export async function mount(root) {
       ),
     ),
   );
+  scrollHint(scroller, "the outputs are further right: scroll sideways →");
 
   let phase = Math.min(5, Math.max(1, Math.round(state.phase)));
   let seed = state.seed;
@@ -174,7 +179,7 @@ export async function mount(root) {
     if (phase === 2) {
       result.hidden_z.forEach((z, j) => {
         lines.push(
-          `z${sub(j + 1)} = (${formatNumber(W0[0][j], 2)})(${formatNumber(result.inputs[0], 2)}) + (${formatNumber(W0[1][j], 2)})(${formatNumber(result.inputs[1], 2)}) + ${formatNumber(result.biases[0][j], 2)} = ${formatNumber(z, 3)}`,
+          `z${sub(j + 1)} = (${formatNumber(W0[0][j], 2)})(${formatNumber(result.inputs[0], 2)}) + (${formatNumber(W0[1][j], 2)})(${formatNumber(result.inputs[1], 2)}) ${formatTerm(result.biases[0][j], 2)} = ${formatNumber(z, 3)}`,
         );
       });
     }
@@ -184,7 +189,7 @@ export async function mount(root) {
     if (phase === 4) {
       result.logits.forEach((z, k) => {
         const terms = result.hidden_a.map((a, j) => `(${formatNumber(W1[j][k], 2)})(${formatNumber(a, 2)})`).join(" + ");
-        lines.push(`logit for class ${k} = ${terms} + ${formatNumber(result.biases[1][k], 2)} = ${formatNumber(z, 3)}`);
+        lines.push(`logit for class ${k} = ${terms} ${formatTerm(result.biases[1][k], 2)} = ${formatNumber(z, 3)}`);
       });
     }
     if (phase === 5) {

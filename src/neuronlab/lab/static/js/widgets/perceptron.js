@@ -90,7 +90,9 @@ export async function mount(root) {
     el(
       "div",
       { class: "w-layout" },
-      el("div", {}, plot, legend),
+      // the legend wraps at the plane's width, so the column is the plane's and the
+      // controls sit right beside it (an unwrapped legend widened the column past the plane)
+      el("div", { class: "w-figure" }, plot, legend),
       el(
         "div",
         { class: "w-side" },
