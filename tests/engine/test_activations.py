@@ -157,3 +157,4 @@ def test_relu_is_max_of_0_and_z_for_every_shape_and_dtype(shape, dtype):
     if shape:
         z.flat[0] = np.nan
         assert np.isnan(relu(z).flat[0])
+    assert relu(-2.5) == 0 and relu([1.5, -1.0]).tolist() == [1.5, 0.0]  # numbers and lists too

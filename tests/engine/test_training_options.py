@@ -68,6 +68,8 @@ def test_backward_with_sample_weights_gives_the_weighted_gradient(output):
     assert not net.grads.any()
     with pytest.raises(ValueError, match=r"sample_weight must have shape \(8,\)"):
         net.backward(Y, sample_weight=np.ones(7))
+    with pytest.raises(ValueError, match="finite and non-negative"):
+        net.backward(Y, sample_weight=-np.ones(8))
 
 
 def test_the_batch_callback_sees_every_minibatch_and_new_data_drops_weights():

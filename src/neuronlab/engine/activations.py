@@ -87,6 +87,7 @@ def tanh_prime(z: Array, a: Array, out: Array | None = None) -> Array:
 # --- ReLU (eq. 10) ------------------------------------------------------------------------
 def relu(z: Array, out: Array | None = None) -> Array:
     """eq. 10: ReLU(z) = max(0, z)."""
+    z = np.asarray(z)
     return np.maximum(z, _zeros(z.shape, z.dtype), out=out)
 
 

@@ -272,6 +272,8 @@ class Network:
                     f"sample_weight must have shape ({P.shape[0]},), one weight per row of the "
                     f"batch, got {sample_weight.shape}"
                 )
+            if not np.isfinite(sample_weight).all() or (sample_weight < 0).any():
+                raise ValueError("sample_weight must be finite and non-negative")
         self._backward(Y, l2, l1, sample_weight)
 
     def _backward(self, Y: np.ndarray, l2: float, l1: float, w: np.ndarray | None = None) -> None:
