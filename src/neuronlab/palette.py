@@ -13,13 +13,22 @@ from __future__ import annotations
 CLASS_COLOURS = ("#e69f00", "#0072b2", "#009e73", "#cc79a7", "#56b4e9", "#d55e00")
 CLASS_SHAPES = ("square", "circle", "triangle", "diamond", "plus", "cross")
 
-# the optimiser race: colour, line dash (on/off lengths in points; () solid) and head shape
+# the optimiser race: colour, line dash (on/off lengths in points; () solid), head shape, and
+# how the four are stacked where their paths share a valley: ``layer`` 0 is drawn first, at
+# the bottom, widest and with the largest head; each later one lies on top, thinner, with a
+# smaller head, so SGD's dotted line shows on Adam's solid one and their heads nest
 OPTIMIZER_STYLES = {
-    "sgd": {"colour": "#1b1d21", "dash": (2, 4), "shape": "square"},
-    "momentum": {"colour": "#d55e00", "dash": (9, 5), "shape": "triangle"},
-    "rmsprop": {"colour": "#0072b2", "dash": (12, 4, 3, 4), "shape": "diamond"},
-    "adam": {"colour": "#009e73", "dash": (), "shape": "circle"},
-}
+    "sgd": {"colour": "#1b1d21", "dash": (2, 4), "shape": "square", "layer": 3, "width": 1.6,
+            "head": 4.5},
+    "momentum": {"colour": "#d55e00", "dash": (9, 5), "shape": "triangle", "layer": 2,
+                 "width": 2.2, "head": 6.5},
+    "rmsprop": {"colour": "#0072b2", "dash": (12, 4, 3, 4), "shape": "diamond", "layer": 1,
+                "width": 2.8, "head": 8.5},
+    "adam": {"colour": "#009e73", "dash": (), "shape": "circle", "layer": 0, "width": 3.6,
+             "head": 10.5},
+}  # fmt: skip
+# the names they go by wherever a person reads them: legends, rows, messages
+OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "Momentum", "rmsprop": "RMSProp", "adam": "Adam"}
 OPTIMIZER_COLOURS = {name: style["colour"] for name, style in OPTIMIZER_STYLES.items()}
 
 # training against validation curves (the overfitting lab, the loss figures)

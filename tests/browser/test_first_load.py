@@ -113,10 +113,10 @@ def test_a_link_to_the_overfitting_lab_draws_its_chart(page: Page, lab_url, arti
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{lab_url}?overfit.l2=0.01&overfit.early=1#overfitting")
     section = page.locator("section#overfitting")
-    expect(section.locator(".widget")).to_have_attribute("data-state", "finished", timeout=30_000)
     # the link opens at the section's heading; on a phone its prose and controls come first,
-    # and the chart (with plotly) arrives as the learner scrolls down to it
+    # and the chart (with plotly) arrives, and the run starts, as the learner scrolls to it
     section.locator(".w-chart").scroll_into_view_if_needed()
+    expect(section.locator(".widget")).to_have_attribute("data-state", "finished", timeout=30_000)
     # the finished run's chart: both curves, the best epoch's star and its label
     expect(section.locator(".w-chart .annotation-text", has_text="best")).to_be_visible(
         timeout=30_000

@@ -30,7 +30,7 @@ def test_pausing_the_race_says_so(page: Page, lab_url):
     expect(status).to_have_text("Racing…")
     race.get_by_role("button", name="Pause").click()
     expect(status).to_contain_text(re.compile(r"Paused at step \d+"))
-    expect(cells.first).to_have_text(re.compile("paused|reached|converged|diverged|not there"))
+    expect(cells.first).to_have_text(re.compile("paused|reached|converged|diverged|still"))
 
 
 def test_the_race_shows_the_newest_start_when_answers_cross(page: Page, lab_url):
@@ -82,7 +82,7 @@ def test_a_race_rate_is_judged_as_typed_and_play_races_the_new_rates(page: Page,
     rmsprop = race.locator("input[data-rate='rmsprop']")
     rmsprop.fill("0.004")
     rmsprop.press("Enter")
-    expect(alert).to_contain_text("momentum")
+    expect(alert).to_contain_text("Momentum")
     expect(rmsprop).not_to_have_attribute("aria-invalid", "true")
     expect(momentum).to_have_attribute("aria-invalid", "true")
     momentum.fill("")  # an emptied box: the default rate again, and the race is back
@@ -111,8 +111,9 @@ def test_the_race_rates_show_every_digit_on_small_screens(page: Page, lab_url, w
     assert problems == []
 
 
-def test_race_adam_reaches_the_rosenbrock_minimum(page, lab_url, artifacts_dir):
-    open_section(page, lab_url, "race", "?race.speed=20")
+@pytest.mark.parametrize("width", [1400, 390])
+def test_race_adam_reaches_the_rosenbrock_minimum(page, lab_url, artifacts_dir, width):
+    open_section(page, lab_url, "race", "?race.speed=20", width=width)
     section = page.locator("section#race")
     widget = section.locator(".widget")
     expect(section.locator("[role='status']")).to_contain_text("Press Play")
@@ -123,8 +124,14 @@ def test_race_adam_reaches_the_rosenbrock_minimum(page, lab_url, artifacts_dir):
     assert numbers(adam.locator("[data-cell='distance']").inner_text())[0] < 0.1
     sgd = section.locator("tr[data-runner='sgd']")
     assert numbers(sgd.locator("[data-cell='distance']").inner_text())[0] > 0.5
+    expect(sgd.locator("[data-cell='status']")).to_have_text("still descending after 1000 steps")
     expect(section.locator("[role='status']")).to_contain_text("reached the minimum first")
-    shot(page, artifacts_dir, "race", "race-rosenbrock.png")
+    endings = section.locator(".w-endings li")
+    expect(endings).to_have_count(4)
+    expect(section.locator(".w-endings li[data-runner='adam']")).to_contain_text(
+        "Adam: Converged after"
+    )
+    shot(page, artifacts_dir, "race", f"race-rosenbrock-{width}.png")
 
     # move the start with the keyboard: a new race from there, back at step 0
     handle = section.locator("[data-role='start']")
@@ -132,3 +139,43 @@ def test_race_adam_reaches_the_rosenbrock_minimum(page, lab_url, artifacts_dir):
     handle.press("Shift+ArrowUp")
     expect(section.locator("[role='status']")).to_contain_text("from (−1.20, 1.25)")
     expect(readout(page, "race", "step")).to_have_text("step 0 of 1000")
+    expect(endings).to_have_count(0)
+
+
+def test_the_race_headline_and_its_rows_agree_on_the_bowl(page, lab_url, artifacts_dir):
+    # the issue: "Momentum reached the minimum first, at step 5" beside "converged at step 239"
+    open_section(page, lab_url, "race", "?race.surface=bowl&race.speed=20")
+    section = page.locator("section#race")
+    expect(section.get_by_label("surface", exact=True)).to_have_value("bowl")
+    expect(section.locator("[role='status']")).to_contain_text("Press Play")
+    section.locator("[data-action='play']").click()
+    expect(section.locator(".widget")).to_have_attribute("data-state", "finished", timeout=20_000)
+    headline = section.locator("[role='status']").first.inner_text()
+    found = re.match(r"(\w+) reached the minimum first, at step (\d+)", headline)
+    assert found, headline
+    winner, step = found.groups()
+    row = section.locator("tr", has=page.locator("th", has_text=winner))
+    expect(row.locator("[data-cell='status']")).to_contain_text(
+        f"reached the minimum at step {step}"
+    )
+    steps = []
+    for cell in section.locator("[data-cell='status']").all():
+        text = cell.inner_text()
+        assert "converged; reached the minimum at step" in text, text
+        steps.append(int(re.search(r"at step (\d+)", text).group(1)))
+    assert min(steps) == int(step)  # no row reached it before the headline's winner
+    shot(page, artifacts_dir, "race", "race-bowl.png")
+
+
+def test_a_refused_race_rate_names_the_optimiser_as_the_page_does(page: Page, lab_url):
+    open_page(page, f"{lab_url}#race")
+    race = section(page, "race")
+    expect(race.locator("[role='status']").first).to_contain_text("Ready")
+    sgd = race.locator("input[data-rate='sgd']")
+    sgd.fill("0")
+    sgd.press("Enter")
+    alert = race.locator("[role='alert']")
+    expect(alert).to_contain_text(
+        "The learning rate of SGD should be greater than 0", timeout=10_000
+    )
+    expect(alert).not_to_contain_text("sgd")

@@ -159,6 +159,13 @@ def test_a_typed_start_is_where_the_walk_begins(page, lab_url):
     assert abs(path["y"][-1] - 2**0.5) < 0.01  # the saddle's upper minimum, at (0, √2)
     assert "surface3d.x=-1.5" in page.url
 
+    # from the saddle's ridge line the walk stops on the saddle point, and the page says so
+    section.get_by_label("start y").fill("0")
+    section.get_by_label("start y").press("Enter")
+    section.locator("[data-action='descend']").click()
+    expect(section.locator(".widget")).to_have_attribute("data-finished", "saddle", timeout=15_000)
+    expect(section.locator("[role='status']")).to_contain_text("saddle")
+
 
 def test_the_3d_plot_fits_a_phone(page, lab_url, artifacts_dir):
     section = open_3d(page, lab_url, width=390)

@@ -293,8 +293,12 @@ def test_divergence_is_explained(page: Page, lab_url, artifacts_dir):
     # Reset starts afresh: the advice about the lost weights goes with them
     inside(page).get_by_role("button", name="Reset", exact=True).click()
     expect(alert).to_be_hidden()
-    expect(inside(page).get_by_label("Loss", exact=True)).to_have_text("–")
-    expect(chart.locator(".annotation-text")).to_have_text("Press Train or Stepto plot the loss")
+    # ... and the fresh network's loss is epoch 0, on the readouts and the chart
+    expect(inside(page).get_by_label("Epoch", exact=True)).to_have_text("0")
+    expect(inside(page).get_by_label("Loss", exact=True)).to_have_text(re.compile(r"^\d"))
+    expect(chart.locator(".annotation-text")).to_have_text(
+        "Epoch 0: the untrained network.Press Train to watch its loss fall."
+    )
     expect(chart.locator(".shapelayer path")).to_have_count(0)
 
 

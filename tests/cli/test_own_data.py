@@ -139,11 +139,32 @@ def test_the_race_tells_a_saddle_and_a_local_minimum_from_convergence(tmp_path):
     saddle = run("race", "-s", "saddle", "--start", "1.5,0", "--optimizers", "sgd",
                  "--out", str(tmp_path / "s.png"))  # fmt: skip
     assert saddle.returncode == 0, saddle.stderr
-    assert "│ saddle" in saddle.stdout and "falls away along (0, 1)" in saddle.stdout
+    words = " ".join(saddle.stdout.split())  # rich wraps at the terminal's width
+    assert "│ SGD" in saddle.stdout and "│ saddle" in saddle.stdout
+    assert "SGD: Stuck on a saddle point" in words and "falls away both ways along (0, 1)" in words
+    assert "No optimiser reached the minimum" in words
     egg = run("race", "-s", "rastrigin", "--optimizers", "adam", "--out", str(tmp_path / "r.png"))
-    assert "local minimum" in egg.stdout and "lowest known minimum is at (0, 0)" in egg.stdout
-    assert "converged" not in egg.stdout
+    words = " ".join(egg.stdout.split())
+    assert "local minimum" in words and "lowest known minimum is at (0, 0)" in words
+    assert "converged" not in egg.stdout.lower()
     assert os.path.getsize(tmp_path / "r.png") > 0
+
+
+def test_the_command_line_race_says_what_the_labs_race_says(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from neuronlab.lab.app import create_app
+
+    lab = TestClient(create_app()).post("/api/race/run", json={"surface": "bowl"}).json()
+    result = run("race", "-s", "bowl", "--steps", "1000", "--out", str(tmp_path / "b.png"))
+    assert result.returncode == 0, result.stderr
+    words = " ".join(result.stdout.split())
+    assert lab["headline"] in words  # "SGD reached the minimum first, at step 14, and ..."
+    for runner in lab["runners"]:
+        assert f"{runner['label']}: {runner['message']}" in words
+        reached = runner["reached"]
+        assert f"│ {runner['label']}" in result.stdout
+        assert f"step {reached} │" in result.stdout
 
 
 def test_a_wine_model_from_the_command_line_predicts_raw_wine_in_python(tmp_path):

@@ -221,7 +221,7 @@ def status_of(pid: int) -> dict[str, int]:
 
 
 # --- cross-site ---------------------------------------------------------------------------
-@pytest.mark.parametrize("path", ["/ws/train", "/ws/playground"])
+@pytest.mark.parametrize("path", ["/ws/train", "/ws/playground", "/ws/overfitting"])
 def test_foreign_origin_websocket_handshakes_are_refused(server, path):
     base, _ = server
     url = base.replace("http", "ws") + path

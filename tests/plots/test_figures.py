@@ -101,6 +101,15 @@ def test_race_paths_differ_by_dash_and_marker_as_in_the_lab():
     assert sgd.get_marker() != adam.get_marker() and sgd.get_linestyle() != adam.get_linestyle()
     assert sgd.get_color() == palette.OPTIMIZER_COLOURS["sgd"]
     assert "(converged" in sgd.get_label()
+    # where they overlap, SGD's thinner dotted line lies on top of Adam's wider solid one
+    assert sgd.get_zorder() > adam.get_zorder() and sgd.get_linewidth() < adam.get_linewidth()
+
+
+def test_the_race_figure_names_a_saddle_a_saddle():
+    path = descend("saddle", (1.5, 0.0), "sgd", steps=300)
+    ax = plots.plot_descent_paths("saddle", {"SGD": path}, ax=Figure().subplots())
+    (line,) = (line for line in ax.get_lines() if line.get_label().startswith("SGD"))
+    assert "(saddle" in line.get_label() and "converged" not in line.get_label()
 
 
 def test_one_palette_for_the_plots_and_the_lab():

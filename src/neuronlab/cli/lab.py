@@ -64,7 +64,7 @@ LAB_PACKAGES = ("fastapi", "uvicorn", "plotly", "pygments")  # the extra "lab"
     default=1,
     show_default=True,
     help="Lab processes sharing the port, so that more than one core trains: for a class, "
-    "one per core. --max-sessions applies to each.",
+    "one per core. --max-sessions caps the lab as a whole, across its processes.",
 )
 @click.option(
     "--allowed-host",

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import numpy as np
 
 from ..engine.optimisers import OPTIMIZERS
 from ..engine.surfaces import SURFACES, race_rates
+from ..palette import OPTIMIZER_LABELS
 from . import FiniteRange, Point, _make_out_dir, cli
 
 
@@ -55,7 +55,7 @@ from . import FiniteRange, Point, _make_out_dir, cli
     type=FiniteRange(0, min_open=True),
     default=0.1,
     show_default=True,
-    help="'Reached the minimum' means within this distance of a known minimum.",
+    help="'Reached the minimum' means staying within this distance of a lowest minimum.",
 )
 @click.option(
     "--out",
@@ -66,8 +66,9 @@ from . import FiniteRange, Point, _make_out_dir, cli
 def race(surface, optimizers, rates, start, steps, near, out) -> None:
     """Optimisers race across a loss surface from one start.
 
-    Writes a contour figure with every path and prints, for each optimiser, the steps it
-    took to come within --near of a minimum and its final loss.
+    Writes a contour figure with every path and prints, for each optimiser, the step from
+    which it stayed within --near of a lowest minimum, its final loss, and where it ended:
+    the minimum, a local minimum, a saddle, still descending or diverged.
     """
     from matplotlib.figure import Figure
     from rich.console import Console
@@ -75,6 +76,7 @@ def race(surface, optimizers, rates, start, steps, near, out) -> None:
 
     from .. import plots
     from ..engine.optimisers import make_optimizer
+    from ..engine.outcome import read_race
     from ..engine.surfaces import check_on_map, descend
 
     names = [name.strip() for name in optimizers.split(",") if name.strip()]
@@ -99,16 +101,15 @@ def race(surface, optimizers, rates, start, steps, near, out) -> None:
             param_hint="--out",
         )
     chosen = _race_rates(surface, names, rates)
-    paths, rows = {}, []
-    minima = np.array(SURFACES[surface].minima, dtype=float).reshape(-1, 2)
-    for name in names:
-        path = descend(
+    labels = {name: OPTIMIZER_LABELS.get(name, name) for name in names}
+    paths = {
+        labels[name]: descend(
             surface, start_point, make_optimizer(name, learning_rate=chosen[name]), steps=steps
         )
-        paths[name] = path
-        gaps = np.sqrt(((path.points[:, None, :] - minima[None]) ** 2).sum(axis=2)).min(axis=1)
-        close = np.flatnonzero(gaps < near)
-        rows.append((name, chosen[name], int(close[0]) if len(close) else None, path))
+        for name in names
+    }
+    # who reached the minimum and the words for it: the same reading as the lab's race
+    reading = read_race(surface, paths, near)
     _make_out_dir(out.parent)
     figure = Figure(figsize=(7, 6), dpi=110)
     plots.plot_descent_paths(
@@ -121,29 +122,32 @@ def race(surface, optimizers, rates, start, steps, near, out) -> None:
     figure.savefig(out)
 
     table = Table(
-        title=f"race on {surface} from ({start_point[0]:g}, {start_point[1]:g}); "
-        f"reached = first step within {near:g} of a minimum",
+        title=f"race on {surface} from ({start_point[0]:g}, {start_point[1]:g}); reached = "
+        f"first step from which it stays within {near:g} of a lowest minimum",
         title_justify="left",
     )
     for column in ("optimiser", "rate", "reached", "final loss", "final point", "outcome"):
         table.add_column(
             column, justify="left" if column in ("optimiser", "outcome") else "right", no_wrap=True
         )
-    for name, rate, reached, path in rows:
+    for name in names:
+        label = labels[name]
+        path, reached = paths[label], reading.reached[label]
         x, y = path.points[-1]
-        outcome = path.outcome.kind  # converged, local minimum, saddle... (engine/surfaces.py)
         table.add_row(
-            name,
-            f"{rate:g}",
+            label,
+            f"{chosen[name]:g}",
             "never" if reached is None else f"step {reached}",
             f"{path.losses[-1]:.4g}",
             f"({x:.3f}, {y:.3f})",
-            outcome,
+            path.outcome.kind,  # converged, local minimum, saddle... (engine/outcome.py)
         )
     console = Console()
     console.print(table)
-    for name, _, _, path in rows:
-        console.print(f"{name}: {path.outcome.sentence}", highlight=False)
+    console.print(reading.headline, highlight=False)
+    for label, path in paths.items():
+        sentence = path.outcome.sentence
+        console.print(f"{label}: {sentence[:1].upper()}{sentence[1:]}", highlight=False)
     console.print(f"wrote {out}")
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .optimisers import OPTIMIZERS, Optimizer, make_optimizer
+from .outcome import Outcome, classify_point, diverged, outcome_sentence, short_number
 from .util import check_int, check_positive
 
 Array = np.ndarray
@@ -237,48 +238,17 @@ def get_surface(surface: str | Surface) -> Surface:
     return SURFACES[surface]
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What kind of point a descent ended at, read from the gradient and the Hessian there.
-
-    ``kind`` is one of OUTCOMES. A point is a minimum only where the gradient is near zero
-    and the Hessian is positive definite; with a negative eigenvalue it is a saddle, and
-    ``direction`` is that eigenvalue's unit eigenvector, the way down. A minimum higher than
-    the lowest known one is a local minimum, and ``lowest`` says where the lowest is.
-    """
-
-    kind: str
-    point: tuple[float, float]
-    value: float
-    gradient_norm: float
-    eigenvalues: tuple[float, float] | None = None  # of the Hessian, ascending
-    direction: tuple[float, float] | None = None  # saddle: the eigenvector it falls away along
-    lowest: tuple[float, float] | None = None  # local minimum: the lowest known minimum
-    lowest_value: float | None = None
-    steps: int = 0
-
-    @property
-    def sentence(self) -> str:
-        """One English sentence saying where the walk ended."""
-        return outcome_sentence(self)
-
-
-OUTCOMES = ("converged", "local minimum", "saddle", "flat", "still descending", "diverged")
-STATIONARY_GRADIENT = 1e-3  # |∇f| below this counts as "the gradient is near zero"
-CURVATURE_TOL = 1e-6  # |λ| below this is no curvature: a flat direction
-
-
 @dataclass
 class DescentPath:
     """The points an optimiser visited on a surface, and how the walk ended."""
 
     points: Array  # (steps + 1, 2): the start, then the point after every update
     losses: Array  # (steps + 1,): f at each point
-    converged: bool  # the gradient norm fell below tol
+    converged: bool  # the gradient norm fell below tol: a stationary point, maybe no minimum
     diverged: bool  # f became non-finite or too large, or the point left the box
     steps: int  # number of updates recorded in points
-    message: str = ""  # one English sentence saying how the walk ended
-    outcome: Outcome | None = None  # where it ended: minimum, local minimum, saddle... (below)
+    message: str = ""  # one English sentence saying how the walk ended (outcome.sentence)
+    outcome: Outcome | None = None  # where it ended: minimum, local minimum, saddle... (outcome.py)
 
 
 def check_on_map(surface: str | Surface, start: tuple[float, float]) -> None:
@@ -359,8 +329,8 @@ def descend(
     centre = np.array([(xmin + xmax) / 2, (ymin + ymax) / 2])
     reach = BOX_FACTOR * np.array([(xmax - xmin) / 2, (ymax - ymin) / 2])
 
-    converged = diverged = False
-    message = ""
+    converged = blew_up = False
+    detail = ""
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is data, not a warning
         points, losses = [p.copy()], [float(surface.f(*p))]
         for k in range(1, steps + 1):
@@ -371,131 +341,26 @@ def descend(
             optimizer.step([p], [g])  # p ← p − η g (or the optimiser's own rule), in place
             value = float(surface.f(*p))
             if not (np.all(np.isfinite(p)) and math.isfinite(value)):
-                diverged = True
-                message = f"diverged at step {k}: the loss became infinite"
+                blew_up, detail = True, f"the loss became infinite at step {k}"
                 break
             points.append(p.copy())
             losses.append(value)
             if abs(value) > max_value:
-                diverged = True
-                message = f"diverged at step {k}: the loss reached {_short(value)}"
+                blew_up, detail = True, f"the loss reached {short_number(value)} at step {k}"
                 break
             if np.any(np.abs(p - centre) > reach):
-                diverged = True
-                message = f"diverged at step {k}: the point flew far off the surface"
+                blew_up, detail = True, f"the point flew far off the surface at step {k}"
                 break
         else:
             converged = bool(np.linalg.norm(surface.grad(p)) < tol)
-    taken = len(points) - 1
-    if diverged:
-        message += ". Lower the learning rate."
-    elif converged:
-        x, y = points[-1]
-        message = (
-            f"converged after {taken} steps at ({_short(x)}, {_short(y)}), "
-            f"loss {_short(losses[-1])}"
-        )
-    else:
-        message = f"stopped after {taken} steps without converging, loss {_short(losses[-1])}"
     points, losses = np.array(points), np.array(losses)
-    if diverged:
-        x, y = points[-1]
-        outcome = Outcome("diverged", (float(x), float(y)), float(losses[-1]), math.inf,
-                          steps=taken)  # fmt: skip
+    taken = len(points) - 1
+    if blew_up:
+        outcome = diverged(points[-1], losses[-1], taken, detail)
     else:
         outcome = classify_point(surface, points[-1], steps=taken)
-    return DescentPath(points, losses, converged, diverged, taken, message, outcome)
-
-
-def hessian(surface: str | Surface, point, h: float | None = None) -> Array:
-    """The 2 × 2 Hessian of f at ``point``, by central differences of the analytic gradient.
-
-    H[:, j] = (∇f(p + h eⱼ) − ∇f(p − h eⱼ)) / 2h, then symmetrised (H + Hᵀ)/2, which the
-    true Hessian is. h defaults to 1e-5 · max(1, |p|).
-    """
-    s = get_surface(surface)
-    p = _check_start(point)
-    h = 1e-5 * max(1.0, float(np.abs(p).max())) if h is None else check_positive("h", h)
-    H = np.empty((2, 2))
-    for j in range(2):
-        step = np.zeros(2)
-        step[j] = h
-        H[:, j] = (s.grad(p + step) - s.grad(p - step)) / (2 * h)
-    return 0.5 * (H + H.T)
-
-
-def classify_point(surface: str | Surface, point, *, steps: int = 0) -> Outcome:
-    """Is ``point`` the lowest minimum, a local minimum, a saddle, flat, or none of these?
-
-    The gradient must be near zero (|∇f| < STATIONARY_GRADIENT) for any of them; then the
-    Hessian's eigenvalues λ₁ ≤ λ₂ decide: λ₁ > 0 a minimum, λ₁ < 0 a saddle (the point
-    falls away along λ₁'s eigenvector), λ₁ ≈ 0 flat. A minimum is "converged" when f there
-    is as low as the lowest known minimum of the surface, else a "local minimum".
-    """
-    s = get_surface(surface)
-    p = _check_start(point)
-    value = float(s.f(*p))
-    norm = float(np.linalg.norm(s.grad(p)))
-    where = (float(p[0]), float(p[1]))
-    if norm >= STATIONARY_GRADIENT:
-        return Outcome("still descending", where, value, norm, steps=steps)
-    eigenvalues, vectors = np.linalg.eigh(hessian(s, p))  # ascending
-    low, high = (float(v) for v in eigenvalues)
-    scale = max(1.0, abs(low), abs(high))
-    if low < -CURVATURE_TOL * scale:
-        down = vectors[:, 0]  # the eigenvector of λ₁, signed so that its larger part is > 0
-        down = down if down[np.argmax(np.abs(down))] > 0 else -down
-        direction = (float(down[0]), float(down[1]))
-        return Outcome("saddle", where, value, norm, (low, high), direction, steps=steps)
-    if low <= CURVATURE_TOL * scale:
-        return Outcome("flat", where, value, norm, (low, high), steps=steps)
-    values = [float(s.f(*np.array(m))) for m in s.minima]
-    best = int(np.argmin(values))
-    if value > values[best] + 1e-6 * max(1.0, abs(values[best])):
-        return Outcome("local minimum", where, value, norm, (low, high),
-                       lowest=tuple(map(float, s.minima[best])), lowest_value=values[best],
-                       steps=steps)  # fmt: skip
-    return Outcome("converged", where, value, norm, (low, high), steps=steps)
-
-
-def outcome_sentence(outcome: Outcome) -> str:
-    """The outcome in one English sentence, numbers written as the lab writes them."""
-    x, y = outcome.point
-    at = f"({_short(x)}, {_short(y)})"
-    kind = outcome.kind
-    if kind == "diverged":
-        return f"diverged after {outcome.steps} steps: lower the learning rate."
-    if kind == "still descending":
-        return (
-            f"still descending at {at} after {outcome.steps} steps (gradient "
-            f"{_short(outcome.gradient_norm)}): give it more steps or a larger rate."
-        )
-    if kind == "saddle":
-        dx, dy = outcome.direction
-        return (
-            f"stuck on a saddle point at {at}, loss {_short(outcome.value)}: the gradient is "
-            f"zero but the surface falls away along ({_short(dx)}, {_short(dy)}); a nudge "
-            "that way lets it roll on."
-        )
-    if kind == "flat":
-        return f"stopped at {at} where the surface is flat: no curvature to say which way."
-    if kind == "local minimum":
-        lx, ly = outcome.lowest
-        return (
-            f"settled in a local minimum at {at}, loss {_short(outcome.value)}; the lowest "
-            f"known minimum is at ({_short(lx)}, {_short(ly)}), loss "
-            f"{_short(outcome.lowest_value)}."
-        )
-    return f"converged to the minimum at {at}, loss {_short(outcome.value)}."
-
-
-def _short(value: float) -> str:
-    """Three significant figures, written as the lab's readouts write them: 3.29e−7, −0.5."""
-    text = f"{value:.3g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = f"{mantissa}e{int(exponent)}"  # e-07 -> e-7
-    return text.replace("-", "−")
+    message = outcome_sentence(outcome)
+    return DescentPath(points, losses, converged, blew_up, taken, message, outcome)
 
 
 def surface_grid(surface: str | Surface, resolution: int = 100) -> tuple[Array, Array, Array]:

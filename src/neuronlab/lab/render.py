@@ -105,6 +105,26 @@ def boundary_palette(classes: int) -> bytes:
     return palette.tobytes()
 
 
+@functools.lru_cache(maxsize=8)
+def hard_boundary_palette(classes: int) -> bytes:
+    """``boundary_palette``'s twin for a discretised plane: every entry is the colour of the
+    class it stands for at full confidence, so the same indices paint hard class regions.
+
+    Two classes: entries below 127 (p(class 1) < 0.5) are class 0's, above 127 class 1's,
+    and 127 itself (a tie) stays the mix. More classes: each class's block is its full colour.
+    """
+    soft = np.frombuffer(boundary_palette(classes), np.uint8).reshape(256, 3)
+    hard = soft.copy()
+    levels = boundary_levels(classes)
+    if classes == 2:
+        hard[:127] = soft[0]
+        hard[128:levels] = soft[levels - 1]
+    else:
+        for k in range(classes):
+            hard[k * levels : (k + 1) * levels] = soft[(k + 1) * levels - 1]
+    return hard.tobytes()
+
+
 def boundary_indices(probabilities: np.ndarray) -> bytes:
     """One byte per grid cell (n): its entry in ``boundary_palette(k)`` for the class
     probabilities (n, k). Two classes: round(254 p(class 1)); more: the most likely class's

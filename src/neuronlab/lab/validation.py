@@ -24,6 +24,7 @@ from ..engine.activations import ACTIVATIONS
 from ..engine.datasets import DATASETS, REGRESSION_DATASETS
 from ..engine.optimisers import OPTIMIZERS
 from ..engine.surfaces import SURFACES
+from ..palette import OPTIMIZER_LABELS
 from .settings import Settings
 
 PLANE = (-1.2, 1.2, -1.2, 1.2)  # x1_min, x1_max, x2_min, x2_max: the datasets' plane
@@ -138,9 +139,11 @@ def _field_name(location: Sequence[Any]) -> str:
 
 def _readable(name: str) -> str:
     """A setting's name as the page labels it: "batch size", not "batch_size"; a race's
-    rate by optimiser, "the learning rate of momentum", not "learning_rates.momentum"."""
+    rate by optimiser as the page names it, "the learning rate of SGD", not
+    "learning_rates.sgd"."""
     if name.startswith("learning_rates."):
-        return f"the learning rate of {name.split('.', 1)[1]}"
+        optimizer = name.split(".", 1)[1]
+        return f"the learning rate of {OPTIMIZER_LABELS.get(optimizer, optimizer)}"
     return name.replace("_", " ")
 
 

@@ -4,7 +4,12 @@ Python runs one thread at a time per process, so one lab process keeps one core 
 many learners train. ``run_workers`` starts N processes; each listens on the same port
 (``SO_REUSEPORT``: the kernel spreads new connections over them) and serves its own sessions.
 Nothing is shared between them but a private folder, in which each also listens on a Unix
-socket of its own.
+socket of its own, and the count of sessions open in the whole lab (``lab_sessions``), so
+that ``--max-sessions`` caps the lab, not each process.
+
+The folder is named after the parent's process id (``neuronlab-workers-<pid>-...``), and
+removed when the lab stops; a lab killed with ``kill -9`` leaves it behind, and the next lab
+to start sweeps it (``sweep_leftover_folders``).
 
 A trainer's WebSocket stays with the process that accepted it, but its model download and
 upload are plain HTTP requests, which may reach another process. A session's id therefore
@@ -14,11 +19,13 @@ request, unchanged, to that worker's Unix socket (``forward``) and returns its a
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import shutil
 import signal
 import socket
+import stat
 import sys
 import tempfile
 import threading
@@ -33,6 +40,17 @@ from .settings import Settings
 MAX_WORKERS = 64
 FORWARDED = "x-neuronlab-forwarded"  # set on a forwarded request: never forwarded twice
 STOP_WITHIN = 1.8  # seconds the workers get to stop before they are killed
+FOLDER_PREFIX = "neuronlab-workers-"
+
+# In a worker process: the number of training sessions open in every worker of this lab, a
+# shared integer with its lock (``multiprocessing.Value``); None in a lab of one process.
+_lab_sessions = None
+
+
+def lab_sessions():
+    """The lab-wide count of open sessions (a ``multiprocessing.Value``), or None when this
+    process is the whole lab. ``registry`` holds it against ``--max-sessions``."""
+    return _lab_sessions
 
 
 def session_prefix(worker: int) -> str:
@@ -113,14 +131,17 @@ def _listen_private(path: str) -> socket.socket:
     return sock
 
 
-def _serve_worker(settings: Settings, worker: int, folder: str) -> None:
-    """One worker process: the lab on the shared port and on its private socket."""
+def _serve_worker(settings: Settings, worker: int, folder: str, sessions=None) -> None:
+    """One worker process: the lab on the shared port and on its private socket;
+    ``sessions`` counts the sessions open in every worker."""
+    global _lab_sessions
     import uvicorn
 
     from .app import create_app
     from .server import uvicorn_config
 
     settings.worker, settings.worker_dir = worker, folder
+    _lab_sessions = sessions
     sockets = [
         _listen_shared(settings.host, settings.port),
         _listen_private(socket_path(folder, worker)),
@@ -137,11 +158,15 @@ def run_workers(settings: Settings, count: int, ready_url: str) -> int:
     the exit status. ``ready_url`` is polled to say when the lab answers."""
     if not 2 <= count <= MAX_WORKERS:
         raise ValueError(f"workers must be between 2 and {MAX_WORKERS}, got {count}")
-    folder = tempfile.mkdtemp(prefix="neuronlab-workers-")  # 0700: this user's only
+    folder = make_folder()
+    sweep_leftover_folders(os.path.dirname(folder))  # this lab's own is named after a live pid
     context = multiprocessing.get_context("spawn")
+    sessions = context.Value("i", 0)  # open in the whole lab: --max-sessions caps this
     processes = [
         context.Process(
-            target=_serve_worker, args=(settings, worker, folder), name=f"neuronlab-lab-{worker}"
+            target=_serve_worker,
+            args=(settings, worker, folder, sessions),
+            name=f"neuronlab-lab-{worker}",
         )
         for worker in range(count)
     ]
@@ -178,6 +203,74 @@ def run_workers(settings: Settings, count: int, ready_url: str) -> int:
         print(f"neuronlab lab: stopping: {reason[0]}", file=sys.stderr, flush=True)
         return 1
     return 0
+
+
+UNIX_PATH_MAX = 107  # bytes in a Unix socket's path (sun_path, less its final zero)
+
+
+def make_folder() -> str:
+    """The workers' private folder: 0700, this user's only, named after this process so that
+    a later lab knows when it is stale. In the temporary directory, unless its path is too
+    long for the sockets inside (a long ``TMPDIR``): then in /tmp."""
+    prefix = f"{FOLDER_PREFIX}{os.getpid()}-"
+    room = UNIX_PATH_MAX - len(prefix) - len("xxxxxxxx/worker-00.sock") - 1
+    directory = None if len(tempfile.gettempdir().encode()) <= room else "/tmp"
+    return tempfile.mkdtemp(prefix=prefix, dir=directory)
+
+
+def sweep_leftover_folders(directory: str | None = None) -> list[str]:
+    """Remove the workers' folders that labs left behind when they were killed (``kill -9``):
+    this user's folders named after a process that is no longer running. A folder of an older
+    version (no process id in its name) goes when none of its sockets answers. Returns what
+    was removed."""
+    directory = directory or tempfile.gettempdir()
+    removed = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.name.startswith(FOLDER_PREFIX):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+            continue
+        owner = entry.name[len(FOLDER_PREFIX) :].split("-", 1)[0]
+        stale = not _running(int(owner)) if owner.isdigit() else not _answers(entry.path)
+        if stale:
+            shutil.rmtree(entry.path, ignore_errors=True)
+            if not os.path.exists(entry.path):
+                removed.append(entry.path)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: running
+        return True
+    return True
+
+
+def _answers(folder: str) -> bool:
+    """Whether a worker still listens on one of the sockets in ``folder``."""
+    with contextlib.suppress(OSError):
+        for name in os.listdir(folder):
+            if not name.endswith(".sock"):
+                continue
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                probe.settimeout(1.0)
+                try:
+                    probe.connect(os.path.join(folder, name))
+                except OSError:
+                    continue
+                return True
+    return False
 
 
 def wait_until_answering(url: str, timeout: float = 30.0) -> bool:

@@ -51,19 +51,25 @@ def class_marker(k: int) -> str:
 
 
 def path_style(label: str, i: int) -> dict:
-    """Colour, dash and marker of the i-th path, labelled ``label`` (an optimiser's name
-    takes the lab's style for it), so paths differ by more than colour."""
+    """Colour, dash, marker, line width and stacking of the i-th path, labelled ``label``
+    (an optimiser's name takes the lab's style for it), so paths differ by more than colour
+    and, where they overlap, the thinner ones lie on top of the wider ones."""
     style = OPTIMIZER_STYLES.get(label.split()[0].lower() if label else "")
     if style is not None:
         colour, dash, shape = style["colour"], style["dash"], style["shape"]
+        layer, width, head = style["layer"], style["width"], style["head"]
     else:
         colour = CLASS_COLOURS[i % len(CLASS_COLOURS)]
         dash = EXTRA_DASHES[i % len(EXTRA_DASHES)]
         shape = CLASS_SHAPES[i % len(CLASS_SHAPES)]
+        layer, width, head = i, 2.2, 6.0
     return {
         "color": colour,
         "linestyle": (0, dash) if dash else "-",
         "marker": MARKER_FOR_SHAPE[shape],
+        "linewidth": 0.7 * width,  # the lab's widths are CSS pixels; these are points
+        "head": 1.4 * head,  # the size of the end's marker
+        "layer": layer,
     }
 
 

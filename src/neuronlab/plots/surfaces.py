@@ -42,23 +42,24 @@ def plot_descent_paths(
         style = path_style(label, i)  # colour, dash and marker: paths that overlap stay apart
         points = np.asarray(path.points)
         outcome = getattr(path, "outcome", None)
-        status = outcome.kind if outcome is not None else f"{path.steps} steps"
+        status = outcome.kind if outcome is not None else f"{path.steps} steps"  # outcome.py
         ax.plot(
             points[:, 0],
             points[:, 1],
             color=style["color"],
             linestyle=style["linestyle"],
-            lw=1.8,
+            lw=style["linewidth"],
             alpha=0.95,
             marker=style["marker"],
             ms=5,
             markevery=_mark_every(len(points), i),
             mfc="white",
-            zorder=4 + 0.1 * (len(paths) - i),  # the first named on top: sgd over adam
+            zorder=4 + 0.1 * style["layer"],  # thinner over wider: SGD's dots over Adam's line
             label=f"{label} ({status}, loss {path.losses[-1]:.3g})",
         )
-        ax.plot(*points[-1], marker=style["marker"], ms=10, color=style["color"], mec="white",
-                zorder=7)  # fmt: skip
+        # the ends' markers nest, the widest lowest, so four walks that end together all show
+        ax.plot(*points[-1], marker=style["marker"], ms=style["head"], color=style["color"],
+                mec="white", zorder=7 + 0.1 * style["layer"])  # fmt: skip
         starts.add(tuple(points[0]))
     for start in starts:
         ax.plot(*start, marker="o", ms=9, color="black", mec="white", zorder=8)

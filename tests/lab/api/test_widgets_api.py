@@ -266,6 +266,33 @@ def test_descent_with_too_high_a_rate_diverges_and_says_so(client):
     assert run["losses"][-1] > run["losses"][0]
 
 
+def test_descent_on_the_saddle_says_saddle_and_where_the_minima_are(client):
+    # the issue's case: Saddle, start at the map's vertical middle left of centre
+    run = post(client, "/api/descent/path", {"surface": "saddle", "start": [-1.0, 0.0]})
+    assert not run["converged"] and run["stalled"] and not run["diverged"]  # stopped, no minimum
+    ending = run["outcome"]
+    assert ending["kind"] == "saddle" and ending["sentence"] == run["message"]
+    assert run["message"].startswith("Stuck on a saddle point at (")
+    assert "converged" not in run["message"].lower()
+    assert ending["direction"] == [0.0, 1.0] and ending["eigenvalues"] == pytest.approx([-2, 2])
+    assert ending["lowest_minima"] == [[0.0, 1.41421], [0.0, -1.41421]]
+    assert ending["lowest_loss"] == pytest.approx(-1.0)
+    assert "(0, 1.41) and (0, −1.41), loss −1" in run["message"]
+    assert ending["point"] == pytest.approx(run["points"][-1], abs=1e-9)
+
+
+def test_descent_tells_a_local_minimum_from_the_lowest(client):
+    dip = post(client, "/api/descent/path", {"surface": "rastrigin", "start": [2.0, -2.0]})
+    assert dip["outcome"]["kind"] == "local minimum" and not dip["converged"]
+    assert "the lowest known minimum is at (0, 0), loss 0" in dip["message"]
+    centre = post(client, "/api/descent/path", {"surface": "rastrigin", "start": [0.2, 0.1]})
+    assert centre["outcome"]["kind"] == "converged" and centre["converged"]
+    assert centre["message"].startswith("Converged after")
+    short = post(client, "/api/descent/path", {"surface": "rosenbrock", "steps": 10})
+    assert short["outcome"]["kind"] == "still descending" and not short["converged"]
+    assert short["outcome"]["gradient_norm"] > 1e-3
+
+
 def test_descent_refuses_bad_input(client):
     refused(client, "/api/descent/path", {"surface": "teacup"}, "surface", "rosenbrock")
     refused(client, "/api/descent/path", {"start": [5, 0]}, "start", "bowl")
@@ -291,6 +318,35 @@ def test_race_on_rosenbrock_adam_reaches_the_minimum(client):
     assert sgd["reached"] is None and sgd["distances"][-1] > 0.5  # plain SGD is still crawling
 
 
+def test_the_race_headline_and_rows_agree(client):
+    # the issue, on the bowl: "Momentum reached the minimum first, at step 5" in the headline
+    # beside "converged at step 239" in its row: one definition of reached, from the server
+    race = post(client, "/api/race/run", {"surface": "bowl"})
+    runners = race["runners"]
+    first = min(r["reached"] for r in runners)
+    winner = next(r for r in runners if r["reached"] == first)
+    assert race["headline"].startswith(
+        f"{winner['label']} reached the minimum first, at step {first}"
+    )
+    for runner in runners:
+        k = runner["reached"]
+        assert f"reached the minimum at step {k}" in runner["summary"]
+        assert max(runner["distances"][k:]) < race["near"] <= runner["distances"][k - 1]
+        assert runner["converged"] and runner["outcome"]["kind"] == "converged"
+    saddle = post(client, "/api/race/run", {"surface": "saddle", "start": [1.5, 0.0]})
+    assert saddle["headline"].startswith("No optimiser reached the minimum")
+    assert {r["summary"] for r in saddle["runners"]} == {"stuck on a saddle point"}
+
+
+def test_the_options_stack_the_race_paths_thinner_over_wider(client):
+    styles = {o["name"]: o for o in client.get("/api/options").json()["optimizers"]}
+    assert styles["sgd"]["label"] == "SGD"
+    assert styles["sgd"]["layer"] > styles["adam"]["layer"]  # SGD's dots drawn over Adam
+    assert styles["sgd"]["width"] < styles["adam"]["width"]
+    assert styles["sgd"]["head"] < styles["adam"]["head"]
+    assert len({tuple(o["dash"]) for o in styles.values()}) == 4
+
+
 def test_race_takes_a_start_and_rates(client):
     race = post(
         client,
@@ -305,7 +361,10 @@ def test_race_takes_a_start_and_rates(client):
 
 def test_race_refuses_bad_input(client):
     refused(client, "/api/race/run", {"learning_rates": {"adamw": 0.1}}, "adamw", "adam")
-    refused(client, "/api/race/run", {"learning_rates": {"adam": 0}}, "the learning rate of adam")
+    refused(client, "/api/race/run", {"learning_rates": {"adam": 0}}, "the learning rate of Adam")
+    answer = client.post("/api/race/run", json={"learning_rates": {"sgd": 0}}).json()
+    assert answer["detail"].startswith("The learning rate of SGD should be greater than 0")
+    assert "sgd" not in answer["detail"] and answer["fields"] == ["sgd"]  # the page's key
     refused(client, "/api/race/run", {"steps": 5000}, "steps")
     refused(client, "/api/race/run", {"surface": "rosenbrock", "start": [0, 9]}, "start")
 

@@ -2,7 +2,9 @@
 
 ``POST /api/descent/map``   the surface as a shaded contour image (RGBA, image order)
 ``POST /api/descent/grid``  f sampled on a grid (xs, ys, z) for the 3-D plot
-``POST /api/descent/path``  ``surfaces.descend`` from the learner's start with one optimiser
+``POST /api/descent/path``  ``surfaces.descend`` from the learner's start with one optimiser,
+                            and where it ended (``outcome.classify_point``): the lowest
+                            minimum, a local one, a saddle, flat, still descending, diverged
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from pydantic import BaseModel, Field, model_validator
 
 from ...engine.grid import plane_grid
 from ...engine.optimisers import make_optimizer
-from ...engine.surfaces import SURFACES, check_on_map, descend, surface_grid
+from ...engine.outcome import OUTCOMES, Outcome
+from ...engine.surfaces import SURFACES, DescentPath, check_on_map, descend, surface_grid
 from ..validation import Coordinate, OptimizerName, StrictModel, SurfaceName
 from .widgets import image_base64, number, rounded
 
@@ -140,6 +143,20 @@ class PathQuery(StrictModel):
         return self
 
 
+class Ending(BaseModel):
+    """Where a walk ended, as ``engine/outcome.py`` reads it."""
+
+    kind: str = Field(description=f"one of: {', '.join(OUTCOMES)}")
+    sentence: str = Field(description="the same as the run's message: one English sentence")
+    point: list[float | None]
+    loss: float | None
+    gradient_norm: float | None = Field(description="|∇f| at the end (none if diverged)")
+    eigenvalues: list[float] | None = Field(description="the Hessian's, ascending")
+    direction: list[float] | None = Field(description="a saddle's way down: a unit vector")
+    lowest_minima: list[list[float]] = Field(description="the lowest known minima (x, y)")
+    lowest_loss: float | None
+
+
 class DescentRun(BaseModel):
     surface: str
     optimizer: str
@@ -147,16 +164,40 @@ class DescentRun(BaseModel):
     points: list[list[float]] = Field(description="(steps + 1, 2): start, then every step")
     losses: list[float | None]
     steps: int
-    converged: bool
+    converged: bool = Field(description="ended at a lowest known minimum (outcome.kind)")
+    stalled: bool = Field(description="stopped early because the gradient vanished")
     diverged: bool
-    message: str
+    message: str = Field(description="how the walk ended, one sentence (outcome.sentence)")
+    outcome: Ending
 
 
-def run_descent(surface: str, start, optimizer: str, rate: float, steps: int) -> DescentRun:
-    """One ``descend`` call, made ready for JSON."""
-    path = descend(
-        surface, start, make_optimizer(optimizer, learning_rate=rate), steps=steps, tol=1e-6
+def ending(outcome: Outcome) -> Ending:
+    """An engine Outcome made ready for JSON."""
+    return Ending(
+        kind=outcome.kind,
+        sentence=capitalised(outcome.sentence),
+        point=rounded(outcome.point),
+        loss=number(outcome.value),
+        gradient_norm=number(outcome.gradient_norm),
+        eigenvalues=rounded(outcome.eigenvalues) if outcome.eigenvalues else None,
+        direction=rounded(outcome.direction) if outcome.direction else None,
+        lowest_minima=[rounded(m) for m in outcome.lowest_minima],
+        lowest_loss=number(outcome.lowest_value) if outcome.lowest_value is not None else None,
     )
+
+
+def capitalised(sentence: str) -> str:
+    return sentence[:1].upper() + sentence[1:]
+
+
+def walk(surface: str, start, optimizer: str, rate: float, steps: int) -> DescentPath:
+    """One ``descend`` call with a fresh optimiser at ``rate``."""
+    optimiser = make_optimizer(optimizer, learning_rate=rate)
+    return descend(surface, start, optimiser, steps=steps, tol=1e-6)
+
+
+def descent_run(surface: str, optimizer: str, rate: float, path: DescentPath) -> DescentRun:
+    """A walk made ready for JSON."""
     return DescentRun(
         surface=surface,
         optimizer=optimizer,
@@ -164,10 +205,17 @@ def run_descent(surface: str, start, optimizer: str, rate: float, steps: int) ->
         points=rounded(path.points),
         losses=rounded(path.losses),
         steps=path.steps,
-        converged=path.converged,
+        converged=path.outcome.kind == "converged",
+        stalled=path.converged,
         diverged=path.diverged,
-        message=path.message[0].upper() + path.message[1:] if path.message else "",
+        message=capitalised(path.message),
+        outcome=ending(path.outcome),
     )
+
+
+def run_descent(surface: str, start, optimizer: str, rate: float, steps: int) -> DescentRun:
+    """One ``descend`` call, made ready for JSON."""
+    return descent_run(surface, optimizer, rate, walk(surface, start, optimizer, rate, steps))
 
 
 @router.post("/path", response_model=DescentRun)

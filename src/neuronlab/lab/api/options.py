@@ -92,9 +92,19 @@ def label(name: str) -> str:
 
 def optimizer_style(name: str) -> dict:
     """How the race, the landscape and the figures tell an optimiser's path apart: colour,
-    line dash (on/off lengths; empty for solid) and the shape of its head (palette.py)."""
-    style = palette.OPTIMIZER_STYLES.get(name, {"colour": "#4a4f57", "dash": (), "shape": "circle"})
-    return {"colour": style["colour"], "dash": list(style["dash"]), "shape": style["shape"]}
+    line dash (on/off lengths; empty for solid), the shape of its head, and where paths
+    overlap the drawing order (``layer``, 0 first), line width and head size (palette.py)."""
+    default = {"colour": "#4a4f57", "dash": (), "shape": "circle", "layer": 0, "width": 2.5,
+               "head": 6}  # fmt: skip
+    style = {**default, **palette.OPTIMIZER_STYLES.get(name, {})}
+    return {
+        "colour": style["colour"],
+        "dash": list(style["dash"]),
+        "shape": style["shape"],
+        "layer": style["layer"],
+        "width": style["width"],
+        "head": style["head"],
+    }
 
 
 @router.get("")
@@ -131,5 +141,6 @@ def options() -> dict:
             "learning_rates": list(LEARNING_RATES),
             "penalties": list(PENALTIES),
             "speeds": list(SPEEDS),
+            "weight_limit": trainer.WEIGHT_LIMIT,  # a typed weight's bound (set_weight)
         },
     }

@@ -2,7 +2,9 @@
 
 ``POST /api/race/run`` runs ``surfaces.descend`` once per optimiser (the same optimiser
 classes the network trains with) and returns every path in full; the page replays them
-step by step, so play, pause, step and reset need no server.
+step by step, so play, pause, step and reset need no server. Who reached the minimum, from
+which step, and the words for it come from ``outcome.read_race``, as in ``neuronlab race``:
+the headline and the rows cannot disagree.
 """
 
 from __future__ import annotations
@@ -12,14 +14,16 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field, model_validator
 
 from ...engine.optimisers import OPTIMIZERS
+from ...engine.outcome import distances_to_lowest, read_race
 from ...engine.surfaces import SURFACES, race_rates
+from ...palette import OPTIMIZER_LABELS
 from ..validation import Coordinate, StrictModel, SurfaceName
-from .descent import DescentRun, Rate, check_start, run_descent
-from .widgets import OPTIMIZER_LABELS, rounded
+from .descent import DescentRun, Rate, check_start, descent_run, walk
+from .widgets import rounded
 
 router = APIRouter(prefix="/api/race", tags=["race"])
 
-NEAR = 0.1  # "reached the minimum" means within this distance of a known minimum
+NEAR = 0.1  # "reached the minimum": within this distance of a lowest known minimum, for good
 
 
 class RaceQuery(StrictModel):
@@ -43,8 +47,11 @@ class RaceQuery(StrictModel):
 
 class Runner(DescentRun):
     label: str
-    distances: list[float | None] = Field(description="distance to the nearest known minimum")
-    reached: int | None = Field(description=f"first step within {NEAR} of a minimum")
+    distances: list[float | None] = Field(description="distance to the nearest lowest minimum")
+    reached: int | None = Field(
+        description=f"first step from which the walk stays within {NEAR} of a lowest minimum"
+    )
+    summary: str = Field(description="a few words for the runner's row when the race is over")
 
 
 class Race(BaseModel):
@@ -53,12 +60,7 @@ class Race(BaseModel):
     near: float
     minima: list[list[float]]
     runners: list[Runner]
-
-
-def distances_to_minima(points: np.ndarray, minima: np.ndarray) -> np.ndarray:
-    """(k,) distance from each point (k, 2) to the nearest of the minima (m, 2)."""
-    gaps = points[:, None, :] - minima[None, :, :]  # (k, m, 2)
-    return np.sqrt((gaps**2).sum(axis=2)).min(axis=1)
+    headline: str = Field(description="who reached the minimum first, in one sentence")
 
 
 @router.post("/run", response_model=Race)
@@ -67,24 +69,26 @@ def run(query: RaceQuery) -> Race:
     surface = SURFACES[query.surface]
     start = query.start if query.start is not None else surface.start
     rates = {**race_rates(query.surface), **query.learning_rates}
-    minima = np.array(surface.minima)
-    runners = []
-    for name in OPTIMIZERS:
-        run = run_descent(query.surface, start, name, rates[name], query.steps)
-        gaps = distances_to_minima(np.array(run.points, dtype=float), minima)
-        close = np.flatnonzero(gaps < NEAR)
-        runners.append(
-            Runner(
-                **run.model_dump(),
-                label=OPTIMIZER_LABELS.get(name, name),
-                distances=rounded(gaps, 4),
-                reached=int(close[0]) if len(close) else None,
-            )
+    paths = {
+        name: walk(query.surface, start, name, rates[name], query.steps) for name in OPTIMIZERS
+    }
+    labels = {name: OPTIMIZER_LABELS.get(name, name) for name in OPTIMIZERS}
+    reading = read_race(surface, {labels[name]: path for name, path in paths.items()}, NEAR)
+    runners = [
+        Runner(
+            **descent_run(query.surface, name, rates[name], path).model_dump(),
+            label=labels[name],
+            distances=rounded(distances_to_lowest(path.points, surface), 4),
+            reached=reading.reached[labels[name]],
+            summary=reading.summaries[labels[name]],
         )
+        for name, path in paths.items()
+    ]
     return Race(
         surface=query.surface,
         start=list(start),
         near=NEAR,
-        minima=rounded(minima),
+        minima=rounded(np.array(surface.minima)),
         runners=runners,
+        headline=reading.headline,
     )

@@ -50,6 +50,7 @@ SOURCES: dict[str, str] = {
     "initialisers.*": "neuronlab.engine.initialisers:*",
     "datasets.*": "neuronlab.engine.datasets:*",
     "surfaces.*": "neuronlab.engine.surfaces:*",
+    "outcome.*": "neuronlab.engine.outcome:*",
     "perceptron.*": "neuronlab.engine.perceptron:*",
     "gradcheck.*": "neuronlab.engine.gradcheck:*",
     "reference.*": "neuronlab.engine.reference:*",

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 from pydantic import BaseModel, Field
 
+from ... import palette
 from ...engine.surfaces import SURFACES
 
 
@@ -55,7 +56,7 @@ ACTIVATION_LABELS = {
     "leaky_relu_0.1": "leaky ReLU, slope 0.1",
     "gelu": "GELU",
 }
-OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "Momentum", "rmsprop": "RMSProp", "adam": "Adam"}
+OPTIMIZER_LABELS = palette.OPTIMIZER_LABELS  # beside their styles, for the CLI and figures too
 # a dataset not listed here is shown with a capital first letter ("Spirals")
 DATASET_LABELS = {
     "xor": "XOR",

@@ -14,6 +14,9 @@ Client -> server: JSON text messages, each an object with a ``type``:
 ``set {learning_rate?, batch_size?, l2?, l1?, optimizer?, speed?}``   live changes, no reset
                             (speed: epochs a second at most, 0 for as fast as it can)
 ``add_point {x, y, label}`` append a training point; training carries on with it
+``set_weight {layer, source, target, value}``  set the weight W[layer][source, target]
+                            (from neuron ``source`` of layer ``layer`` to neuron ``target``
+                            of the next; layer 0 is the inputs); training goes on from it
 ``ack``                     a frame has been drawn. A page that acknowledges its frames
                             gets the next one only then, so a page slow to draw never falls
                             behind with frames queued ahead of a status message
@@ -24,8 +27,12 @@ Server -> client: JSON text ``hello``, ``config``, ``data``, ``points``, ``statu
 in ``fields`` (for example ``["points"]``). Training starts and stops only with a ``status``
 message: a frame's ``running`` says what held when it was built, which may be before the last
 status (a frame waits for its turn, messages do not), so a client follows the statuses. A
-``data`` message gives the plane's ``bounds`` and the ``ticks`` to number its axes with; a
-frame's ``diverged_at`` is the epoch whose loss overflowed (null until one does).
+``data`` message gives the plane's ``bounds``, the ``ticks`` to number its axes with and a
+``hard_palette`` (768 bytes as numbers: the boundary's indices in hard class colours, for a
+discretised plane); a frame's ``diverged_at`` is the epoch whose loss overflowed (null until
+one does). Epoch 0 is the untrained (or loaded) network, measured at once: the first point of
+every curve. A configuration that rebuilds the data or the network while training goes on
+training the fresh network, and its ``status`` message says what changed.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from typing import Annotated, Literal
 from pydantic import Field, TypeAdapter, ValidationError
 
 from ..validation import (
+    LIMITS,
     ActivationName,
     BatchSize,
     Classes,
@@ -57,6 +65,7 @@ from ..validation import (
 MAX_MESSAGE_CHARS = 10_000
 MAX_ADDED_POINTS = 2_000
 MAX_STEP_EPOCHS = 1_000
+WEIGHT_LIMIT = 100.0  # a typed weight's bound: beyond it every unit it feeds saturates
 
 
 def dataset_names() -> list[str]:
@@ -122,8 +131,10 @@ class TrainerConfig(StrictModel):
     # default spirals pass 95% at epoch ~130, so about 3.8 s after Train, and 30 sessions at
     # this pace fit on a 2-core server (scripts/measure_capacity.py; README)
     speed: Speed = DEFAULT_SPEED
-    # picture
-    grid: Annotated[GridSize, Field(ge=10)] = 100
+    # picture: the boundary's cells a side. The page's canvas scales it up smoothly, and at
+    # 64 it looks as at 100 (compared at 1400 px) for 41% of the cells: of the evaluation and
+    # of the bytes the socket compresses, most of a frame's cost to a class of 30
+    grid: Annotated[GridSize, Field(ge=10)] = 64
 
     def n_classes(self) -> int:
         return self.classes if self.dataset in multiclass_datasets() else 2
@@ -198,6 +209,16 @@ class AddPoint(StrictModel):
     label: Annotated[int, Field(ge=0, le=5)] = 1
 
 
+class SetWeight(StrictModel):
+    """A weight the learner typed; the session checks the indices against its network."""
+
+    type: Literal["set_weight"]
+    layer: Annotated[int, Field(ge=0, le=LIMITS["hidden_layers"])]  # W[layer]: layer to next
+    source: Annotated[int, Field(ge=0, le=LIMITS["units"])]  # the neuron the weight leaves
+    target: Annotated[int, Field(ge=0, le=LIMITS["units"])]  # the neuron it enters
+    value: Annotated[float, Field(ge=-WEIGHT_LIMIT, le=WEIGHT_LIMIT, allow_inf_nan=False)]
+
+
 Command = Annotated[
     Configure
     | Start
@@ -209,12 +230,14 @@ Command = Annotated[
     | Regenerate
     | SetLive
     | AddPoint
+    | SetWeight
     | Ack,
     Field(discriminator="type"),
 ]
 _COMMAND = TypeAdapter(Command)
 COMMAND_TYPES = (
-    "configure, start, resume, pause, step, reset, reseed, regenerate, set, add_point, ack"
+    "configure, start, resume, pause, step, reset, reseed, regenerate, set, add_point, "
+    "set_weight, ack"
 )
 
 

@@ -55,6 +55,12 @@ class Scheduler:
         with self.cond:
             return len(self._sessions)
 
+    def __bool__(self) -> bool:
+        # a scheduler with no session yet is still a scheduler: without this, ``scheduler or
+        # Scheduler()`` (and any truth test) took an empty one for None, and every session of
+        # a lab got a scheduler, and a thread, of its own
+        return True
+
     def _next(self) -> TrainingSession | None:
         """The session that has waited longest, once its turn has come; None when there
         are no sessions left (the thread ends). Called with the lock held."""

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from neuronlab.engine.network import Network
-from neuronlab.engine.training import Trainer
+from neuronlab.engine.training import EpochReport, Trainer
 
 from ..settings import Settings
 from ..validation import PLANE
@@ -297,8 +297,7 @@ class TrainingSession:
             if isinstance(command, p.Start) and command.config is not None:
                 self._configure(command.config)
             self._check_trainable()
-            self.running = True
-            self._next_epoch_at = 0.0  # the first epoch at once, whatever the speed
+            self._begin_training()
             self._status()
         elif isinstance(command, p.Pause):
             self._pause()
@@ -306,16 +305,22 @@ class TrainingSession:
             self._check_trainable()
             self.running = False
             self._next_epoch_at = 0.0
+            self.view.start_clock()
             self._steps_left = command.epochs
             self._status()
         elif isinstance(command, p.Reset):
             self._reset()
         elif isinstance(command, p.Reseed):
             seed = command.seed if command.seed is not None else secrets.randbelow(1_000_000)
+            was_training, trained = self.running, self.trainer.epoch > 0
             self.config = self.config.model_copy(update={"weights_seed": seed})
             self._loaded = None  # new initial weights: the seed's
-            self._reset()
+            self._reset(announce=False)
             self._post(config_message(self.config))
+            # like a new architecture: a session that was training trains the new weights on
+            restart = was_training or trained
+            message = self._restart("New initial weights", was_training) if restart else None
+            self._status(message=message)
         elif isinstance(command, p.Regenerate):
             seed = command.seed if command.seed is not None else secrets.randbelow(1_000_000)
             self._configure(self.config.model_copy(update={"seed": seed}), force_data=True)
@@ -324,10 +329,20 @@ class TrainingSession:
             self._configure(self.config.model_copy(update=changes))
         elif isinstance(command, p.AddPoint):
             self._add_point(command)
+        elif isinstance(command, p.SetWeight):
+            self._set_weight(command)
+
+    def _begin_training(self) -> None:
+        self.running = True
+        self._next_epoch_at = 0.0  # the first epoch at once, whatever the speed
+        self.view.start_clock()
 
     # -------------------------------------------------------------------- configuration
     def _configure(self, config: p.TrainerConfig, force_data: bool = False) -> None:
         old = self.config
+        was_training = self.running
+        trained = self.trainer is not None and self.trainer.epoch > 0
+        rebuilt = False
         self.config = config
         try:
             if force_data or old is None or config.data_key() != old.data_key():
@@ -336,9 +351,11 @@ class TrainingSession:
                 self._make_data()
                 self._reset(announce=False)
                 self._post(data_message(self._data, self.bounds, config.n_classes()))
+                rebuilt = True
             elif config.network_key() != old.network_key():
                 self._loaded = None  # another network: a loaded model's weights no longer fit
                 self._reset(announce=False)
+                rebuilt = True
             else:
                 apply_live(self.trainer, config, old)
         except Exception:
@@ -353,8 +370,19 @@ class TrainingSession:
         if old is None or config.grid != old.grid or self.view.grid is None:
             self.view.set_boundary_grid(self.bounds, config.grid)
             self._dirty = True
+        message = None
+        if rebuilt and old is not None and (was_training or trained):
+            message = self._restart(restart_reason(old, config, force_data), was_training)
         self._post(config_message(self.config))
-        self._status()
+        self._status(message=message)
+
+    def _restart(self, reason: str, was_training: bool) -> str:
+        """After a rebuild (new data or a new network): a session that was training trains
+        the fresh network on; either way the learner reads why the epochs went back to 0."""
+        if was_training:
+            self._begin_training()
+            return f"{reason}: training restarted from epoch 0."
+        return f"{reason}: a fresh network at epoch 0. Press Train to train it."
 
     def _make_data(self) -> None:
         self._data, self.bounds = make_data(self.config)
@@ -380,7 +408,9 @@ class TrainingSession:
         no history; paused."""
         self.trainer = build_trainer(self.config, self._data, self._added, self._loaded)
         self.network = self.trainer.network
-        self.view.clear()  # and with the history, the divergence: training may start again
+        # no history, no divergence (training may start again); the untrained network's
+        # numbers are epoch 0, the first point of the curves and the readouts at once
+        self.view.record_untrained(measure(self.trainer))
         self.running = False
         self._steps_left = 0
         self._dirty = True
@@ -401,6 +431,23 @@ class TrainingSession:
         self._added.append(point)
         self._dirty = True
         self._post(points_message(point, len(self._added)))
+
+    def _set_weight(self, command: p.SetWeight) -> None:
+        """The learner typed a weight: W[layer][source, target] takes it between two epochs,
+        and training goes on from it (the optimiser keeps its state)."""
+        W = self.network.W
+        if command.layer >= len(W):
+            raise Refused(f"layer must be between 0 and {len(W) - 1} for this network")
+        rows, columns = W[command.layer].shape
+        if command.source >= rows:
+            raise Refused(f"source must be between 0 and {rows - 1} for layer {command.layer}")
+        if command.target >= columns:
+            raise Refused(f"target must be between 0 and {columns - 1} for layer {command.layer}")
+        W[command.layer][command.source, command.target] = command.value
+        if not self._training:  # a paused picture's readouts follow the new weight
+            self.view.refresh(measure(self.trainer))
+        self._dirty = True
+        self._status(message=f"Set the weight to {command.value:g}; training goes on from it.")
 
     # ------------------------------------------------------------------------ training
     def _train_one_epoch(self) -> None:
@@ -456,3 +503,43 @@ class TrainingSession:
         self._dirty = True
         epoch = self.trainer.epoch if self.trainer else 0
         self._post(status_message(self._training, epoch, message, diverged))
+
+
+def measure(trainer: Trainer) -> EpochReport:
+    """The network's data loss and accuracy as it stands, without training: epoch 0's numbers
+    (a fresh or loaded network), or the readouts after a weight the learner set."""
+    network = trainer.network
+
+    def on(X: np.ndarray | None, Y: np.ndarray | None, y: np.ndarray | None):
+        if X is None or len(X) == 0:
+            return None, None
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            loss = network.loss(X, Y)  # mean over the samples, no penalty (as EpochReport)
+            right = network.predict(X) == y if trainer.classification else None
+        return loss, None if right is None else float(np.mean(right))
+
+    loss, accuracy = on(trainer.X, trainer.Y, trainer.y)
+    val_loss, val_accuracy = on(trainer.X_val, trainer.Y_val, trainer.y_val)
+    return EpochReport(trainer.epoch, loss, accuracy, val_loss, val_accuracy, 0.0, False)
+
+
+RESTART_REASONS = (  # the first changed field names the restart
+    ("dataset", "Dataset changed"),
+    ("classes", "Data changed"),
+    ("points", "Data changed"),
+    ("noise", "Data changed"),
+    ("validation", "Data changed"),
+    ("seed", "New data"),
+    ("hidden_layers", "Architecture changed"),
+    ("units", "Architecture changed"),
+    ("activation", "Activation changed"),
+    ("weights_seed", "New initial weights"),
+)
+
+
+def restart_reason(old: p.TrainerConfig, new: p.TrainerConfig, new_data: bool) -> str:
+    """Why a configuration rebuilt the session, in a few words for its status line."""
+    for field, reason in RESTART_REASONS:
+        if getattr(old, field) != getattr(new, field):
+            return reason
+    return "New data" if new_data else "Settings changed"

@@ -17,7 +17,8 @@ Binary frame layout (``render.pack_frame``): a uint32 header length, a JSON head
 ``maps``      (optional, ~5 per second) one byte per cell for each hidden neuron, layer by
               layer, ``maps.size`` squared cells each: an index into ``map_colours``
 ``edges``     (with ``maps``) one signed byte per weight, W[0], W[1], ... each (n_in, n_out)
-              in row order: ``round(127 * w / max|W_l|)``; width = |value|, colour = sign
+              in row order: ``round(127 * w / max|W_l|)``; width = |value|, colour = sign;
+              the header's ``edges.scales`` gives each max|W_l| (what the editor shows)
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from .protocol import TrainerConfig
 
 CHART_POINTS = 600  # the loss chart gets at most this many points per curve
 HISTORY_KEYS = ("epoch", "loss", "val_loss", "accuracy", "val_accuracy")
-THROUGHPUT_WINDOW = 0.5  # seconds of training averaged into the Throughput readout
+THROUGHPUT_WINDOW = 0.5  # seconds of wall-clock time averaged into the Throughput readout
 
 
 class SessionView:
@@ -58,7 +59,7 @@ class SessionView:
         self._last_chart = 0.0
         self._force_maps = True
         self._force_chart = True
-        self._window = [0.0, 0.0, time.perf_counter()]  # samples, seconds, window start
+        self._window = [0, time.perf_counter()]  # samples trained since, window start
 
     def set_plane(self, bounds: tuple[float, float, float, float], size: int) -> None:
         """New data bounds: a ``size`` x ``size`` boundary grid and the neuron-map grid."""
@@ -88,36 +89,61 @@ class SessionView:
 
     def record(self, report: EpochReport, samples: int) -> None:
         """Add an epoch to the curves; ``samples`` is the size of the training set."""
-        self.last = {
+        self._remember(report)
+        if report.diverged and self.diverged_at is None:
+            self.diverged_at = report.epoch
+        self._count_samples(samples)
+
+    def record_untrained(self, report: EpochReport) -> None:
+        """Epoch 0: the fresh (or loaded) network's numbers, the first point of every curve."""
+        self.clear()
+        self._remember(report)
+
+    def refresh(self, report: EpochReport) -> None:
+        """New readouts for the weights as they are now (a weight the learner set), at the
+        same epoch: the curves keep the numbers the epochs had."""
+        self.last = {**self._numbers(report), "epoch": self.last["epoch"] or 0}
+
+    def _numbers(self, report: EpochReport) -> dict[str, float | None]:
+        return {
             "epoch": report.epoch,
             "loss": json_number(report.train_loss),
             "val_loss": json_number(report.val_loss),
             "accuracy": json_number(report.train_accuracy),
             "val_accuracy": json_number(report.val_accuracy),
         }
+
+    def _remember(self, report: EpochReport) -> None:
+        self.last = self._numbers(report)
         history = self.history
         history["epoch"].append(report.epoch)
         for key in HISTORY_KEYS[1:]:
             # four digits draw the same chart as seventeen, and encode in half the time
             value = self.last[key]
             history[key].append(None if value is None else float(f"{value:.4g}"))
-        if report.diverged and self.diverged_at is None:
-            self.diverged_at = report.epoch
-        if report.samples_per_second > 0 and math.isfinite(report.samples_per_second):
-            window = self._window
-            window[0] += samples
-            window[1] += samples / report.samples_per_second
-            now = time.perf_counter()
-            if now - window[2] >= THROUGHPUT_WINDOW or self.throughput == 0.0:
-                self.throughput = window[0] / max(window[1], 1e-9)
-                self._window = [0.0, 0.0, now]
+
+    def start_clock(self) -> None:
+        """Training (re)starts now: the throughput counts from here, paused time left out."""
+        self._window = [0, time.perf_counter()]
+
+    def _count_samples(self, samples: int) -> None:
+        """Throughput: samples trained over the wall-clock time they took, pacing, frames
+        and evaluation included (timing the gradient steps alone overstated it 1.5-1.8x)."""
+        window = self._window
+        window[0] += samples
+        now = time.perf_counter()
+        elapsed = now - window[1]
+        if elapsed >= THROUGHPUT_WINDOW or self.throughput == 0.0:
+            self.throughput = window[0] / max(elapsed, 1e-9)
+            self._window = [0, now]
 
     def _picture_of(self, network: Network) -> Network:
         """A float32 twin of ``network`` with its current weights, to draw it with.
 
         The pictures need three digits, not sixteen, and float32 evaluates the 10,000 cells
         of a 100 x 100 boundary about four times faster here (0.5 ms instead of 2.3, most of
-        a frame's cost): a class of 30 gets its frames from the time saved.
+        a frame's cost): a class of 30 gets its frames from the time saved. (The default
+        grid is now 64 x 64, which the page's canvas scales up smoothly: 4,096 cells.)
         """
         twin = self._twin
         if (
@@ -169,7 +195,11 @@ class SessionView:
                 "layers": [int(A.shape[1]) for A in hidden],
                 "format": "u8 index into map_colours",
             }
-            header["edges"] = {"layer_sizes": list(network.layer_sizes), "format": "i8"}
+            header["edges"] = {
+                "layer_sizes": list(network.layer_sizes),
+                "format": "i8",
+                "scales": edge_scales(weights),  # a byte of 127 is this weight, per layer
+            }
             parts.append(("maps", render.map_indices(hidden)))
             parts.append(("edges", render.edge_strengths(weights)))
             self._last_maps = now
@@ -227,7 +257,17 @@ def data_message(data: tuple, bounds: tuple[float, ...], classes: int) -> dict:
         "classes": classes,
         "train": points(X_train, y_train),
         "validation": points(X_val, y_val),
+        # the boundary's indices in hard class colours, for "Discretise output"
+        "hard_palette": hard_palette(classes),
     }
+
+
+def hard_palette(classes: int) -> list[int] | None:
+    """``render.hard_boundary_palette`` as numbers for JSON; None where the plane is not
+    coloured by class (the page then draws it as it comes)."""
+    if not 2 <= classes <= len(render.CLASS_COLOURS):
+        return None
+    return list(render.hard_boundary_palette(classes))
 
 
 TICK_STEPS = (0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10, 20, 25, 50, 100)
@@ -283,3 +323,9 @@ def json_number(value: float | None) -> float | None:
     if value is None or not math.isfinite(value):
         return None
     return float(value)
+
+
+def edge_scales(weights: list[np.ndarray]) -> list[float | None]:
+    """The largest |w| of each layer: the weight a byte of 127 in ``edges`` stands for, so the
+    diagram can say what a weight is before the learner edits it."""
+    return [json_number(float(np.nanmax(np.abs(W)))) if W.size else None for W in weights]

@@ -1,6 +1,8 @@
 // Gradient descent on a 2-D surface: pick a surface, click a start, DESCEND with a learning
 // rate; watch the path, the step count and the loss, and see a rate too high blow up.
-// The path comes from POST /api/descent/path (surfaces.descend with the SGD optimiser).
+// The path comes from POST /api/descent/path (surfaces.descend with the SGD optimiser), and
+// so does the sentence saying where it ended: the minimum, a local one, a saddle (with its
+// way down, drawn on the map), still descending, or diverged (engine/outcome.py).
 
 import { postJSON } from "../api.js";
 import { getOptions } from "../options.js";
@@ -47,7 +49,7 @@ export async function mount(root) {
     el(
       "div",
       { class: "w-layout" },
-      el("div", {}, map.element, el("p", { class: "w-legend" }, "☆ minimum   ◯ start   ● where the walk is now")),
+      el("div", {}, map.element, el("p", { class: "w-legend" }, "☆ lowest known minimum   ◯ start   ● where the walk is now   ↕ a saddle's way down")),
       el(
         "div",
         { class: "w-side" },
@@ -85,7 +87,9 @@ export async function mount(root) {
   }
 
   function showUpTo(run, k) {
-    map.setPaths([{ points: run.points.slice(0, k + 1), colour: PATH_COLOUR }]);
+    const end = k === run.points.length - 1;
+    const wayDown = end && run.outcome.kind === "saddle" ? [{ point: run.outcome.point, direction: run.outcome.direction }] : [];
+    map.setPaths([{ points: run.points.slice(0, k + 1), colour: PATH_COLOUR }], wayDown);
     numbers.set("step", String(k));
     numbers.set("loss", formatNumber(run.losses[k], 4));
     numbers.set("at", `(${formatNumber(run.points[k][0], 3)}, ${formatNumber(run.points[k][1], 3)})`);
@@ -126,8 +130,8 @@ export async function mount(root) {
       if (k < last) {
         animation = requestAnimationFrame(frame);
       } else {
-        status.textContent = run.message + (run.diverged ? "" : ".");
-        root.dataset.finished = run.diverged ? "diverged" : run.converged ? "converged" : "stopped";
+        status.textContent = run.message; // the server's sentence: converged only at a minimum
+        root.dataset.finished = run.outcome.kind.replace(" ", "-"); // converged, saddle, local-minimum…
       }
     };
     showUpTo(run, 0);

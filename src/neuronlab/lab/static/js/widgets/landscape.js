@@ -43,6 +43,15 @@ export async function mount(root) {
   );
   ctx.fillStyle = "#fff";
   ctx.fillRect(0, 0, SIZE, SIZE);
+  // until the first press, the empty plane says what will appear on it
+  ctx.strokeStyle = "rgb(0 0 0 / 0.2)";
+  ctx.strokeRect(0.5, 0.5, SIZE - 1, SIZE - 1);
+  ctx.fillStyle = "#4a4f57";
+  ctx.font = "15px system-ui, sans-serif";
+  ctx.textAlign = "center";
+  for (const [i, line] of ["Train the network in the trainer above,", "then press “Show my network's landscape”:", "the loss around it appears here."].entries()) {
+    ctx.fillText(line, SIZE / 2, SIZE / 2 - 22 + 22 * i);
+  }
 
   let seed = 0;
   let busy = false;

@@ -1,34 +1,73 @@
-// Overfitting: an over-sized network (two hidden layers of 16) on 30 noisy training points.
-// Training and validation loss curves as it trains, an L2 slider, early stopping that marks
-// and restores the best epoch, and three classic pictures side by side. The whole history
-// comes from POST /api/overfitting/run (and /classic); the page replays it.
+// Overfitting: an over-sized network (two hidden layers of 16) on 30 noisy training points,
+// trained live by the engine. The server trains and streams every epoch's training and
+// validation loss over /ws/overfitting (protocol: neuronlab/lab/api/overfitting/live.py);
+// this page draws the curves as they grow. The L2 slider, early stopping, its patience and
+// the pace act on the run going; the data settings start a new one. Three classic pictures
+// (POST /api/overfitting/classic) sit below.
 
-import { postJSON } from "../api.js";
+import { debounce, postJSON, socketURL } from "../api.js";
 import { getOptions } from "../options.js";
-import { drawAxes, drawPoints, logAxisTicks, makeView, paintRGBA, setupCanvas } from "../draw.js";
+import { drawAxes, drawPoints, makeView, paintRGBA, setupCanvas } from "../draw.js";
 import { whenPlotly } from "../load-plotly.js";
 import { readState, writeState } from "../state.js";
-import { checkbox, decodeBase64, el, errorLine, readouts, reducedMotion, select, slider, statusLine } from "./controls.js";
+import { checkbox, decodeBase64, el, errorLine, readouts, reducedMotion, say, select, slider, statusLine } from "./controls.js";
 import { formatNumber, formatPercent } from "../format.js";
 
 const L2_VALUES = [0, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3];
 const PATIENCE = [5, 10, 20, 30, 50, 100];
+const PACES = [20, 40, 80, 160, 400, 1000]; // epochs a second
+const EPOCHS = 400;
+const FASTEST = 1000;
 const SIZE = 340;
 const SMALL = 220;
-const REPLAY_MS = 3000; // a whole run replays in about three seconds
-const CHART_MS = 200; // the chart redraws five times a second while replaying
-const DEFAULTS = { l2: 0, early: false, patience: 30, dataset: "moons", noise: 0.3, seed: 3 };
+const CHART_MS = 200; // the chart redraws at most five times a second while training
+const SETTLE_MS = 250; // a slider moved notch by notch sends its last position only
+const DEFAULTS = { l2: 0, early: false, patience: 30, dataset: "moons", noise: 0.3, seed: 3, pace: 80 };
+
+/** Tick values and labels for a log axis that read as numbers ("0.3", "0.05", "2"), never
+ * plotly's bare mantissas ("3" for 0.3) or SI suffixes ("100µ"). */
+export function logTicks(...series) {
+  let low = Infinity;
+  let high = 0;
+  for (const values of series) {
+    for (const v of values) {
+      if (v > 0 && Number.isFinite(v)) {
+        low = Math.min(low, v);
+        high = Math.max(high, v);
+      }
+    }
+  }
+  if (!(high > 0)) return {};
+  const decades = Math.log10(high / low);
+  // as many labels as fit without crowding the top of each decade
+  const mantissas = decades < 0.5 ? [1, 2, 3, 4, 5, 6, 7, 8, 9] : decades < 1.2 ? [1, 2, 3, 5] : decades < 2.5 ? [1, 2, 5] : [1];
+  const step = decades > 6 ? 2 : 1; // every other power of ten over a very wide range
+  const tickvals = [];
+  for (let power = Math.floor(Math.log10(low)); power <= Math.ceil(Math.log10(high)); power += 1) {
+    if (mantissas.length === 1 && power % step !== 0) continue;
+    for (const m of mantissas) {
+      const v = m * 10 ** power;
+      if (v >= low / 1.5 && v <= high * 1.5) tickvals.push(Number(v.toPrecision(1)));
+    }
+  }
+  const label = (v) => (v >= 1e-4 ? String(v) : v.toExponential(0).replace("e-", "×10⁻").replace(/\d+$/, (d) => superscript(d)));
+  return { tickmode: "array", tickvals, ticktext: tickvals.map(label) };
+}
+
+function superscript(digits) {
+  return [...digits].map((d) => "⁰¹²³⁴⁵⁶⁷⁸⁹"[Number(d)]).join("");
+}
 
 export async function mount(root) {
   const state = readState("overfit", DEFAULTS);
   const options = await getOptions();
   const { train: TRAIN_COLOUR, validation: VAL_COLOUR } = options.curves; // the server's palette
   let Plotly = null; // plotly.js, once the chart comes near the screen (../load-plotly.js)
-  let charted = null; // what the chart shows, or will once plotly.js is here: [epochs, final]
 
   const l2 = slider({ label: "L2 strength λ", name: "l2", values: L2_VALUES, value: state.l2, format: (v) => String(v) });
   const early = checkbox({ label: "early stopping (restore the best epoch)", name: "early", checked: state.early });
   const patience = slider({ label: "patience (epochs)", name: "patience", values: PATIENCE, value: state.patience, format: (v) => String(v) });
+  const pace = slider({ label: "pace (epochs/s)", name: "pace", values: PACES, value: state.pace, format: (v) => (v >= FASTEST ? "1000 (fastest)" : String(v)) });
   const dataset = select({
     label: "data",
     name: "dataset",
@@ -40,7 +79,8 @@ export async function mount(root) {
     ],
   });
   const noise = slider({ label: "noise", name: "noise", values: [0.1, 0.2, 0.3, 0.4, 0.5], value: state.noise, format: (v) => String(v) });
-  const replay = el("button", { type: "button", class: "primary", "data-action": "replay" }, "Train again");
+  const again = el("button", { type: "button", class: "primary", "data-action": "replay" }, "Train again");
+  const stop = el("button", { type: "button", "data-action": "stop", disabled: "" }, "Stop");
   const fresh = el("button", { type: "button", "data-action": "new-points" }, "New points");
   const numbers = readouts([
     ["epoch", "epoch"],
@@ -48,8 +88,10 @@ export async function mount(root) {
     ["val", "validation loss"],
     ["best", "best epoch"],
     ["acc", "accuracy train / val"],
+    ["l2", "λ in use"],
   ]);
   const status = statusLine();
+  const changes = el("p", { class: "w-small w-overfit-changes", "aria-live": "polite", "data-readout": "changes" });
   const errors = errorLine();
   const canvas = el("canvas", { class: "w-canvas", role: "img", "aria-label": "Decision boundary with training points filled and validation points outlined" });
   const ctx = setupCanvas(canvas, SIZE, SIZE);
@@ -64,24 +106,14 @@ export async function mount(root) {
         "div",
         { class: "w-side" },
         canvas,
-        el(
-          "p",
-          { class: "w-legend" },
-          "Filled: training points. Hollow: validation points. ■ class 0, ● class 1.",
-        ),
-        el(
-          "fieldset",
-          {},
-          el("legend", {}, "Regularisation"),
-          l2.element,
-          early.element,
-          patience.element,
-        ),
-        el("fieldset", {}, el("legend", {}, "Data"), dataset.element, noise.element),
-        el("div", { class: "button-row" }, replay, fresh),
+        el("p", { class: "w-legend" }, "Filled: training points. Hollow: validation points. ■ class 0, ● class 1."),
+        el("fieldset", {}, el("legend", {}, "Regularisation (acts while it trains)"), l2.element, early.element, patience.element),
+        el("fieldset", {}, el("legend", {}, "Data (starts again)"), dataset.element, noise.element),
+        pace.element,
+        el("div", { class: "button-row" }, again, stop, fresh),
         errors.element,
       ),
-      el("div", { class: "w-overfit-right" }, chart, numbers.element, status),
+      el("div", { class: "w-overfit-right" }, chart, numbers.element, status, changes),
     ),
     el("h3", {}, "Three classic pictures"),
     el(
@@ -98,11 +130,17 @@ export async function mount(root) {
 
   const view = makeView(options.plane, SIZE, SIZE);
   let seed = state.seed;
-  let run = null;
-  let animation = 0;
-  let request = 0;
+  let run = null; // the run this page watches: its points, its rows so far, how it ended
+  let socket = null;
+  let opening = null; // the promise of an open socket, while it opens
+  let starts = 0; // starts sent on this socket: the server numbers its runs the same way
+  let chartTimer = 0;
+  let lastChart = 0;
+  let said = []; // the last few changes, as the page says them
+  let begun = 0;
+  const quiet = () => reducedMotion(); // no growing curves: the end of the run at once
 
-  function query() {
+  function config() {
     return {
       l2: l2.value,
       early_stopping: early.input.checked,
@@ -110,63 +148,237 @@ export async function mount(root) {
       dataset: dataset.input.value,
       noise: noise.value,
       seed,
+      epochs: EPOCHS,
+      speed: quiet() ? FASTEST : pace.value,
     };
   }
 
   function save() {
     writeState(
       "overfit",
-      { l2: l2.value, early: early.input.checked, patience: patience.value, dataset: dataset.input.value, noise: noise.value, seed },
+      { l2: l2.value, early: early.input.checked, patience: patience.value, dataset: dataset.input.value, noise: noise.value, seed, pace: pace.value },
       DEFAULTS,
     );
   }
 
-  function drawBoundary(image, bounds, grid, target = ctx, where = null, points = run) {
-    const v = where || makeView(bounds, SIZE, SIZE);
+  function running() {
+    return root.dataset.state === "training";
+  }
+
+  // --- the socket ---------------------------------------------------------------------------
+  function connect() {
+    if (socket && socket.readyState === WebSocket.OPEN) return Promise.resolve(socket);
+    if (opening) return opening;
+    opening = new Promise((resolve, reject) => {
+      const ws = new WebSocket(socketURL("/ws/overfitting"));
+      let opened = false;
+      ws.addEventListener("open", () => {
+        opened = true;
+        socket = ws;
+        starts = 0;
+        opening = null;
+        resolve(ws);
+      });
+      ws.addEventListener("message", (event) => receive(JSON.parse(event.data)));
+      ws.addEventListener("close", (event) => {
+        if (socket === ws) socket = null;
+        opening = null;
+        if (!opened) return reject(new Error("The lab server does not answer: is `neuronlab lab` still running?"));
+        if (event.reason) errors.report(event.reason);
+        if (running()) {
+          root.dataset.state = "finished";
+          stop.disabled = true;
+          say(status, "The connection to the lab closed: press Train again.");
+        }
+      });
+    });
+    return opening;
+  }
+
+  function send(message) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+  }
+
+  async function train() {
+    errors.report(null);
+    save();
+    root.dataset.state = "loading";
+    try {
+      await connect();
+    } catch (error) {
+      root.dataset.state = "finished";
+      return errors.report(error);
+    }
+    starts += 1;
+    send({ type: "start", config: config() });
+  }
+
+  /** A setting that acts on the run going; with no run going it starts one. */
+  function change(message) {
+    save();
+    if (running()) send({ type: "set", ...message });
+    else train();
+  }
+
+  function receive(message) {
+    if (message.type === "error") {
+      if (message.code === "ended") return train(); // the run ended as the change left
+      if (message.code === "failed" && running()) {
+        root.dataset.state = "finished";
+        stop.disabled = true;
+      }
+      return errors.report(message.detail);
+    }
+    if (message.run !== starts) return; // what an earlier run still had in flight
+    if (message.type === "begin") begin(message);
+    else if (message.type === "epochs") grow(message);
+    else if (message.type === "set") changed(message);
+    else if (message.type === "end") end(message);
+  }
+
+  // --- a run, as it arrives -----------------------------------------------------------------
+  function begin(message) {
+    run = { ...message, rows: [], changes: [], best: null, ended: null };
+    begun += 1;
+    root.dataset.runs = String(begun); // runs this page has watched begin
+    root.dataset.state = "training";
+    root.dataset.points = "0";
+    stop.disabled = false;
+    for (const key of ["epoch", "train", "val", "best", "acc"]) numbers.set(key, "–");
+    numbers.set("l2", String(message.l2));
+    changes.textContent = "";
+    said = [];
+    say(status, quiet() ? "Training…" : `Training live, ${message.speed} epochs a second…`);
+    drawBoundary(message.image);
+    drawChart();
+  }
+
+  function grow(message) {
+    run.rows.push(...message.rows);
+    run.best = message.best_epoch;
+    run.image = message.image;
+    root.dataset.points = String(run.rows.length);
+    if (quiet()) return;
+    const last = message.rows.at(-1);
+    if (last) showRow(last);
+    numbers.set("best", run.best ? String(run.best) : "–");
+    drawBoundary(message.image);
+    scheduleChart();
+  }
+
+  function changed(message) {
+    // λ and the pace act on the epochs from then on; early stopping looks back at once
+    const what = [];
+    const from = `from epoch ${message.from_epoch}`;
+    if (message.changed.includes("l2")) what.push(`λ = ${message.l2} ${from}`);
+    if (message.changed.includes("early_stopping") || message.changed.includes("patience")) {
+      const after = `after epoch ${message.from_epoch - 1}`;
+      what.push(message.early_stopping ? `early stopping on (patience ${message.patience}) ${after}` : `early stopping off ${after}`);
+    }
+    if (message.changed.includes("speed")) what.push(`pace ${message.speed} epochs/s ${from}`);
+    run.changes.push({ epoch: message.from_epoch, l2: message.changed.includes("l2") ? message.l2 : null });
+    numbers.set("l2", String(message.l2));
+    root.dataset.lastChange = String(message.from_epoch);
+    said = [...said, `${what.join(", ")}.`].slice(-3);
+    changes.textContent = said.join(" ");
+    scheduleChart();
+  }
+
+  function end(message) {
+    run.ended = message;
+    run.best = message.best_epoch;
+    stop.disabled = true;
+    drawBoundary(message.image);
+    const shown = message.shown;
+    if (shown) showRow(shown);
+    numbers.set("epoch", message.stopped_epoch ? `${message.stopped_epoch} (stopped)` : String(message.epoch));
+    numbers.set("best", message.best_epoch ? String(message.best_epoch) : "–");
+    say(status, message.message);
+    drawChart();
+    root.dataset.state = "finished";
+  }
+
+  function showRow(row) {
+    numbers.set("epoch", String(row.epoch));
+    numbers.set("train", formatNumber(row.train_loss, 3));
+    numbers.set("val", formatNumber(row.val_loss, 3));
+    numbers.set("acc", `${formatPercent(row.train_accuracy, 0)} / ${formatPercent(row.val_accuracy, 0)}`);
+  }
+
+  // --- drawing ------------------------------------------------------------------------------
+  function drawBoundary(image, target = ctx, points = run, v = makeView(run.bounds, SIZE, SIZE)) {
     target.clearRect(0, 0, v.width, v.height);
-    paintRGBA(target, decodeBase64(image), grid, grid, v);
+    paintRGBA(target, decodeBase64(image), points.grid, points.grid, v);
     drawAxes(target, v, { labels: false });
     const asPoints = (set) => ({ x: set.points.map((p) => p[0]), y: set.points.map((p) => p[1]), label: set.labels });
     drawPoints(target, v, asPoints(points.train));
     drawPoints(target, v, asPoints(points.validation), { outlined: true });
   }
 
-  function chartData(upTo, final) {
-    charted = [upTo, final];
+  function scheduleChart() {
+    if (chartTimer) return;
+    const wait = Math.max(0, CHART_MS - (performance.now() - lastChart));
+    chartTimer = setTimeout(() => {
+      chartTimer = 0;
+      drawChart();
+    }, wait);
+  }
+
+  function drawChart() {
     if (!Plotly) return undefined;
-    const epochs = run.epochs.slice(0, upTo);
+    lastChart = performance.now();
+    const rows = run?.rows ?? []; // before the first run: the empty axes
+    const changes = run?.changes ?? [];
+    const epochs = rows.map((r) => r.epoch);
+    const trainLoss = rows.map((r) => r.train_loss);
+    const valLoss = rows.map((r) => r.val_loss);
     const traces = [
-      { x: epochs, y: run.train_loss.slice(0, upTo), name: "training loss", mode: "lines", line: { color: TRAIN_COLOUR, width: 2.5 } },
-      { x: epochs, y: run.val_loss.slice(0, upTo), name: "validation loss", mode: "lines", line: { color: VAL_COLOUR, width: 2.5, dash: "dash" } },
+      { x: epochs, y: trainLoss, name: "training loss", mode: "lines", line: { color: TRAIN_COLOUR, width: 2.5 } },
+      { x: epochs, y: valLoss, name: "validation loss", mode: "lines", line: { color: VAL_COLOUR, width: 2.5, dash: "dash" } },
     ];
     const shapes = [];
     const annotations = [];
-    if (final && run.best_epoch) {
-      const best = run.best_epoch;
+    const ended = run?.ended;
+    const best = run?.best;
+    if (best && rows[best - 1]) {
       traces.push({
         x: [best],
-        y: [run.val_loss[best - 1]],
+        y: [rows[best - 1].val_loss],
         name: `best epoch (${best})`,
         mode: "markers",
         marker: { symbol: "star", size: 16, color: "#fff", line: { color: "#1b1d21", width: 2 } },
         cliponaxis: false, // a best epoch at the very end keeps its whole star
       });
+    }
+    const last = run?.epochs ?? EPOCHS;
+    const label = (x, y, text, colour = "#1b1d21") => {
+      // inside the plot's top edge (the legend sits above it), ending at its line near the
+      // right edge, where a centred label would be cut off
+      annotations.push({ x, yref: "paper", y, text, showarrow: false, yanchor: "top", xanchor: x > 0.85 * last ? "right" : "left", font: { color: colour, size: 12 } });
+    };
+    const l2Changes = changes.filter((c) => c.l2 !== null);
+    l2Changes.forEach(({ epoch, l2: value }, i) => {
+      shapes.push({ type: "line", x0: epoch, x1: epoch, yref: "paper", y0: 0, y1: 1, line: { color: "#6b5b00", width: 1.5, dash: "dot" } });
+      // a label only where the next change is far enough on for the two not to overlap
+      const next = l2Changes[i + 1];
+      if (!next || next.epoch - epoch > 0.12 * last) label(epoch, 0.78, ` λ ${value} `, "#6b5b00");
+    });
+    if (ended && best) {
       shapes.push({ type: "line", x0: best, x1: best, yref: "paper", y0: 0, y1: 1, line: { color: "#1b1d21", width: 1.5, dash: "dot" } });
-      // centred over its line, or ending at it near the right edge, where it would be cut off
-      const nearEnd = best > 0.9 * run.epochs.length;
-      annotations.push({ x: best, yref: "paper", y: 1, text: `best ${best}`, showarrow: false, yanchor: "bottom", xanchor: nearEnd ? "right" : "center" });
-      if (run.stopped_epoch) {
-        const stop = run.stopped_epoch;
-        shapes.push({ type: "line", x0: stop, x1: stop, yref: "paper", y0: 0, y1: 1, line: { color: "#b3261e", width: 1.5, dash: "dashdot" } });
-        annotations.push({ x: stop, yref: "paper", y: 0.92, text: `stopped ${stop} `, showarrow: false, xanchor: "right" });
+      label(best, 1, ` best ${best} `);
+      if (ended.stopped_epoch) {
+        const at = ended.stopped_epoch;
+        shapes.push({ type: "line", x0: at, x1: at, yref: "paper", y0: 0, y1: 1, line: { color: "#b3261e", width: 1.5, dash: "dashdot" } });
+        label(at, 0.9, ` stopped ${at} `, "#b3261e");
       }
     }
     const layout = {
-      height: 300,
-      margin: { l: 60, r: 10, t: 24, b: 44 },
-      xaxis: { title: { text: "epoch" }, range: [0, run.epochs.length + 1] },
-      yaxis: { title: { text: "loss (log scale)" }, type: "log", ...logAxisTicks(run.train_loss, run.val_loss) },
-      legend: { x: 0.02, y: 0.02, xanchor: "left", yanchor: "bottom", bgcolor: "rgba(255,255,255,0.8)" },
+      height: 320,
+      margin: { l: 60, r: 12, t: 36, b: 44 },
+      xaxis: { title: { text: "epoch" }, range: [0, last + 1] },
+      yaxis: { title: { text: "loss (log scale)" }, type: "log", ...logTicks(trainLoss, valLoss) },
+      // above the plot area, never on the curves
+      legend: { orientation: "h", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom" },
       shapes,
       annotations,
     };
@@ -175,77 +387,12 @@ export async function mount(root) {
     return Plotly.react(chart, traces, layout, { displayModeBar: false, responsive: true });
   }
 
-  function showEpoch(e) {
-    const i = e - 1;
-    numbers.set("epoch", String(e));
-    numbers.set("train", formatNumber(run.train_loss[i], 3));
-    numbers.set("val", formatNumber(run.val_loss[i], 3));
-    numbers.set("acc", `${formatPercent(run.train_accuracy[i], 0)} / ${formatPercent(run.val_accuracy[i], 0)}`);
-    const snapshot = [...run.snapshots].reverse().find((s) => s.epoch <= e);
-    if (snapshot) drawBoundary(snapshot.image, run.bounds, run.grid);
-  }
-
-  function finish() {
-    const shown = run.shown_epoch;
-    showEpoch(run.epochs.length);
-    // the picture and the numbers of the weights the network ends with (restored if stopped)
-    drawBoundary(run.final.image, run.bounds, run.grid);
-    numbers.set("epoch", run.stopped_epoch ? `${run.stopped_epoch} (stopped)` : String(shown));
-    numbers.set("best", run.best_epoch ? String(run.best_epoch) : "–");
-    if (run.stopped_epoch) {
-      numbers.set("train", formatNumber(run.train_loss[shown - 1], 3));
-      numbers.set("val", formatNumber(run.val_loss[shown - 1], 3));
-      numbers.set("acc", `${formatPercent(run.train_accuracy[shown - 1], 0)} / ${formatPercent(run.val_accuracy[shown - 1], 0)}`);
-    }
-    status.textContent = run.message;
-    chartData(run.epochs.length, true);
-    root.dataset.state = "finished";
-  }
-
-  function animate() {
-    cancelAnimationFrame(animation);
-    if (reducedMotion()) return finish(); // no replay: straight to the last epoch
-    root.dataset.state = "training";
-    numbers.set("best", "–");
-    status.textContent = "Training…";
-    const began = performance.now();
-    let lastChart = 0;
-    const total = run.epochs.length;
-    const frame = (now) => {
-      const e = Math.max(1, Math.min(total, Math.ceil(((now - began) / REPLAY_MS) * total)));
-      showEpoch(e);
-      if (now - lastChart > CHART_MS) {
-        lastChart = now;
-        chartData(e, false);
-      }
-      if (e < total) animation = requestAnimationFrame(frame);
-      else finish();
-    };
-    animation = requestAnimationFrame(frame);
-  }
-
-  async function train() {
-    request += 1;
-    const ticket = request;
-    errors.report(null);
-    save();
-    root.dataset.state = "loading";
-    try {
-      const answer = await postJSON("/api/overfitting/run", query());
-      if (ticket !== request) return; // a newer setting is on its way
-      run = answer;
-    } catch (error) {
-      return errors.report(error);
-    }
-    animate();
-  }
-
   async function loadClassic() {
     const answer = await postJSON("/api/overfitting/classic", {});
     const cards = answer.models.map((model) => {
       const small = el("canvas", { class: "w-canvas", role: "img", "aria-label": `${model.title}: decision boundary` });
       const c = setupCanvas(small, SMALL, SMALL);
-      drawBoundary(model.image, answer.bounds, answer.grid, c, makeView(answer.bounds, SMALL, SMALL), answer);
+      drawBoundary(model.image, c, answer, makeView(answer.bounds, SMALL, SMALL));
       return el(
         "figure",
         { class: "w-card" },
@@ -256,35 +403,55 @@ export async function mount(root) {
           el("strong", {}, model.title),
           el("span", { class: "w-small" }, ` ${model.layer_sizes.join("-")} network, ${model.epochs} epochs`),
           el("p", { class: "w-small" }, model.description),
-          el(
-            "p",
-            { class: "w-mono" },
-            `loss train ${formatNumber(model.train_loss, 3)} · validation ${formatNumber(model.val_loss, 3)}`,
-          ),
+          el("p", { class: "w-mono" }, `loss train ${formatNumber(model.train_loss, 3)} · validation ${formatNumber(model.val_loss, 3)}`),
         ),
       );
     });
     classic.replaceChildren(...cards);
   }
 
-  l2.input.addEventListener("change", train);
-  early.input.addEventListener("change", train);
-  patience.input.addEventListener("change", train);
+  l2.input.addEventListener("change", debounce(() => change({ l2: l2.value }), SETTLE_MS));
+  early.input.addEventListener("change", () => change({ early_stopping: early.input.checked, patience: patience.value }));
+  patience.input.addEventListener("change", debounce(() => change({ early_stopping: early.input.checked, patience: patience.value }), SETTLE_MS));
+  pace.input.addEventListener(
+    "change",
+    debounce(() => {
+      save();
+      if (running() && !quiet()) send({ type: "set", speed: pace.value });
+    }, SETTLE_MS),
+  );
   dataset.input.addEventListener("change", train);
   noise.input.addEventListener("change", train);
-  replay.addEventListener("click", () => (run ? animate() : train()));
+  again.addEventListener("click", train);
+  stop.addEventListener("click", () => send({ type: "stop" }));
   fresh.addEventListener("click", () => {
     seed += 1;
     train();
   });
+  // the page closes: so does its socket, and the server ends the run with it
+  window.addEventListener("pagehide", () => socket?.close());
 
   drawAxes(ctx, view, { labels: false });
   whenPlotly(chart).then(
     (loaded) => {
       Plotly = loaded;
-      if (charted) chartData(...charted);
+      drawChart();
     },
     (error) => errors.report(error),
   );
-  await Promise.all([train(), loadClassic().catch((error) => errors.report(error))]);
+  // The first run starts when the lab comes into view, so the learner sees its curves grow
+  // (with reduced motion there is nothing to watch grow: it starts at once).
+  if (quiet() || !("IntersectionObserver" in window)) {
+    train();
+  } else {
+    const observer = new IntersectionObserver((entries) => {
+      if (!entries.some((entry) => entry.isIntersecting)) return;
+      observer.disconnect();
+      if (!run && root.dataset.state !== "loading") train();
+    }, { threshold: 0.5 });
+    // the boundary or the chart half on screen (the whole lab may be taller than the screen)
+    observer.observe(canvas);
+    observer.observe(chart);
+  }
+  await loadClassic().catch((error) => errors.report(error));
 }

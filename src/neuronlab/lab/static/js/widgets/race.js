@@ -1,5 +1,7 @@
 // The optimiser race: SGD, momentum, RMSProp and Adam from one start, replayed step by step.
-// Every path comes from POST /api/race/run (surfaces.descend with each optimiser class).
+// Every path comes from POST /api/race/run (surfaces.descend with each optimiser class), and
+// so do the words: when each reached the minimum, how each walk ended, and the headline
+// (engine/outcome.py), so the headline and the rows cannot disagree.
 
 import { postJSON } from "../api.js";
 import { getOptions } from "../options.js";
@@ -8,15 +10,19 @@ import { el, errorLine, markInvalid, select, statusLine, surfacePicker } from ".
 import { surfaceMap } from "./surfacemap.js";
 import { formatNumber } from "../format.js";
 
-// each runner differs by line style and head shape as well as by colour: the server's
-// palette (the options document), which the figures of neuronlab.plots use too
+// each runner differs by line style and head shape as well as by colour, and where paths
+// overlap the thinner lie on top of the wider: the server's palette (the options
+// document), which the figures of neuronlab.plots use too
 let STYLE = {};
 
 function stylesFrom(optimizers) {
   return Object.fromEntries(
     optimizers.map((o) => [
       o.name,
-      { colour: o.colour, dash: o.dash, shape: o.shape, svgDash: o.dash.length ? o.dash.join(" ") : "none" },
+      {
+        colour: o.colour, dash: o.dash, shape: o.shape, layer: o.layer, width: o.width, head: o.head,
+        svgDash: o.dash.length ? o.dash.join(" ") : "none",
+      },
     ]),
   );
 }
@@ -85,6 +91,8 @@ export async function mount(root) {
     body,
   );
 
+  // how each walk ended, in the server's sentences, once the race is over
+  const endings = el("ul", { class: "w-endings", "aria-label": "How each walk ended" });
   const map = surfaceMap({
     label: "Contour map with the four optimisers' paths; stars mark the minima",
     onStart: () => fetchRace(),
@@ -108,6 +116,7 @@ export async function mount(root) {
     // on a phone the table scrolls, not the page; phones show no scrollbar, so it says so
     el("p", { class: "hint narrow-only" }, "On a narrow screen the table is wider than the page: swipe it sideways to see the loss, the distance and the status."),
     el("div", { class: "w-table-scroll" }, table),
+    endings,
   );
 
   let race = null;
@@ -137,12 +146,12 @@ export async function mount(root) {
 
   function draw() {
     if (!race) return;
-    map.setPaths(
-      race.runners.map((r) => {
-        const style = STYLE[r.optimizer] || STYLE.adam;
-        return { points: r.points.slice(0, Math.min(k, r.points.length - 1) + 1), colour: style.colour, dash: style.dash, shape: style.shape };
-      }),
-    );
+    const drawn = race.runners.map((r) => {
+      const style = STYLE[r.optimizer] || STYLE.adam;
+      const points = r.points.slice(0, Math.min(k, r.points.length - 1) + 1);
+      return { points, colour: style.colour, dash: style.dash, shape: style.shape, width: style.width, head: style.head, layer: style.layer };
+    });
+    map.setPaths(drawn.sort((a, b) => a.layer - b.layer)); // the widest first, at the bottom
     counter.textContent = `step ${k} of ${last()}`;
     for (const r of race.runners) {
       const i = Math.min(k, r.points.length - 1);
@@ -150,15 +159,14 @@ export async function mount(root) {
       c.loss.textContent = formatNumber(r.losses[i], 4);
       c.distance.textContent = formatNumber(r.distances[i], 3);
       let text = k === 0 ? "ready" : playing ? "running" : "paused";
+      // "reached" is the server's: the step from which the walk stays near the minimum
       if (r.reached !== null && r.reached <= k) text = `reached the minimum at step ${r.reached}`;
-      if (i === r.points.length - 1 && k >= r.points.length - 1) {
-        if (r.diverged) text = "diverged: lower its rate";
-        else if (r.converged) text = `converged at step ${r.steps}`;
-        else if (r.reached === null) text = `not there after ${r.steps} steps`;
-      }
+      if (k > 0 && k >= r.points.length - 1) text = r.summary; // its walk is over
       c.status.textContent = text;
     }
-    root.dataset.state = k >= last() ? "finished" : playing ? "playing" : "paused";
+    const over = k >= last();
+    endings.replaceChildren(...(over && k > 0 ? race.runners.map((r) => el("li", { "data-runner": r.optimizer }, el("strong", {}, `${r.label}: `), r.message)) : []));
+    root.dataset.state = over ? "finished" : playing ? "playing" : "paused";
   }
 
   function pause() {
@@ -173,10 +181,7 @@ export async function mount(root) {
     draw();
     if (k >= last()) {
       pause();
-      const winners = race.runners.filter((r) => r.reached !== null).sort((a, b) => a.reached - b.reached);
-      status.textContent = winners.length
-        ? `${winners[0].label} reached the minimum first, at step ${winners[0].reached}.`
-        : "No optimiser reached the minimum in these steps.";
+      status.textContent = race.headline;
       return;
     }
     frame = requestAnimationFrame(tick);
@@ -237,6 +242,7 @@ export async function mount(root) {
     pause();
     if (race && k < last()) k += 1;
     draw();
+    if (race && k >= last()) status.textContent = race.headline; // stepped to the end
   });
   reset.addEventListener("click", () => {
     pause();

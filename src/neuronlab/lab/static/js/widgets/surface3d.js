@@ -334,7 +334,7 @@ export async function mount(root) {
 
   function describe(walk) {
     const run = walk.run;
-    const said = run.sentence || run.message || "";
+    const said = run.message; // the engine's verdict on where the walk ended (outcome.py)
     if (walk.left !== null) {
       return `${said}${said.endsWith(".") ? "" : "."} The walk left the plotted map at step ${walk.left}; the plot shows it up to step ${walk.left - 1}.`;
     }
@@ -362,7 +362,7 @@ export async function mount(root) {
         showUpTo(last);
         showEnd(run);
         status.textContent = describe(walk);
-        root.dataset.finished = run.diverged ? "diverged" : run.converged ? "converged" : "stopped";
+        root.dataset.finished = run.outcome.kind.replaceAll(" ", "-"); // converged, saddle, local-minimum…
         return;
       }
       if (k !== walk.upTo) showUpTo(k);

@@ -1,6 +1,7 @@
 // A loss surface seen from above, shared by the gradient-descent and race widgets: the
-// contour image the server shaded, the known minima, paths, and a start point the learner
-// places by clicking, dragging or with the arrow keys.
+// contour image the server shaded, the known minima, paths, the way down from a saddle a
+// walk stopped on (as the server found it), and a start point the learner places by
+// clicking, dragging or with the arrow keys.
 
 import { postJSON } from "../api.js";
 import { drawShape, drawStar, makeView, paintRGBA, polyline, setupCanvas } from "../draw.js";
@@ -18,7 +19,8 @@ export function surfaceMap({ label, onStart, onMove }) {
   let surface = null; // an entry of the options document's surfaces
   let image = null; // {bytes, size}
   let start = [0, 0];
-  let paths = []; // [{points, colour, dash, head, shape}]
+  let paths = []; // [{points, colour, dash, width, head (radius), shape}], drawn in order
+  let ways = []; // [{point, direction}]: a saddle's way down, a double arrow both ways
   let asked = 0; // the newest surface asked for
 
   async function setSurface(info, newStart) {
@@ -34,11 +36,13 @@ export function surfaceMap({ label, onStart, onMove }) {
     image = { bytes: decodeBase64(map.image), size: map.size };
     start = newStart || info.start;
     paths = [];
+    ways = [];
     draw();
   }
 
-  function setPaths(list) {
+  function setPaths(list, wayDown = []) {
     paths = list;
+    ways = wayDown;
     draw();
   }
 
@@ -62,9 +66,10 @@ export function surfaceMap({ label, onStart, onMove }) {
     for (const path of paths) {
       if (path.points.length) {
         const [hx, hy] = view.toPixel(...path.points[path.points.length - 1]);
-        drawShape(ctx, path.shape || "circle", hx, hy, 6, { fill: path.colour, stroke: "#fff", lineWidth: 2 });
+        drawShape(ctx, path.shape || "circle", hx, hy, path.head || 6, { fill: path.colour, stroke: "#fff", lineWidth: 2 });
       }
     }
+    for (const way of ways) drawWayDown(way);
     const [sx, sy] = view.toPixel(...start);
     drawShape(ctx, "circle", sx, sy, 8, { fill: "#fff", stroke: "#1b1d21", lineWidth: 3 });
     drawShape(ctx, "circle", sx, sy, 2.5, { fill: "#1b1d21", stroke: null });
@@ -74,6 +79,39 @@ export function surfaceMap({ label, onStart, onMove }) {
       "aria-label",
       `Start point at x ${formatNumber(start[0], 2)}, y ${formatNumber(start[1], 2)}. Arrow keys move it; click the map to place it.`,
     );
+  }
+
+  // a double arrow through the point along the server's direction, 30 px each way
+  function drawWayDown({ point, direction }) {
+    const [px, py] = view.toPixel(...point);
+    const [qx, qy] = view.toPixel(point[0] + direction[0], point[1] + direction[1]);
+    const length = Math.hypot(qx - px, qy - py) || 1;
+    const ux = (qx - px) / length;
+    const uy = (qy - py) / length;
+    ctx.save();
+    for (const [colour, width] of [["rgb(255 255 255 / 0.85)", 6], ["#7b1fa2", 2.5]]) {
+      ctx.strokeStyle = colour;
+      ctx.lineWidth = width;
+      ctx.lineCap = "round";
+      for (const sign of [1, -1]) {
+        const tx = px + sign * 30 * ux;
+        const ty = py + sign * 30 * uy;
+        ctx.beginPath();
+        ctx.moveTo(px + sign * 9 * ux, py + sign * 9 * uy);
+        ctx.lineTo(tx, ty);
+        // the head: two strokes back from the tip, 30° either side of the shaft
+        for (const turn of [Math.PI / 6, -Math.PI / 6]) {
+          const c = Math.cos(turn);
+          const s = Math.sin(turn);
+          const bx = -sign * ux;
+          const by = -sign * uy;
+          ctx.moveTo(tx, ty);
+          ctx.lineTo(tx + 9 * (bx * c - by * s), ty + 9 * (bx * s + by * c));
+        }
+        ctx.stroke();
+      }
+    }
+    ctx.restore();
   }
 
   function place(x, y, final) {

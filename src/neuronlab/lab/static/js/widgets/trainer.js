@@ -18,8 +18,11 @@ import { fillSelect, nearestIndex, PARSE, speedLabel } from "./trainer/fields.js
 import { buildTrainer } from "./trainer/layout.js";
 import { DataPlane } from "./trainer/plane.js";
 import { TrainerSocket } from "./trainer/socket.js";
+import { WeightEditor } from "./trainer/weights.js";
 
 const PREFIX = "trainer"; // URL keys: ?trainer.points=500
+// how the plane is drawn: the page's own, kept in the link beside the config (never sent)
+const VIEW_DEFAULTS = { show_validation: true, discretise: false };
 
 export async function mount(root) {
   const options = await getOptions();
@@ -49,7 +52,20 @@ export async function mount(root) {
     { onAddPoint: (x, y, label) => send({ type: "add_point", x, y, label }), bounds: options.plane },
   );
   const chart = new LossChart(ui.chart, { logScale: ui.logScale.checked });
-  const diagram = new NetworkDiagram(ui.diagram, { mapColours: options.map_colours });
+  const diagram = new NetworkDiagram(ui.diagram, {
+    mapColours: options.map_colours,
+    onPickEdge: (layer, source, target) => weights.pickEdge(layer, source, target),
+  });
+  const weights = new WeightEditor(ui.weight, ui.weightEditor, {
+    diagram,
+    onSet: (layer, source, target, value) => {
+      clearError(ui.error);
+      markInvalid(ui.weight.value, false, ui.error.id);
+      send({ type: "set_weight", layer, source, target, value });
+    },
+  });
+  let view = readState(PREFIX, VIEW_DEFAULTS);
+  let watchSpeed = config.speed || defaults.speed; // the pace "Full speed" comes back to
   const connection = new Connection(showState);
   const sendConfig = debounce(flushConfig, 60);
 
@@ -92,7 +108,23 @@ export async function mount(root) {
   buttons.downloadFigure.addEventListener("click", downloadFigure);
   buttons.copyLink.addEventListener("click", copyLink);
   ui.logScale.addEventListener("change", (event) => chart.setLogScale(event.target.checked));
+  buttons.fullSpeed.addEventListener("click", () => {
+    change({ speed: config.speed === 0 ? watchSpeed || defaults.speed || 35 : 0 });
+  });
+  ui.viewOptions.showValidation.addEventListener("change", (event) => changeView({ show_validation: event.target.checked }));
+  ui.viewOptions.discretise.addEventListener("change", (event) => changeView({ discretise: event.target.checked }));
+  changeView({});
   showState(connection.state);
+
+  /** How the plane is drawn: the toggles, the plane and the link. */
+  function changeView(update) {
+    view = { ...view, ...update };
+    ui.viewOptions.showValidation.checked = view.show_validation;
+    ui.viewOptions.discretise.checked = view.discretise;
+    plane.setShowValidation(view.show_validation);
+    plane.setDiscretise(view.discretise);
+    writeState(PREFIX, view, VIEW_DEFAULTS);
+  }
 
   /** Put `config` into the controls (and the URL). */
   function writeControls() {
@@ -108,6 +140,8 @@ export async function mount(root) {
       const control = controls[field];
       if (document.activeElement !== control || control.type === "range") control.value = String(config[field]);
     }
+    if (config.speed !== 0) watchSpeed = config.speed;
+    buttons.fullSpeed.setAttribute("aria-pressed", String(config.speed === 0));
     controls.learning_rate.value = String(nearestIndex(rates, config.learning_rate));
     controls.learning_rate.setAttribute("aria-valuetext", String(config.learning_rate));
     ui.shown.learning_rate.textContent = String(config.learning_rate);
@@ -260,6 +294,7 @@ export async function mount(root) {
         }
         writeControls();
         diagram.setArchitecture([2, ...Array(config.hidden_layers).fill(config.units), plane.classes()]);
+        weights.setArchitecture(diagram.layerSizes);
         connection.on("configured");
         break;
       }
@@ -305,6 +340,7 @@ export async function mount(root) {
     unanswered = Math.max(0, unanswered - 1);
     // what the learner typed in a refused box stays in it, marked, until they change it
     const typed = markRefused(refusal.fields || []);
+    markInvalid(ui.weight.value, (refusal.fields || []).includes("value"), ui.error.id); // a typed weight
     showError(ui.error, refusal.detail);
     refused = true;
     if (serverConfig) {
@@ -351,7 +387,10 @@ export async function mount(root) {
         maps: parts.maps,
         mapSize: header.maps?.size,
         edges: parts.edges ? new Int8Array(parts.edges.buffer, parts.edges.byteOffset, parts.edges.byteLength) : null,
+        scales: header.edges?.scales,
       });
+      if (header.edges?.layer_sizes) weights.setArchitecture(header.edges.layer_sizes);
+      weights.showNow();
     }
     if (header.chart) chart.update(header.chart, header.diverged_at);
     stats.drawMs += performance.now() - started;

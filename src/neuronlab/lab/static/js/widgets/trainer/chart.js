@@ -23,6 +23,8 @@ export class LossChart {
   layout() {
     const empty = this.data.epoch.length === 0;
     const epochs = this.data.epoch.length ? this.data.epoch[this.data.epoch.length - 1] : 0;
+    // epoch 0 alone: the untrained network's loss, the point the curve will start from
+    const untrained = !empty && epochs === 0;
     const diverged = empty ? null : this.divergedAt;
     // no loss to show (it overflowed at once): no loss axis either, rather than made-up ticks
     const measured = [...this.data.loss, ...this.data.val_loss].some((value) => value != null);
@@ -34,6 +36,8 @@ export class LossChart {
         rangemode: "tozero",
         visible: !empty,
         dtick: epochs < 10 ? 1 : undefined, // whole epochs, never 0.5 or 1.5
+        // the first epochs on a scale of ten, so the point at epoch 0 sits on the left edge
+        ...(epochs < 10 ? { range: [-0.3, 10], autorange: false } : { autorange: true }),
       },
       yaxis: {
         title: { text: "loss" },
@@ -45,7 +49,9 @@ export class LossChart {
       },
       annotations: empty
         ? [{ text: "Press Train or Step<br>to plot the loss", showarrow: false, xref: "paper", yref: "paper", x: 0.5, y: 0.5, font: { size: 14, color: "#4a4f57" } }]
-        : this.divergenceNote(),
+        : untrained
+          ? [{ text: "Epoch 0: the untrained network.<br>Press Train to watch its loss fall.", showarrow: false, xref: "paper", yref: "paper", x: 0.98, xanchor: "right", y: 0.25, align: "right", bgcolor: "rgb(255 255 255 / 0.85)", font: { size: 12, color: "#4a4f57" } }]
+          : this.divergenceNote(),
       shapes: diverged
         ? [{ type: "line", xref: "x", yref: "paper", x0: diverged, x1: diverged, y0: 0, y1: 1, line: { color: WARN, width: 2, dash: "dot" } }]
         : [],

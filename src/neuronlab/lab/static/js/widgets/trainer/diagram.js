@@ -25,8 +25,11 @@ function nodeSize(units) {
 }
 
 export class NetworkDiagram {
-  constructor(container, { mapColours }) {
+  constructor(container, { mapColours, onPickEdge = () => {} }) {
     this.container = container;
+    this.onPickEdge = onPickEdge; // (layer, source, target): a line the learner clicked
+    this.scales = null; // per layer, the weight a byte of 127 stands for
+    this.picked = null; // {layer, source, target}: the edge drawn highlighted
     this.table = mapColours;
     this.layerSizes = [];
     this.nodes = []; // nodes[l][j]: {x, y, size, canvas, button} for every column l
@@ -43,6 +46,7 @@ export class NetworkDiagram {
     });
     this.resizeObserver.observe(container);
     container.addEventListener("keydown", (event) => this.onKey(event));
+    container.addEventListener("click", (event) => this.onClick(event));
   }
 
   /** Lay the diagram out for layer sizes [2, h1, ..., k]; no-op when unchanged. */
@@ -52,6 +56,7 @@ export class NetworkDiagram {
   }
 
   build(layerSizes) {
+    if (layerSizes.join() !== this.layerSizes.join()) this.picked = null; // another network
     this.layerSizes = layerSizes.slice();
     const hidden = layerSizes.slice(1, -1);
     const biggest = Math.max(...hidden, layerSizes[0], layerSizes.at(-1));
@@ -151,14 +156,88 @@ export class NetworkDiagram {
     this.images.clear();
   }
 
-  /** New maps (Uint8Array, hidden neurons in order) and edges (Int8Array, W layer by layer). */
-  update({ maps, mapSize, edges, layerSizes }) {
+  /** New maps (Uint8Array, hidden neurons in order) and edges (Int8Array, W layer by layer),
+   * with `scales`, the weight a byte of 127 stands for in each layer. */
+  update({ maps, mapSize, edges, layerSizes, scales }) {
     if (layerSizes) this.setArchitecture(layerSizes);
     if (maps) {
       this.maps = { bytes: maps, size: mapSize };
     }
     if (edges) this.edges = edges;
+    if (scales) this.scales = scales;
     this.redraw();
+  }
+
+  /** The weight W[layer][source, target] to the two digits the edges carry, or null. */
+  weightOf(layer, source, target) {
+    if (!this.edges || !this.scales || this.scales[layer] == null) return null;
+    let offset = 0;
+    for (let l = 0; l < layer; l += 1) offset += this.layerSizes[l] * this.layerSizes[l + 1];
+    const byte = this.edges[offset + source * this.layerSizes[layer + 1] + target];
+    return byte === undefined ? null : (byte / 127) * this.scales[layer];
+  }
+
+  /** Draw this edge highlighted (null: none). */
+  pick(edge) {
+    this.picked = edge;
+    this.drawEdges();
+  }
+
+  /** A click between the columns picks the nearest line within a few pixels. */
+  onClick(event) {
+    if (event.target.closest?.(".node, .neuron-zoom") || !this.nodes.length) return;
+    const inner = this.container.firstElementChild;
+    const rect = inner.getBoundingClientRect();
+    const edge = this.edgeAt(event.clientX - rect.left, event.clientY - rect.top);
+    if (edge) {
+      this.pick(edge);
+      this.onPickEdge(edge.layer, edge.source, edge.target);
+    }
+  }
+
+  /** The edge whose line passes nearest (x, y), within 6 px; geometry of the drawing only. */
+  edgeAt(x, y) {
+    let best = null;
+    let bestDistance = 6;
+    for (let l = 0; l + 1 < this.nodes.length; l += 1) {
+      const from = this.nodes[l];
+      const to = this.nodes[l + 1];
+      const x0 = from[0].x + from[0].size / 2;
+      const x1 = to[0].x - to[0].size / 2;
+      if (x < x0 || x > x1) continue;
+      const t = (x - x0) / (x1 - x0);
+      for (let i = 0; i < from.length; i += 1) {
+        for (let j = 0; j < to.length; j += 1) {
+          const lineY = from[i].y + t * (to[j].y - from[i].y);
+          // distance to the line, not along the vertical: steep lines stay as easy to hit
+          const slope = (to[j].y - from[i].y) / (x1 - x0);
+          const distance = Math.abs(y - lineY) / Math.sqrt(1 + slope * slope);
+          if (distance < bestDistance) {
+            bestDistance = distance;
+            best = { layer: l, source: i, target: j };
+          }
+        }
+      }
+    }
+    return best;
+  }
+
+  /** Where the picked edge's line runs, to draw it highlighted. */
+  drawPicked(ctx) {
+    const edge = this.picked;
+    if (!edge || !this.nodes[edge.layer + 1]) return;
+    const a = this.nodes[edge.layer][edge.source];
+    const b = this.nodes[edge.layer + 1][edge.target];
+    if (!a || !b) return;
+    ctx.save();
+    ctx.strokeStyle = "rgb(255 196 0 / 0.9)";
+    ctx.lineWidth = 7;
+    ctx.setLineDash([]);
+    ctx.beginPath();
+    ctx.moveTo(a.x + a.size / 2, a.y);
+    ctx.lineTo(b.x - b.size / 2, b.y);
+    ctx.stroke();
+    ctx.restore();
   }
 
   redraw() {
@@ -196,6 +275,7 @@ export class NetworkDiagram {
     if (!ctx) return;
     const [width, height] = this.edgeSize;
     ctx.clearRect(0, 0, width, height);
+    this.drawPicked(ctx); // under the lines: a halo, the line itself stays readable
     const edges = this.edges;
     if (!edges) return;
     // one path per (sign, width step): a few dozen strokes instead of thousands

@@ -71,6 +71,8 @@ export function buildTrainer(root, options) {
     train: button("tr-train", "Train", { class: "primary", disabled: true }),
     pause: button("tr-pause", "Pause", { disabled: true }),
     step: button("tr-step", "Step", { title: "Train one epoch", disabled: true }),
+    // the pace a class can watch, or as fast as the server can: one click either way
+    fullSpeed: button("tr-full-speed", "Full speed", { "aria-pressed": "false", title: "Train as fast as the server can (Epochs/s: no limit); press again for the watchable pace" }),
     reset: button("tr-reset", "Reset", { title: "Back to the initial weights (same seed)" }),
     reseed: button("tr-reseed", "Re-seed", { title: "New initial weights" }),
     loadModel: button("tr-load-model", "Load model (.npz)", {
@@ -132,6 +134,11 @@ export function buildTrainer(root, options) {
     classOptions: el("div", { class: "class-options", id: "tr-class-options" }),
   };
   plane.box.append(plane.boundary, plane.points, plane.status);
+  // how the plane is drawn (the page's own choice, kept in the link; the server is not told)
+  const viewOptions = {
+    showValidation: el("input", { type: "checkbox", id: "tr-show-validation", checked: true }),
+    discretise: el("input", { type: "checkbox", id: "tr-discretise" }),
+  };
   const help = el(
     "p",
     { class: "hint", id: "tr-plane-help" },
@@ -173,8 +180,14 @@ export function buildTrainer(root, options) {
   const main = el(
     "div",
     { class: "trainer-main" },
-    el("div", { class: "button-row trainer-buttons" }, buttons.train, buttons.pause, buttons.step, buttons.reset, buttons.reseed),
+    el("div", { class: "button-row trainer-buttons" }, buttons.train, buttons.pause, buttons.step, buttons.fullSpeed, buttons.reset, buttons.reseed),
     plane.box,
+    el(
+      "div",
+      { class: "view-options" },
+      el("label", { class: "inline" }, viewOptions.showValidation, " Show validation points"),
+      el("label", { class: "inline", title: "Each region in its class's colour, without the shades of confidence" }, viewOptions.discretise, " Discretise output"),
+    ),
     help,
     el("fieldset", { class: "class-chooser" }, el("legend", {}, "Class of new points"), plane.classOptions),
     el("dl", { class: "readouts", "aria-label": "Training progress" }, rows),
@@ -200,6 +213,23 @@ export function buildTrainer(root, options) {
   if (tips) side.append(tips);
 
   const diagram = el("div", { class: "network-diagram", id: "tr-diagram", role: "group", "aria-labelledby": "tr-diagram-title" });
+  // click a line of the diagram to fill this in, or choose the weight here from the keyboard
+  const weight = {
+    from: el("select", { id: "tr-weight-from", name: "weight_from" }),
+    to: el("select", { id: "tr-weight-to", name: "weight_to" }),
+    value: el("input", { id: "tr-weight-value", name: "weight_value", type: "number", step: "any", min: -options.trainer.weight_limit, max: options.trainer.weight_limit, inputmode: "decimal" }),
+    set: button("tr-weight-set", "Set weight"),
+    now: el("output", { id: "tr-weight-now", "aria-live": "off" }),
+  };
+  const weightEditor = el(
+    "form",
+    { class: "weight-editor", id: "tr-weight-editor", "aria-label": "Edit a weight", novalidate: true },
+    // each label stays on the line of its control when the row wraps
+    el("span", { class: "weight-part" }, el("label", { for: "tr-weight-from" }, "Weight from"), weight.from),
+    el("span", { class: "weight-part" }, el("label", { for: "tr-weight-to" }, "to"), weight.to),
+    el("span", { class: "weight-part" }, el("label", { for: "tr-weight-value" }, "value"), weight.value, weight.set),
+    weight.now,
+  );
   const network = el(
     "div",
     { class: "network-panel" },
@@ -207,10 +237,11 @@ export function buildTrainer(root, options) {
     el(
       "p",
       { class: "hint" },
-      "Lines are weights: thicker for larger magnitude, blue and solid positive, orange and dashed negative. Each hidden neuron shows what it computes over the input plane; hover or focus one to see it large.",
+      "Lines are weights: thicker for larger magnitude, blue and solid positive, orange and dashed negative. Each hidden neuron shows what it computes over the input plane; hover or focus one to see it large. Click a line to edit its weight: type a value and training goes on from it.",
     ),
     el("p", { class: "hint narrow-only" }, "On a narrow screen the diagram is wider than the page: swipe it sideways to see the outputs."),
     diagram,
+    weightEditor,
   );
 
   root.replaceChildren(el("div", { class: "trainer-grid" }, form, main, side, network));
@@ -230,5 +261,8 @@ export function buildTrainer(root, options) {
     logScale,
     chart,
     diagram,
+    viewOptions,
+    weight,
+    weightEditor,
   };
 }

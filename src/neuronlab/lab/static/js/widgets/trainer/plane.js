@@ -33,6 +33,10 @@ export class DataPlane {
     this.cursor = [0, 0];
     this.showCursor = false;
     this.chosenClass = 1;
+    this.showValidation = true; // the held-out points, drawn hollow
+    this.discretise = false; // hard class colours instead of the shades of confidence
+    this.hardPalette = null; // from the "data" message: the same indices in hard colours
+    this.lastBoundary = null; // [bytes, header]: repainted when the drawing changes
 
     // drawn on 520 units, shown smaller in a narrow column: the axes' numbers are drawn larger
     // to keep about 12 px on screen. Measured when the size changes, not at every frame.
@@ -70,8 +74,9 @@ export class DataPlane {
   }
 
   /** A new data set: a "data" message {classes, train, validation, bounds, ticks}. */
-  setData({ classes, train, validation, bounds, ticks = [] }) {
+  setData({ classes, train, validation, bounds, ticks = [], hard_palette: hardPalette = null }) {
     this.data = { classes, train, validation };
+    this.hardPalette = hardPalette ? Uint8Array.from(hardPalette) : null;
     this.view = makeView(bounds, SIZE, SIZE);
     this.ticks = ticks;
     this.buildClassChooser(classes);
@@ -99,10 +104,26 @@ export class DataPlane {
    * `palette` bytes of RGB colours, then one byte per cell indexing them; the colours are the
    * server's, the page only looks them up. Format "rgba8": RGBA bytes as they are.
    */
-  paintBoundary(bytes, { width, height, format = "rgba8", palette = 0 }) {
-    const rgba = format === "palette8" ? paletteToRGBA(bytes, palette, width * height) : bytes;
+  paintBoundary(bytes, header) {
+    const { width, height, format = "rgba8", palette = 0 } = header;
+    this.lastBoundary = [bytes, header];
+    // discretised: the server's hard palette for the same indices (no thresholds here)
+    const colours = this.discretise && this.hardPalette?.length === palette ? this.hardPalette : bytes;
+    const rgba = format === "palette8" ? paletteToRGBA(bytes, palette, width * height, colours) : bytes;
     paintRGBA(this.boundaryCtx, rgba, width, height, this.view);
     drawAxes(this.boundaryCtx, this.view, { ticks: this.ticks, textScale: this.textScale });
+  }
+
+  /** Draw the validation points or not. */
+  setShowValidation(on) {
+    this.showValidation = on;
+    this.drawPointsLayer();
+  }
+
+  /** Hard class colours (on) or shades of confidence (off), repainted at once. */
+  setDiscretise(on) {
+    this.discretise = on;
+    if (this.lastBoundary) this.paintBoundary(...this.lastBoundary);
   }
 
   /** The boundary and the points on one canvas, without the keyboard cursor. */
@@ -180,7 +201,7 @@ export class DataPlane {
     const ctx = this.pointsCtx;
     ctx.clearRect(0, 0, SIZE, SIZE);
     if (this.data) {
-      drawPoints(ctx, this.view, this.data.validation, { outlined: true });
+      if (this.showValidation) drawPoints(ctx, this.view, this.data.validation, { outlined: true });
       drawPoints(ctx, this.view, this.data.train, { outlined: false });
     }
     if (this.showCursor) {
@@ -191,14 +212,15 @@ export class DataPlane {
   }
 }
 
-/** RGBA bytes for `cells` palette indices that follow `paletteBytes` bytes of RGB colours. */
-function paletteToRGBA(bytes, paletteBytes, cells) {
+/** RGBA bytes for `cells` palette indices that follow `paletteBytes` bytes of RGB colours;
+ * `colours` (the frame's own palette unless given) holds the RGB entries the indices name. */
+function paletteToRGBA(bytes, paletteBytes, cells, colours = bytes) {
   const rgba = new Uint8ClampedArray(cells * 4);
   for (let i = 0, o = 0; i < cells; i += 1, o += 4) {
     const c = bytes[paletteBytes + i] * 3;
-    rgba[o] = bytes[c];
-    rgba[o + 1] = bytes[c + 1];
-    rgba[o + 2] = bytes[c + 2];
+    rgba[o] = colours[c];
+    rgba[o + 1] = colours[c + 1];
+    rgba[o + 2] = colours[c + 2];
     rgba[o + 3] = 255;
   }
   return rgba;

@@ -1,8 +1,9 @@
-"""The overfitting lab: a too-big network on few noisy points, L2 and early stopping.
+"""The overfitting lab's stateless routes: a whole run at once, and the three pictures.
 
 ``POST /api/overfitting/run``      train a 2-16-16-2 network for up to a few hundred epochs
-                                   and return the whole history at once (the page animates
-                                   it): both loss curves, the best epoch, decision-boundary
+                                   and return the whole history at once (for scripts; the
+                                   page trains live on ``/ws/overfitting``, ``live.py``):
+                                   both loss curves, the best epoch, decision-boundary
                                    snapshots, and where early stopping stopped and restored
 ``POST /api/overfitting/classic``  three networks on the same points: too small, about
                                    right, too large, each with its boundary and losses
@@ -21,14 +22,14 @@ import numpy as np
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from ...engine.datasets import make_dataset, train_val_test_split
-from ...engine.grid import plane_bounds, plane_grid
-from ...engine.network import Network
-from ...engine.optimisers import make_optimizer
-from ...engine.training import Trainer
-from ..render import boundary_rgba
-from ..validation import Seed, StrictModel
-from .widgets import image_base64, number, rounded
+from ....engine.datasets import make_dataset, train_val_test_split
+from ....engine.grid import plane_bounds, plane_grid
+from ....engine.network import Network
+from ....engine.optimisers import make_optimizer
+from ....engine.training import Trainer
+from ...render import boundary_rgba
+from ...validation import Seed, StrictModel
+from ..widgets import image_base64, number, rounded
 
 router = APIRouter(prefix="/api/overfitting", tags=["overfitting"])
 
