@@ -274,7 +274,9 @@ def test_a_phone_never_scrolls_the_page_sideways(browser, lab_url, artifacts_dir
     assert diagram is not None and diagram["width"] >= 600
     # the trainer's network diagram and the race's table scroll too, and say so where phones
     # show no scrollbar
-    expect(section(page, "trainer").locator(".narrow-only")).to_be_visible()
+    hint = section(page, "trainer").locator("#tr-diagram").locator("xpath=preceding-sibling::p[1]")
+    expect(hint).to_have_text("scroll sideways →")  # every such box has one (scroll-hint.js)
+    expect(hint).to_be_visible()
     expect(race.locator(".narrow-only")).to_contain_text("swipe it sideways")
     expect(race.locator(".narrow-only")).to_be_visible()
     assert problems == []

@@ -137,3 +137,24 @@ def test_unknown_activation_is_a_value_error_naming_the_argument(bad):
 def test_get_activation_returns_the_registry_entry():
     for name in NAMES:
         assert get_activation(name) is ACTIVATIONS[name]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(7,), (32, 16), (3, 4, 5), ()])
+def test_relu_is_max_of_0_and_z_for_every_shape_and_dtype(shape, dtype):
+    """ReLU compares z with an array of zeros kept per shape: it must give max(0, z) in z's
+    dtype whatever the shape, keep NaN, and leave its kept zeros untouched."""
+    rng = np.random.default_rng(0)
+    z = np.asarray(rng.standard_normal(shape), dtype=dtype)
+    relu = ACTIVATIONS["relu"].f
+    for _ in range(2):  # the second call reuses the zeros made by the first
+        a = relu(z)
+        assert a.dtype == dtype and a.shape == z.shape
+        np.testing.assert_array_equal(a, np.where(z > 0, z, 0))
+    out = np.full(shape, 9.0, dtype)
+    assert relu(-np.abs(z) - 1, out=out) is out and not out.any()
+    assert not relu(-np.abs(z) - 1).any()  # the kept zeros are still zeros
+    if shape:
+        z.flat[0] = np.nan
+        assert np.isnan(relu(z).flat[0])
+    assert relu(-2.5) == 0 and relu([1.5, -1.0]).tolist() == [1.5, 0.0]  # numbers and lists too

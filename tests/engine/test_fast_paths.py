@@ -88,7 +88,10 @@ def test_gathering_a_large_training_set_trains_exactly_like_the_shuffled_copy(
     y = rng.integers(0, 3, 100)
     copied = trained_params(monkeypatch, X, y, gather_bytes=10**9, shuffle=shuffle)
     gathered = trained_params(monkeypatch, X, y, gather_bytes=0, shuffle=shuffle)
-    np.testing.assert_array_equal(gathered, copied)
+    # the copied set is kept as [X, 1], so its layer 0 adds the bias inside the product
+    # (z = [X, 1] @ [W; b]) where the gathered rows add it after (z = X W + b): the same sums
+    # in another order, equal to float32 rounding; rows out of order would differ far more
+    np.testing.assert_allclose(gathered, copied, rtol=1e-5, atol=1e-6)
     assert not np.array_equal(copied, Network([6, 16, 3], seed=5, dtype=np.float32).params)
 
 
@@ -169,3 +172,20 @@ def test_state_follows_a_change_of_array_shape(monkeypatch):
         fresh.step([expected], [g])
     assert opt._state[0]["m"].shape == (37,)
     np.testing.assert_array_equal(theta, expected)
+
+
+@pytest.mark.parametrize("output", ["softmax", "identity"])
+def test_a_batch_with_a_column_of_ones_gives_the_same_pass_as_the_plain_batch(rng, output):
+    """The Trainer keeps a small set as [X, 1] so that layer 0's bias rides in its product;
+    the forward pass and every gradient must be those of the plain X."""
+    X = rng.standard_normal((20, 3))
+    Y = np.eye(4)[rng.integers(0, 4, 20)] if output == "softmax" else rng.standard_normal((20, 4))
+    net = Network([3, 5, 6, 4], "tanh", output, seed=2)
+    plain = net.forward(X).copy()
+    net.backward(Y, l2=0.1)
+    plain_grads = net.grads.copy()
+    with_ones = net._forward(np.c_[X, np.ones(20)]).copy()
+    net._backward(Y, 0.1, 0.0)
+    np.testing.assert_allclose(with_ones, plain, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(net.grads, plain_grads, rtol=1e-12, atol=1e-15)
+    assert net.db[0].any()  # layer 0's bias gradient came from the column of ones

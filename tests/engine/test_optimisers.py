@@ -304,3 +304,38 @@ def test_registry_and_defaults():
 def test_an_option_another_optimizer_takes_is_named_with_the_choices():
     with pytest.raises(TypeError, match=r"optimizer 'sgd' takes \['learning_rate'\]"):
         make_optimizer("sgd", learning_rate=0.1, beta_1=0.9)
+
+
+def test_adam_follows_its_hyper_parameters_when_they_change_mid_run():
+    """β₁, β₂ and ε enter the update as arrays made once per dtype: setting one afresh must
+    reach the next step (and be checked as in the constructor)."""
+    eta, g1, g2 = 0.01, np.array([0.3, -2.0, 1e-4]), np.array([-1.0, 0.5, 2.0])
+    adam, theta = Adam(eta), np.zeros(3)
+    adam.step([theta], [g1])  # with the defaults: m = 0.1 g₁, v = 0.001 g₁²
+    t1 = theta.copy()
+    adam.beta_1, adam.beta_2, adam.epsilon = 0.5, 0.9, 1e-3
+    adam.step([theta], [g2])
+    m2 = 0.5 * (0.1 * g1) + 0.5 * g2
+    v2 = 0.9 * (0.001 * g1**2) + 0.1 * g2**2
+    expected = t1 - eta * (m2 / (1 - 0.5**2)) / (np.sqrt(v2 / (1 - 0.9**2)) + 1e-3)
+    np.testing.assert_allclose(theta, expected, rtol=1e-12)
+    with pytest.raises(ValueError, match="beta_1"):
+        adam.beta_1 = 1.5
+    with pytest.raises(ValueError, match="epsilon"):
+        adam.epsilon = -1.0
+
+
+def test_adam_on_float32_parameters_stays_float32_and_follows_algorithm_1():
+    rng = np.random.default_rng(5)
+    theta = rng.standard_normal(300).astype(np.float32)
+    expected = theta.astype(np.float64)
+    m = v = np.zeros(300)
+    adam = Adam(0.01)
+    for t in range(1, 6):
+        g = rng.standard_normal(300).astype(np.float32)
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g.astype(np.float64) ** 2
+        expected = expected - 0.01 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+        adam.step([theta], [g])
+    assert theta.dtype == np.float32 and adam._state[0]["m"].dtype == np.float32
+    np.testing.assert_allclose(theta, expected, rtol=1e-5, atol=1e-6)

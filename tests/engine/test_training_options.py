@@ -7,7 +7,7 @@ import pytest
 
 from neuronlab.engine.network import Network
 from neuronlab.engine.optimisers import make_optimizer
-from neuronlab.engine.training import Trainer, weighted_targets
+from neuronlab.engine.training import Trainer
 
 
 def regression_data(n=60, seed=0):
@@ -47,14 +47,15 @@ def test_the_running_loss_of_a_regression_is_the_mean_of_its_batch_losses():
     assert report.batch_accuracy is None and report.train_loss is None
 
 
-def test_weighted_targets_give_the_weighted_gradient():
+@pytest.mark.parametrize("output", ["softmax", "identity"])
+def test_backward_with_sample_weights_gives_the_weighted_gradient(output):
     rng = np.random.default_rng(3)
     X, y = rng.normal(size=(8, 2)), rng.integers(0, 3, 8)
-    Y = np.eye(3)[y]
+    Y = np.eye(3)[y] if output == "softmax" else rng.normal(size=(8, 3))
     w = rng.uniform(0, 2, 8)
-    net = Network([2, 4, 3], "relu", seed=0)
-    P = net.forward(X).copy()
-    net.backward(weighted_targets(P, Y, w))
+    net = Network([2, 4, 3], "relu", output, seed=0)
+    net.forward(X)
+    net.backward(Y, sample_weight=w)
     weighted = net.grads.copy()
     expected = np.zeros_like(weighted)
     for i in range(8):  # Σ wᵢ ∇lᵢ / Σ w, one row at a time
@@ -62,6 +63,13 @@ def test_weighted_targets_give_the_weighted_gradient():
         net.backward(Y[i : i + 1])
         expected += w[i] * net.grads
     np.testing.assert_allclose(weighted, expected / w.sum(), rtol=1e-10, atol=1e-14)
+    net.forward(X)
+    net.backward(Y, sample_weight=np.zeros(8))  # a batch that counts for nothing teaches nothing
+    assert not net.grads.any()
+    with pytest.raises(ValueError, match=r"sample_weight must have shape \(8,\)"):
+        net.backward(Y, sample_weight=np.ones(7))
+    with pytest.raises(ValueError, match="finite and non-negative"):
+        net.backward(Y, sample_weight=-np.ones(8))
 
 
 def test_the_batch_callback_sees_every_minibatch_and_new_data_drops_weights():

@@ -152,3 +152,60 @@ def test_loss_curves_of_an_estimator_or_a_plain_list():
         line = ax.get_lines()[0]
         np.testing.assert_array_equal(line.get_ydata(), model.loss_curve_)
         np.testing.assert_array_equal(line.get_xdata(), np.arange(1, 8))
+
+
+def test_the_regression_surface_is_drawn_by_decision_boundary_display(tmp_path):
+    """scikit-learn's DecisionBoundaryDisplay draws the surface (one mesh, as its
+    from_estimator does for a regressor), framed on the data with our margin, and the mesh
+    holds what the model predicts at its points."""
+    from sklearn.inspection import DecisionBoundaryDisplay
+
+    rng = np.random.default_rng(1)
+    X = rng.uniform([-300.0, 40.0], [-200.0, 60.0], size=(120, 2))  # far off, unequal extents
+    y = (X[:, 0] + 250.0) / 50.0 - (X[:, 1] - 50.0) / 10.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = MLPRegressor((8,), max_iter=30, random_state=0).fit(X, y)
+    calls = []
+    original = DecisionBoundaryDisplay.plot
+
+    def spy(self, *args, **kwargs):
+        calls.append(self)
+        return original(self, *args, **kwargs)
+
+    figure = Figure(figsize=(6, 5))
+    DecisionBoundaryDisplay.plot = spy
+    try:
+        ax = plots.plot_regression_surface(model, X, y, ax=figure.subplots(), resolution=40)
+    finally:
+        DecisionBoundaryDisplay.plot = original
+    assert len(calls) == 1 and calls[0].n_classes == 2
+    display = calls[0]
+    bounds = plots.boundary.data_bounds(X)
+    assert display.xx0.min() == bounds[0] and display.xx0.max() == bounds[1]
+    assert display.xx1.min() == bounds[2] and display.xx1.max() == bounds[3]
+    grid = np.c_[display.xx0.ravel(), display.xx1.ravel()]
+    np.testing.assert_allclose(display.response.ravel(), model.predict(grid), rtol=1e-6)
+    assert display.surface_ in ax.collections
+    assert ax.get_xlim() == (bounds[0], bounds[1]) and ax.get_ylim() == (bounds[2], bounds[3])
+    figure.savefig(tmp_path / "regression.png")
+
+
+def test_the_regression_surface_takes_bounds_and_refuses_what_it_cannot_draw():
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.5]])
+    y = np.array([0.0, 1.0, 2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = MLPRegressor((4,), max_iter=5, random_state=0).fit(X, y)
+    ax = plots.plot_regression_surface(model, X, y, ax=Figure().subplots(), bounds=(-3, 3, -2, 2))
+    assert ax.get_xlim() == (-3, 3) and ax.get_ylim() == (-2, 2)
+    with pytest.raises(ValueError, match=r"X must have shape \(n_samples, 2\)"):
+        plots.plot_regression_surface(model, np.c_[X, X], y, ax=Figure().subplots())
+    with pytest.raises(ValueError, match="y must have one target per row of X"):
+        plots.plot_regression_surface(model, X, y[:2], ax=Figure().subplots())
+    classifier = MLPClassifier((4,), max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        classifier.fit(X, [0, 1, 1])
+    with pytest.raises(ValueError, match="plot_decision_boundary"):
+        plots.plot_regression_surface(classifier, X, y, ax=Figure().subplots())

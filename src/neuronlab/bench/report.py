@@ -154,9 +154,11 @@ SPEED_NOTES = (
     "one shuffle-and-copy per epoch, then plain slices (a large training set is gathered "
     "batch by batch into the network's buffer instead).",
     "The bias of every layer after the first rides in the matrix product: z = [a, 1] @ [W; b], "
-    "and BP3 with BP4 is one product [a, 1]ᵀ δ. The first layer takes X as it is (no copy "
-    "into a wider buffer): z = X W + b and ∂C/∂b = 1ᵀ δ. `a.dot(W, out=z)` rather than "
-    "`np.matmul` or `np.dot` for small 2-D products (less dispatch per call).",
+    "and BP3 with BP4 is one product [a, 1]ᵀ δ. The Trainer keeps a small training set as "
+    "[X, 1] once, so the first layer's bias rides along too; a large, gathered set is taken "
+    "as it is (no copy into a wider buffer): z = X W + b and ∂C/∂b = 1ᵀ δ. "
+    "`a.dot(W, out=z)` rather than `np.matmul` or `np.dot` for small 2-D products (less "
+    "dispatch per call).",
     "Backpropagation writes f′(z) over z, its last use: one buffer less per layer to bring "
     "into the cache.",
     "The softmax's row maxima on a transposed copy (two classes: one element-wise maximum) and "
@@ -165,5 +167,13 @@ SPEED_NOTES = (
     "Adam line for line as in the paper (m, v, m̂, v̂), with η m̂ computed in one pass; every "
     "optimiser updates a large parameter array in equal cache-sized chunks, so its passes "
     "run in the L2 cache.",
+    "ReLU takes max(z, 0) against an array of zeros kept per shape, not against the number 0: "
+    "NumPy vectorises a comparison of two arrays and goes element by element against a "
+    "scalar (64 x 128 float32: 0.8 µs instead of 3.1).",
+    "Adam's fixed numbers (β₁, β₂, 1 − β₁, 1 − β₂, ε) are 0-d arrays of the parameters' "
+    "dtype, made once: a Python float costs NumPy about 0.25 µs more a call.",
+    "The Trainer's steps call unchecked forward and backward passes: the training set was "
+    "checked once, when it was given. The estimator's running accuracy takes the argmax "
+    "along each row of the epoch's outputs.",
     "The dtype follows the data: float32 inputs train a float32 network.",
 )

@@ -11,12 +11,11 @@ and one optimiser step (eq. 9, or momentum, RMSProp or Adam). After the epoch th
 accuracy are measured on the whole training and validation sets, so the report describes the
 weights as they are at the end of the epoch.
 
-Two options serve the estimator, both off by default. ``running_loss=True`` records, during
-the epoch, what each minibatch's forward pass already gives (the probability of the true class,
-or the squared error, per row): the report's ``batch_loss`` is then the mean of the
-minibatch losses, as scikit-learn computes its loss curve, at the cost of one NumPy
-call a step instead of a pass over the whole set. ``sample_weight`` weighs each row's loss:
-C = Σ wᵢ lᵢ / Σ wᵢ over a minibatch (see ``weighted_targets``).
+Two options serve the estimator, both off by default: ``running_loss=True`` (the report's
+``batch_loss`` is the mean of the epoch's minibatch losses, as scikit-learn computes its loss
+curve) and ``sample_weight`` (C = Σ wᵢ lᵢ / Σ wᵢ over a minibatch). With either, or with a
+batch callback, the epoch runs the recorded loop of ``recorded.py``; without, the plain loop
+here.
 """
 
 from __future__ import annotations
@@ -30,13 +29,11 @@ import numpy as np
 
 from .network import Network
 from .optimisers import Optimizer
+from .recorded import run_recorded_epoch
 from .util import as_rng, check_int, check_positive
 
 EVAL_CHUNK = 2048  # rows per forward pass when measuring a whole set (see _evaluate)
 GATHER_BYTES = 1 << 21  # a training set larger than this is not shuffled as a whole copy
-# the smallest positive normal number: a probability of 0 counts as this in log p (np.finfo
-# is slow to ask, so it is asked once)
-_TINY = {np.dtype(t): np.finfo(t).tiny for t in (np.float32, np.float64)}
 
 
 @dataclass
@@ -192,7 +189,14 @@ class Trainer:
         # cache, cost 12 ms an epoch, the gathers about 6 ms less; a small X is copied in
         # microseconds, and then each step is a plain slice, one NumPy call less than a gather.
         self._gather = self.X.nbytes > GATHER_BYTES
-        self._X_shuffled = None if self._gather else np.empty_like(self.X)
+        if self._gather:
+            self._X_ones = self._X_shuffled = None
+        else:
+            # [X, 1], made once: layer 0's bias then rides in its product as every later
+            # layer's does (see Network._forward; two NumPy calls less a step)
+            self._X_ones = np.ones((self.X.shape[0], self.X.shape[1] + 1), self.X.dtype)
+            self._X_ones[:, :-1] = self.X
+            self._X_shuffled = np.empty_like(self._X_ones)
         self._Y_shuffled = np.empty_like(self.Y)
 
     def set_sample_weight(self, sample_weight) -> None:
@@ -302,20 +306,21 @@ class Trainer:
             # mode="clip" lets take write straight into the buffer (the default copies twice)
             np.take(self.Y, order, axis=0, out=self._Y_shuffled, mode="clip")
             if not gather:
-                np.take(self.X, order, axis=0, out=self._X_shuffled, mode="clip")
+                np.take(self._X_ones, order, axis=0, out=self._X_shuffled, mode="clip")
             Xs, Ys = self._X_shuffled, self._Y_shuffled
         else:
-            Xs, Ys = self.X, self.Y
+            Xs, Ys = (self.X if self._gather else self._X_ones), self.Y
         if self.running_loss or self.sample_weight is not None or self.batch_callback:
-            running = self._run_recorded(Xs, Ys, order if self.shuffle else None, gather, bs)
+            running = run_recorded_epoch(self, Xs, Ys, order if self.shuffle else None, gather)
         else:
             running = None
+            # set_data checked the whole set once: the steps use the unchecked passes
             for i in range(0, n, bs):
                 if gather:
                     net.forward_rows(self.X, order[i : i + bs])  # forward(X[order[i : i + bs]])
                 else:
-                    net.forward(Xs[i : i + bs])
-                net.backward(Ys[i : i + bs], l2, l1)
+                    net._forward(Xs[i : i + bs])
+                net._backward(Ys[i : i + bs], l2, l1)
                 opt.step(params, grads)
         elapsed = time.perf_counter() - start
 
@@ -328,65 +333,6 @@ class Trainer:
             if not math.isfinite(report.batch_loss) and not report.diverged:
                 self._diverged(report)
         return report
-
-    def _run_recorded(self, Xs, Ys, order, gather: bool, bs: int):
-        """The epoch's minibatches with sample weights, the running loss or a batch callback.
-
-        To record the running loss, each minibatch's output P is copied into an epoch-long
-        array: one NumPy call a step (measured: 0.3 µs for digits' 64 × 10 outputs, where
-        reducing P in the step would take two calls more), and the reductions run once per
-        epoch on the whole array (about 60 µs for digits). Per row:
-        C = −Σ wᵢ log pᵢ[yᵢ] / Σ wᵢ (softmax), or
-        (1/2) Σ wᵢ |ŷᵢ − yᵢ|² / Σ wᵢ (identity), each row's P as it was when trained on.
-        Returns (mean minibatch loss, share classified right), or None when not recording.
-        """
-        net, opt = self.network, self.optimizer
-        n = self.Y.shape[0]
-        l2, l1 = self._l2, self._l1
-        params, grads = [net.params], [net.grads]
-        record = self.running_loss
-        callback = self.batch_callback
-        w = self.sample_weight
-        if w is not None and order is not None:
-            w = w[order]
-        outputs = np.empty_like(Ys) if record else None  # (n, k): every row's P, in epoch order
-        for i in range(0, n, bs):
-            rows = slice(i, i + bs)
-            if gather:
-                P = net.forward_rows(self.X, order[rows])
-            else:
-                P = net.forward(Xs[rows])
-            Y = Ys[rows]
-            if record:
-                outputs[rows] = P
-            if w is not None:
-                Y = weighted_targets(P, Y, w[rows])
-            net.backward(Y, l2, l1)
-            opt.step(params, grads)
-            if callback is not None:
-                callback(min(i + bs, n), n)
-        if not record:
-            return None
-        right = None
-        if self.classification:
-            labels = self.y if order is None else self.y[order]  # the epoch's row order
-            p_true = outputs[np.arange(n), labels]
-            with np.errstate(divide="ignore"):
-                losses = -np.log(np.maximum(p_true, _TINY[net.dtype]))  # eq. 8 per row
-            # argmax down the columns of the transpose: along a short last axis NumPy goes
-            # row by row (see losses.row_max), several times slower for 10 classes
-            guess = np.ascontiguousarray(outputs.T).argmax(axis=0)
-            right = (guess == labels).astype(net.dtype)
-        else:
-            diff = outputs - Ys
-            losses = 0.5 * np.einsum("ij,ij->i", diff, diff)  # eq. 6 per row
-        if w is None:
-            loss = float(losses.mean())
-            accuracy = None if right is None else float(right.mean())
-        else:
-            loss = float(np.dot(w, losses) / w.sum())
-            accuracy = None if right is None else float(np.dot(w, right) / w.sum())
-        return loss, accuracy
 
     def _evaluate(self, X, Y, y) -> tuple[float, float | None]:
         """Mean data loss (and accuracy) over a whole set, EVAL_CHUNK rows at a time.
@@ -469,17 +415,3 @@ class Trainer:
         """Put back the weights of the best epoch so far."""
         if self.best_epoch is not None:
             self.network.params[...] = self._best_params
-
-
-def weighted_targets(P: np.ndarray, Y: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Targets Y′ that make the network's BP1 give the weighted error.
-
-    Both outputs' BP1 is δ = (P − Y)/m. With Y′ = P − (m wᵢ / Σw)(P − Y) it becomes
-    δᵢ = wᵢ (Pᵢ − Yᵢ) / Σw, the gradient of the weighted mean C = Σ wᵢ lᵢ / Σ wᵢ
-    (for softmax with cross-entropy and for identity with squared error alike).
-    """
-    total = w.sum()
-    if total <= 0:  # a minibatch of zero-weight rows teaches nothing: δ = 0
-        return P.copy()
-    scale = (w * (len(w) / total))[:, None]  # (m, 1)
-    return P - scale * (P - Y)

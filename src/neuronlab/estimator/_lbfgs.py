@@ -21,7 +21,7 @@ from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
 
 from ..engine.optimisers import SGD
-from ..engine.training import Trainer, weighted_targets
+from ..engine.training import Trainer
 
 
 def fit_lbfgs(estimator, X: np.ndarray, y: np.ndarray, sample_weight) -> None:
@@ -45,7 +45,7 @@ def fit_lbfgs(estimator, X: np.ndarray, y: np.ndarray, sample_weight) -> None:
             else:
                 per_row = 0.5 * ((P - Y) ** 2).sum(axis=1)  # eq. 6, row by row
             data_loss = float(per_row.mean() if w is None else np.dot(w, per_row) / w.sum())
-            network.backward(Y if w is None else weighted_targets(P, Y, w), l2, l1)
+            network.backward(Y, l2, l1, sample_weight=w)
         loss = data_loss + network.penalty(l2, l1)
         if not np.isfinite(loss):
             raise FloatingPointError(

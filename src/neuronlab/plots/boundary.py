@@ -231,38 +231,56 @@ def plot_regression_surface(
     y_val: np.ndarray | None = None,
     *,
     resolution: int = 200,
+    bounds: tuple[float, float, float, float] | None = None,
     title: str | None = None,
 ) -> Axes:
     """Shade the plane by a regression model's prediction; points coloured by their target.
 
-    The plane is the points' extent with a margin (``data_bounds``), wherever they lie.
+    Parameters
+    ----------
+    model : Network with an identity output, or a regressor with ``predict`` (two inputs)
+    X, y : (n, 2) training points and their targets (n,), drawn filled
+    X_val, y_val : optional validation points, drawn outlined
+    resolution : grid points per side
+    bounds : (x1_min, x1_max, x2_min, x2_max); by default the points' extent and a margin
+        (``data_bounds``), wherever the points lie
+
+    Notes
+    -----
+    The shading is drawn by scikit-learn's ``DecisionBoundaryDisplay``, given the model's
+    predictions on the grid, as its ``from_estimator`` does for a regressor (one surface).
+    The frame is ours (``data_bounds``): DecisionBoundaryDisplay pads by a fixed ``eps``
+    (1 by default), too much for data within 0.01 and too little for data in thousands.
     """
-    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float).reshape(len(X), -1)[:, 0]
+    from sklearn.inspection import DecisionBoundaryDisplay
+
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"X must have shape (n_samples, 2) to draw a plane, got {X.shape}")
+    y = np.asarray(y, dtype=float)
+    y = y.reshape(len(y), -1)[:, 0] if y.ndim > 1 else y.reshape(-1)  # a first target column
+    if len(y) != len(X):
+        raise ValueError(f"y must have one target per row of X ({len(X)}), got {len(y)}")
     ax = _axes(ax)
     every = X if X_val is None else np.vstack([X, np.asarray(X_val, dtype=float)])
-    bounds = data_bounds(every)
-    values = model_outputs(model, plane_grid(bounds, resolution)).reshape(resolution, resolution)
+    bounds = bounds or data_bounds(every)
+    # the grid as DecisionBoundaryDisplay lays it out: x1 along the columns, x2 up the rows
+    x1, x2 = np.meshgrid(
+        np.linspace(bounds[0], bounds[1], resolution),
+        np.linspace(bounds[2], bounds[3], resolution),
+    )
+    values = model_outputs(model, np.c_[x1.ravel(), x2.ravel()])
+    if values.ndim != 1:
+        raise ValueError(
+            "plot_regression_surface needs a regression model; for a classifier use "
+            "plot_decision_boundary"
+        )
+    values = values.reshape(x1.shape)
     limit = float(np.nanmax(np.abs(np.concatenate([values.ravel(), y])))) or 1.0
-    image = ax.imshow(
-        values,
-        extent=bounds,
-        origin="upper",
-        cmap="RdBu_r",
-        vmin=-limit,
-        vmax=limit,
-        interpolation="bilinear",
-    )
-    ax.scatter(
-        X[:, 0],
-        X[:, 1],
-        c=y,
-        cmap="RdBu_r",
-        vmin=-limit,
-        vmax=limit,
-        s=22,
-        edgecolors="#222222",
-        linewidths=0.5,
-    )
+    colours = {"cmap": "RdBu_r", "vmin": -limit, "vmax": limit}
+    display = DecisionBoundaryDisplay(xx0=x1, xx1=x2, n_classes=2, response=values)
+    display.plot(plot_method="pcolormesh", ax=ax, shading="gouraud", **colours)
+    ax.scatter(X[:, 0], X[:, 1], c=y, s=22, edgecolors="#222222", linewidths=0.5, **colours)
     if X_val is not None and y_val is not None and len(X_val):
         X_val = np.asarray(X_val, dtype=float)
         ax.scatter(
@@ -273,7 +291,7 @@ def plot_regression_surface(
             linewidths=1.2,
             edgecolors=plt.get_cmap("RdBu_r")((np.ravel(y_val) + limit) / (2 * limit)),
         )
-    ax.figure.colorbar(image, ax=ax, shrink=0.8, label="prediction")
+    ax.figure.colorbar(display.surface_, ax=ax, shrink=0.8, label="prediction")
     _frame(ax, bounds)
     ax.set_xlabel("x₁")
     ax.set_ylabel("x₂")

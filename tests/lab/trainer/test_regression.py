@@ -156,3 +156,21 @@ def test_a_diverged_regression_draws_grey_and_says_so(talk):
     frame = talk.frame(lambda f: f["diverged_at"] is not None and not f["running"])
     assert frame["values"]["min"] is None and frame["loss"] is None and frame["r2"] is None
     assert set(frame["parts_bytes"]["boundary"]) == {255}  # every cell grey: not a number
+
+
+def test_input_features_turn_the_saddle_into_a_straight_fit(lab_client, talk):
+    # y = x1² − x2²: a linear network cannot fit it from x1, x2 (the best plane is flat), and
+    # fits it exactly once x1² and x2² are inputs too
+    plain = {"dataset": "saddle", "activation": "identity", "validation": 0, "units": 4}
+    configure(talk, **plain)
+    talk.send(type="step", epochs=150)
+    flat = talk.frame(lambda f: f["epoch"] == 150)
+    assert flat["r2"] < 0.1
+    features = ["x1_squared", "x2_squared"]  # the same data: no new data message
+    talk.send(type="configure", config={**SURFACE, **plain, "features": features})
+    talk.until(lambda m: m["type"] == "config" and m["config"]["features"] == features)
+    talk.send(type="step", epochs=150)
+    fitted = talk.frame(lambda f: f["epoch"] == 150)
+    network = session_of(lab_client, talk).network
+    assert network.layer_sizes == [4, 4, 4, 1]  # x1, x2, x1², x2² in; one value out
+    assert fitted["r2"] > 0.99 and fitted["boundary"]["format"] == "value8"

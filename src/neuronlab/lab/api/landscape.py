@@ -73,7 +73,7 @@ async def plane(
 def _landscape(body: bytes, span: float, resolution: int, seed: int) -> Landscape:
     from ...engine.serialise import load_bytes
     from ..trainer.protocol import TrainerConfig
-    from ..trainer.setup import make_data
+    from ..trainer.setup import make_data, network_inputs
 
     try:
         network, metadata = load_bytes(body, "the model")
@@ -91,6 +91,7 @@ def _landscape(body: bytes, span: float, resolution: int, seed: int) -> Landscap
     if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
         raise HTTPException(422, "This model's epoch count is not a whole number of epochs.")
     (X, y, _, _), _ = make_data(config)
+    X = network_inputs(config, X)  # the inputs it was trained on: x1, x2 and its features
     if (
         network.output != "softmax"
         or network.layer_sizes[0] != X.shape[1]

@@ -12,8 +12,9 @@ once, and the page reads it from this document instead of writing it again:
   the label a menu shows) and ``surfaces`` (with their bounds, start, rate and minima);
 - ``inputs``: every number input's ``min``, ``max`` and ``step`` by widget and field, read
   from the request models' own bounds, so a limit changed in Python is the limit in the page;
-- ``trainer``: its defaults, ladders (learning rates, penalties, speeds) and which datasets
-  take a number of classes and which are regression sets (``regression``).
+- ``trainer``: its defaults, ladders (learning rates, penalties, speeds), which datasets
+  take a number of classes, which are regression sets (``regression``), and the optional
+  input features with their labels.
 
 Every entry is read by the page; what no widget reads does not belong here.
 """
@@ -26,6 +27,7 @@ from pydantic import BaseModel
 from ... import palette
 from ...engine.activations import ACTIVATIONS
 from ...engine.datasets import DATASET_INFO
+from ...engine.features import BASE_LABELS, FEATURES
 from ...engine.optimisers import OPTIMIZERS
 from ...engine.surfaces import SURFACES
 from .. import render
@@ -147,5 +149,8 @@ def options() -> dict:
             "penalties": list(PENALTIES),
             "speeds": list(SPEEDS),
             "weight_limit": trainer.WEIGHT_LIMIT,  # a typed weight's bound (set_weight)
+            # the optional inputs' checkboxes and the diagram's input labels
+            "input_labels": list(BASE_LABELS),
+            "features": [{"name": name, "label": FEATURES[name][0]} for name in FEATURES],
         },
     }

@@ -42,7 +42,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import Field, TypeAdapter, ValidationError, field_validator
+
+from neuronlab.engine.features import FEATURES, canonical
 
 from ..validation import (
     LIMITS,
@@ -132,6 +134,10 @@ class TrainerConfig(StrictModel):
     units: Units = 16
     activation: ActivationName = "relu"
     weights_seed: Seed = 0
+    # inputs beyond x1 and x2 (engine/features.py), kept in the registry's order
+    features: Annotated[
+        list[str], Field(json_schema_extra={"items": {"enum": list(FEATURES)}})
+    ] = []  # checked by _known_features, whose refusal names the field (the page marks it)
     # training
     optimizer: OptimizerName = "adam"
     learning_rate: LearningRate = 0.01
@@ -146,6 +152,22 @@ class TrainerConfig(StrictModel):
     # 64 it looks as at 100 (compared at 1400 px) for 41% of the cells: of the evaluation and
     # of the bytes the socket compresses, most of a frame's cost to a class of 30
     grid: Annotated[GridSize, Field(ge=10)] = 64
+
+    @field_validator("features")
+    @classmethod
+    def _known_features(cls, names: list[str]) -> list[str]:
+        if len(names) > len(FEATURES):
+            raise ValueError(f"list each of the {len(FEATURES)} input features at most once")
+        unknown = [name for name in names if name not in FEATURES]
+        if unknown:
+            raise ValueError(
+                f"{unknown[0][:40]!r} is not an input feature; choose among {', '.join(FEATURES)}"
+            )
+        return canonical(names)
+
+    def n_inputs(self) -> int:
+        """The network's input width: x1, x2 and the chosen features."""
+        return 2 + len(self.features)
 
     def n_classes(self) -> int:
         return self.classes if self.dataset in multiclass_datasets() else 2
@@ -164,7 +186,8 @@ class TrainerConfig(StrictModel):
 
     def network_key(self) -> tuple:
         """Fields whose change means a new network (and so a reset)."""
-        return (self.hidden_layers, self.units, self.activation, self.weights_seed)
+        features = tuple(self.features)
+        return (self.hidden_layers, self.units, self.activation, self.weights_seed, features)
 
 
 class Configure(StrictModel):

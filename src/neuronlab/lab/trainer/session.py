@@ -43,6 +43,7 @@ from .setup import (
     check_point,
     config_for_model,
     make_data,
+    network_inputs,
     value_scale,
 )
 from .view import (
@@ -367,6 +368,7 @@ class TrainingSession:
                 self.network = self.trainer = None
                 self._dirty = False
             raise
+        self._follow_features(old)
         if old is not None and config.speed != old.speed:
             self._next_epoch_at = 0.0  # a faster speed applies from the next epoch on
         if old is None or config.grid != old.grid or self.view.grid is None:
@@ -385,6 +387,12 @@ class TrainingSession:
             self._begin_training()
             return f"{reason}: training restarted from epoch 0."
         return f"{reason}: a fresh network at epoch 0. Press Train to train it."
+
+    def _follow_features(self, old: p.TrainerConfig | None) -> None:
+        """Other input features: the plane's grids go through them, as the data does."""
+        if old is None or self.config.features != old.features:
+            self.view.set_features(self.config.features, self.bounds, self.config.grid)
+            self._dirty = True
 
     def _make_data(self) -> None:
         self._data, self.bounds = make_data(self.config)
@@ -430,7 +438,7 @@ class TrainingSession:
     def _add_point(self, command: p.AddPoint) -> None:
         check_point(self.config, command.label, added=len(self._added))
         point = (float(command.x), float(command.y), int(command.label))
-        self.trainer.add_point(point[:2], point[2])
+        self.trainer.add_point(network_inputs(self.config, np.array([point[:2]]))[0], point[2])
         self._added.append(point)
         self._dirty = True
         self._post(points_message(point, len(self._added)))

@@ -15,6 +15,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from neuronlab.engine.datasets import make_dataset, train_val_test_split
+from neuronlab.engine.features import feature_map, input_labels
 from neuronlab.engine.grid import plane_bounds
 from neuronlab.engine.network import Network
 from neuronlab.engine.optimisers import make_optimizer
@@ -46,6 +47,13 @@ def make_data(config: p.TrainerConfig) -> tuple[Data, Bounds]:
     return (X_train, y_train, X_val, y_val), plane_bounds(X)
 
 
+def network_inputs(config: p.TrainerConfig, X: np.ndarray) -> np.ndarray:
+    """What the network sees of the points ``X`` (n, 2): x1, x2 and the config's features,
+    (n, 2 + len(config.features)). The data, the clicked-in points and the plane's grids all
+    go through here, so the boundary drawn is the one the network learnt."""
+    return feature_map(X, config.features)
+
+
 def build_trainer(
     config: p.TrainerConfig,
     data: Data,
@@ -55,15 +63,17 @@ def build_trainer(
     """A Network with the initial weights of the weights seed, and a fresh Trainer for it.
 
     ``added`` holds the points the learner clicked in, as (x, y, label); they join the
-    training set. ``weights``, a loaded model's flat parameters, replace the seed's.
+    training set. ``weights``, a loaded model's flat parameters, replace the seed's. The
+    network's inputs are x1, x2 and the config's features (``network_inputs``).
     """
     X_train, y_train, X_val, y_val = data
     if added:
         points = np.array(added, dtype=float)  # (m, 3)
         X_train = np.concatenate([X_train, points[:, :2]])
         y_train = np.concatenate([y_train, points[:, 2].astype(y_train.dtype)])
+    X_train, X_val = network_inputs(config, X_train), network_inputs(config, X_val)
     k, output = output_layer(config)
-    sizes = [2] + [config.units] * config.hidden_layers + [k]
+    sizes = [config.n_inputs()] + [config.units] * config.hidden_layers + [k]
     network = Network(sizes, activation=config.activation, output=output, seed=config.weights_seed)
     if weights is not None:
         network.params[...] = weights
@@ -163,10 +173,12 @@ def config_for_model(config: p.TrainerConfig, network: Network) -> p.TrainerConf
             "This model is a classifier, and the data is a regression set: choose a "
             "classification set first, then load it."
         )
-    if sizes[0] != 2:
+    if sizes[0] != config.n_inputs():
+        chosen = ", ".join(input_labels(config.features))
         raise ValueError(
-            f"This model ({shape}) takes {sizes[0]} inputs; the trainer draws networks of 2 "
-            "inputs, the plane. Use it from Python or with `neuronlab predict` instead."
+            f"This model ({shape}) takes {sizes[0]} inputs, but the trainer's network now has "
+            f"{config.n_inputs()} ({chosen}): tick the input features the model was trained "
+            "with first, or use it from Python or with `neuronlab predict`."
         )
     hidden = sizes[1:-1]
     if not hidden or len(set(hidden)) != 1:

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from neuronlab.engine.features import feature_map
 from neuronlab.engine.grid import plane_grid
 from neuronlab.engine.losses import r_squared
 from neuronlab.engine.network import Network
@@ -54,6 +55,7 @@ class SessionView:
         self.settings = settings
         self.grid: np.ndarray | None = None  # (grid * grid, 2) float32: where the boundary is
         self.map_grid: np.ndarray | None = None  # (map_size ** 2, 2) float32: the neuron maps
+        self.features: tuple[str, ...] = ()  # the grids' extra columns, as the network's inputs
         self.history: dict[str, list[float | None]] = {}
         self.last: dict[str, float | None] = dict.fromkeys(HISTORY_KEYS)
         self.throughput = 0.0
@@ -70,12 +72,21 @@ class SessionView:
 
     def set_plane(self, bounds: tuple[float, float, float, float], size: int) -> None:
         """New data bounds: a ``size`` x ``size`` boundary grid and the neuron-map grid."""
-        self.grid = plane_grid(bounds, size).astype(np.float32)
-        self.map_grid = plane_grid(bounds, self.settings.map_size).astype(np.float32)
+        self.set_boundary_grid(bounds, size)
+        self.map_grid = self._inputs(plane_grid(bounds, self.settings.map_size))
 
     def set_boundary_grid(self, bounds: tuple[float, float, float, float], size: int) -> None:
         """A new boundary resolution on the same bounds."""
-        self.grid = plane_grid(bounds, size).astype(np.float32)
+        self.grid = self._inputs(plane_grid(bounds, size))
+
+    def set_features(self, features, bounds, size: int) -> None:
+        """The network's inputs gained or lost features: both grids go through them too."""
+        self.features = tuple(features)
+        self.set_plane(bounds, size)
+
+    def _inputs(self, points: np.ndarray) -> np.ndarray:
+        """A grid's cells (m, 2) as the network's inputs (m, 2 + features), in float32."""
+        return feature_map(points, self.features).astype(np.float32)
 
     def set_values(self, values: dict | None) -> None:
         """A regression set's range and variances (``setup.value_scale``); None to classify."""

@@ -10,13 +10,15 @@
 // A widget that fails to load shows an error in its own box; the others carry on.
 
 import { mountSourcePanel, showError } from "./api.js";
-import { scrollHintsIn } from "./scroll-hint.js";
+import { presentFromLink, showOnlyLinkedSections } from "./page.js";
+import { scrollHintsIn, watchSidewaysScroll } from "./scroll-hint.js";
 
 function buildTableOfContents() {
   const list = document.getElementById("toc-list");
   if (!list) return;
   const items = [];
   for (const section of document.querySelectorAll("main section[id]")) {
+    if (section.hidden) continue; // left out by the link's ?sections=
     const heading = section.querySelector("h2");
     if (!heading) continue;
     const item = document.createElement("li");
@@ -97,15 +99,25 @@ function keepLinkedSectionInView() {
   };
 }
 
+/** Whether `element` is in a section the link leaves out (nothing there is started). */
+function leftOut(element) {
+  return Boolean(element.closest("section[hidden]"));
+}
+
 function mountSourcePanels() {
   for (const element of document.querySelectorAll("[data-source]")) {
+    if (leftOut(element)) continue;
     mountSourcePanel(element, element.dataset.source, element.dataset.summary);
   }
 }
 
+presentFromLink();
+showOnlyLinkedSections();
 buildTableOfContents();
 mountSourcePanels();
 scrollHintsIn(document); // the equations that are wider than a phone say they scroll
 const keepInView = keepLinkedSectionInView();
-await Promise.all([...document.querySelectorAll("[data-widget]")].map((element) => mountWidget(element).then(keepInView)));
+const widgets = [...document.querySelectorAll("[data-widget]")].filter((element) => !leftOut(element));
+await Promise.all(widgets.map((element) => mountWidget(element).then(keepInView)));
+watchSidewaysScroll(document.body, keepInView); // the contents row too, on a phone
 document.documentElement.dataset.ready = "true";

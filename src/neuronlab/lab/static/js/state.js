@@ -6,12 +6,15 @@
 //   const state = readState("trainer", defaults);   // typed like the defaults
 //   writeState("trainer", state, defaults);         // replaceState, no history spam
 //   shareURL("trainer")                             // the address, scrolled to #trainer
+//
+// A list (the trainer's input features) is written with commas: ?trainer.features=sin_x1,x1_squared.
 
 function key(prefix, name) {
   return `${prefix}.${name}`;
 }
 
 function parse(text, fallback) {
+  if (Array.isArray(fallback)) return text.split(",").filter((item) => item !== "");
   if (typeof fallback === "number") {
     const value = Number(text);
     return text !== "" && Number.isFinite(value) ? value : fallback;
@@ -25,6 +28,7 @@ function parse(text, fallback) {
 }
 
 function format(value) {
+  if (Array.isArray(value)) return value.join(",");
   if (typeof value === "boolean") return value ? "1" : "0";
   return String(value);
 }
@@ -51,7 +55,7 @@ export function writeState(prefix, values, defaults = {}) {
       params.set(key(prefix, name), format(value));
     }
   }
-  const query = params.toString();
+  const query = params.toString().replaceAll("%2C", ","); // a list reads as one: a,b,c
   const url = `${location.pathname}${query ? `?${query}` : ""}${location.hash}`;
   if (url !== `${location.pathname}${location.search}${location.hash}`) {
     history.replaceState(history.state, "", url);
@@ -59,7 +63,21 @@ export function writeState(prefix, values, defaults = {}) {
 }
 
 /** The current address with `#anchor`: the link a teacher shares. */
-export function shareURL(anchor) {
+export function shareURL(anchor, search = location.search) {
   const hash = anchor ? `#${anchor}` : location.hash;
-  return `${location.origin}${location.pathname}${location.search}${hash}`;
+  return `${location.origin}${location.pathname}${search}${hash}`;
+}
+
+/** The page's own settings in the address, outside any widget's prefix: ?present=1, ?sections=trainer. */
+export function pageParam(name) {
+  return new URLSearchParams(location.search).get(name);
+}
+
+/** Set (or, with null, remove) a page setting in the address, without a new history entry. */
+export function setPageParam(name, value) {
+  const params = new URLSearchParams(location.search);
+  if (value === null || value === undefined || value === "") params.delete(name);
+  else params.set(name, String(value));
+  const query = params.toString();
+  history.replaceState(history.state, "", `${location.pathname}${query ? `?${query}` : ""}${location.hash}`);
 }

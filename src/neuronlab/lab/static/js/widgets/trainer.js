@@ -14,9 +14,12 @@ import { markInvalid } from "./controls.js";
 import { LossChart } from "./trainer/chart.js";
 import { Connection } from "./trainer/connection.js";
 import { NetworkDiagram } from "./trainer/diagram.js";
-import { fillSelect, nearestIndex, PARSE, speedLabel } from "./trainer/fields.js";
+import { checkedFeatures, fillSelect, inputLabels, nearestIndex, PARSE, speedLabel } from "./trainer/fields.js";
 import { buildTrainer } from "./trainer/layout.js";
 import { DataPlane } from "./trainer/plane.js";
+import { setupPresentation } from "./trainer/present.js";
+import { buildShare } from "./trainer/share.js";
+import { applyHidden, readHidden } from "./trainer/visibility.js";
 import { TrainerSocket } from "./trainer/socket.js";
 import { formatR2, setReadoutTitles, ValueLegend } from "./trainer/values.js";
 import { WeightEditor } from "./trainer/weights.js";
@@ -32,6 +35,11 @@ export async function mount(root) {
   const labels = Object.fromEntries(named.map((o) => [o.name, o.label])); // what the menus show
   const ui = buildTrainer(root, options);
   const { controls, buttons } = ui;
+  // a teacher's link: what it hides, its Share panel, the projector's layout
+  const hidden = applyHidden(ui, readHidden());
+  root.dataset.hidden = hidden.join(",");
+  setupPresentation(ui, root.closest("section"));
+  let share = null; // built once the controls hold the link's settings
 
   let config = readState(PREFIX, defaults);
   let serverConfig = null; // the last configuration the session took
@@ -93,6 +101,9 @@ export async function mount(root) {
       change({ [field]: value });
     });
   }
+  for (const box of Object.values(ui.features)) {
+    box.addEventListener("change", () => change({ features: checkedFeatures(ui.features) }));
+  }
   controls.learning_rate.addEventListener("input", () => {
     change({ learning_rate: rates[Number(controls.learning_rate.value)] });
   });
@@ -119,6 +130,7 @@ export async function mount(root) {
   ui.viewOptions.discretise.addEventListener("change", (event) => changeView({ discretise: event.target.checked }));
   changeView({});
   showState(connection.state);
+  share = buildShare(ui.share, { hidden });
 
   /** How the plane is drawn: the toggles, the plane and the link. */
   function changeView(update) {
@@ -154,7 +166,9 @@ export async function mount(root) {
     ui.shown.weights_seed.textContent = String(config.weights_seed);
     ui.classesField.hidden = !(config.dataset in multiclass);
     controls.classes.labels[0].textContent = multiclass[config.dataset] === "arms" ? "Arms (classes)" : "Classes";
+    for (const [name, box] of Object.entries(ui.features)) box.checked = config.features.includes(name);
     writeState(PREFIX, config, defaults);
+    share?.refresh(); // the link to share follows the settings
   }
 
   function change(update) {
@@ -213,11 +227,14 @@ export async function mount(root) {
    * settings may be fine alone and not together), every setting goes back to its default.
    */
   function fallBack(refusal) {
-    const named = (refusal.fields || []).filter((field) => field in defaults && config[field] !== defaults[field]);
+    const differs = (field) => JSON.stringify(config[field]) !== JSON.stringify(defaults[field]);
+    const named = (refusal.fields || []).filter((field) => field in defaults && differs(field));
     const some = named.length > 0 && !fellBack;
     fellBack = true;
     // by the controls' labels, with the value each goes back to: "Points (300)"
-    const names = named.map((field) => `${controls[field]?.labels?.[0]?.textContent ?? field} (${defaults[field]})`).join(" and ");
+    const shownDefault = (value) => (Array.isArray(value) ? value.join(", ") || "none" : value);
+    const title = (field) => (field === "features" ? "Inputs" : (controls[field]?.labels?.[0]?.textContent ?? field));
+    const names = named.map((field) => `${title(field)} (${shownDefault(defaults[field])})`).join(" and ");
     const explanation = some
       ? `The trainer uses the default for ${names} and keeps the link's other settings.`
       : "The link's settings could not be used, so the trainer starts from the defaults.";
@@ -297,7 +314,8 @@ export async function mount(root) {
           config = { ...received.config };
         }
         writeControls();
-        diagram.setArchitecture([2, ...Array(config.hidden_layers).fill(config.units), plane.classes()]);
+        const inputs = inputLabels(options.trainer, config.features);
+        diagram.setArchitecture([inputs.length, ...Array(config.hidden_layers).fill(config.units), plane.classes()], inputs);
         weights.setArchitecture(diagram.layerSizes);
         connection.on("configured");
         break;

@@ -24,6 +24,17 @@ function nodeSize(units) {
   return 15;
 }
 
+/** An input of the network: a labelled pill, as wide as its label ("sin x₁" is wider than "x₁"). */
+function inputNode(label) {
+  const element = document.createElement("div");
+  element.className = "io-node input-node";
+  element.textContent = label;
+  element.dataset.input = label;
+  element.style.width = `${Math.max(30, 8 * [...label].length + 14)}px`;
+  element.setAttribute("aria-hidden", "true");
+  return element;
+}
+
 export class NetworkDiagram {
   constructor(container, { mapColours, onPickEdge = () => {} }) {
     this.container = container;
@@ -32,6 +43,7 @@ export class NetworkDiagram {
     this.picked = null; // {layer, source, target}: the edge drawn highlighted
     this.table = mapColours;
     this.layerSizes = [];
+    this.inputLabels = ["x₁", "x₂"]; // one per input: the coordinates and the chosen features
     this.nodes = []; // nodes[l][j]: {x, y, size, canvas, button} for every column l
     this.zoom = null;
     this.zoomed = null; // {layer, unit} shown large
@@ -49,12 +61,15 @@ export class NetworkDiagram {
     container.addEventListener("click", (event) => this.onClick(event));
   }
 
-  /** Lay the diagram out for layer sizes [2, h1, ..., k]; no-op when unchanged. */
-  setArchitecture(layerSizes) {
-    if (layerSizes.join() === this.layerSizes.join()) return;
+  /** Lay the diagram out for layer sizes [inputs, h1, ..., k], the inputs named by
+   * `inputLabels` (x₁, x₂, then each chosen feature); no-op when unchanged. */
+  setArchitecture(layerSizes, inputLabels = this.inputLabels) {
+    const same = layerSizes.join() === this.layerSizes.join() && inputLabels.join() === this.inputLabels.join();
+    this.inputLabels = inputLabels.slice();
+    if (same) return;
     // the last frame's weights belong to the old network (a regression set's one output
     // against two classes, say): they wait for the new network's first frame
-    if (this.layerSizes.length) this.edges = null;
+    if (this.layerSizes.length && layerSizes.join() !== this.layerSizes.join()) this.edges = null;
     this.build(layerSizes);
   }
 
@@ -111,10 +126,8 @@ export class NetworkDiagram {
           element.addEventListener("pointerleave", () => this.hideZoom());
           element.addEventListener("blur", () => this.hideZoom());
         } else if (l === 0) {
-          element = document.createElement("div");
-          element.className = "io-node";
-          element.textContent = j === 0 ? "x₁" : "x₂";
-          element.setAttribute("aria-hidden", "true");
+          element = inputNode(this.inputLabels[j] ?? `input ${j + 1}`);
+          node.size = parseFloat(element.style.width); // the edges leave from its right side
         } else if (layerSizes.at(-1) === 1) {
           element = outputValueNode(); // a regression set: one linear output
         } else {
@@ -126,9 +139,9 @@ export class NetworkDiagram {
           element.textContent = String(j);
           element.setAttribute("aria-hidden", "true");
         }
-        element.style.left = `${x - box / 2}px`;
+        element.style.left = `${x - node.size / 2}px`;
         element.style.top = `${y - box / 2}px`;
-        element.style.width = `${box}px`;
+        element.style.width = `${node.size}px`;
         element.style.height = `${box}px`;
         node.element = element;
         column.push(node);

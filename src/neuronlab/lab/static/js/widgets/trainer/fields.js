@@ -45,3 +45,16 @@ export function nearestIndex(ladder, value) {
   }
   return best;
 }
+
+/** The input features ticked, in the checkboxes' (the registry's) order. */
+export function checkedFeatures(boxes) {
+  return Object.entries(boxes)
+    .filter(([, box]) => box.checked)
+    .map(([name]) => name);
+}
+
+/** The network's inputs by name: x₁, x₂, then each chosen feature's label (options.trainer). */
+export function inputLabels(trainerOptions, features) {
+  const chosen = trainerOptions.features.filter(({ name }) => features.includes(name));
+  return [...trainerOptions.input_labels, ...chosen.map(({ label }) => label)];
+}

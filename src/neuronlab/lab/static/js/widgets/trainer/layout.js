@@ -16,6 +16,13 @@ function field(id, label, control, readout = null) {
   return el("div", { class: "field" }, el("label", { for: id }, label), body);
 }
 
+/** A field whose menu has long entries ("Leaky ReLU, slope 0.01"): the label above it, the
+ * menu the box's whole width, so no entry is cut off. */
+function stacked(box) {
+  box.classList.add("stacked");
+  return box;
+}
+
 function numberBox(id, name, bounds) {
   const input = el("input", { id, name, type: "number", inputmode: "numeric" });
   applyBounds(input, bounds);
@@ -64,6 +71,22 @@ export function buildTrainer(root, options) {
     learning_rate: el("output", { id: "tr-lr-value", for: "tr-lr", "aria-live": "off" }),
     weights_seed: el("output", { id: "tr-weights-seed", "aria-labelledby": "tr-weights-seed-label", "aria-live": "off" }, "0"),
   };
+  // the optional input features: one checkbox each, x1 and x2 always in
+  const features = Object.fromEntries(
+    options.trainer.features.map(({ name }) => [name, el("input", { type: "checkbox", id: `tr-feature-${name}`, name: "features", value: name })]),
+  );
+  const featuresBox = el(
+    "fieldset",
+    { class: "feature-choice", id: "tr-features", "aria-describedby": "tr-features-help" },
+    el("legend", {}, "Inputs"),
+    el("span", { class: "always" }, `${options.trainer.input_labels.join(", ")}, and:`),
+    el(
+      "span",
+      { class: "feature-options" },
+      options.trainer.features.map(({ name, label }) => el("label", { for: `tr-feature-${name}` }, features[name], ` ${label}`)),
+    ),
+    el("p", { class: "hint", id: "tr-features-help" }, "Each ticked feature is one more input to the network."),
+  );
   const classesField = field("tr-classes", "Classes", controls.classes);
   classesField.id = "tr-classes-field";
   const buttons = {
@@ -81,15 +104,18 @@ export function buildTrainer(root, options) {
     }),
     downloadFigure: button("tr-download-figure", "Download figure (PNG)"),
     copyLink: button("tr-copy-link", "Copy link"),
+    // the projector's layout; in it, the settings fold away behind this toggle
+    present: button("tr-present", "Presentation layout", { "aria-pressed": "false", title: "Large type, plane and loss chart side by side, settings folded away" }),
+    settings: button("tr-settings", "Settings", { "aria-expanded": "false", "aria-controls": "tr-form" }),
   };
   const form = el(
     "form",
-    { class: "trainer-controls controls", "aria-label": "Trainer settings", novalidate: true },
+    { class: "trainer-controls controls", id: "tr-form", "aria-label": "Trainer settings", novalidate: true },
     el(
       "fieldset",
       {},
       el("legend", {}, "Data"),
-      field("tr-dataset", "Dataset", controls.dataset),
+      stacked(field("tr-dataset", "Dataset", controls.dataset)),
       classesField,
       field("tr-points", "Points", controls.points),
       field("tr-noise", "Noise", controls.noise, shown.noise),
@@ -103,7 +129,8 @@ export function buildTrainer(root, options) {
       el("legend", {}, "Network"),
       field("tr-layers", "Hidden layers", controls.hidden_layers),
       field("tr-units", "Units per layer", controls.units),
-      field("tr-activation", "Activation", controls.activation),
+      stacked(field("tr-activation", "Activation", controls.activation)),
+      featuresBox,
       el("div", { class: "field" }, el("span", { class: "label", id: "tr-weights-seed-label" }, "Weights seed"), shown.weights_seed),
     ),
     el(
@@ -177,10 +204,15 @@ export function buildTrainer(root, options) {
   const modelFile = el("input", { type: "file", id: "tr-load-model-file", accept: ".npz", hidden: true });
   const copyStatus = el("span", { class: "copy-status", id: "tr-copy-status", role: "status" });
 
+  const share = el("details", { class: "share-setup", id: "tr-share" }); // filled by share.js
+  const classChooser = el("fieldset", { class: "class-chooser" }, el("legend", {}, "Class of new points"), plane.classOptions);
+  const readoutList = el("dl", { class: "readouts", id: "tr-readouts", "aria-label": "Training progress" }, rows);
+  const downloads = el("div", { class: "button-row trainer-downloads", id: "tr-downloads" }, downloadModel, buttons.loadModel, modelFile, buttons.downloadFigure, buttons.copyLink, copyStatus);
+  const teacherRow = el("div", { class: "button-row trainer-teacher" }, buttons.present);
   const main = el(
     "div",
     { class: "trainer-main" },
-    el("div", { class: "button-row trainer-buttons" }, buttons.train, buttons.pause, buttons.step, buttons.fullSpeed, buttons.reset, buttons.reseed),
+    el("div", { class: "button-row trainer-buttons" }, buttons.train, buttons.pause, buttons.step, buttons.fullSpeed, buttons.reset, buttons.reseed, buttons.settings),
     plane.box,
     el(
       "div",
@@ -189,25 +221,24 @@ export function buildTrainer(root, options) {
       el("label", { class: "inline", title: "Each region in its class's colour, without the shades of confidence" }, viewOptions.discretise, " Discretise output"),
     ),
     help,
-    el("fieldset", { class: "class-chooser" }, el("legend", {}, "Class of new points"), plane.classOptions),
-    el("dl", { class: "readouts", "aria-label": "Training progress" }, rows),
+    classChooser,
+    readoutList,
     message,
     error,
-    el("div", { class: "button-row trainer-downloads" }, downloadModel, buttons.loadModel, modelFile, buttons.downloadFigure, buttons.copyLink, copyStatus),
+    downloads,
+    teacherRow,
+    share,
   );
 
   const logScale = el("input", { type: "checkbox", id: "tr-log-scale", checked: true });
   const chart = el("div", { id: "tr-chart", class: "chart", role: "img", "aria-labelledby": "tr-chart-title" });
-  const side = el(
+  const chartBox = el(
     "div",
-    { class: "trainer-side" },
-    el(
-      "div",
-      { class: "trainer-chart-box" },
-      el("div", { class: "chart-head" }, el("h3", { id: "tr-chart-title" }, "Loss per epoch"), el("label", { class: "inline" }, logScale, " Log scale")),
-      chart,
-    ),
+    { class: "trainer-chart-box", id: "tr-chart-box" },
+    el("div", { class: "chart-head" }, el("h3", { id: "tr-chart-title" }, "Loss per epoch"), el("label", { class: "inline" }, logScale, " Log scale")),
+    chart,
   );
+  const side = el("div", { class: "trainer-side" }, chartBox);
   // the section's "Things to try" list (prose, in the section's HTML) goes under the chart
   const tips = root.closest("section")?.querySelector(".things-to-try");
   if (tips) side.append(tips);
@@ -230,24 +261,36 @@ export function buildTrainer(root, options) {
     el("span", { class: "weight-part" }, el("label", { for: "tr-weight-value" }, "value"), weight.value, weight.set),
     weight.now,
   );
-  const network = el(
+  const networkPanel = el(
     "div",
-    { class: "network-panel" },
+    { class: "network-panel", id: "tr-network" },
     el("h3", { id: "tr-diagram-title" }, "The network"),
     el(
       "p",
       { class: "hint" },
       "Lines are weights: thicker for larger magnitude, blue and solid positive, orange and dashed negative. Each hidden neuron shows what it computes over the input plane; hover or focus one to see it large. Click a line to edit its weight: type a value and training goes on from it.",
     ),
-    el("p", { class: "hint narrow-only" }, "On a narrow screen the diagram is wider than the page: swipe it sideways to see the outputs."),
     diagram,
     weightEditor,
   );
 
-  root.replaceChildren(el("div", { class: "trainer-grid" }, form, main, side, network));
+  const grid = el("div", { class: "trainer-grid" }, form, main, side, networkPanel);
+  root.replaceChildren(grid);
   return {
+    grid,
     form,
     controls,
+    features,
+    featuresBox,
+    share,
+    help,
+    classChooser,
+    readoutList,
+    downloads,
+    teacherRow,
+    chartBox,
+    tips,
+    network: networkPanel,
     shown,
     classesField,
     buttons,
