@@ -28,8 +28,8 @@ router = APIRouter(prefix="/api/source", tags=["source"])
 
 SOURCES: dict[str, str] = {
     "network.Network": "neuronlab.engine.network:Network",
-    "network.forward": "neuronlab.engine.network:Network.forward",
-    "network.backward": "neuronlab.engine.network:Network.backward",
+    "network.forward": "neuronlab.engine.network:Network._forward",  # the maths, past the checks
+    "network.backward": "neuronlab.engine.network:Network._backward",  # the maths, past the checks
     "network.loss": "neuronlab.engine.network:Network.loss",
     "network.predict_proba": "neuronlab.engine.network:Network.predict_proba",
     "network.hidden_activations": "neuronlab.engine.network:Network.hidden_activations",
