@@ -37,6 +37,28 @@ VAL_COLOUR = "#d55e00"
 BEST_COLOUR = "#444444"  # the best epoch's mark
 
 
+# the trainer's regression plane: a predicted value from its lowest (orange) through zero
+# (white) to its highest (blue), the ends of the class colours so the shading reads like the
+# classification plane's; colour-blind safe (orange against blue)
+VALUE_LOW = "#e69f00"
+VALUE_MIDDLE = "#ffffff"
+VALUE_HIGH = "#0072b2"
+
+
+def diverging(steps: int) -> list[tuple[int, int, int]]:
+    """``steps`` RGB colours from VALUE_LOW through VALUE_MIDDLE (the middle entry, for an odd
+    ``steps``) to VALUE_HIGH, mixed linearly in RGB."""
+    if steps < 3:
+        raise ValueError(f"steps must be at least 3, got {steps}")
+    low, middle, high = (hex_to_rgb(c) for c in (VALUE_LOW, VALUE_MIDDLE, VALUE_HIGH))
+    colours = []
+    for i in range(steps):
+        t = 2 * i / (steps - 1) - 1  # -1 at the low end, 0 in the middle, 1 at the high end
+        end = low if t < 0 else high
+        colours.append(tuple(round(m + (e - m) * abs(t)) for m, e in zip(middle, end, strict=True)))
+    return colours
+
+
 def hex_to_rgb(colour: str) -> tuple[int, int, int]:
     """'#e69f00' -> (230, 159, 0)."""
     value = colour.lstrip("#")

@@ -27,7 +27,15 @@ def nearest_neighbour_errors(X: np.ndarray, y: np.ndarray) -> int:
 
 
 def test_registry_and_descriptions_cover_the_same_names():
-    assert set(DATASETS) == {"spirals", "circles", "xor", "gaussian", "moons", "surface"}
+    assert set(DATASETS) == {
+        "spirals",
+        "circles",
+        "xor",
+        "gaussian",
+        "moons",
+        "surface",
+        "saddle",
+    }
     assert set(DATASET_INFO) == set(DATASETS)
     assert all(isinstance(text, str) and len(text) > 20 for text in DATASET_INFO.values())
 
@@ -121,6 +129,15 @@ def test_surface_targets_follow_the_formula_and_noise_goes_to_y():
     X2, y2 = make_dataset("surface", n=100, noise=0.3)
     np.testing.assert_array_equal(X, X2)  # noise changes the targets, not the inputs
     assert 0.2 < np.std(y2 - y) < 0.4
+
+
+def test_saddle_targets_follow_the_formula_and_noise_goes_to_y():
+    X, y = make_dataset("saddle", n=200, noise=0.0, seed=1)
+    np.testing.assert_allclose(y, X[:, 0] ** 2 - X[:, 1] ** 2)
+    assert y.min() < -0.5 and y.max() > 0.5  # both sides of the saddle are drawn
+    X2, y2 = make_dataset("saddle", n=200, noise=0.2, seed=1)
+    np.testing.assert_array_equal(X, X2)
+    assert 0.1 < np.std(y2 - y) < 0.3
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from neuronlab.engine.losses import (
     log_softmax,
     mse,
     mse_delta,
+    r_squared,
     softmax,
 )
 
@@ -93,6 +94,18 @@ def test_mse_is_the_mean_of_per_sample_losses(rng):
     per_sample = [mse(P[i : i + 1], Y[i : i + 1]) for i in range(6)]
     assert mse(P, Y) == pytest.approx(np.mean(per_sample), rel=1e-14)
     assert mse(P, Y) == pytest.approx(((P - Y) ** 2).sum() / (2 * 6), rel=1e-14)  # eq. 6
+
+
+def test_r_squared_from_the_half_mse_matches_scikit_learn(rng):
+    from sklearn.metrics import r2_score
+
+    y = rng.normal(size=(40, 1))
+    prediction = y + 0.5 * rng.normal(size=(40, 1))
+    C = mse(prediction, y)
+    assert r_squared(C, float(y.var())) == pytest.approx(r2_score(y, prediction), rel=1e-12)
+    assert r_squared(0.0, 2.0) == 1.0  # a perfect fit
+    assert r_squared(1.0, 2.0) == 0.0  # as good as predicting the mean: C = var / 2
+    assert r_squared(1.0, 0.0) is None and r_squared(None, 1.0) is None  # undefined
 
 
 def test_cross_entropy_delta_is_the_gradient_with_respect_to_the_logits(rng):

@@ -8,6 +8,7 @@ import pytest
 from pydantic import Field, ValidationError
 
 from neuronlab.engine.activations import ACTIVATIONS
+from neuronlab.engine.datasets import DATASETS
 from neuronlab.engine.optimisers import OPTIMIZERS
 from neuronlab.engine.surfaces import SURFACES
 from neuronlab.lab import render
@@ -38,7 +39,10 @@ def test_menus_come_from_the_engine_registries(options):
     assert rosenbrock["minima"] == [[1.0, 1.0]]
     names = [d["name"] for d in options["datasets"]]
     assert {"spirals", "circles", "xor", "gaussian", "moons"} <= set(names)
-    assert "surface" not in names  # regression: not for a classifier
+    assert names == list(DATASETS)  # the trainer classifies, and regresses on value sets
+    assert options["trainer"]["regression"] == ["surface", "saddle"]
+    assert len(options["value_colours"]) == 256  # the regression plane's diverging table
+    assert options["value_colours_hard"] == render.VALUE_COLOURS_HARD  # its discretised twin
     assert all(d["description"] for d in options["datasets"])
     labels = {
         item["name"]: item["label"] for item in options["activations"] + options["optimizers"]
@@ -55,6 +59,7 @@ def test_dataset_display_names_are_written_as_people_write_them(options):
     labels = {d["name"]: d["label"] for d in options["datasets"]}
     assert labels["xor"] == "XOR"
     assert labels["spirals"] == "Spirals" and labels["gaussian"] == "Gaussian blobs"
+    assert labels["saddle"] == "Saddle (regression)"  # a regression set says so in the menu
     assert all(label[0].isupper() for label in labels.values())
 
 

@@ -47,3 +47,26 @@ def test_more_classes_take_the_likeliest_colour_paler_when_unsure():
 def test_palette_refuses_class_counts_it_cannot_colour(classes):
     with pytest.raises(ValueError, match="classes"):
         render.boundary_palette(classes)
+
+
+# ------------------------------------------------------------------- regression values
+def test_values_map_onto_the_diverging_table_with_white_at_zero():
+    indices = render.value_indices(np.array([-1.0, 0.0, 1.0, -3.0, 3.0, np.nan]), -1.0, 1.0)
+    assert list(indices) == [0, 127, 254, 0, 254, 255]  # beyond the range: the end's colour
+    table = render.VALUE_COLOURS
+    assert len(table) == 256 and table[255] == list(render.UNKNOWN[:3])
+    assert table[127] == [255, 255, 255]  # zero is white
+    assert table[0] == list(render.CLASS_COLOURS[0]) and table[254] == list(render.CLASS_COLOURS[1])
+
+
+def test_discretised_values_keep_their_sign_alone():
+    hard = render.VALUE_COLOURS_HARD
+    low, high = render.VALUE_COLOURS[0], render.VALUE_COLOURS[254]
+    assert len(hard) == 256
+    assert hard[:127] == [low] * 127 and hard[128:255] == [high] * 127
+    assert hard[127] == [255, 255, 255] and hard[255] == list(render.UNKNOWN[:3])
+
+
+def test_values_need_a_range():
+    with pytest.raises(ValueError, match="high"):
+        render.value_indices(np.zeros(3), 1.0, 1.0)

@@ -6,7 +6,7 @@ standard deviation of Gaussian jitter added to each coordinate, in units of
 ``NOISE_SCALE`` = 0.25 (a quarter of the half-width). So noise 0.1 jitters a point by
 about 0.025, which leaves every set learnable to ~100%, and noise 1 by 0.25, more than
 the gaps between the classes. The lab draws the plane [-1.2, 1.2]^2. For the regression
-set "surface" the noise is the standard deviation added to the target instead.
+sets ("surface", "saddle") the noise is the standard deviation added to the target instead.
 
 Classification sets return integer labels ``y`` of shape ``(n,)`` with classes
 ``0..k-1``, balanced: class sizes differ by at most one. Every random draw goes through
@@ -119,6 +119,18 @@ def surface(n: int, noise: float, rng: np.random.Generator) -> Dataset:
     return X, y + noise * rng.standard_normal(n)
 
 
+def saddle(n: int, noise: float, rng: np.random.Generator) -> Dataset:
+    """Regression: y = x1^2 - x2^2 + noise * N(0, 1), X uniform on [-1, 1]^2.
+
+    The hyperbolic paraboloid: up along x1, down along x2, flat at the origin. Its
+    values span [-1, 1] like "surface"'s, but it has no wave: a network learns it with
+    two bends per axis.
+    """
+    X = rng.uniform(-1.0, 1.0, (n, 2))
+    y = X[:, 0] ** 2 - X[:, 1] ** 2
+    return X, y + noise * rng.standard_normal(n)
+
+
 DATASETS: dict[str, Callable[..., Dataset]] = {
     "spirals": spirals,
     "circles": circles,
@@ -126,6 +138,7 @@ DATASETS: dict[str, Callable[..., Dataset]] = {
     "gaussian": gaussian,
     "moons": moons,
     "surface": surface,
+    "saddle": saddle,
 }
 
 DATASET_INFO: dict[str, str] = {
@@ -135,9 +148,10 @@ DATASET_INFO: dict[str, str] = {
     "gaussian": "Round clouds of points, one per class (2 to 6); nearly separable by lines.",
     "moons": "Two interlocking half-moons; a gently curved boundary separates them.",
     "surface": "Regression: a smooth wavy height over the plane, y = sin(pi x1) cos(pi x2 / 2).",
+    "saddle": "Regression: a saddle-shaped height, y = x1^2 - x2^2: up along x1, down along x2.",
 }
 
-REGRESSION_DATASETS = frozenset({"surface"})
+REGRESSION_DATASETS = frozenset({"surface", "saddle"})
 
 
 def _check_name(name: object, known: tuple[str, ...] | dict, argument: str = "name") -> str:
@@ -152,12 +166,14 @@ def make_dataset(name: str, n: int = 200, noise: float = 0.1, seed: int = 0, **k
     Parameters
     ----------
     name : str
-        A key of ``DATASETS``: "spirals", "circles", "xor", "gaussian", "moons", "surface".
+        A key of ``DATASETS``: "spirals", "circles", "xor", "gaussian", "moons", "surface",
+        "saddle".
     n : int
         Number of points, 2 to 100000 (and at least the number of classes).
     noise : float
         Jitter, >= 0: 0 is clean, 1 mixes the classes (std noise · 0.25 per coordinate);
-        for "surface", the standard deviation of the noise on the target.
+        for the regression sets ("surface", "saddle"), the standard deviation of the noise
+        on the target.
     seed : int or Generator
         Seed for ``np.random.default_rng`` (or a Generator to draw from).
     **kw
@@ -166,7 +182,7 @@ def make_dataset(name: str, n: int = 200, noise: float = 0.1, seed: int = 0, **k
     Returns
     -------
     X : ndarray, (n, 2), float64
-    y : ndarray, (n,), int64 classes 0..k-1 (float64 values for "surface")
+    y : ndarray, (n,), int64 classes 0..k-1 (float64 values for "surface" and "saddle")
     """
     name = _check_name(name, DATASETS)
     n = check_int("n", n, low=N_RANGE[0], high=N_RANGE[1])

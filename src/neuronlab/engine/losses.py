@@ -85,6 +85,19 @@ def mse_delta(P: Array, Y: Array, out: Array | None = None) -> Array:
     return out
 
 
+def r_squared(C: float | None, variance: float) -> float | None:
+    """The coefficient of determination from eq. 6's loss: R² = 1 − 2C / var(y).
+
+    R² = 1 − mean((ŷ − y)²) / var(y), and eq. 6's C is half that mean, hence the 2. It is 1
+    for a perfect fit, 0 for always predicting the mean of y, negative for worse. ``variance``
+    is the population variance of the targets (over all outputs); None when it is 0 or C is
+    unknown (R² is then undefined).
+    """
+    if C is None or not variance > 0:
+        return None
+    return 1.0 - 2.0 * C / variance
+
+
 # output layer name -> (loss name, loss from (Z, P, Y), delta from (P, Y))
 LOSSES = {
     "cross_entropy": (lambda Z, P, Y: cross_entropy(Z, Y), cross_entropy_delta),

@@ -12,6 +12,10 @@ the downloaded figure agree.
   the probability-weighted mix of the class colours, laid over white with an opacity that
   grows with the network's confidence: a certain cell is strongly coloured, a 50/50 cell
   (the decision boundary) is pale.
+- ``value_indices`` and ``VALUE_COLOURS``: a regression network's predicted values per cell
+  -> one byte each on a fixed range (0 its low end, 254 its high end, 255 not a number), an
+  index into the diverging table ``VALUE_COLOURS`` (palette.py) the page gets from the
+  options document; the points' target values go the same way, so they share the shading.
 - ``map_indices``: a hidden neuron's activation over the plane -> one byte per cell, an
   index into ``MAP_COLOURS`` (0 = its most negative value, 128 = zero, 255 = its largest),
   scaled per neuron so that each map shows its own shape.
@@ -141,6 +145,33 @@ def boundary_indices(probabilities: np.ndarray) -> bytes:
     bad = ~np.isfinite(index)
     index[bad] = UNKNOWN_INDEX
     return np.clip(index, 0, UNKNOWN_INDEX).astype(np.uint8).tobytes()
+
+
+VALUE_LEVELS = 255  # shades of a predicted value; index 255 is grey, a cell not a number
+VALUE_COLOURS: list[list[int]] = [list(c) for c in palette.diverging(VALUE_LEVELS)] + [
+    list(UNKNOWN[:3])
+]  # (256, 3) RGB table for regression values
+# "Discretise output" on a regression set: the sign of the value alone, the low end's colour
+# below 0 and the high end's above, white at 0 itself and grey for not a number
+VALUE_COLOURS_HARD: list[list[int]] = (
+    [VALUE_COLOURS[0]] * ((VALUE_LEVELS - 1) // 2)
+    + [VALUE_COLOURS[(VALUE_LEVELS - 1) // 2]]
+    + [VALUE_COLOURS[VALUE_LEVELS - 1]] * ((VALUE_LEVELS - 1) // 2)
+    + [VALUE_COLOURS[-1]]
+)
+
+
+def value_indices(values: np.ndarray, low: float, high: float) -> bytes:
+    """One byte per value (n,): round(254 (v - low) / (high - low)), clipped to [0, 254]; a
+    value beyond the range takes the end's colour, one that is not a number 255 (grey)."""
+    if not high > low:
+        raise ValueError(f"high must be greater than low, got low={low}, high={high}")
+    v = np.asarray(values, dtype=np.float64).reshape(-1)
+    with np.errstate(invalid="ignore", over="ignore"):
+        index = np.rint((v - low) * ((VALUE_LEVELS - 1) / (high - low)))
+    index = np.clip(index, 0, VALUE_LEVELS - 1)
+    index[~np.isfinite(v)] = UNKNOWN_INDEX
+    return index.astype(np.uint8).tobytes()
 
 
 def map_indices(activations: list[np.ndarray]) -> bytes:

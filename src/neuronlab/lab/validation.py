@@ -65,6 +65,7 @@ ActivationName = one_of(ACTIVATIONS)
 OptimizerName = one_of(OPTIMIZERS)
 SurfaceName = one_of(SURFACES)
 ClassificationDataset = one_of(name for name in DATASETS if name not in REGRESSION_DATASETS)
+TrainerDataset = one_of(DATASETS)  # the live trainer classifies, or regresses on a value set
 
 # What to say of valid JSON that Python's json module refuses: an integer past 4300 digits
 # (ValueError) or brackets nested a thousand deep (RecursionError). Both sockets and the HTTP

@@ -340,7 +340,7 @@ BAD_MESSAGES = [
     ('{"type": "configure", "config": {"hidden_layers": 7}}', "hidden layers"),
     ('{"type": "configure", "config": {"units": 65}}', "units"),
     ('{"type": "configure", "config": {"grid": 201}}', "grid"),
-    ('{"type": "configure", "config": {"dataset": "surface"}}', "dataset"),
+    ('{"type": "configure", "config": {"dataset": "teapot"}}', "dataset"),
     ('{"type": "configure", "config": {"activation": "swish"}}', "activation"),
     ('{"type": "configure"}', "config"),
     ('{"type": "set", "optimizer": "\\ud800"}', "optimizer"),  # valid JSON, not valid text

@@ -4,14 +4,17 @@ Everything a widget's menus, inputs and drawings need that the server also knows
 once, and the page reads it from this document instead of writing it again:
 
 - ``plane``: the datasets' plane ``[x1_min, x1_max, x2_min, x2_max]``;
-- ``classes``: the class colours (RGB) and point shapes, in class order, and ``map_colours``,
-  the 256-entry table of the neuron maps (all from ``lab/render.py``);
+- ``classes``: the class colours (RGB) and point shapes, in class order, ``map_colours``,
+  the 256-entry table of the neuron maps, and ``value_colours``, the diverging 256-entry
+  table of a regression set's values, with ``value_colours_hard``, its sign alone for a
+  discretised plane (all from ``lab/render.py``);
 - the engine's registries as menus: ``activations``, ``optimizers``, ``datasets`` (each with
   the label a menu shows) and ``surfaces`` (with their bounds, start, rate and minima);
 - ``inputs``: every number input's ``min``, ``max`` and ``step`` by widget and field, read
   from the request models' own bounds, so a limit changed in Python is the limit in the page;
 - ``trainer``: its defaults, ladders (learning rates, penalties, speeds), which datasets
-  take a number of classes, and the optional input features with their labels.
+  take a number of classes, which are regression sets (``regression``), and the optional
+  input features with their labels.
 
 Every entry is read by the page; what no widget reads does not belong here.
 """
@@ -118,6 +121,8 @@ def options() -> dict:
             "shapes": list(render.SHAPES),
         },
         "map_colours": render.MAP_COLOURS,
+        "value_colours": render.VALUE_COLOURS,
+        "value_colours_hard": render.VALUE_COLOURS_HARD,
         "activations": [{"name": name, "label": label(name)} for name in ACTIVATIONS],
         "optimizers": [
             {"name": name, "label": label(name), **optimizer_style(name)} for name in OPTIMIZERS
@@ -139,6 +144,7 @@ def options() -> dict:
         "trainer": {
             "defaults": trainer.TrainerConfig().model_dump(),
             "multiclass": trainer.multiclass_datasets(),
+            "regression": trainer.regression_datasets(),
             "learning_rates": list(LEARNING_RATES),
             "penalties": list(PENALTIES),
             "speeds": list(SPEEDS),

@@ -62,6 +62,7 @@ DATASET_LABELS = {
     "xor": "XOR",
     "gaussian": "Gaussian blobs",
     "surface": "Wavy surface (regression)",
+    "saddle": "Saddle (regression)",
     "digits": "Digits (8×8)",
     "breast_cancer": "Breast cancer",
 }

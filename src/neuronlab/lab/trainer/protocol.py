@@ -13,7 +13,8 @@ Client -> server: JSON text messages, each an object with a ``type``:
 ``regenerate {seed?}``      new data seed (random when omitted): new points, reset
 ``set {learning_rate?, batch_size?, l2?, l1?, optimizer?, speed?}``   live changes, no reset
                             (speed: epochs a second at most, 0 for as fast as it can)
-``add_point {x, y, label}`` append a training point; training carries on with it
+``add_point {x, y, label}`` append a training point; training carries on with it (a
+                            regression set refuses it: its values come from its formula)
 ``set_weight {layer, source, target, value}``  set the weight W[layer][source, target]
                             (from neuron ``source`` of layer ``layer`` to neuron ``target``
                             of the next; layer 0 is the inputs); training goes on from it
@@ -27,9 +28,11 @@ Server -> client: JSON text ``hello``, ``config``, ``data``, ``points``, ``statu
 in ``fields`` (for example ``["points"]``). Training starts and stops only with a ``status``
 message: a frame's ``running`` says what held when it was built, which may be before the last
 status (a frame waits for its turn, messages do not), so a client follows the statuses. A
-``data`` message gives the plane's ``bounds``, the ``ticks`` to number its axes with and a
+``data`` message gives the plane's ``bounds``, the ``ticks`` to number its axes with, a
 ``hard_palette`` (768 bytes as numbers: the boundary's indices in hard class colours, for a
-discretised plane); a frame's ``diverged_at`` is the epoch whose loss overflowed (null until
+discretised plane) and its ``task``: "classification", or "regression" for a value set (one
+linear output trained on eq. 6's mean squared error; frames then carry ``values`` and R² as
+``r2``, ``val_r2``); a frame's ``diverged_at`` is the epoch whose loss overflowed (null until
 one does). Epoch 0 is the untrained (or loaded) network, measured at once: the first point of
 every curve. A configuration that rebuilds the data or the network while training goes on
 training the fresh network, and its ``status`` message says what changed.
@@ -48,7 +51,6 @@ from ..validation import (
     ActivationName,
     BatchSize,
     Classes,
-    ClassificationDataset,
     Coordinate,
     GridSize,
     HiddenLayers,
@@ -58,6 +60,7 @@ from ..validation import (
     Penalty,
     Seed,
     StrictModel,
+    TrainerDataset,
     Units,
     explain_validation_error,
     read_json_object,
@@ -71,10 +74,18 @@ WEIGHT_LIMIT = 100.0  # a typed weight's bound: beyond it every unit it feeds sa
 
 
 def dataset_names() -> list[str]:
-    """The classification datasets of the engine's registry (the trainer classifies)."""
+    """The datasets of the engine's registry: the trainer classifies or, on a regression
+    set, fits a value (``regression_datasets``)."""
+    from neuronlab.engine.datasets import DATASETS
+
+    return list(DATASETS)
+
+
+def regression_datasets() -> list[str]:
+    """The sets whose targets are values: one linear output, mean squared error."""
     from neuronlab.engine.datasets import DATASETS, REGRESSION_DATASETS
 
-    return [name for name in DATASETS if name not in REGRESSION_DATASETS]
+    return [name for name in DATASETS if name in REGRESSION_DATASETS]
 
 
 def multiclass_datasets() -> dict[str, str]:
@@ -112,7 +123,7 @@ class TrainerConfig(StrictModel):
     """Everything the trainer widget shows in its controls (and keeps in the URL)."""
 
     # data
-    dataset: ClassificationDataset = "spirals"
+    dataset: TrainerDataset = "spirals"
     classes: Classes = 2  # spiral arms or Gaussian blobs; the other sets have 2 classes
     points: Annotated[int, Field(ge=10, le=5000)] = 300
     noise: Noise = 0.1
@@ -160,6 +171,13 @@ class TrainerConfig(StrictModel):
 
     def n_classes(self) -> int:
         return self.classes if self.dataset in multiclass_datasets() else 2
+
+    def is_regression(self) -> bool:
+        return self.dataset in regression_datasets()
+
+    def n_outputs(self) -> int:
+        """The network's outputs: one per class, or one value for a regression set."""
+        return 1 if self.is_regression() else self.n_classes()
 
     def data_key(self) -> tuple:
         """Fields whose change means new data (and so a reset)."""

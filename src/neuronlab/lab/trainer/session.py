@@ -44,6 +44,7 @@ from .setup import (
     config_for_model,
     make_data,
     network_inputs,
+    value_scale,
 )
 from .view import (
     SessionView,
@@ -347,11 +348,12 @@ class TrainingSession:
         self.config = config
         try:
             if force_data or old is None or config.data_key() != old.data_key():
-                if old is None or config.n_classes() != old.n_classes():
+                if old is None or config.n_outputs() != old.n_outputs():
                     self._loaded = None  # another number of outputs: the loaded weights do not fit
                 self._make_data()
                 self._reset(announce=False)
-                self._post(data_message(self._data, self.bounds, config.n_classes()))
+                classes, values = config.n_outputs(), self.view.values
+                self._post(data_message(self._data, self.bounds, classes, values))
                 rebuilt = True
             elif config.network_key() != old.network_key():
                 self._loaded = None  # another network: a loaded model's weights no longer fit
@@ -394,6 +396,7 @@ class TrainingSession:
 
     def _make_data(self) -> None:
         self._data, self.bounds = make_data(self.config)
+        self.view.set_values(value_scale(self.config, self._data))
         self._added = []
         self.view.set_plane(self.bounds, self.config.grid)
 

@@ -9,6 +9,8 @@ every choice is in the ``TrainerConfig`` the learner sent.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from pydantic import ValidationError
 
@@ -70,11 +72,9 @@ def build_trainer(
         X_train = np.concatenate([X_train, points[:, :2]])
         y_train = np.concatenate([y_train, points[:, 2].astype(y_train.dtype)])
     X_train, X_val = network_inputs(config, X_train), network_inputs(config, X_val)
-    k = config.n_classes()
+    k, output = output_layer(config)
     sizes = [config.n_inputs()] + [config.units] * config.hidden_layers + [k]
-    network = Network(
-        sizes, activation=config.activation, output="softmax", seed=config.weights_seed
-    )
+    network = Network(sizes, activation=config.activation, output=output, seed=config.weights_seed)
     if weights is not None:
         network.params[...] = weights
     optimizer = make_optimizer(config.optimizer, learning_rate=config.learning_rate)
@@ -91,6 +91,35 @@ def build_trainer(
         l1=config.l1,
         seed=config.weights_seed,
     )
+
+
+def output_layer(config: p.TrainerConfig) -> tuple[int, str]:
+    """The output layer's width and kind: softmax over the classes (cross-entropy, eq. 7-8),
+    or one linear unit for a regression set (mean squared error, eq. 6)."""
+    if config.is_regression():
+        return 1, "identity"
+    return config.n_classes(), "softmax"
+
+
+def value_scale(config: p.TrainerConfig, data: Data) -> dict | None:
+    """For a regression set: the range its values are shaded on and the targets' variances.
+
+    The range is symmetric about 0 (white in the diverging palette), from the largest
+    |target| rounded up to a tenth, so a target and a prediction of the same value get the
+    same colour and a prediction beyond the data's reach shows the end colour. The variances
+    (training, validation) turn eq. 6's loss into R². None for a classification set.
+    """
+    if not config.is_regression():
+        return None
+    _, y_train, _, y_val = data
+    largest = float(np.abs(np.concatenate([y_train, y_val])).max())
+    high = max(math.ceil(largest * 10 - 1e-9) / 10, 0.1)
+    return {
+        "low": -high,
+        "high": high,
+        "variance": float(y_train.var()),
+        "val_variance": float(y_val.var()) if len(y_val) > 1 else 0.0,
+    }
 
 
 def apply_live(trainer: Trainer, config: p.TrainerConfig, old: p.TrainerConfig) -> None:
@@ -111,6 +140,11 @@ class Refused(ValueError):
 
 def check_point(config: p.TrainerConfig, label: int, added: int) -> None:
     """Refuse a clicked-in point the session cannot take; ``added`` are already in."""
+    if config.is_regression():
+        raise Refused(
+            "Points are added to the classification sets: a regression set's values come "
+            "from its formula, so choose spirals, circles or another classification set."
+        )
     k = config.n_classes()
     if label >= k:
         raise Refused(f"label must be between 0 and {k - 1} for this dataset")
@@ -127,9 +161,17 @@ def config_for_model(config: p.TrainerConfig, network: Network) -> p.TrainerConf
     show it."""
     sizes = network.layer_sizes
     shape = "-".join(map(str, sizes))
-    if network.output != "softmax":
+    regression = config.is_regression()
+    if network.output != "softmax" and not regression:
+        sets = " or ".join(p.regression_datasets())
         raise ValueError(
-            "This model predicts values (a regression model); the trainer shows classifiers."
+            f"This model predicts values (a regression model): choose a regression set "
+            f"({sets}) first, then load it."
+        )
+    if network.output == "softmax" and regression:
+        raise ValueError(
+            "This model is a classifier, and the data is a regression set: choose a "
+            "classification set first, then load it."
         )
     if sizes[0] != config.n_inputs():
         chosen = ", ".join(input_labels(config.features))
@@ -144,7 +186,11 @@ def config_for_model(config: p.TrainerConfig, network: Network) -> p.TrainerConf
             f"The trainer's networks have hidden layers all of one width, such as 2-16-16-2; "
             f"this model is {shape}."
         )
-    if sizes[-1] != config.n_classes():
+    if regression and sizes[-1] != 1:
+        raise ValueError(
+            f"This model predicts {sizes[-1]} values; the trainer's regression sets have one."
+        )
+    if not regression and sizes[-1] != config.n_classes():
         raise ValueError(
             f"This model has {sizes[-1]} outputs, one per class, but the data has "
             f"{config.n_classes()} classes: choose data with {sizes[-1]} classes first."

@@ -14,6 +14,10 @@ Binary frame layout (``render.pack_frame``): a uint32 header length, a JSON head
               Two classes: index round(254 p(class 1)); more: a block of levels per class,
               the most likely class's at its confidence; 255 is grey, a cell that is not a
               number (``render.boundary_palette``). The page colours the indices, nothing more
+              A regression set's frame instead has format "value8" and no palette: one byte
+              per cell, the predicted value on the range ``header["values"]`` gives
+              (``low`` to ``high``, with the predictions' own ``min`` and ``max``), an index
+              into the options document's ``value_colours`` (``render.value_indices``)
 ``maps``      (optional, ~5 per second) one byte per cell for each hidden neuron, layer by
               layer, ``maps.size`` squared cells each: an index into ``map_colours``
 ``edges``     (with ``maps``) one signed byte per weight, W[0], W[1], ... each (n_in, n_out)
@@ -31,6 +35,7 @@ import numpy as np
 
 from neuronlab.engine.features import feature_map
 from neuronlab.engine.grid import plane_grid
+from neuronlab.engine.losses import r_squared
 from neuronlab.engine.network import Network
 from neuronlab.engine.training import EpochReport
 
@@ -55,6 +60,8 @@ class SessionView:
         self.last: dict[str, float | None] = dict.fromkeys(HISTORY_KEYS)
         self.throughput = 0.0
         self.diverged_at: int | None = None  # the epoch whose loss overflowed, if one did
+        # a regression set's value range and target variances (setup.value_scale), else None
+        self.values: dict | None = None
         self._twin: Network | None = None  # the network in float32, for the pictures
         self._seq = 0
         self._last_maps = 0.0
@@ -80,6 +87,10 @@ class SessionView:
     def _inputs(self, points: np.ndarray) -> np.ndarray:
         """A grid's cells (m, 2) as the network's inputs (m, 2 + features), in float32."""
         return feature_map(points, self.features).astype(np.float32)
+
+    def set_values(self, values: dict | None) -> None:
+        """A regression set's range and variances (``setup.value_scale``); None to classify."""
+        self.values = values
 
     def release(self) -> None:
         """Let go of the grids, the float32 twin and the history (the session has closed)."""
@@ -116,13 +127,16 @@ class SessionView:
         self.last = {**self._numbers(report), "epoch": self.last["epoch"] or 0}
 
     def _numbers(self, report: EpochReport) -> dict[str, float | None]:
-        return {
+        numbers = {
             "epoch": report.epoch,
             "loss": json_number(report.train_loss),
             "val_loss": json_number(report.val_loss),
             "accuracy": json_number(report.train_accuracy),
             "val_accuracy": json_number(report.val_accuracy),
         }
+        if self.values is not None:
+            numbers.update(self._r_squared(numbers))
+        return numbers
 
     def _remember(self, report: EpochReport) -> None:
         self.last = self._numbers(report)
@@ -148,6 +162,30 @@ class SessionView:
             self.throughput = window[0] / max(elapsed, 1e-9)
             self._window = [0, now]
 
+    def _r_squared(self, numbers: dict) -> dict[str, float | None]:
+        """A regression set has no accuracy: R² takes its place, from the same losses."""
+        values = self.values
+        return {
+            "r2": json_number(r_squared(numbers["loss"], values["variance"])),
+            "val_r2": json_number(r_squared(numbers["val_loss"], values["val_variance"])),
+        }
+
+    def _value_frame(self, network: Network, size: int) -> tuple[dict, bytes, dict]:
+        """A regression network's predicted values on the grid: the boundary header, one byte
+        per cell on the set's range, and the range with the predictions' own extremes."""
+        low, high = self.values["low"], self.values["high"]
+        with np.errstate(over="ignore", invalid="ignore"):
+            predicted = network.forward(self.grid)[:, 0]  # (size * size,)
+            finite = predicted[np.isfinite(predicted)]
+        values = {
+            "low": low,
+            "high": high,
+            "min": json_number(float(finite.min())) if finite.size else None,
+            "max": json_number(float(finite.max())) if finite.size else None,
+        }
+        boundary = {"width": size, "height": size, "format": "value8", "palette": 0}
+        return boundary, render.value_indices(predicted, low, high), values
+
     def _picture_of(self, network: Network) -> Network:
         """A float32 twin of ``network`` with its current weights, to draw it with.
 
@@ -161,6 +199,7 @@ class SessionView:
             twin is None
             or twin.layer_sizes != network.layer_sizes
             or twin.activation != network.activation
+            or twin.output != network.output
         ):
             twin = self._twin = Network(
                 network.layer_sizes, network.activation, network.output, dtype=np.float32
@@ -194,9 +233,13 @@ class SessionView:
         }
         weights = network.W  # the edges' strengths, from the weights themselves
         network = self._picture_of(network)
-        probabilities = network.predict_proba(self.grid)  # (size * size, k)
-        classes = probabilities.shape[1]
-        boundary = render.boundary_palette(classes) + render.boundary_indices(probabilities)
+        if network.output == "identity":
+            header["boundary"], boundary, header["values"] = self._value_frame(network, size)
+            header["r2"], header["val_r2"] = last.get("r2"), last.get("val_r2")
+        else:
+            probabilities = network.predict_proba(self.grid)  # (size * size, k)
+            classes = probabilities.shape[1]
+            boundary = render.boundary_palette(classes) + render.boundary_indices(probabilities)
         parts = [("boundary", boundary)]
 
         if self._force_maps or now - self._last_maps >= 1.0 / self.settings.map_rate:
@@ -250,27 +293,42 @@ def error_message(detail: str) -> dict:
     return {"type": "error", "detail": detail}
 
 
-def data_message(data: tuple, bounds: tuple[float, ...], classes: int) -> dict:
-    """The ``data`` message: the training and validation points, for the scatter plot."""
+def data_message(
+    data: tuple, bounds: tuple[float, ...], classes: int, values: dict | None = None
+) -> dict:
+    """The ``data`` message: the training and validation points, for the scatter plot.
+
+    For a regression set (``values``, from ``setup.value_scale``) ``classes`` is 1, every
+    point's ``label`` 0, and each point also has its target ``value`` and that value's
+    ``index`` into ``value_colours`` on the range ``values`` gives (``low``, ``high``).
+    """
     X_train, y_train, X_val, y_val = data
 
     def points(X: np.ndarray, y: np.ndarray) -> dict:
-        return {
+        part = {
             "x": np.round(X[:, 0], 5).tolist(),
             "y": np.round(X[:, 1], 5).tolist(),
-            "label": y.astype(int).tolist(),
+            "label": (np.zeros(len(y)) if values else y).astype(int).tolist(),
         }
+        if values:
+            part["value"] = np.round(y, 4).tolist()
+            part["index"] = list(render.value_indices(y, values["low"], values["high"]))
+        return part
 
-    return {
+    message = {
         "type": "data",
         "bounds": list(bounds),
         "ticks": plane_ticks(bounds),
         "classes": classes,
+        "task": "regression" if values else "classification",
         "train": points(X_train, y_train),
         "validation": points(X_val, y_val),
         # the boundary's indices in hard class colours, for "Discretise output"
         "hard_palette": hard_palette(classes),
     }
+    if values:
+        message["values"] = {"low": values["low"], "high": values["high"]}
+    return message
 
 
 def hard_palette(classes: int) -> list[int] | None:
@@ -304,7 +362,7 @@ def download_metadata(config: TrainerConfig, epoch: int) -> dict:
     return {
         "source": "neuronlab lab trainer",
         "epoch": epoch,
-        "classes": config.n_classes(),
+        "classes": None if config.is_regression() else config.n_classes(),
         "config": config.model_dump(),
     }
 

@@ -21,6 +21,7 @@ import { setupPresentation } from "./trainer/present.js";
 import { buildShare } from "./trainer/share.js";
 import { applyHidden, readHidden } from "./trainer/visibility.js";
 import { TrainerSocket } from "./trainer/socket.js";
+import { formatR2, setReadoutTitles, ValueLegend } from "./trainer/values.js";
 import { WeightEditor } from "./trainer/weights.js";
 
 const PREFIX = "trainer"; // URL keys: ?trainer.points=500
@@ -57,8 +58,11 @@ export async function mount(root) {
 
   const plane = new DataPlane(
     { plane: ui.plane.box, boundary: ui.plane.boundary, points: ui.plane.points, classOptions: ui.plane.classOptions, status: ui.plane.status },
-    { onAddPoint: (x, y, label) => send({ type: "add_point", x, y, label }), bounds: options.plane },
+    { onAddPoint: (x, y, label) => send({ type: "add_point", x, y, label }), bounds: options.plane, valueColours: options.value_colours, valueColoursHard: options.value_colours_hard },
   );
+  // a regression set's colour bar, and its help in place of the classification help
+  const legend = new ValueLegend(options.value_colours, { plane: ui.plane.box, help: root.querySelector("#tr-plane-help") });
+  ui.plane.box.after(legend.element);
   const chart = new LossChart(ui.chart, { logScale: ui.logScale.checked });
   const diagram = new NetworkDiagram(ui.diagram, {
     mapColours: options.map_colours,
@@ -319,6 +323,8 @@ export async function mount(root) {
       case "data":
         stats.added = 0;
         plane.setData(received);
+        legend.setData(received);
+        setReadoutTitles(ui.readouts, received.task);
         break;
       case "points":
         stats.added = received.count;
@@ -382,6 +388,7 @@ export async function mount(root) {
     stats.frames += 1;
     stats.epoch = header.epoch;
     stats.accuracy = header.accuracy;
+    stats.r2 = header.r2 ?? null;
     const { readouts } = ui;
     if (parts.boundary) plane.paintBoundary(parts.boundary, header.boundary);
     readouts.epoch.textContent = formatCount(header.epoch);
@@ -389,9 +396,16 @@ export async function mount(root) {
     const lost = header.diverged_at != null ? "overflowed" : null;
     const validated = (serverConfig?.validation ?? 0) > 0; // else there is no validation loss
     readouts.loss.textContent = header.loss == null && lost ? lost : formatLoss(header.loss);
-    readouts.accuracy.textContent = formatPercent(header.accuracy);
     readouts.valLoss.textContent = header.val_loss == null && lost && validated ? lost : formatLoss(header.val_loss);
-    readouts.valAccuracy.textContent = formatPercent(header.val_accuracy);
+    if (header.values) {
+      // a regression set: R² where a classifier has its accuracy
+      readouts.accuracy.textContent = formatR2(header.r2);
+      readouts.valAccuracy.textContent = formatR2(header.val_r2);
+      legend.update(header.values);
+    } else {
+      readouts.accuracy.textContent = formatPercent(header.accuracy);
+      readouts.valAccuracy.textContent = formatPercent(header.val_accuracy);
+    }
     if (header.samples_per_second) {
       // the unit in a smaller type, so that "202K samples/s" keeps to one line in a narrow box
       const unit = Object.assign(document.createElement("span"), { className: "unit", textContent: "samples/s" });

@@ -66,7 +66,11 @@ export class NetworkDiagram {
   setArchitecture(layerSizes, inputLabels = this.inputLabels) {
     const same = layerSizes.join() === this.layerSizes.join() && inputLabels.join() === this.inputLabels.join();
     this.inputLabels = inputLabels.slice();
-    if (!same) this.build(layerSizes);
+    if (same) return;
+    // the last frame's weights belong to the old network (a regression set's one output
+    // against two classes, say): they wait for the new network's first frame
+    if (this.layerSizes.length && layerSizes.join() !== this.layerSizes.join()) this.edges = null;
+    this.build(layerSizes);
   }
 
   build(layerSizes) {
@@ -124,6 +128,8 @@ export class NetworkDiagram {
         } else if (l === 0) {
           element = inputNode(this.inputLabels[j] ?? `input ${j + 1}`);
           node.size = parseFloat(element.style.width); // the edges leave from its right side
+        } else if (layerSizes.at(-1) === 1) {
+          element = outputValueNode(); // a regression set: one linear output
         } else {
           element = document.createElement("div");
           element.className = "io-node";
@@ -143,7 +149,8 @@ export class NetworkDiagram {
       }
       const label = document.createElement("div");
       label.className = "layer-label";
-      label.textContent = l === 0 ? "inputs" : l === columns - 1 ? "softmax outputs" : `hidden ${l}`;
+      const outputs = layerSizes.at(-1) === 1 ? "linear output" : "softmax outputs";
+      label.textContent = l === 0 ? "inputs" : l === columns - 1 ? outputs : `hidden ${l}`;
       label.style.left = `${x}px`;
       label.style.top = `${height - 22}px`;
       label.setAttribute("aria-hidden", "true");
@@ -379,4 +386,14 @@ export class NetworkDiagram {
     next.tabIndex = 0;
     next.focus();
   }
+}
+
+/** The output node of a regression network: the predicted value ŷ, linear (no softmax). */
+function outputValueNode() {
+  const element = document.createElement("div");
+  element.className = "io-node";
+  element.textContent = "ŷ";
+  element.title = "output: the predicted value (linear, no activation)";
+  element.setAttribute("aria-hidden", "true");
+  return element;
 }

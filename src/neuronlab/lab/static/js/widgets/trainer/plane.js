@@ -8,6 +8,7 @@
 import { debounce } from "../../api.js";
 import { classColour, classShape, drawAxes, drawCrosshair, drawPoints, drawShape, makeView, paintRGBA, setupCanvas } from "../../draw.js";
 import { say } from "../controls.js";
+import { drawValuePoints, valuesToRGBA } from "./values.js";
 
 const SIZE = 520; // drawing size of the plane, in CSS pixels (the page may show it smaller)
 
@@ -16,9 +17,13 @@ export class DataPlane {
    * elements: {plane, boundary, points, classOptions, status}; the plane is the focusable box
    * holding the two canvases, status a live region that tells a screen reader where the
    * keyboard cursor is and which points were added. onAddPoint(x, y, label) gets a new point
-   * inside the bounds. `bounds` is the plane until the first data set gives its own.
+   * inside the bounds. `bounds` is the plane until the first data set gives its own;
+   * `valueColours` the options document's table for a regression set's values, and
+   * `valueColoursHard` its discretised twin.
    */
-  constructor({ plane, boundary, points, classOptions, status }, { onAddPoint, bounds }) {
+  constructor({ plane, boundary, points, classOptions, status }, { onAddPoint, bounds, valueColours = [], valueColoursHard = [] }) {
+    this.valueColours = valueColours;
+    this.valueColoursHard = valueColoursHard; // a discretised regression plane: the sign alone
     this.classOptions = classOptions;
     this.status = status;
     // said once the arrow keys rest, not at every press (a held key repeats 30 times a second)
@@ -27,7 +32,7 @@ export class DataPlane {
       say(this.status, `Cursor at (${x.toFixed(2)}, ${y.toFixed(2)}); new points: class ${this.chosenClass}.`);
     }, 400);
     this.onAddPoint = onAddPoint;
-    this.data = null; // {classes, train, validation} as the server sent them
+    this.data = null; // {classes, task, train, validation} as the server sent them
     this.view = makeView(bounds, SIZE, SIZE);
     this.ticks = []; // numbered on the axes, from the "data" message
     this.cursor = [0, 0];
@@ -73,10 +78,14 @@ export class DataPlane {
     return this.data?.classes ?? 2;
   }
 
-  /** A new data set: a "data" message {classes, train, validation, bounds, ticks}. */
-  setData({ classes, train, validation, bounds, ticks = [], hard_palette: hardPalette = null }) {
-    this.data = { classes, train, validation };
+  /** A new data set: a "data" message {classes, task, train, validation, bounds, ticks,
+   * hard_palette}. */
+  setData({ classes, task = "classification", train, validation, bounds, ticks = [], hard_palette: hardPalette = null }) {
+    this.data = { classes, task, train, validation };
     this.hardPalette = hardPalette ? Uint8Array.from(hardPalette) : null;
+    // a regression set's points are not added by clicking: no class to choose
+    const chooser = this.classOptions.closest("fieldset");
+    if (chooser) chooser.hidden = task === "regression";
     this.view = makeView(bounds, SIZE, SIZE);
     this.ticks = ticks;
     this.buildClassChooser(classes);
@@ -102,16 +111,24 @@ export class DataPlane {
   /**
    * The boundary, {width, height, format, palette} from the frame header. Format "palette8":
    * `palette` bytes of RGB colours, then one byte per cell indexing them; the colours are the
-   * server's, the page only looks them up. Format "rgba8": RGBA bytes as they are.
+   * server's, the page only looks them up. Format "value8" (a regression set): one byte per
+   * cell indexing the options' value colours. Format "rgba8": RGBA bytes as they are.
    */
   paintBoundary(bytes, header) {
     const { width, height, format = "rgba8", palette = 0 } = header;
     this.lastBoundary = [bytes, header];
     // discretised: the server's hard palette for the same indices (no thresholds here)
     const colours = this.discretise && this.hardPalette?.length === palette ? this.hardPalette : bytes;
-    const rgba = format === "palette8" ? paletteToRGBA(bytes, palette, width * height, colours) : bytes;
+    let rgba = bytes;
+    if (format === "palette8") rgba = paletteToRGBA(bytes, palette, width * height, colours);
+    if (format === "value8") rgba = valuesToRGBA(bytes, width * height, this.valueTable());
     paintRGBA(this.boundaryCtx, rgba, width, height, this.view);
     drawAxes(this.boundaryCtx, this.view, { ticks: this.ticks, textScale: this.textScale });
+  }
+
+  /** A regression plane's colour table: the shades, or the sign alone when discretised. */
+  valueTable() {
+    return this.discretise && this.valueColoursHard.length ? this.valueColoursHard : this.valueColours;
   }
 
   /** Draw the validation points or not. */
@@ -200,7 +217,10 @@ export class DataPlane {
   drawPointsLayer() {
     const ctx = this.pointsCtx;
     ctx.clearRect(0, 0, SIZE, SIZE);
-    if (this.data) {
+    if (this.data?.task === "regression") {
+      if (this.showValidation) drawValuePoints(ctx, this.view, this.data.validation, this.valueColours, { outlined: true });
+      drawValuePoints(ctx, this.view, this.data.train, this.valueColours, { outlined: false });
+    } else if (this.data) {
       if (this.showValidation) drawPoints(ctx, this.view, this.data.validation, { outlined: true });
       drawPoints(ctx, this.view, this.data.train, { outlined: false });
     }
