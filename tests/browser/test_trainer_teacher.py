@@ -134,6 +134,9 @@ def test_the_presentation_layout_puts_plane_and_chart_side_by_side(
     page.wait_for_function(f"document.querySelector('{TRAINER}').trainerStats.epoch > 3")
     page.locator("section#trainer").scroll_into_view_if_needed()
     page.screenshot(path=os.path.join(artifacts_dir, "teacher-present-1400.png"))
+    # the chart's own type grows with the page's
+    chart_font = "document.querySelector('#tr-chart')._fullLayout.font.size"
+    page.wait_for_function(f"{chart_font} >= 19")
     settings = page.locator("#tr-settings")
     settings.click()
     expect(settings).to_have_attribute("aria-expanded", "true")
@@ -143,6 +146,7 @@ def test_the_presentation_layout_puts_plane_and_chart_side_by_side(
     page.wait_for_function("!location.search.includes('present=1')")
     expect(page.locator("html")).not_to_have_attribute("data-present", "true")
     expect(page.locator("#tr-form")).to_be_visible()
+    page.wait_for_function(f"{chart_font} < 19")
 
 
 def test_input_features_are_drawn_as_inputs_and_kept_in_the_link(

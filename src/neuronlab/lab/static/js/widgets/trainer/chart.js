@@ -5,6 +5,7 @@
 import { formatCount } from "../../format.js";
 import { classColour, logAxisTicks } from "../../draw.js";
 import { whenPlotly } from "../../load-plotly.js";
+import { presenting } from "../../page.js";
 
 const WARN = "#b3261e"; // lab.css --warn: the colour of the error messages
 
@@ -18,9 +19,14 @@ export class LossChart {
       this.Plotly = Plotly;
       this.draw();
     });
+    // the presentation layout (a resize event when it turns on or off) wants larger type
+    window.addEventListener("resize", () => {
+      if (this.Plotly && this.large !== presenting()) this.draw();
+    });
   }
 
   layout() {
+    this.large = presenting(); // a projector's type: readable from the back of the room
     const empty = this.data.epoch.length === 0;
     const epochs = this.data.epoch.length ? this.data.epoch[this.data.epoch.length - 1] : 0;
     // epoch 0 alone: the untrained network's loss, the point the curve will start from
@@ -29,7 +35,7 @@ export class LossChart {
     // no loss to show (it overflowed at once): no loss axis either, rather than made-up ticks
     const measured = [...this.data.loss, ...this.data.val_loss].some((value) => value != null);
     return {
-      margin: { l: 52, r: 12, t: 8, b: 40 },
+      margin: this.large ? { l: 70, r: 16, t: 10, b: 56 } : { l: 52, r: 12, t: 8, b: 40 },
       xaxis: {
         title: { text: "epoch" },
         zeroline: false,
@@ -56,7 +62,7 @@ export class LossChart {
         ? [{ type: "line", xref: "x", yref: "paper", x0: diverged, x1: diverged, y0: 0, y1: 1, line: { color: WARN, width: 2, dash: "dot" } }]
         : [],
       legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
-      font: { family: "system-ui, sans-serif", size: 13 },
+      font: { family: "system-ui, sans-serif", size: this.large ? 20 : 13 },
       paper_bgcolor: "#fff",
       plot_bgcolor: "#fff",
       uirevision: "keep",
