@@ -36,7 +36,7 @@ def test_the_backprop_panel_reads_plain_first_with_real_line_numbers(
     )
     expect(read).to_contain_text("def backprop(")
     expect(read).to_contain_text("neuronlab/engine/reference.py")
-    expect(runs).to_contain_text("def backward(")
+    expect(runs).to_contain_text("def _backward(")
     expect(runs.locator(".source-differs")).to_contain_text("minibatch")
     # the first number shown is the def line's number in the file, as the caption says
     first = read.locator(".source").first.locator(".linenos").first.inner_text().strip()
