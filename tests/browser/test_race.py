@@ -19,7 +19,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 def test_pausing_the_race_says_so(page: Page, lab_url):
     open_page(page, f"{lab_url}?race.speed=1#race")
     expect(section(page, "trainer").locator(".narrow-only")).to_be_hidden()  # a wide screen
-    expect(section(page, "race").locator(".narrow-only")).to_be_hidden()
+    table_hint = section(page, "race").locator(".scroll-hint", has_text="the table is wider")
+    expect(table_hint).to_be_hidden()
     race = section(page, "race")
     status = race.locator("[role='status']").first
     expect(status).to_contain_text("Ready")

@@ -8,6 +8,7 @@ import { getOptions } from "../options.js";
 import { readState, writeState } from "../state.js";
 import { el, errorLine, markInvalid, select, statusLine, surfacePicker } from "./controls.js";
 import { surfaceMap } from "./surfacemap.js";
+import { scrollHint } from "../scroll-hint.js";
 import { formatNumber } from "../format.js";
 
 // each runner differs by line style and head shape as well as by colour, and where paths
@@ -97,6 +98,9 @@ export async function mount(root) {
     label: "Contour map with the four optimisers' paths; stars mark the minima",
     onStart: () => fetchRace(),
   });
+  // on a phone the table scrolls, not the page; phones show no scrollbar, so a line says so
+  // while the table is wider than its box (scroll-hint.js)
+  const tableBox = el("div", { class: "w-table-scroll" }, table);
   root.replaceChildren(
     el(
       "div",
@@ -113,11 +117,11 @@ export async function mount(root) {
         errors.element,
       ),
     ),
-    // on a phone the table scrolls, not the page; phones show no scrollbar, so it says so
-    el("p", { class: "hint narrow-only" }, "On a narrow screen the table is wider than the page: swipe it sideways to see the loss, the distance and the status."),
-    el("div", { class: "w-table-scroll" }, table),
+    tableBox,
     endings,
   );
+
+  scrollHint(tableBox, "the table is wider than the page: scroll sideways → for the loss, the distance and the status");
 
   let race = null;
   let asked = 0; // the newest race asked for: older answers are dropped
