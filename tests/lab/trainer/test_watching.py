@@ -78,6 +78,7 @@ def test_a_loaded_model_shows_its_accuracy_before_any_training(lab_client, talk,
         ({"activation": "tanh"}, "Activation changed"),
         ({"dataset": "circles"}, "Dataset changed"),
         ({"noise": 0.2}, "Data changed"),
+        ({"features": ["x1_squared"]}, "Input features changed"),
     ],
 )
 def test_a_rebuild_while_training_restarts_training_and_says_why(talk, change, reason):
@@ -152,6 +153,30 @@ def test_throughput_is_samples_over_wall_clock_time_not_the_steps_own_timing(mon
         # the engine's own timing of the gradient steps claims far more: not what counts
         view.record(report(epoch, claimed=1e6), samples=200)
     assert view.throughput == pytest.approx(2000, rel=1e-6)  # 200 samples every 0.1 s
+
+
+def test_a_first_epoch_that_ends_at_once_publishes_no_overstated_rate(monkeypatch):
+    # Paced at 35 epochs a second, an epoch's compute is over in a millisecond and the pace
+    # waits out the rest: the first epoch alone, timed against its own compute, claimed 30x.
+    clock = FakeClock()
+    monkeypatch.setattr(view_module, "time", clock)
+    view = SessionView(Settings())
+    view.clear()
+    view.start_clock()
+    clock.now += 0.001
+    view.record(report(1, claimed=1e6), samples=96)
+    assert view.throughput == 0.0  # nothing yet: the page shows a dash
+    frame_rates = []
+    for epoch in range(2, 41):
+        clock.now += 1 / 35 - 0.001  # the pace's wait
+        clock.now += 0.001  # the next epoch's compute
+        view.record(report(epoch, claimed=1e6), samples=96)
+        frame_rates.append(view.throughput)
+    true_rate = 35 * 96
+    shown = [rate for rate in frame_rates if rate]
+    assert shown, "a rate is published once half a second has passed"
+    assert max(shown) < 1.2 * true_rate  # never the first epoch's 96 / 0.001
+    assert view.throughput == pytest.approx(true_rate, rel=0.05)
 
 
 def test_paused_time_does_not_count(monkeypatch):

@@ -541,6 +541,7 @@ RESTART_REASONS = (  # the first changed field names the restart
     ("noise", "Data changed"),
     ("validation", "Data changed"),
     ("seed", "New data"),
+    ("features", "Input features changed"),
     ("hidden_layers", "Architecture changed"),
     ("units", "Architecture changed"),
     ("activation", "Activation changed"),

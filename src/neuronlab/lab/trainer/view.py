@@ -153,12 +153,15 @@ class SessionView:
 
     def _count_samples(self, samples: int) -> None:
         """Throughput: samples trained over the wall-clock time they took, pacing, frames
-        and evaluation included (timing the gradient steps alone overstated it 1.5-1.8x)."""
+        and evaluation included (timing the gradient steps alone overstated it 1.5-1.8x).
+
+        Nothing is published until a full window has passed: the first epoch alone, timed
+        against its own compute but not the pace's wait, overstated the rate some 30x."""
         window = self._window
         window[0] += samples
         now = time.perf_counter()
         elapsed = now - window[1]
-        if elapsed >= THROUGHPUT_WINDOW or self.throughput == 0.0:
+        if elapsed >= THROUGHPUT_WINDOW:
             self.throughput = window[0] / max(elapsed, 1e-9)
             self._window = [0, now]
 
