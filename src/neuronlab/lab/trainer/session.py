@@ -470,7 +470,8 @@ class TrainingSession:
     # ------------------------------------------------------------------------ training
     def _train_one_epoch(self) -> None:
         report = self.trainer.run_epoch()
-        self.view.record(report, samples=len(self.trainer.X))
+        speed = self.config.speed  # epochs a second at most, 0: as fast as it can
+        self.view.record(report, samples=len(self.trainer.X), period=1.0 / speed if speed else 0)
         self._dirty = True
         if self._steps_left > 0:
             self._steps_left -= 1
