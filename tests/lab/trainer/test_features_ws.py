@@ -128,3 +128,52 @@ def test_the_landscape_of_a_model_trained_with_features(lab_client, tmp_path):
     X = feature_map(data[0], config.features)
     Y = np.eye(2)[data[1]]
     assert answer.json()["centre_loss"] == pytest.approx(network.loss(X, Y), rel=1e-6)
+
+
+def test_a_downloaded_model_brings_its_own_input_features_not_only_their_count(lab_client, talk):
+    # trained on x1², downloaded, then loaded into a session set to sin x1: as many inputs,
+    # but other ones. The session takes the model's features, so it predicts as it did.
+    talk.configure(features=["x1_squared"])
+    talk.send(type="step", epochs=20)
+    talk.frame(lambda f: f["epoch"] == 20 and not f["running"])
+    trained = session_of(lab_client, talk).network.copy()
+    body = lab_client.get(talk.hello["model_url"]).content
+    talk.send(type="configure", config={**SMALL, "features": ["sin_x1"]})
+    talk.frame(lambda f: f["epoch"] == 0)
+    assert session_of(lab_client, talk).config.features == ["sin_x1"]
+    response = lab_client.post(f"{talk.hello['model_url']}?name=squared.npz", content=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["config"]["features"] == ["x1_squared"]
+    # the page hears it too: its checkboxes follow the config message, its status says why
+    config = talk.until(lambda m: m["type"] == "config")["config"]
+    assert config["features"] == ["x1_squared"]
+    told = talk.until(lambda m: m["type"] == "status" and m["message"])
+    assert "on its own inputs, x₁, x₂, x₁²" in told["message"]
+    session = session_of(lab_client, talk)
+    assert session.config.features == ["x1_squared"]
+    X = session.trainer.X
+    np.testing.assert_allclose(X[:, 2], X[:, 0] ** 2)  # the data goes through x1², not sin
+    np.testing.assert_array_equal(session.network.predict(X), trained.predict(X))
+    # and the plane's grids through x1² as well
+    frame = talk.frame(lambda f: f["epoch"] == 0)
+    grid = feature_map(plane_grid(session.bounds, SMALL["grid"]), ["x1_squared"])
+    expected = render.boundary_indices(session.network.predict_proba(grid))
+    sent = np.frombuffer(frame["parts_bytes"]["boundary"][768:], np.uint8).astype(int)
+    assert np.abs(sent - np.frombuffer(expected, np.uint8)).max() <= 1
+
+
+def test_a_model_file_naming_inputs_it_does_not_have_is_refused(lab_client, talk, tmp_path):
+    from neuronlab.engine.network import Network
+    from neuronlab.engine.serialise import save
+
+    talk.configure()
+    config = {**SMALL, "features": ["x1_squared", "x2_squared"]}
+    path = save(Network([3, 8, 8, 2], seed=3), tmp_path / "m.npz", {"config": config})
+    response = lab_client.post(talk.hello["model_url"], content=path.read_bytes())
+    assert response.status_code == 422
+    assert "takes 3 inputs, but its file names 4 (x₁, x₂, x₁², x₂²)" in response.json()["detail"]
+    config["features"] = ["cos_x1"]
+    path = save(Network([3, 8, 8, 2], seed=3), tmp_path / "m.npz", {"config": config})
+    response = lab_client.post(talk.hello["model_url"], content=path.read_bytes())
+    assert response.status_code == 422
+    assert "names input features the trainer does not know (cos_x1)" in response.json()["detail"]

@@ -78,6 +78,7 @@ def test_a_loaded_model_shows_its_accuracy_before_any_training(lab_client, talk,
         ({"activation": "tanh"}, "Activation changed"),
         ({"dataset": "circles"}, "Dataset changed"),
         ({"noise": 0.2}, "Data changed"),
+        ({"features": ["x1_squared"]}, "Input features changed"),
     ],
 )
 def test_a_rebuild_while_training_restarts_training_and_says_why(talk, change, reason):
@@ -154,6 +155,37 @@ def test_throughput_is_samples_over_wall_clock_time_not_the_steps_own_timing(mon
     assert view.throughput == pytest.approx(2000, rel=1e-6)  # 200 samples every 0.1 s
 
 
+def test_a_first_epoch_that_ends_at_once_shows_no_overstated_rate(monkeypatch):
+    # Paced at 35 epochs a second, an epoch's compute is over in a millisecond and the pace
+    # waits out the rest: the first epoch alone, timed against its own compute, claimed 30x.
+    clock = FakeClock()
+    monkeypatch.setattr(view_module, "time", clock)
+    view = SessionView(Settings())
+    view.clear()
+    view.start_clock()
+    true_rate = 35 * 96
+    shown = []
+    for epoch in range(1, 41):
+        clock.now += 0.001  # the epoch's compute
+        view.record(report(epoch, claimed=1e6), samples=96, period=1 / 35)
+        shown.append(view.throughput)
+        clock.now += 1 / 35 - 0.001  # the pace's wait
+    assert shown[0] == pytest.approx(true_rate, rel=1e-6)  # not 96 / 0.001 = 96,000
+    assert max(shown) < 1.1 * true_rate
+    assert shown[-1] == pytest.approx(true_rate, rel=0.05)
+
+
+def test_at_full_speed_the_first_figure_is_the_first_epochs_own_rate(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(view_module, "time", clock)
+    view = SessionView(Settings())
+    view.clear()
+    view.start_clock()
+    clock.now += 0.004
+    view.record(report(1, claimed=1e6), samples=100, period=0)
+    assert view.throughput == pytest.approx(25_000, rel=1e-6)
+
+
 def test_paused_time_does_not_count(monkeypatch):
     clock = FakeClock()
     monkeypatch.setattr(view_module, "time", clock)
@@ -168,6 +200,17 @@ def test_paused_time_does_not_count(monkeypatch):
         clock.now += 0.05
         view.record(report(epoch, claimed=1e6), samples=100)
     assert view.throughput == pytest.approx(2000, rel=1e-6)
+
+
+def test_the_first_reading_after_a_step_keeps_to_the_pace(lab_client, talk):
+    # one epoch at a pace of 20 a second: its samples in at least a twentieth of a second,
+    # whatever its compute took (a millisecond or two here, which once read as ~50,000/s)
+    talk.send(type="configure", config={**SMALL, "speed": 20})
+    talk.frame()
+    samples = len(session_of(lab_client, talk).trainer.X)
+    talk.send(type="step", epochs=1)
+    frame = talk.frame(lambda f: f["epoch"] == 1)
+    assert 0 < frame["samples_per_second"] <= 20 * samples * (1 + 1e-9)
 
 
 def test_the_reported_rate_matches_the_samples_counted_over_an_interval(talk):

@@ -154,13 +154,25 @@ async def upload_model(
     if not body:
         raise HTTPException(422, "Send the model file (.npz) as the request body.")
     try:
-        network, _ = await asyncio.to_thread(load_bytes, body, name)
-        config = await asyncio.wait_for(asyncio.wrap_future(session.load_model(network, name)), 10)
+        network, metadata = await asyncio.to_thread(load_bytes, body, name)
+        features = saved_features(metadata)
+        loading = session.load_model(network, name, features)
+        config = await asyncio.wait_for(asyncio.wrap_future(loading), 10)
     except ValueError as error:
         raise HTTPException(422, str(error)) from None
     except (TimeoutError, asyncio.CancelledError):
         raise HTTPException(503, "The session is busy; try loading the model again.") from None
     return {"config": config.model_dump()}
+
+
+def saved_features(metadata) -> list[str] | None:
+    """The input features a model file names (a trainer download keeps its config), or None
+    when it does not say (a model from ``neuronlab train`` or from Python)."""
+    config = metadata.get("config") if isinstance(metadata, dict) else None
+    features = config.get("features") if isinstance(config, dict) else None
+    if not isinstance(features, list):
+        return None
+    return [str(name) for name in features]
 
 
 def _saved_bytes(network, metadata: dict) -> bytes:

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from neuronlab.engine.features import input_labels
 from neuronlab.engine.network import Network
 from neuronlab.engine.training import EpochReport, Trainer
 
@@ -74,6 +75,7 @@ class _LoadModel:
     network: Network
     name: str
     future: Future
+    features: list[str] | None = None  # the input features its file names, if it does
 
 
 def _ignore(*args: Any) -> None:
@@ -145,11 +147,12 @@ class TrainingSession:
         self.submit(_Snapshot(future))
         return future
 
-    def load_model(self, network: Network, name: str) -> Future:
+    def load_model(self, network: Network, name: str, features: list[str] | None = None) -> Future:
         """A Future of the config that shows ``network``, which the session then trains;
-        it fails with a ValueError saying why when the trainer cannot show it."""
+        it fails with a ValueError saying why when the trainer cannot show it. ``features``,
+        the input features its file names (None: unknown), become the session's."""
         future: Future = Future()
-        self.submit(_LoadModel(network, name, future))
+        self.submit(_LoadModel(network, name, future, features))
         return future
 
     def stop(self) -> None:
@@ -282,7 +285,7 @@ class TrainingSession:
             return
         if isinstance(command, _LoadModel):
             try:
-                self._load_model(command.network, command.name)
+                self._load_model(command.network, command.name, command.features)
             except ValueError as error:  # the learner's file: the answer says why, not the socket
                 command.future.set_exception(error)
             else:
@@ -400,18 +403,22 @@ class TrainingSession:
         self._added = []
         self.view.set_plane(self.bounds, self.config.grid)
 
-    def _load_model(self, network: Network, name: str) -> None:
+    def _load_model(self, network: Network, name: str, features: list[str] | None) -> None:
         if self.config is None:
             raise ValueError("This session has no data yet: wait for the trainer to open.")
-        config = config_for_model(self.config, network)
-        self.config = config
+        old = self.config
+        self.config = config_for_model(old, network, features)
+        self._follow_features(old)  # the model's inputs: the plane's grids go through them
         self._loaded = network.params.astype(np.float64)
         self._reset(announce=False)
         self._post(config_message(self.config))
         shape = "-".join(map(str, network.layer_sizes))
+        inputs = ""
+        if self.config.features != old.features:  # the checkboxes moved: say why
+            inputs = f" on its own inputs, {', '.join(input_labels(self.config.features))}"
         self._status(
-            message=f"Loaded {name}: a {shape} {network.activation} network. Press Train to "
-            "carry on training it; Reset comes back to these weights."
+            message=f"Loaded {name}: a {shape} {network.activation} network{inputs}. Press "
+            "Train to carry on training it; Reset comes back to these weights."
         )
 
     def _reset(self, announce: bool = True) -> None:
@@ -463,7 +470,8 @@ class TrainingSession:
     # ------------------------------------------------------------------------ training
     def _train_one_epoch(self) -> None:
         report = self.trainer.run_epoch()
-        self.view.record(report, samples=len(self.trainer.X))
+        speed = self.config.speed  # epochs a second at most, 0: as fast as it can
+        self.view.record(report, samples=len(self.trainer.X), period=1.0 / speed if speed else 0)
         self._dirty = True
         if self._steps_left > 0:
             self._steps_left -= 1
@@ -541,6 +549,7 @@ RESTART_REASONS = (  # the first changed field names the restart
     ("noise", "Data changed"),
     ("validation", "Data changed"),
     ("seed", "New data"),
+    ("features", "Input features changed"),
     ("hidden_layers", "Architecture changed"),
     ("units", "Architecture changed"),
     ("activation", "Activation changed"),

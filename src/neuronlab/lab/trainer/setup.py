@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from neuronlab.engine.datasets import make_dataset, train_val_test_split
-from neuronlab.engine.features import feature_map, input_labels
+from neuronlab.engine.features import canonical, feature_map, input_labels
 from neuronlab.engine.grid import plane_bounds
 from neuronlab.engine.network import Network
 from neuronlab.engine.optimisers import make_optimizer
@@ -155,12 +155,31 @@ def check_point(config: p.TrainerConfig, label: int, added: int) -> None:
         )
 
 
-def config_for_model(config: p.TrainerConfig, network: Network) -> p.TrainerConfig:
+def config_for_model(
+    config: p.TrainerConfig, network: Network, features: list[str] | None = None
+) -> p.TrainerConfig:
     """The config that shows a loaded ``network`` on the current data: its hidden layers,
-    units and activation. ValueError, in a sentence for the learner, when the trainer cannot
-    show it."""
+    units and activation, and its input ``features`` when its file names them (a model the
+    trainer saved does: a model fed x1² must see x1² again, not only as many inputs).
+    ValueError, in a sentence for the learner, when the trainer cannot show it."""
     sizes = network.layer_sizes
     shape = "-".join(map(str, sizes))
+    if features is not None:
+        try:
+            features = canonical(features)
+        except ValueError:
+            raise ValueError(
+                f"This model's file names input features the trainer does not know "
+                f"({', '.join(map(str, features))}): use it from Python or with "
+                "`neuronlab predict`."
+            ) from None
+        if 2 + len(features) != sizes[0]:
+            raise ValueError(
+                f"This model ({shape}) takes {sizes[0]} inputs, but its file names "
+                f"{2 + len(features)} ({', '.join(input_labels(features))}): the file is "
+                "inconsistent, so the trainer cannot show it."
+            )
+        config = config.model_copy(update={"features": features})
     regression = config.is_regression()
     if network.output != "softmax" and not regression:
         sets = " or ".join(p.regression_datasets())

@@ -109,12 +109,13 @@ class SessionView:
         """The next frame carries the maps and the chart too (a paused picture must be whole)."""
         self._force_chart = self._force_maps = True
 
-    def record(self, report: EpochReport, samples: int) -> None:
-        """Add an epoch to the curves; ``samples`` is the size of the training set."""
+    def record(self, report: EpochReport, samples: int, period: float = 0.0) -> None:
+        """Add an epoch to the curves; ``samples`` is the size of the training set and
+        ``period`` the pace's seconds per epoch (0: as fast as it can)."""
         self._remember(report)
         if report.diverged and self.diverged_at is None:
             self.diverged_at = report.epoch
-        self._count_samples(samples)
+        self._count_samples(samples, period)
 
     def record_untrained(self, report: EpochReport) -> None:
         """Epoch 0: the fresh (or loaded) network's numbers, the first point of every curve."""
@@ -151,15 +152,19 @@ class SessionView:
         """Training (re)starts now: the throughput counts from here, paused time left out."""
         self._window = [0, time.perf_counter()]
 
-    def _count_samples(self, samples: int) -> None:
+    def _count_samples(self, samples: int, period: float) -> None:
         """Throughput: samples trained over the wall-clock time they took, pacing, frames
-        and evaluation included (timing the gradient steps alone overstated it 1.5-1.8x)."""
+        and evaluation included (timing the gradient steps alone overstated it 1.5-1.8x).
+
+        Before the first full window, the first epoch gives a figure at once, counted over
+        at least the pace's ``period``: an epoch is over in a millisecond and the pace then
+        waits, so its compute time alone overstated a paced rate some 30x."""
         window = self._window
         window[0] += samples
         now = time.perf_counter()
         elapsed = now - window[1]
         if elapsed >= THROUGHPUT_WINDOW or self.throughput == 0.0:
-            self.throughput = window[0] / max(elapsed, 1e-9)
+            self.throughput = window[0] / max(elapsed, period, 1e-9)
             self._window = [0, now]
 
     def _r_squared(self, numbers: dict) -> dict[str, float | None]:

@@ -27,6 +27,7 @@ export class WeightEditor {
       this.choose();
     });
     to.addEventListener("change", () => this.choose());
+    value.addEventListener("input", () => value.setCustomValidity(""));
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.submit();
@@ -64,7 +65,7 @@ export class WeightEditor {
     return [layer, unit];
   }
 
-  /** The line clicked in the diagram: chosen here, its value ready to be typed over. */
+  /** The line clicked in the diagram: chosen here, the value box ready for a new value. */
   pickEdge(layer, source, target) {
     this.from.value = `${layer}:${source}`;
     this.fillTargets();
@@ -74,11 +75,13 @@ export class WeightEditor {
     this.value.select();
   }
 
+  /** Another weight chosen: its box starts empty, so that Set never sends back the two
+   * digits the diagram rounds the weight to (that would move it); "now ≈" shows them. */
   choose() {
     const [layer, source] = this.source();
     this.diagram.pick({ layer, source, target: Number(this.to.value) });
-    const now = this.diagram.weightOf(layer, source, Number(this.to.value));
-    if (now !== null) this.value.value = now.toFixed(2);
+    this.value.value = "";
+    this.value.setCustomValidity("");
     this.showNow();
   }
 
@@ -92,8 +95,11 @@ export class WeightEditor {
   submit() {
     const typed = this.value.value.trim();
     const value = Number(typed);
+    // an empty box sends nothing (a number input also reads empty while its text is no number)
+    const bad = this.value.validity.badInput;
     if (typed === "" || !Number.isFinite(value)) {
-      this.value.setCustomValidity("Type a number, such as 0.5 or -2.");
+      const empty = typed === "" && !bad;
+      this.value.setCustomValidity(empty ? "Type a value first." : "Type a number, such as 0.5 or -2.");
       this.value.reportValidity();
       return;
     }
