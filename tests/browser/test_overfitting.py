@@ -216,3 +216,37 @@ def test_the_trainers_log_axis_has_no_si_suffixes(page: Page, lab_url, artifacts
     assert ticks and not any(re.search(r"[pnµm]$", tick) for tick in ticks), ticks
     page.locator("#tr-chart").screenshot(path=os.path.join(artifacts_dir, "trainer-log-axis.png"))
     assert problems == []
+
+
+def test_after_the_server_closes_an_idle_socket_train_opens_a_new_one(
+    page: Page, lab_url, artifacts_dir
+):
+    """The server closes a socket with no run after its idle limit (two minutes); here the
+    close comes from a pass-through route at once, with the server's code and sentence."""
+    sockets = []
+
+    def pass_through(ws):
+        ws.connect_to_server()
+        sockets.append(ws)
+
+    page.route_web_socket(re.compile(r".*/ws/overfitting$"), pass_through)
+    problems = open_page(page, f"{lab_url}?overfit.pace=1000#overfitting")
+    widget = section(page, "overfitting").locator("[data-widget=overfit]")
+    widget.locator(".w-overfit").scroll_into_view_if_needed()
+    expect(widget).to_have_attribute("data-runs", "1", timeout=30_000)
+    expect(widget).to_have_attribute("data-state", "finished", timeout=30_000)
+    assert len(sockets) == 1
+    reason = (
+        "The lab closed this connection after 120 s with no run; press Train to open a new one."
+    )
+    sockets[0].close(code=4000, reason=reason)
+    page.wait_for_timeout(300)
+    error = widget.locator(".w-error")
+    assert not error.is_visible() or error.inner_text().strip() == ""  # not an error to the learner
+    widget.get_by_role("button", name="Train again").click()
+    expect(widget).to_have_attribute("data-runs", "2", timeout=10_000)
+    assert len(sockets) == 2
+    expect(widget).to_have_attribute("data-state", "finished", timeout=30_000)
+    assert not error.is_visible() or error.inner_text().strip() == ""
+    shot(page, artifacts_dir, "overfitting", "overfitting-after-idle-close-1400.png")
+    assert problems == []

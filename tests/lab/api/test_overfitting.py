@@ -212,6 +212,85 @@ def test_stop_ends_the_run_and_says_where(lab_client):
     assert end["message"].startswith(f"Stopped at epoch {end['epoch']}, as asked.")
 
 
+def test_stopping_waits_for_the_engine_thread_it_leaves(lab_client, monkeypatch):
+    """A stop while a batch of epochs trains in its thread: the thread finishes undisturbed,
+    and no picture (the end's included) reads the network while it trains."""
+    training: set[int] = set()  # ids of the networks an engine thread is training now
+    failures: list[BaseException] = []
+    overlaps: list[int] = []
+    train, boundary = Trainer.train, live.boundary
+
+    def watched_train(self, epochs):
+        training.add(id(self.network))
+        try:
+            yield from train(self, epochs)
+        except BaseException as error:
+            failures.append(error)
+            raise
+        finally:
+            training.discard(id(self.network))
+
+    def watched_boundary(network, bounds, grid):
+        if id(network) in training:
+            overlaps.append(id(network))
+        return boundary(network, bounds, grid)
+
+    monkeypatch.setattr(Trainer, "train", watched_train)
+    monkeypatch.setattr(live, "boundary", watched_boundary)
+    with lab_client.websocket_connect("/ws/overfitting") as ws:
+        ws.receive_json()
+        for cycle in range(40):
+            start(ws, epochs=2000, grid=64, **FAST)
+            rows: list = []
+            if cycle % 2:
+                until(ws, "epochs", rows)
+            ws.send_json({"type": "stop"})
+            end = until(ws, "end", rows)
+            assert end["reason"] == "stopped" and end["run"] == cycle + 1, (
+                cycle,
+                end["epoch"],
+                end["message"],
+            )
+            # the end shows the weights the engine finished with, at least those already sent
+            assert end["epoch"] >= (rows[-1]["epoch"] if rows else 0)
+            if end["epoch"]:
+                assert end["shown_epoch"] == end["shown"]["epoch"] == end["epoch"]
+                assert end["message"].startswith(f"Stopped at epoch {end['epoch']}, as asked.")
+    assert not failures and not overlaps
+
+
+def test_an_idle_socket_closes_and_frees_its_place(lab_client, monkeypatch):
+    monkeypatch.setattr(live, "IDLE_LIMIT", 0.3)
+    with lab_client.websocket_connect("/ws/overfitting") as ws:
+        ws.receive_json()  # hello, then the page reads nothing more
+        assert lab_client.get("/api/overfitting/live").json()["sockets"] == 1
+        for _ in range(100):
+            if lab_client.get("/api/overfitting/live").json()["sockets"] == 0:
+                break
+            time.sleep(0.05)
+        assert lab_client.get("/api/overfitting/live").json()["sockets"] == 0
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+    assert closed.value.code == live.IDLE_CODE
+    assert closed.value.reason == (
+        "The lab closed this connection after 0 s with no run; press Train to open a new one."
+    )
+
+
+def test_a_run_going_keeps_its_socket_open_past_the_idle_limit(lab_client, monkeypatch):
+    monkeypatch.setattr(live, "IDLE_LIMIT", 0.3)
+    with lab_client.websocket_connect("/ws/overfitting") as ws:
+        start(ws, epochs=80, speed=100)  # 0.8 s of training, well past the limit
+        end = until(ws, "end")
+        assert end["reason"] == "finished" and end["epoch"] == 80
+        began = time.monotonic()
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+        assert time.monotonic() - began > 0.1  # counted from the end of the run
+    assert closed.value.code == live.IDLE_CODE and "with no run" in closed.value.reason
+    assert lab_client.get("/api/overfitting/live").json()["sockets"] == 0
+
+
 def test_a_run_past_the_time_limit_ends_and_says_why(lab_client, monkeypatch):
     monkeypatch.setattr(live, "TIME_LIMIT", 0.3)
     with lab_client.websocket_connect("/ws/overfitting") as ws:
@@ -228,7 +307,11 @@ def test_a_run_past_the_time_limit_ends_and_says_why(lab_client, monkeypatch):
         ({"type": "start", "config": {"epochs": 10**6}}, "epochs should be less", ["epochs"]),
         ({"type": "start", "config": {"speed": "fast"}}, "speed should be a valid", ["speed"]),
         ({"type": "start", "config": {"dataset": "spirals"}}, "dataset should be", ["dataset"]),
-        ({"type": "start", "config": {"early_stopping": "yes"}}, "true or false", []),
+        (
+            {"type": "start", "config": {"early_stopping": "yes"}},
+            "true or false",
+            ["early_stopping"],
+        ),
         ({"type": "start", "config": {"lr": 1}}, "unknown field 'lr'", ["lr"]),
         ({"type": "set", "patience": 0}, "patience should be greater", ["patience"]),
         ({"type": "set"}, "Say what to change", []),
@@ -242,7 +325,7 @@ def test_bad_messages_get_one_sentence_and_the_socket_stays(lab_client, message,
         ws.send_json(message)
         error = ws.receive_json()
         assert error["type"] == "error" and words.lower() in error["detail"].lower(), error
-        assert error.get("fields", []) == fields or not fields
+        assert error.get("fields", []) == fields, error
         assert error["detail"].endswith(".") and error["detail"].count(". ") == 0
         # and the socket still trains
         start(ws, epochs=10, **FAST)

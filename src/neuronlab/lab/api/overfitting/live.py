@@ -26,7 +26,13 @@ a page ignores what an earlier run still had in flight.
 
 Bounded: at most ``MAX_EPOCHS`` epochs and ``TIME_LIMIT`` seconds a run, ``max_sessions``
 sockets at once (past it the socket closes with 1013 and a sentence), messages of at most
-``MAX_MESSAGE_CHARS``. Closing the socket ends its run at once.
+``MAX_MESSAGE_CHARS``. Closing the socket ends its run at once. A socket with no run going
+for ``IDLE_LIMIT`` seconds closes with ``IDLE_CODE`` and a sentence, so idle pages do not
+hold the places; the page opens a new one on its next Train.
+
+A stopped run's engine thread is not killed: it finishes the epochs it was given. Each run
+holds a lock around everything that touches its network (``advance``, ``image``, the ``end``
+message), so the end never reads half-updated weights and the thread never sees them change.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ import asyncio
 import contextlib
 import json
 import math
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Annotated
@@ -58,6 +65,8 @@ TIME_LIMIT = 120.0  # seconds of wall-clock time a run may take
 MAX_MESSAGE_CHARS = 2000
 MAX_EPOCHS_PER_MESSAGE = 100  # a run far behind its pace catches up in steps, never at once
 SEND_TIMEOUT = 10.0  # a page that reads nothing for this long is closed
+IDLE_LIMIT = 120.0  # seconds a socket may stay open with no run going
+IDLE_CODE = 4000  # the close code of an idle socket: the page reconnects quietly on Train
 COMMANDS = "'start', 'set' or 'stop'"
 
 L2 = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
@@ -154,9 +163,10 @@ def row(report: EpochReport, l2: float) -> dict:
     }
 
 
-def advance(trainer: Trainer, epochs: int) -> list[EpochReport]:
+def advance(run: Run, epochs: int) -> list[EpochReport]:
     """Up to ``epochs`` epochs, fewer if the run stops (runs in a worker thread)."""
-    return list(trainer.train(epochs))
+    with run.engine:
+        return list(run.trainer.train(epochs))
 
 
 @dataclass
@@ -167,8 +177,15 @@ class Run:
     config: LiveConfig
     pending: dict = field(default_factory=dict)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    # held by whatever touches the network: the engine thread, the pictures, the end
+    engine: threading.Lock = field(default_factory=threading.Lock)
+    ended: bool = False  # set by the page's stop; the run checks it too, not only the cancel
 
     def build(self):
+        with self.engine:
+            self._build()
+
+    def _build(self):
         query = self.config
         X, X_train, y_train, X_val, y_val = split(query)
         self.bounds = plane_bounds(X)
@@ -203,7 +220,8 @@ class Run:
         return since + (self.trainer.epoch + 1 - epoch) / self.speed - time.monotonic()
 
     def image(self) -> str:
-        return boundary(self.network, self.bounds, self.config.grid)
+        with self.engine:
+            return boundary(self.network, self.bounds, self.config.grid)
 
     def apply_changes(self) -> tuple[dict | None, str | None]:
         """Apply what the page changed; returns the acknowledgement, and a message when
@@ -246,7 +264,13 @@ class Run:
 
 
 def ending(run: Run, reason: str, message: str | None = None) -> dict:
-    """The ``end`` message: why the run ended, which epoch's weights it shows, and them."""
+    """The ``end`` message: why the run ended, which epoch's weights it shows, and them.
+    Waits for an engine thread still training this run (call it off the event loop)."""
+    with run.engine:
+        return _ending(run, reason, message)
+
+
+def _ending(run: Run, reason: str, message: str | None) -> dict:
     trainer = run.trainer
     history = trainer.history
     stopped = reason == "stopped_early"
@@ -277,7 +301,7 @@ def ending(run: Run, reason: str, message: str | None = None) -> dict:
         "stopped_epoch": trainer.epoch if stopped else None,
         "shown_epoch": shown,
         "shown": row(shown_report, trainer.l2) if shown_report else None,
-        "image": run.image(),
+        "image": boundary(run.network, run.bounds, run.config.grid),
         "message": message or "Stopped before the first epoch.",
     }
 
@@ -293,6 +317,13 @@ class LiveSocket:
         self.run: Run | None = None
         self.task: asyncio.Task | None = None
         self.runs = 0
+        self.idle_since = time.monotonic()  # when the last run ended (or the socket opened)
+
+    def idle_for(self) -> float | None:
+        """Seconds since a run last went on this socket; None while one goes."""
+        if self.task is not None and not self.task.done():
+            return None
+        return time.monotonic() - self.idle_since
 
     async def send(self, message: dict) -> None:
         async with self.lock:  # the run and the reader both send; one message at a time
@@ -333,13 +364,14 @@ class LiveSocket:
         self.task = None
         if task is None or task.done():
             return
+        run.ended = True
         task.cancel()
         try:
             await task
         except asyncio.CancelledError:
             pass
         if say and hasattr(run, "trainer"):
-            await self.send(ending(run, "stopped"))
+            await self.send(await asyncio.to_thread(ending, run, "stopped"))
 
     async def train(self, run: Run) -> None:
         self.tally.runs += 1
@@ -357,6 +389,7 @@ class LiveSocket:
                 await self.send({"type": "error", "code": "failed", "detail": str(error)})
         finally:
             self.tally.runs -= 1
+            self.idle_since = time.monotonic()
 
     async def _train(self, run: Run) -> None:
         config = run.config
@@ -378,26 +411,30 @@ class LiveSocket:
                 "early_stopping": config.early_stopping,
                 "patience": config.patience,
                 "time_limit": TIME_LIMIT,
-                "image": run.image(),
+                "image": await asyncio.to_thread(run.image),
             }
         )
         began = time.monotonic()
         run.beat = (began, 0)
         while True:
+            if run.ended:  # a cancel can be lost in a wait that ends at the same moment
+                raise asyncio.CancelledError
             ack, stopped = run.apply_changes()
             if ack is not None:
                 await self.send(ack)
             if stopped:
-                await self.send(ending(run, "stopped_early", stopped))
+                await self.send(await asyncio.to_thread(ending, run, "stopped_early", stopped))
                 return
             if time.monotonic() - began > TIME_LIMIT:
-                await self.send(ending(run, "time_limit"))
+                await self.send(await asyncio.to_thread(ending, run, "time_limit"))
                 return
             due = run.due()
             if due > 0:
                 l2 = trainer.l2
                 count = min(due, MAX_EPOCHS_PER_MESSAGE)
-                reports = await asyncio.to_thread(advance, trainer, count)
+                reports = await asyncio.to_thread(advance, run, count)
+                if run.ended:
+                    raise asyncio.CancelledError
                 image = await asyncio.to_thread(run.image)
                 await self.send(
                     {
@@ -412,17 +449,18 @@ class LiveSocket:
                 last = reports[-1] if reports else None
                 if last is not None and (last.stopped_early or last.diverged):
                     reason = "stopped_early" if last.stopped_early else "diverged"
-                    await self.send(ending(run, reason))
+                    await self.send(await asyncio.to_thread(ending, run, reason))
                     return
                 if trainer.epoch >= config.epochs:
-                    await self.send(ending(run, "finished"))
+                    await self.send(await asyncio.to_thread(ending, run, "finished"))
                     return
             # the next message when the next epoch is due, but no sooner than the frame rate
             # allows; a change from the page wakes the run at once
             wait = max(self.frame_interval, run.wait())
             run.wake.clear()
             try:
-                await asyncio.wait_for(run.wake.wait(), wait)
+                async with asyncio.timeout(wait):  # unlike wait_for (3.11), keeps a cancel
+                    await run.wake.wait()
             except TimeoutError:
                 pass
 
@@ -451,7 +489,20 @@ async def overfitting_socket(websocket: WebSocket) -> None:
             }
         )
         while True:
-            message = await websocket.receive()
+            idle = live.idle_for()
+            if idle is not None and idle >= IDLE_LIMIT:
+                reason = (
+                    f"The lab closed this connection after {IDLE_LIMIT:.0f} s with no run; "
+                    "press Train to open a new one."
+                )
+                await websocket.close(code=IDLE_CODE, reason=reason)
+                break
+            # a run going is looked at again after IDLE_LIMIT: it may have ended meanwhile
+            wait = IDLE_LIMIT if idle is None else IDLE_LIMIT - idle
+            try:
+                message = await asyncio.wait_for(websocket.receive(), wait)
+            except TimeoutError:
+                continue
             if message["type"] == "websocket.disconnect":
                 break
             await live.handle(message.get("text"))

@@ -165,6 +165,8 @@ export async function mount(root) {
     return root.dataset.state === "training";
   }
 
+  const IDLE_CLOSE = 4000; // the server closed a socket with no run going (live.IDLE_CODE)
+
   // --- the socket ---------------------------------------------------------------------------
   function connect() {
     if (socket && socket.readyState === WebSocket.OPEN) return Promise.resolve(socket);
@@ -184,6 +186,12 @@ export async function mount(root) {
         if (socket === ws) socket = null;
         opening = null;
         if (!opened) return reject(new Error("The lab server does not answer: is `neuronlab lab` still running?"));
+        if (event.code === IDLE_CLOSE) {
+          // the server frees the place of a page with no run; the next Train opens a new
+          // socket, and a start that crossed the close on the wire is sent again on it
+          if (root.dataset.state === "loading") train();
+          return;
+        }
         if (event.reason) errors.report(event.reason);
         if (running()) {
           root.dataset.state = "finished";
