@@ -51,12 +51,10 @@ from pydantic import Field, ValidationError
 from starlette.websockets import WebSocketDisconnect
 
 from ....engine.grid import plane_bounds
-from ....engine.network import Network
-from ....engine.optimisers import make_optimizer
-from ....engine.training import EpochReport, Trainer
+from ....engine.training import EpochReport
 from ...validation import StrictModel, explain_validation_error, read_json_object, refused_fields
 from ..widgets import number
-from .pictures import HIDDEN, LEARNING_RATE, DataQuery, boundary, point_set, split
+from .pictures import DataQuery, boundary, make_trainer, point_set, split
 
 router = APIRouter(tags=["overfitting"])
 
@@ -190,19 +188,8 @@ class Run:
         X, X_train, y_train, X_val, y_val = split(query)
         self.bounds = plane_bounds(X)
         self.points = (point_set(X_train, y_train), point_set(X_val, y_val))
-        self.network = Network([2, *HIDDEN, 2], activation="relu", seed=query.seed)
-        self.trainer = Trainer(
-            self.network,
-            make_optimizer("adam", learning_rate=LEARNING_RATE),
-            X_train,
-            y_train,
-            X_val,
-            y_val,
-            batch_size=len(X_train),
-            l2=query.l2,
-            patience=query.patience if query.early_stopping else None,
-            seed=query.seed,
-        )
+        self.trainer = make_trainer(query, X_train, y_train, X_val, y_val)
+        self.network = self.trainer.network
         self.early_stopping = query.early_stopping
         self.patience = query.patience
         self.speed = query.speed

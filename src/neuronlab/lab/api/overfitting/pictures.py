@@ -105,13 +105,12 @@ def point_set(X: np.ndarray, y: np.ndarray) -> PointSet:
     return PointSet(points=rounded(X, 4), labels=y.tolist())
 
 
-@lru_cache(maxsize=64)
-def _run(query: OverfitQuery) -> OverfitRun:
-    X, X_train, y_train, X_val, y_val = split(query)
-    bounds = plane_bounds(X)
-    net = Network([2, *HIDDEN, 2], activation="relu", seed=query.seed)
-    trainer = Trainer(
-        net,
+def make_trainer(query, X_train, y_train, X_val, y_val) -> Trainer:
+    """The lab's network (2-16-16-2, ReLU) and its full-batch Adam Trainer for a query's
+    seed, L2 and early stopping: the same for a finished run and a live one."""
+    network = Network([2, *HIDDEN, 2], activation="relu", seed=query.seed)
+    return Trainer(
+        network,
         make_optimizer("adam", learning_rate=LEARNING_RATE),
         X_train,
         y_train,
@@ -122,6 +121,14 @@ def _run(query: OverfitQuery) -> OverfitRun:
         patience=query.patience if query.early_stopping else None,
         seed=query.seed,
     )
+
+
+@lru_cache(maxsize=64)
+def _run(query: OverfitQuery) -> OverfitRun:
+    X, X_train, y_train, X_val, y_val = split(query)
+    bounds = plane_bounds(X)
+    trainer = make_trainer(query, X_train, y_train, X_val, y_val)
+    net = trainer.network
     every = math.ceil(query.epochs / query.snapshots)
     snapshots, stopped = [], None
     for report in trainer.train(query.epochs):

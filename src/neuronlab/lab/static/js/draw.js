@@ -271,12 +271,9 @@ function drawTicks(ctx, view, ticks, textScale) {
   }
 }
 
-/**
- * Tick settings for a plotly log axis of losses: powers of ten written as 10⁻⁴ rather than
- * plotly's "100µ" or "10n"; and, when the values span two decades or more, one tick a decade,
- * since plotly's in-between labels ("2", "5") read as a muddle of 1, 5, 2, 0.1, 5, 2.
- */
-export function logAxisTicks(...series) {
+/** The lowest and highest positive, finite value over every series ([Infinity, 0] if none):
+ * the range a log axis can show. */
+function positiveRange(...series) {
   let low = Infinity;
   let high = 0;
   for (const values of series) {
@@ -287,8 +284,43 @@ export function logAxisTicks(...series) {
       }
     }
   }
+  return [low, high];
+}
+
+/**
+ * Tick settings for a plotly log axis of losses: powers of ten written as 10⁻⁴ rather than
+ * plotly's "100µ" or "10n"; and, when the values span two decades or more, one tick a decade,
+ * since plotly's in-between labels ("2", "5") read as a muddle of 1, 5, 2, 0.1, 5, 2.
+ */
+export function logAxisTicks(...series) {
+  const [low, high] = positiveRange(...series);
   const decades = high > 0 ? Math.log10(high / low) : 0;
   return { exponentformat: "power", minexponent: 3, ...(decades >= 2 ? { dtick: 1 } : {}) };
+}
+
+/** Tick values and labels for a log axis that read as numbers ("0.3", "0.05", "2"), never
+ * plotly's bare mantissas ("3" for 0.3) or SI suffixes ("100µ"). */
+export function logTicks(...series) {
+  const [low, high] = positiveRange(...series);
+  if (!(high > 0)) return {};
+  const decades = Math.log10(high / low);
+  // as many labels as fit without crowding the top of each decade
+  const mantissas = decades < 0.5 ? [1, 2, 3, 4, 5, 6, 7, 8, 9] : decades < 1.2 ? [1, 2, 3, 5] : decades < 2.5 ? [1, 2, 5] : [1];
+  const step = decades > 6 ? 2 : 1; // every other power of ten over a very wide range
+  const tickvals = [];
+  for (let power = Math.floor(Math.log10(low)); power <= Math.ceil(Math.log10(high)); power += 1) {
+    if (mantissas.length === 1 && power % step !== 0) continue;
+    for (const m of mantissas) {
+      const v = m * 10 ** power;
+      if (v >= low / 1.5 && v <= high * 1.5) tickvals.push(Number(v.toPrecision(1)));
+    }
+  }
+  const label = (v) => (v >= 1e-4 ? String(v) : v.toExponential(0).replace("e-", "×10⁻").replace(/\d+$/, (d) => superscript(d)));
+  return { tickmode: "array", tickvals, ticktext: tickvals.map(label) };
+}
+
+function superscript(digits) {
+  return [...digits].map((d) => "⁰¹²³⁴⁵⁶⁷⁸⁹"[Number(d)]).join("");
 }
 
 /** Draw a polyline through data points [[x, y], ...] with a view's toPixel. */

@@ -7,7 +7,7 @@
 
 import { debounce, postJSON, socketURL } from "../api.js";
 import { getOptions } from "../options.js";
-import { drawAxes, drawPoints, makeView, paintRGBA, setupCanvas } from "../draw.js";
+import { drawAxes, drawPoints, logTicks, makeView, paintRGBA, setupCanvas } from "../draw.js";
 import { whenPlotly } from "../load-plotly.js";
 import { readState, writeState } from "../state.js";
 import { checkbox, decodeBase64, el, errorLine, readouts, reducedMotion, say, select, slider, statusLine } from "./controls.js";
@@ -23,40 +23,6 @@ const SMALL = 220;
 const CHART_MS = 200; // the chart redraws at most five times a second while training
 const SETTLE_MS = 250; // a slider moved notch by notch sends its last position only
 const DEFAULTS = { l2: 0, early: false, patience: 30, dataset: "moons", noise: 0.3, seed: 3, pace: 80 };
-
-/** Tick values and labels for a log axis that read as numbers ("0.3", "0.05", "2"), never
- * plotly's bare mantissas ("3" for 0.3) or SI suffixes ("100µ"). */
-export function logTicks(...series) {
-  let low = Infinity;
-  let high = 0;
-  for (const values of series) {
-    for (const v of values) {
-      if (v > 0 && Number.isFinite(v)) {
-        low = Math.min(low, v);
-        high = Math.max(high, v);
-      }
-    }
-  }
-  if (!(high > 0)) return {};
-  const decades = Math.log10(high / low);
-  // as many labels as fit without crowding the top of each decade
-  const mantissas = decades < 0.5 ? [1, 2, 3, 4, 5, 6, 7, 8, 9] : decades < 1.2 ? [1, 2, 3, 5] : decades < 2.5 ? [1, 2, 5] : [1];
-  const step = decades > 6 ? 2 : 1; // every other power of ten over a very wide range
-  const tickvals = [];
-  for (let power = Math.floor(Math.log10(low)); power <= Math.ceil(Math.log10(high)); power += 1) {
-    if (mantissas.length === 1 && power % step !== 0) continue;
-    for (const m of mantissas) {
-      const v = m * 10 ** power;
-      if (v >= low / 1.5 && v <= high * 1.5) tickvals.push(Number(v.toPrecision(1)));
-    }
-  }
-  const label = (v) => (v >= 1e-4 ? String(v) : v.toExponential(0).replace("e-", "×10⁻").replace(/\d+$/, (d) => superscript(d)));
-  return { tickmode: "array", tickvals, ticktext: tickvals.map(label) };
-}
-
-function superscript(digits) {
-  return [...digits].map((d) => "⁰¹²³⁴⁵⁶⁷⁸⁹"[Number(d)]).join("");
-}
 
 export async function mount(root) {
   const state = readState("overfit", DEFAULTS);
