@@ -25,7 +25,6 @@ import os
 import shutil
 import signal
 import socket
-import stat
 import sys
 import tempfile
 import threading
@@ -35,6 +34,7 @@ import urllib.request
 from fastapi import HTTPException, Request
 from fastapi.responses import Response
 
+from .leftovers import own_folders, running
 from .settings import Settings
 
 MAX_WORKERS = 64
@@ -223,38 +223,14 @@ def sweep_leftover_folders(directory: str | None = None) -> list[str]:
     this user's folders named after a process that is no longer running. A folder of an older
     version (no process id in its name) goes when none of its sockets answers. Returns what
     was removed."""
-    directory = directory or tempfile.gettempdir()
     removed = []
-    try:
-        entries = list(os.scandir(directory))
-    except OSError:
-        return removed
-    for entry in entries:
-        if not entry.name.startswith(FOLDER_PREFIX):
-            continue
-        try:
-            info = entry.stat(follow_symlinks=False)
-        except OSError:
-            continue
-        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
-            continue
-        owner = entry.name[len(FOLDER_PREFIX) :].split("-", 1)[0]
-        stale = not _running(int(owner)) if owner.isdigit() else not _answers(entry.path)
+    for folder in own_folders(FOLDER_PREFIX, directory):
+        stale = not running(folder.owner) if folder.owner is not None else not _answers(folder.path)
         if stale:
-            shutil.rmtree(entry.path, ignore_errors=True)
-            if not os.path.exists(entry.path):
-                removed.append(entry.path)
+            shutil.rmtree(folder.path, ignore_errors=True)
+            if not os.path.exists(folder.path):
+                removed.append(folder.path)
     return removed
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process: running
-        return True
-    return True
 
 
 def _answers(folder: str) -> bool:

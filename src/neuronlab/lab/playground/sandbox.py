@@ -30,6 +30,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..leftovers import own_folders, running
 from . import bubblewrap
 
 CHILD_SCRIPT = Path(__file__).resolve().parent / "child.py"
@@ -183,40 +184,15 @@ def sweep_leftover_folders(directory: str | None = None) -> list[str]:
     A folder goes when the server named in it is no longer running, or when it is older
     than an hour (runs last seconds; a process id can be reused). Returns what was removed.
     """
-    directory = directory or tempfile.gettempdir()
     removed = []
-    try:
-        entries = list(os.scandir(directory))
-    except OSError:
-        return removed
-    for entry in entries:
-        if not entry.name.startswith(FOLDER_PREFIX):
-            continue
-        try:
-            info = entry.stat(follow_symlinks=False)
-            if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
-                continue
-            age = time.time() - info.st_mtime
-        except OSError:
-            continue
-        server = entry.name[len(FOLDER_PREFIX) :].split("-", 1)[0]
+    for folder in own_folders(FOLDER_PREFIX, directory):
         # an older version's name holds no process id: only its age tells
-        orphan = server.isdigit() and not _running(int(server))
-        if orphan or age > LEFTOVER_AGE:
+        orphan = folder.owner is not None and not running(folder.owner)
+        if orphan or time.time() - folder.modified > LEFTOVER_AGE:
             with contextlib.suppress(OSError):
-                remove_workdir(entry.path)
-                removed.append(entry.path)
+                remove_workdir(folder.path)
+                removed.append(folder.path)
     return removed
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    return True
 
 
 def remove_workdir(workdir: str) -> None:
