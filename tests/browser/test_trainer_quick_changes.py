@@ -25,14 +25,15 @@ WRAP_SOCKET = """(() => {
     window.serverSaid = [];
     window.heldMessages = [];
     window.holdMessages = false;
-    // let held messages through up to and including the first one `stop` picks (all if none)
+    // let held messages through up to and including the first one `stop` picks (all if
+    // none), and return that one
     window.releaseUntil = (stop) => {
         while (window.heldMessages.length) {
             const { message, deliver } = window.heldMessages.shift();
             deliver();
-            if (stop && message && stop(message)) return true;
+            if (stop && message && stop(message)) return message;
         }
-        return false;
+        return null;
     };
     window.WebSocket = class extends Native {
         addEventListener(type, listener, ...rest) {
@@ -147,9 +148,9 @@ def test_a_late_echo_of_older_settings_never_unticks_a_box(
     page.evaluate("document.querySelector('#tr-feature-sin_x2').click()")
     page.wait_for_timeout(300)  # the tick's "configure" goes out after its debounce
     # the Re-seed's config arrives: it does not know the tick yet
-    assert page.evaluate("window.releaseUntil((m) => m.type === 'config')")
-    seed = page.evaluate("window.serverSaid.filter((m) => m.type === 'config').at(-1)")
-    seed = seed["config"]["weights_seed"]
+    echo = page.evaluate("window.releaseUntil((m) => m.type === 'config')")
+    assert echo["config"]["features"] == [], "the test meant to deliver the Re-seed's config"
+    seed = echo["config"]["weights_seed"]
     expect(trainer.get_by_label("sin x₂", exact=True)).to_be_checked()
     expect(trainer.get_by_label("Weights seed", exact=True)).to_have_text(str(seed))
     # a second tick now builds on the first, not on the echo
@@ -159,3 +160,20 @@ def test_a_late_echo_of_older_settings_never_unticks_a_box(
     assert_all_kept(page, state, ["x1_squared", "sin_x2"], units=16, points=300)
     assert state["weightsSeed"] == str(seed)  # and the Re-seed's weights are the session's
     trainer.screenshot(path=os.path.join(artifacts_dir, f"trainer-quick-ticks-{width}.png"))
+
+
+def test_a_re_seed_answered_while_a_tick_is_on_its_way_is_kept(page: Page, lab_url):
+    # the tick's configure left with the old weights seed: once it is answered, the page sends
+    # its settings again so that the session trains the Re-seed's weights, as the page shows
+    open_trainer(page, lab_url, 1400)
+    trainer = page.locator(TRAINER)
+    page.evaluate("window.holdMessages = true")
+    trainer.get_by_role("button", name="Re-seed").click()
+    page.evaluate("document.querySelector('#tr-feature-x2_squared').click()")
+    page.wait_for_timeout(300)
+    echo = page.evaluate("window.releaseUntil((m) => m.type === 'config')")
+    seed = echo["config"]["weights_seed"]
+    page.evaluate("window.holdMessages = false; window.releaseUntil(null)")
+    state = settle(page)
+    assert_all_kept(page, state, ["x2_squared"], units=16, points=300)
+    assert state["weightsSeed"] == str(seed)
