@@ -126,11 +126,17 @@ QUICK_CHANGES = """async () => {
 
 
 @pytest.mark.parametrize("width", [1400, 390])
-def test_quick_changes_on_a_slow_page_all_reach_the_session(page: Page, lab_url, width):
+def test_quick_changes_on_a_slow_page_all_reach_the_session(
+    page: Page, lab_url, width, artifacts_dir
+):
     open_trainer(page, lab_url, width)
-    page.context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": 6})
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 6})
     page.evaluate(QUICK_CHANGES)
     state = settle(page)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+    shot = os.path.join(artifacts_dir, f"trainer-quick-changes-{width}.png")
+    page.locator(TRAINER).screenshot(path=shot)
     features = ["x1_squared", "x2_squared", "x1_times_x2", "sin_x2"]
     assert_all_kept(page, state, features, units=12, points=200)
     assert state["weightsSeed"] != "0"  # the Re-seed in the middle held too
