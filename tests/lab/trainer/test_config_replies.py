@@ -80,6 +80,9 @@ def test_a_refused_configure_is_answered_with_its_number(talk):
     error = answer(talk)
     assert error["type"] == "error" and error["reply_to"] == 2
     assert error["fields"] == ["points"] and "Points" in error["detail"]
+    talk.send(type="start", config={**SMALL, "units": 999}, seq=3)
+    error = answer(talk)
+    assert (error["type"], error["reply_to"], error["fields"]) == ("error", 3, ["units"])
 
 
 def test_an_engine_refusal_answers_the_configure_it_refused(talk, monkeypatch):
