@@ -110,7 +110,7 @@ def value_scale(config: p.TrainerConfig, data: Data) -> dict | None:
     The range is symmetric about 0 (white in the diverging palette), from the largest
     |target| rounded up to a tenth, so a target and a prediction of the same value get the
     same colour and a prediction beyond the data's reach shows the end colour. The middle of
-    the targets' own range, to two decimals, is the page's first value for new points. The
+    the targets' own range, to a tenth, is the page's first value for new points. The
     variances (training, validation) turn eq. 6's loss into R². None for a classification set.
     """
     if not config.is_regression():
@@ -119,7 +119,7 @@ def value_scale(config: p.TrainerConfig, data: Data) -> dict | None:
     targets = np.concatenate([y_train, y_val])
     largest = float(np.abs(targets).max())
     high = max(math.ceil(largest * 10 - 1e-9) / 10, 0.1)
-    middle = round((float(targets.min()) + float(targets.max())) / 2, 2)
+    middle = round((float(targets.min()) + float(targets.max())) / 2, 1)
     return {
         "low": -high,
         "high": high,
