@@ -62,6 +62,7 @@ export async function mount(root) {
 
   // which command's "value" a refusal naming that field is about: a new point's or a weight's
   let valueOf = null;
+  let valueRefused = false; // the alert says why a new point's value was refused
   const plane = new DataPlane(
     { ...ui.plane, plane: ui.plane.box },
     {
@@ -283,11 +284,9 @@ export async function mount(root) {
     return typed;
   }
 
-  /** Mark the new points' value box as refused (described by the alert) or not; returns
-   * whether it was marked before. */
+  /** Mark the new points' value box as refused (described by the alert) or not. */
   function markValue(refused) {
     const box = ui.plane.newValue;
-    const was = box.getAttribute("aria-invalid") === "true";
     if (refused) {
       box.setAttribute("aria-invalid", "true");
       box.setAttribute("aria-describedby", `${ui.error.id} ${ui.plane.valueHint.id}`);
@@ -295,7 +294,6 @@ export async function mount(root) {
       box.removeAttribute("aria-invalid");
       box.setAttribute("aria-describedby", ui.plane.valueHint.id);
     }
-    return was;
   }
 
   function message(text, { warn = false } = {}) {
@@ -365,7 +363,9 @@ export async function mount(root) {
       case "points":
         stats.added = received.count;
         plane.addPoints(received.added, received.index);
-        if (markValue(false)) clearError(ui.error); // the refused value's sentence is answered
+        markValue(false);
+        if (valueRefused) clearError(ui.error); // a point was taken: the refusal is answered
+        valueRefused = false;
         break;
       case "status":
         // Train and Pause follow the status messages only, never a frame's "running": a frame
@@ -404,7 +404,8 @@ export async function mount(root) {
     const typed = markRefused(refusal.fields || []);
     const value = (refusal.fields || []).includes("value"); // a typed weight's, or a new point's
     markInvalid(ui.weight.value, value && valueOf === "set_weight", ui.error.id);
-    markValue(value && valueOf === "add_point");
+    valueRefused = value && valueOf === "add_point";
+    markValue(valueRefused);
     showError(ui.error, refusal.detail);
     refused = true;
     // another command was refused (a point, a weight): the settings stand. A newer change
