@@ -283,3 +283,14 @@ def test_input_features_turn_the_saddle_into_a_straight_fit(lab_client, talk):
     network = session_of(lab_client, talk).network
     assert network.layer_sizes == [4, 4, 4, 1]  # x1, x2, x1², x2² in; one value out
     assert fitted["r2"] > 0.99 and fitted["boundary"]["format"] == "value8"
+
+
+def test_the_value_bound_the_page_shows_is_the_one_the_server_takes(lab_client, talk):
+    limit = lab_client.get("/api/options").json()["trainer"]["value_limit"]
+    assert limit == p.VALUE_LIMIT
+    configure(talk)
+    for value in (limit, -limit):
+        talk.send(type="add_point", x=0.3, y=0.3, value=value)
+        assert talk.until(lambda m: m["type"] in ("points", "error"))["type"] == "points"
+    talk.send(type="add_point", x=0.3, y=0.3, value=limit + 0.001)
+    assert talk.error()["fields"] == ["value"]
