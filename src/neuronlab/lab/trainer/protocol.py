@@ -37,7 +37,8 @@ status (a frame waits for its turn, messages do not), so a client follows the st
 ``hard_palette`` (768 bytes as numbers: the boundary's indices in hard class colours, for a
 discretised plane) and its ``task``: "classification", or "regression" for a value set (one
 linear output trained on eq. 6's mean squared error; frames then carry ``values`` and R² as
-``r2``, ``val_r2``); a frame's ``diverged_at`` is the epoch whose loss overflowed (null until
+``r2``, ``val_r2``, and their ``chart`` R² per epoch where a classifier's has its accuracy); a
+frame's ``diverged_at`` is the epoch whose loss overflowed (null until
 one does). Epoch 0 is the untrained (or loaded) network, measured at once: the first point of
 every curve. A configuration that rebuilds the data or the network while training goes on
 training the fresh network, and its ``status`` message says what changed.

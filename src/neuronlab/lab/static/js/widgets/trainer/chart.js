@@ -14,8 +14,8 @@ const SCORE = 2;
 // what the right axis shows: a classifier's accuracy, or a regression set's R², whose values
 // below 0 (worse than predicting the targets' mean) are drawn at the axis's foot, "≤0"
 const SCORES = {
-  accuracy: { train: "accuracy", val: "val_accuracy", title: "accuracy", names: ["accuracy", "val. accuracy"], ticks: ["0%", "50%", "100%"] },
-  r2: { train: "r2", val: "val_r2", title: "R²", names: ["R²", "val. R²"], ticks: ["≤0", "0.5", "1"] },
+  accuracy: { train: "accuracy", val: "val_accuracy", title: "accuracy", names: ["accuracy", "val. accuracy"], ticks: ["0%", "50%", "100%"], hover: ".1%" },
+  r2: { train: "r2", val: "val_r2", title: "R²", names: ["R²", "val. R²"], ticks: ["≤0", "0.5", "1"], hover: ".3f" },
 };
 
 export class LossChart {
@@ -168,7 +168,7 @@ export class LossChart {
         x: epoch,
         y: values.map((value) => (value == null ? null : Math.max(value, 0))),
         customdata: values,
-        hovertemplate: `${name} %{customdata:.3f}<extra></extra>`,
+        hovertemplate: `${name} %{customdata:${score.hover}}<extra></extra>`,
         name,
         mode,
         yaxis: "y2",
