@@ -150,6 +150,27 @@ def test_the_race_tells_a_saddle_and_a_local_minimum_from_convergence(tmp_path):
     assert os.path.getsize(tmp_path / "r.png") > 0
 
 
+def test_the_race_table_keeps_every_outcome_whole_at_80_columns(tmp_path):
+    env = {**cli_env(), "COLUMNS": "80"}
+    result = subprocess.run([NEURONLAB, "race", "--steps", "100", "--out", str(tmp_path / "r.png")],
+                            capture_output=True, text=True, env=env, timeout=60)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    table = [line for line in result.stdout.splitlines() if line.startswith(("┃", "│", "┏", "└"))]
+    assert table and max(len(line) for line in table) <= 80
+    assert "…" not in "".join(table)  # no word cut short
+    # 100 steps on Rosenbrock leave every optimiser on its way: each row says so in full,
+    # on one line or wrapped over two
+    outcomes: dict[str, str] = {}
+    name = None
+    for line in table:
+        cells = [cell.strip() for cell in line.split("│")[1:-1]]
+        if len(cells) != 6:
+            continue
+        name = cells[0] or name
+        outcomes[name] = f"{outcomes.get(name, '')} {cells[5]}".strip()
+    assert outcomes == dict.fromkeys(["SGD", "Momentum", "RMSProp", "Adam"], "still descending")
+
+
 def test_the_command_line_race_says_what_the_labs_race_says(tmp_path):
     from fastapi.testclient import TestClient
 
