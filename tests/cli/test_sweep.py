@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import signal
 import subprocess
 import time
@@ -57,6 +58,62 @@ def test_ctrl_c_stops_the_sweep_cleanly_and_keeps_what_finished(tmp_path):
             process.wait(timeout=10)
     assert process.returncode == 130
     assert "interrupted: 0 of 4 settings finished" in err and "Traceback" not in err
+
+
+def ctrl_c_at_the_terminal(tmp_path, presses: int):
+    """Start a sweep in its own process group, wait for its first setting, then press Ctrl-C
+    ``presses`` times as a terminal does: SIGINT to every process of the group (the command
+    and the Dask workers it started). Returns (exit code, stderr, the group's id)."""
+    process = subprocess.Popen(
+        [NEURONLAB, "sweep", "--points", "2000", "--epochs", "300", "--lrs", "0.01,0.02",
+         "--widths", "2,256", "--out", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env(),
+        start_new_session=True,
+    )  # fmt: skip
+    seen = []
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not any(s.startswith("  1/4") for s in seen):
+            line = process.stderr.readline()
+            if not line:
+                break
+            seen.append(line)
+        assert any(s.startswith("  1/4") for s in seen), "".join(seen)
+        for press in range(presses):
+            if press:
+                time.sleep(0.5)
+            os.killpg(process.pid, signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+    return process.returncode, "".join(seen) + err, process.pid
+
+
+def alive_in_group(group: int) -> list[str]:
+    """The processes of a process group that still run (zombies awaiting their reaper aside)."""
+    listed = subprocess.run(["ps", "-o", "pid=,stat=,args=", "-g", str(group)],
+                            capture_output=True, text=True).stdout  # fmt: skip
+    return [line for line in listed.splitlines() if line.split()[1:2] != ["Z"]]
+
+
+@pytest.mark.parametrize("presses", [1, 2], ids=["once", "twice"])
+def test_ctrl_c_at_the_terminal_is_quiet_keeps_what_finished_and_leaves_no_process(
+    tmp_path, presses
+):
+    code, err, group = ctrl_c_at_the_terminal(tmp_path, presses)
+    assert code == 130
+    assert "Traceback" not in err and " - WARNING - " not in err and " - ERROR - " not in err, err
+    finished = int(err.split("interrupted: ")[1].split(" of 4")[0])
+    assert finished >= 1
+    with open(tmp_path / "sweep.csv", newline="", encoding="utf-8") as fh:
+        assert len(list(csv.DictReader(fh))) == finished  # what finished is kept, even so
+    assert (tmp_path / "sweep.png").exists()
+    deadline = time.monotonic() + 15
+    while alive_in_group(group) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert alive_in_group(group) == []
 
 
 def test_an_unreachable_scheduler_is_one_line():
