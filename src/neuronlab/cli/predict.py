@@ -44,7 +44,7 @@ def predict(model, csv_file, points) -> None:
     network, metadata = load(model)
     d = network.layer_sizes[0]
     if csv_file is None and not points:
-        raise click.UsageError("give a CSV file or at least one --point")
+        raise click.UsageError("give a CSV file ('-' reads stdin) or at least one --point")
     rows = [list(point) for point in points]
     for i, row in enumerate(rows):
         if len(row) != d:
