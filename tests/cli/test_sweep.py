@@ -127,3 +127,18 @@ def test_bad_lists_name_their_option():
     assert result.returncode == 2 and "--learning-rates" in result.stderr
     result = run("sweep", "--widths", "0,4")
     assert result.returncode == 2 and "must be in (0, 1024]" in result.stderr
+
+
+def test_an_interrupted_grid_keeps_its_panels_aligned_and_labelled(tmp_path):
+    from neuronlab.cli.sweep import _figure, train_setting
+
+    base = {"dataset": "moons", "points": 60, "noise": 0.1, "seed": 0, "layers": 2,
+            "activation": "relu", "optimizer": "adam", "batch_size": 32, "epochs": 2}  # fmt: skip
+    done = [train_setting({**base, "learning_rate": 0.1, "width": 4})]  # one of four finished
+    figure = _figure(tmp_path / "sweep.png", done, [0.1, 1.0], [4, 8], base)
+    figure.canvas.draw()
+    boxes = {tuple(round(v) for v in ax.get_position().size * 100) for ax in figure.axes}
+    assert len(boxes) == 1, boxes  # "not run" panels are the shape of the drawn ones
+    assert [ax.get_xlabel() for ax in figure.axes[2:]] == ["4 units × 2 layers",
+                                                           "8 units × 2 layers"]  # fmt: skip
+    assert [ax.get_ylabel() for ax in figure.axes[::2]] == ["η = 0.1", "η = 1"]

@@ -281,17 +281,21 @@ def _write(out: Path, results, learning_rates, widths, base) -> list[Path]:
     return [out / "sweep.csv", out / "sweep.png"]
 
 
-def _figure(path: Path, rows, learning_rates, widths, base) -> None:
-    """One panel per setting: rows the learning rates, columns the widths, labelled."""
+def _figure(path: Path, rows, learning_rates, widths, base):
+    """One panel per setting: rows the learning rates, columns the widths, labelled; a
+    setting that did not run (Ctrl-C) keeps its place, framed as the others. Returns the
+    figure it wrote."""
     from matplotlib.figure import Figure
 
+    from ..engine.datasets import make_dataset
+    from ..engine.grid import plane_bounds
     from ..plots import probability_image
     from ..plots.boundary import _scatter_classes
 
     found = {(r["learning_rate"], r["width"]): r for r in rows}
-    from ..engine.datasets import make_dataset
-
     X, y = make_dataset(base["dataset"], n=base["points"], noise=base["noise"], seed=base["seed"])
+    bounds = plane_bounds(X)  # what every worker drew its grid over
+    layers = f"{base['layers']} layer{'s' if base['layers'] > 1 else ''}"
     n_rows, n_cols = len(learning_rates), len(widths)
     figure = Figure(figsize=(2.3 * n_cols + 0.8, 2.3 * n_rows + 0.9), dpi=100)
     axes = figure.subplots(n_rows, n_cols, squeeze=False)
@@ -300,20 +304,21 @@ def _figure(path: Path, rows, learning_rates, widths, base) -> None:
             ax = axes[i][j]
             ax.set_xticks([])
             ax.set_yticks([])
+            ax.set_xlim(bounds[0], bounds[1])
+            ax.set_ylim(bounds[2], bounds[3])
+            ax.set_aspect("equal")
             result = found.get((rate, width))
             if result is None:
                 ax.text(0.5, 0.5, "not run", ha="center", va="center", transform=ax.transAxes)
             else:
-                bounds = result["bounds"]
                 if result["grid"] is not None:
                     image = probability_image(result["grid"].reshape(GRID_SIZE, GRID_SIZE, -1))
                     ax.imshow(image, extent=bounds, origin="upper", interpolation="bilinear")
                 else:
                     ax.set_facecolor("#999999")
                 _scatter_classes(ax, X, y, filled=True, size=5)
-                ax.set_xlim(bounds[0], bounds[1])
+                ax.set_xlim(bounds[0], bounds[1])  # the points must not widen the frame
                 ax.set_ylim(bounds[2], bounds[3])
-                ax.set_aspect("equal")
                 score = "diverged" if result["status"] == "diverged" else (
                     f"val {_accuracy(result['val_accuracy'])}"
                 )  # fmt: skip
@@ -321,7 +326,7 @@ def _figure(path: Path, rows, learning_rates, widths, base) -> None:
             if j == 0:
                 ax.set_ylabel(f"η = {rate:g}", fontsize=10)
             if i == n_rows - 1:
-                ax.set_xlabel(f"{width} units × {base['layers']}", fontsize=10)
+                ax.set_xlabel(f"{width} units × {layers}", fontsize=10)
     figure.suptitle(
         f"{base['dataset']}: learning rate (rows) × width (columns), {base['optimizer']}, "
         f"{base['epochs']} epochs",
@@ -329,13 +334,14 @@ def _figure(path: Path, rows, learning_rates, widths, base) -> None:
     )
     figure.tight_layout()
     figure.savefig(path)
+    return figure
 
 
 def _print_table(results, learning_rates, widths, seconds: float, written) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"validation accuracy after the sweep ({seconds:.1f} s)",
+    table = Table(title=f"validation accuracy ({seconds:.1f} s)",
                   title_justify="left")  # fmt: skip
     table.add_column("learning rate", justify="right")
     for width in widths:
