@@ -109,6 +109,26 @@ def test_a_text_feature_is_named_with_its_line(tmp_path):
     assert "line 3, column 'b': 'red' is not a number" in result.stderr
 
 
+def test_a_file_that_is_not_text_is_one_sentence(tmp_path):
+    (tmp_path / "model.npz").write_bytes(b"PK\x03\x04\x14\x00\xf4\xff binary")
+    result = run("train", "--csv", str(tmp_path / "model.npz"), "--target", "y", "-q")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "model.npz is not a CSV text file" in result.stderr
+    assert "codec" not in result.stderr  # no Python exception text
+
+
+def test_training_reads_decimal_commas_as_predict_does(tmp_path):
+    X, label = write_table(tmp_path / "t.csv")  # semicolons, decimal points
+    european = (tmp_path / "t.csv").read_text().replace(".", ",")
+    (tmp_path / "eu.csv").write_text(european.replace("label", "kind, as recorded"))
+    out = tmp_path / "run"
+    result = run("train", "--csv", str(tmp_path / "eu.csv"), "--target", "kind, as recorded",
+                 "--epochs", "60", "-q", "--out", str(out))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    model = neuronlab.load(out / "model.npz")
+    assert np.mean(model.predict(X) == label) > 0.9  # 5,1234 read as 5.1234, not refused
+
+
 def test_piped_progress_is_lines_with_eta_and_validation_loss():
     result = run("train", "--epochs", "3", "--points", "200")
     assert result.returncode == 0, result.stderr
