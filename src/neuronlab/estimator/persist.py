@@ -85,6 +85,13 @@ def load_model(path: str | os.PathLike):
     Returns a fitted MLPClassifier / MLPRegressor, or a Pipeline whose StandardScaler
     applies the saved input scaling: either way, ``predict`` takes raw inputs.
     """
+    saved = Path(path)
+    if (
+        not saved.exists()
+        and saved.suffix != ".npz"
+        and saved.with_name(saved.name + ".npz").exists()
+    ):
+        path = saved.with_name(saved.name + ".npz")  # save("model") wrote model.npz, as numpy does
     network, metadata = load_network(path)
     record = metadata.get("estimator")
     if record is None:
