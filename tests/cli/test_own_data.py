@@ -140,6 +140,23 @@ def test_piped_progress_is_lines_with_eta_and_validation_loss():
     assert "for 1 epoch;" in one.stderr
 
 
+def test_piped_lines_of_short_epochs_carry_the_scores_and_a_long_epoch_says_how_far():
+    # short epochs over a run of several seconds: every line has the latest scores, not
+    # "7% of the epoch" because the two seconds happened to end inside an epoch
+    result = run("train", "--points", "20000", "--epochs", "250", timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("epoch ")]
+    assert len(lines) >= 3, result.stderr  # the first, at least one 2 s later, the last
+    assert all(" loss " in line and "of the epoch" not in line for line in lines), lines
+    # one epoch of several seconds (80,000 single-sample steps): how far it is, meanwhile
+    result = run("train", "--points", "100000", "--batch-size", "1", "--epochs", "1",
+                 "--hidden", "128,128", "--val", "0.2", timeout=180)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("epoch 1/1")]
+    assert any(line.endswith("of the epoch") for line in lines), lines
+    assert " loss " in lines[-1]
+
+
 def test_the_bar_on_an_80_column_terminal_keeps_its_eta_and_scores():
     env = {**cli_env(), "COLUMNS": "80", "TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1"}
     result = subprocess.run([NEURONLAB, "train", "--epochs", "200", "--points", "200"],
