@@ -175,6 +175,37 @@ def test_a_lab_of_two_workers_sweeps_what_a_killed_one_left_and_caps_the_whole(s
         kinds = [message["type"] for message in first]
         assert kinds == ["hello"] * 3 + ["error"] * 3
         assert {message.get("code") for message in first[3:]} == {"busy"}
+
+        # the overfitting lab's sockets are capped for the whole lab too: with 3 open, every
+        # later one is refused, whichever worker accepts it (6 tries: each lands on either)
+        async def overfitting_labs() -> tuple[list[dict], list[dict]]:
+            held = [
+                await connect(f"ws://127.0.0.1:{port}/ws/overfitting", open_timeout=15)
+                for _ in range(3)
+            ]
+            opened = [json.loads(await asyncio.wait_for(ws.recv(), 15)) for ws in held]
+            refused = []
+            for _ in range(6):
+                ws = await connect(f"ws://127.0.0.1:{port}/ws/overfitting", open_timeout=15)
+                refused.append(json.loads(await asyncio.wait_for(ws.recv(), 15)))
+                await ws.close()
+            await held[0].close()  # a place frees: the next one is let in
+            deadline = time.monotonic() + 10
+            while True:
+                ws = await connect(f"ws://127.0.0.1:{port}/ws/overfitting", open_timeout=15)
+                again = json.loads(await asyncio.wait_for(ws.recv(), 15))
+                await ws.close()
+                if again["type"] == "hello" or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.2)  # the closing socket's place is freed on its worker
+            for ws in held[1:]:
+                await ws.close()
+            return opened + [again], refused
+
+        opened, refused = run_async(asyncio.wait_for(overfitting_labs(), 60))
+        assert [message["type"] for message in opened] == ["hello"] * 4
+        assert [message.get("code") for message in refused] == ["busy"] * 6
+        assert "3 overfitting labs are open" in refused[0]["detail"]
     finally:
         process.terminate()
         process.wait(10)

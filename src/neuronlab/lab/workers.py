@@ -4,8 +4,9 @@ Python runs one thread at a time per process, so one lab process keeps one core 
 many learners train. ``run_workers`` starts N processes; each listens on the same port
 (``SO_REUSEPORT``: the kernel spreads new connections over them) and serves its own sessions.
 Nothing is shared between them but a private folder, in which each also listens on a Unix
-socket of its own, and the count of sessions open in the whole lab (``lab_sessions``), so
-that ``--max-sessions`` caps the lab, not each process.
+socket of its own, and two counts over the whole lab: trainer sessions open
+(``lab_sessions``) and overfitting sockets open (``lab_overfitting``), so that
+``--max-sessions`` caps the lab, not each process.
 
 The folder is named after the parent's process id (``neuronlab-workers-<pid>-...``), and
 removed when the lab stops; a lab killed with ``kill -9`` leaves it behind, and the next lab
@@ -42,15 +43,23 @@ FORWARDED = "x-neuronlab-forwarded"  # set on a forwarded request: never forward
 STOP_WITHIN = 1.8  # seconds the workers get to stop before they are killed
 FOLDER_PREFIX = "neuronlab-workers-"
 
-# In a worker process: the number of training sessions open in every worker of this lab, a
-# shared integer with its lock (``multiprocessing.Value``); None in a lab of one process.
+# In a worker process: the number of training sessions, and of overfitting sockets, open in
+# every worker of this lab, each a shared integer with its lock (``multiprocessing.Value``);
+# None in a lab of one process.
 _lab_sessions = None
+_lab_overfitting = None
 
 
 def lab_sessions():
     """The lab-wide count of open sessions (a ``multiprocessing.Value``), or None when this
     process is the whole lab. ``registry`` holds it against ``--max-sessions``."""
     return _lab_sessions
+
+
+def lab_overfitting():
+    """The lab-wide count of open overfitting sockets (a ``multiprocessing.Value``), or None
+    when this process is the whole lab; held against ``--max-sessions`` as the sessions are."""
+    return _lab_overfitting
 
 
 def session_prefix(worker: int) -> str:
@@ -131,17 +140,20 @@ def _listen_private(path: str) -> socket.socket:
     return sock
 
 
-def _serve_worker(settings: Settings, worker: int, folder: str, sessions=None) -> None:
+def _serve_worker(
+    settings: Settings, worker: int, folder: str, sessions=None, overfitting=None
+) -> None:
     """One worker process: the lab on the shared port and on its private socket;
-    ``sessions`` counts the sessions open in every worker."""
-    global _lab_sessions
+    ``sessions`` and ``overfitting`` count the trainer sessions and the overfitting sockets
+    open in every worker."""
+    global _lab_sessions, _lab_overfitting
     import uvicorn
 
     from .app import create_app
     from .server import uvicorn_config
 
     settings.worker, settings.worker_dir = worker, folder
-    _lab_sessions = sessions
+    _lab_sessions, _lab_overfitting = sessions, overfitting
     sockets = [
         _listen_shared(settings.host, settings.port),
         _listen_private(socket_path(folder, worker)),
@@ -162,10 +174,11 @@ def run_workers(settings: Settings, count: int, ready_url: str) -> int:
     sweep_leftover_folders(os.path.dirname(folder))  # this lab's own is named after a live pid
     context = multiprocessing.get_context("spawn")
     sessions = context.Value("i", 0)  # open in the whole lab: --max-sessions caps this
+    overfitting = context.Value("i", 0)  # and this
     processes = [
         context.Process(
             target=_serve_worker,
-            args=(settings, worker, folder, sessions),
+            args=(settings, worker, folder, sessions, overfitting),
             name=f"neuronlab-lab-{worker}",
         )
         for worker in range(count)

@@ -193,6 +193,7 @@ def test_a_run_ends_when_its_page_leaves(lab_client):
             "sockets": 1,
             "runs": 1,
             "max_sockets": 8,
+            "worker": 0,
         }
     for _ in range(100):
         status = lab_client.get("/api/overfitting/live").json()

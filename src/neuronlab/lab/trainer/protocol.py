@@ -2,10 +2,13 @@
 
 Client -> server: JSON text messages, each an object with a ``type``:
 
-``configure {config}``      apply a whole configuration. Data or architecture changes
+``configure {config, seq?}`` apply a whole configuration. Data or architecture changes
                             rebuild and reset (paused); learning rate, batch size, L2, L1
-                            and optimizer apply live. Answered with ``config`` and ``data``.
-``start {config?}``         optionally configure, then train until paused
+                            and optimizer apply live. Answered with ``config`` (and
+                            ``data`` when the data changed), or an ``error``; either carries
+                            ``reply_to``: the command's ``seq``, when it had one
+``start {config?, seq?}``   optionally configure (answered as a configure), then train
+                            until paused
 ``resume`` / ``pause``      carry on / stop between two epochs
 ``step {epochs=1}``         train that many epochs, then pause
 ``reset``                   the initial weights again (same weights seed), history cleared
@@ -36,6 +39,16 @@ linear output trained on eq. 6's mean squared error; frames then carry ``values`
 one does). Epoch 0 is the untrained (or loaded) network, measured at once: the first point of
 every curve. A configuration that rebuilds the data or the network while training goes on
 training the fresh network, and its ``status`` message says what changed.
+
+Which ``config`` answers which ``configure``: a client numbers its configures (``seq``, an
+integer from 1 to 2**53 - 1, growing), and the ``config`` or ``error`` answering one carries
+that number as ``reply_to``. A ``config`` without ``reply_to`` was not asked for: the session
+changed its own settings (Re-seed and Regenerate pick seeds, ``set`` changes live settings, a
+loaded model brings its network's). A client with a configure still unanswered knows from
+this that a ``config`` is older than what it sent, so it keeps its own settings and takes
+only the seeds the server picked, instead of going back to settings the learner has changed
+since. Messages go out in the order the session did the work: the last ``config`` a client
+has read holds the settings the session trains with.
 """
 
 from __future__ import annotations
@@ -116,6 +129,8 @@ def optimizer_names() -> list[str]:
 
 
 Speed = Annotated[int, Field(ge=0, le=1000)]  # epochs a second at most; 0: no limit
+# a configure's number, echoed as ``reply_to``: a whole number a JavaScript page counts exactly
+SequenceNumber = Annotated[int, Field(strict=True, ge=1, le=2**53 - 1)]
 DEFAULT_SPEED = 35
 
 
@@ -193,11 +208,13 @@ class TrainerConfig(StrictModel):
 class Configure(StrictModel):
     type: Literal["configure"]
     config: TrainerConfig
+    seq: SequenceNumber | None = None  # echoed as the answer's ``reply_to``
 
 
 class Start(StrictModel):
     type: Literal["start"]
     config: TrainerConfig | None = None
+    seq: SequenceNumber | None = None  # echoed by the answer to its config
 
 
 class Resume(StrictModel):
@@ -276,6 +293,7 @@ Command = Annotated[
     Field(discriminator="type"),
 ]
 _COMMAND = TypeAdapter(Command)
+_SEQUENCE_NUMBER = TypeAdapter(SequenceNumber)
 COMMAND_TYPES = (
     "configure, start, resume, pause, step, reset, reseed, regenerate, set, add_point, "
     "set_weight, ack"
@@ -283,12 +301,25 @@ COMMAND_TYPES = (
 
 
 class CommandError(ValueError):
-    """A message the server cannot act on; its text says what to fix, and ``fields`` names
-    the settings it refused (the page marks those controls)."""
+    """A message the server cannot act on; its text says what to fix, ``fields`` names the
+    settings it refused (the page marks those controls) and ``reply_to`` is the refused
+    configure's ``seq``, when it had a valid one."""
 
-    def __init__(self, detail: str, fields: tuple[str, ...] = ()):
+    def __init__(self, detail: str, fields: tuple[str, ...] = (), reply_to: int | None = None):
         super().__init__(detail)
         self.fields = fields
+        self.reply_to = reply_to
+
+
+def _readable_sequence_number(data: dict) -> int | None:
+    """The ``seq`` of a configure (or start) refused for another reason, so the refusal still
+    says which configure it answers; None when it has none or it is not a valid one."""
+    if data.get("type") not in ("configure", "start"):
+        return None
+    try:
+        return _SEQUENCE_NUMBER.validate_python(data.get("seq"))
+    except ValidationError:
+        return None
 
 
 def parse_command(text: str | None) -> Command:
@@ -312,4 +343,5 @@ def parse_command(text: str | None) -> Command:
                 f"Unknown command type {data.get('type')!r}: use one of {COMMAND_TYPES}."
             ) from None
         fields = tuple(refused_fields(errors))
-        raise CommandError(explain_validation_error(errors), fields) from None
+        reply_to = _readable_sequence_number(data)
+        raise CommandError(explain_validation_error(errors), fields, reply_to) from None

@@ -29,6 +29,7 @@ from ..workers import forward
 from . import protocol as p
 from .link import SocketLink
 from .registry import LabBusy
+from .view import error_message
 
 router = APIRouter(tags=["trainer"])
 
@@ -74,12 +75,12 @@ async def train_socket(websocket: WebSocket) -> None:
                     link.ack()  # for the link, not the session
                     continue
                 if session.pending >= MAX_QUEUED_COMMANDS:
-                    raise p.CommandError("Too many commands at once: wait for the next frame.")
+                    raise p.CommandError(
+                        "Too many commands at once: wait for the next frame.",
+                        reply_to=getattr(command, "seq", None),
+                    )
             except p.CommandError as error:
-                refusal = {"type": "error", "detail": str(error)}
-                if error.fields:
-                    refusal["fields"] = list(error.fields)
-                link.post(refusal)
+                link.post(error_message(str(error), error.fields, error.reply_to))
                 continue
             session.submit(command)
     except (WebSocketDisconnect, RuntimeError):

@@ -258,20 +258,27 @@ class TrainingSession:
     def _epoch_due(self) -> bool:
         return self._training and time.perf_counter() >= self._next_epoch_at
 
-    def _guarded(self, work: Callable[[], None]) -> None:
+    def _guarded(self, work: Callable[[], None], reply_to: int | None = None) -> bool:
+        """Do ``work``; a failure becomes an ``error`` message (answering the configure
+        numbered ``reply_to``, if any). Returns whether the work was done."""
         try:
             work()
+            return True
         except Refused as error:  # checked before anything changed: training carries on
-            self._post(error_message(str(error)))
+            self._post(error_message(str(error), reply_to=reply_to))
         except ValueError as error:  # the engine refused midway: paused, to be safe
             self._halt()
-            self._post(error_message(str(error)))
+            self._post(error_message(str(error), reply_to=reply_to))
         except Exception:  # a bug must not kill the session: say so and keep it usable
             log.exception("trainer session %s failed", self.id)
             self._halt()
             self._post(
-                error_message("Something went wrong on the server; press Reset to carry on.")
+                error_message(
+                    "Something went wrong on the server; press Reset to carry on.",
+                    reply_to=reply_to,
+                )
             )
+        return False
 
     def _apply_safely(self, command: Any) -> None:
         if isinstance(command, _Snapshot):
@@ -291,17 +298,21 @@ class TrainingSession:
             else:
                 command.future.set_result(self.config)
             return
+        if isinstance(command, p.Configure | p.Start) and command.config is not None:
+            # answered (config or error) with the command's number, so that the client can
+            # tell this answer from the configs the session sends on its own
+            answer = command.seq
+            if not self._guarded(lambda: self._configure(command.config, answer), answer):
+                return  # a start whose config was refused does not train
+            if isinstance(command, p.Configure):
+                return
         self._guarded(lambda: self._apply(command))
 
     def _apply(self, command: Any) -> None:
         if not isinstance(command, p.Configure | p.Start) and self.config is None:
             raise Refused("Send a configure (or start) command with a config first.")
-        if isinstance(command, p.Configure):
-            self._configure(command.config)
-        elif isinstance(command, p.Start | p.Resume):
-            if isinstance(command, p.Start) and command.config is not None:
-                self._configure(command.config)
-            self._check_trainable()
+        if isinstance(command, p.Start | p.Resume):
+            self._check_trainable()  # a start's config, if any, is already in force
             self._begin_training()
             self._status()
         elif isinstance(command, p.Pause):
@@ -343,7 +354,11 @@ class TrainingSession:
         self.view.start_clock()
 
     # -------------------------------------------------------------------- configuration
-    def _configure(self, config: p.TrainerConfig, force_data: bool = False) -> None:
+    def _configure(
+        self, config: p.TrainerConfig, reply_to: int | None = None, force_data: bool = False
+    ) -> None:
+        """Apply a whole configuration; its ``config`` message answers the configure
+        numbered ``reply_to`` (None: the session changed its own settings)."""
         old = self.config
         was_training = self.running
         trained = self.trainer is not None and self.trainer.epoch > 0
@@ -380,7 +395,7 @@ class TrainingSession:
         message = None
         if rebuilt and old is not None and (was_training or trained):
             message = self._restart(restart_reason(old, config, force_data), was_training)
-        self._post(config_message(self.config))
+        self._post(config_message(self.config, reply_to))
         self._status(message=message)
 
     def _restart(self, reason: str, was_training: bool) -> str:

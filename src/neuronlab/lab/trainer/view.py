@@ -283,9 +283,13 @@ def status_message(running: bool, epoch: int, message: str | None, diverged: boo
     }
 
 
-def config_message(config: TrainerConfig) -> dict:
-    """The ``config`` message: the config in force, for the controls and the URL."""
-    return {"type": "config", "config": config.model_dump()}
+def config_message(config: TrainerConfig, reply_to: int | None = None) -> dict:
+    """The ``config`` message: the config in force, for the controls and the URL, with the
+    ``seq`` of the configure it answers as ``reply_to`` (none when nobody asked for it)."""
+    message = {"type": "config", "config": config.model_dump()}
+    if reply_to is not None:
+        message["reply_to"] = reply_to
+    return message
 
 
 def points_message(point: tuple[float, float, int], count: int) -> dict:
@@ -293,9 +297,15 @@ def points_message(point: tuple[float, float, int], count: int) -> dict:
     return {"type": "points", "added": [list(point)], "count": count}
 
 
-def error_message(detail: str) -> dict:
-    """The ``error`` message: one English sentence saying what to do."""
-    return {"type": "error", "detail": detail}
+def error_message(detail: str, fields: tuple[str, ...] = (), reply_to: int | None = None) -> dict:
+    """The ``error`` message: one English sentence saying what to do, the names of the
+    settings it refused, and the ``seq`` of the configure it answers as ``reply_to``."""
+    message: dict = {"type": "error", "detail": detail}
+    if fields:
+        message["fields"] = list(fields)
+    if reply_to is not None:
+        message["reply_to"] = reply_to
+    return message
 
 
 def data_message(

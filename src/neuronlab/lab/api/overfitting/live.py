@@ -25,7 +25,8 @@ and the refused settings in ``fields``). Every run message carries its ``run`` n
 a page ignores what an earlier run still had in flight.
 
 Bounded: at most ``MAX_EPOCHS`` epochs and ``TIME_LIMIT`` seconds a run, ``max_sessions``
-sockets at once (past it the socket closes with 1013 and a sentence), messages of at most
+sockets at once in the whole lab, whatever number of worker processes share it (past it the
+socket closes with 1013 and a sentence), messages of at most
 ``MAX_MESSAGE_CHARS``. Closing the socket ends its run at once. A socket with no run going
 for ``IDLE_LIMIT`` seconds closes with ``IDLE_CODE`` and a sentence, so idle pages do not
 hold the places; the page opens a new one on its next Train.
@@ -53,6 +54,7 @@ from starlette.websockets import WebSocketDisconnect
 from ....engine.grid import plane_bounds
 from ....engine.training import EpochReport
 from ...validation import StrictModel, explain_validation_error, read_json_object, refused_fields
+from ...workers import lab_overfitting
 from ..widgets import number
 from .pictures import DataQuery, boundary, make_trainer, point_set, split
 
@@ -141,12 +143,43 @@ def tally_of(app) -> Tally:
     return tally
 
 
+def take_place(tally: Tally, cap: int) -> bool:
+    """Count one more socket against the cap; False when the lab is full. With several worker
+    processes the count is the whole lab's (``workers.lab_overfitting``), as the trainer's."""
+    lab = lab_overfitting()
+    if lab is None:
+        if tally.sockets >= cap:
+            return False
+    else:
+        with lab.get_lock():
+            if lab.value >= cap:
+                return False
+            lab.value += 1
+    tally.sockets += 1
+    return True
+
+
+def free_place(tally: Tally) -> None:
+    tally.sockets -= 1
+    lab = lab_overfitting()
+    if lab is not None:
+        with lab.get_lock():
+            lab.value = max(0, lab.value - 1)
+
+
 @router.get("/api/overfitting/live")
 def live_status(request: Request) -> dict:
-    """Open overfitting sockets, runs going on them, and the cap on sockets."""
+    """Open overfitting sockets, runs going on them, and the cap on sockets (the whole lab's);
+    with ``--workers``, the sockets and runs of the worker process that answered, which
+    ``worker`` numbers."""
     tally = tally_of(request.app)
-    cap = request.app.state.settings.max_sessions
-    return {"sockets": tally.sockets, "runs": tally.runs, "max_sockets": cap}
+    settings = request.app.state.settings
+    return {
+        "sockets": tally.sockets,
+        "runs": tally.runs,
+        "max_sockets": settings.max_sessions,
+        "worker": settings.worker,
+    }
 
 
 # --- one run ---------------------------------------------------------------------------------
@@ -458,12 +491,11 @@ async def overfitting_socket(websocket: WebSocket) -> None:
     tally = tally_of(websocket.app)
     cap = websocket.app.state.settings.max_sessions
     await websocket.accept()
-    if tally.sockets >= cap:
+    if not take_place(tally, cap):
         reason = f"The lab is busy: {cap} overfitting labs are open; try again in a minute."
         await websocket.send_text(json.dumps({"type": "error", "code": "busy", "detail": reason}))
         await websocket.close(code=1013, reason=reason)
         return
-    tally.sockets += 1
     live = LiveSocket(websocket)
     try:
         await live.send(
@@ -496,5 +528,5 @@ async def overfitting_socket(websocket: WebSocket) -> None:
     except (WebSocketDisconnect, RuntimeError, TimeoutError):
         pass
     finally:
-        tally.sockets -= 1
+        free_place(tally)
         await live.end_run()  # the page has gone: its run stops with it

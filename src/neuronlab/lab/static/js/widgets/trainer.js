@@ -44,10 +44,14 @@ export async function mount(root) {
   let config = readState(PREFIX, defaults);
   let serverConfig = null; // the last configuration the session took
   let modelUrl = null;
-  // A configuration the server has not answered yet: a "config" that arrives meanwhile is
-  // older than what the learner sees, so it brings only the seeds the server picked.
-  let unanswered = 0;
+  // Each "configure" carries a number (seq) that its answer, a "config" or an "error", brings
+  // back as reply_to; what the session changes on its own (Re-seed, Regenerate, a loaded
+  // model) comes without one. While a change is unanswered, a "config" is older than what the
+  // learner sees: it never replaces the settings, and brings only the seeds the server picked.
+  let sent = 0; // the number of the newest "configure" sent (they count up, across connections)
+  let answered = 0; // the newest of them the server has answered
   let configPending = false; // a change waiting for the debounced "configure"
+  let seedsLate = false; // the server picked seeds while a "configure" with the old ones was on its way
   let accepted = false; // the server took a configuration on this connection
   let resent = false; // after a reconnect, the last taken configuration was sent again
   let refused = false; // the alert shows a refused setting (cleared when one is taken)
@@ -171,6 +175,11 @@ export async function mount(root) {
     share?.refresh(); // the link to share follows the settings
   }
 
+  /** A change of the learner's that the server has not answered yet. */
+  function waiting() {
+    return configPending || answered < sent;
+  }
+
   function change(update) {
     config = { ...config, ...update };
     writeControls();
@@ -188,10 +197,11 @@ export async function mount(root) {
     // a command never overtakes a change still waiting for its debounce: Train pressed
     // right after a new rate must train with that rate
     if (command.type !== "configure") flushConfig();
-    if (!socket.send(command)) {
+    const numbered = command.type === "configure" ? { ...command, seq: sent + 1 } : command;
+    if (!socket.send(numbered)) {
       message("Not connected to the lab server yet; retrying…");
-    } else if (command.type === "configure") {
-      unanswered += 1;
+    } else if (numbered.seq) {
+      sent = numbered.seq;
     }
   }
 
@@ -275,7 +285,8 @@ export async function mount(root) {
         : "",
     );
     configPending = false;
-    unanswered = 0;
+    answered = sent; // what the lost connection left unanswered never will be
+    seedsLate = false;
     accepted = false; // no configuration taken yet on this connection (a new session)
     resent = false;
     send({ type: "configure", config });
@@ -299,7 +310,8 @@ export async function mount(root) {
         showState(connection.state);
         break;
       case "config": {
-        unanswered = Math.max(0, unanswered - 1);
+        const reply = received.reply_to ?? null;
+        if (reply !== null) answered = Math.max(answered, reply);
         markRefused([]); // an accepted configuration: nothing is refused any more
         if (refused) {
           clearError(ui.error); // the server took a configuration: the refusal is over
@@ -307,12 +319,7 @@ export async function mount(root) {
         }
         serverConfig = received.config;
         accepted = true;
-        if (configPending || unanswered > 0) {
-          // keep what the learner is changing; take the seeds the server picked
-          config = { ...config, seed: received.config.seed, weights_seed: received.config.weights_seed };
-        } else {
-          config = { ...received.config };
-        }
+        takeConfig(received.config, reply);
         writeControls();
         const inputs = inputLabels(options.trainer, config.features);
         diagram.setArchitecture([inputs.length, ...Array(config.hidden_layers).fill(config.units), plane.classes()], inputs);
@@ -361,12 +368,17 @@ export async function mount(root) {
       connection.on("busy");
       return;
     }
-    unanswered = Math.max(0, unanswered - 1);
+    const reply = refusal.reply_to ?? null;
+    if (reply !== null) answered = Math.max(answered, reply);
     // what the learner typed in a refused box stays in it, marked, until they change it
     const typed = markRefused(refusal.fields || []);
     markInvalid(ui.weight.value, (refusal.fields || []).includes("value"), ui.error.id); // a typed weight
     showError(ui.error, refusal.detail);
     refused = true;
+    // another command was refused (a point, a weight): the settings stand. A newer change
+    // on its way, or waiting for its debounce, gets its own answer
+    if (reply === null || waiting()) return;
+    seedsLate = false;
     if (serverConfig) {
       config = { ...serverConfig }; // the session's settings are what counts
       writeControls();
@@ -381,6 +393,33 @@ export async function mount(root) {
     } else if (JSON.stringify(config) !== JSON.stringify(defaults)) {
       fallBack(refusal);
     }
+  }
+
+  /**
+   * A "config" from the server: the reply to the configure numbered `reply`, or (null) a change
+   * the session made on its own. It replaces the page's settings only when nothing the learner
+   * changed is unanswered; otherwise it is older than what the page shows.
+   */
+  function takeConfig(received, reply) {
+    const seeds = { seed: received.seed, weights_seed: received.weights_seed };
+    if (waiting()) {
+      if (reply === null) {
+        // the server picked new seeds (Re-seed, Regenerate): a change still waiting for its
+        // debounce carries them; one already sent carries the old ones, so it goes again
+        config = { ...config, ...seeds };
+        if (answered < sent) seedsLate = true;
+      }
+      return; // an answer to an older configure: its seeds are the page's own, or older
+    }
+    const lost = seedsLate && (seeds.seed !== config.seed || seeds.weights_seed !== config.weights_seed);
+    seedsLate = false;
+    if (lost) {
+      // the newest configure undid the seeds the server picked: the page's settings go again
+      configPending = true;
+      flushConfig();
+      return;
+    }
+    config = { ...received };
   }
 
   function onFrame({ header, parts }) {
