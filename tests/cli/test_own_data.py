@@ -102,6 +102,15 @@ def test_csv_mistakes_get_one_line(tmp_path, args, words):
     assert words in result.stderr
 
 
+def test_a_column_without_a_name_is_refused_not_learnt_from(tmp_path):
+    # pandas' to_csv() writes its index as a first column with an empty name; learning from
+    # it would learn the row order (and need it to predict)
+    (tmp_path / "t.csv").write_text(",a,b,y\n0,1.5,2,no\n1,3.5,4,yes\n2,1.0,0,no\n")
+    result = run("train", "--csv", str(tmp_path / "t.csv"), "--target", "y", "-q")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "column 1 has no name" in result.stderr and "index=False" in result.stderr
+
+
 def test_a_text_feature_is_named_with_its_line(tmp_path):
     (tmp_path / "t.csv").write_text("a,b,y\n1,2,0\n3,red,1\n")
     result = run("train", "--csv", str(tmp_path / "t.csv"), "--target", "y", "-q")

@@ -114,6 +114,13 @@ def load_table(text: str, source: str, target: str, task: str) -> TableData:
     if len(header) < 2:
         raise click.BadParameter(f"{source} has no feature columns besides {target!r}",
                                  param_hint="--csv")  # fmt: skip
+    for number, name in enumerate(header, start=1):
+        if not name:  # pandas' to_csv() writes its index so: the row order is no feature
+            raise click.BadParameter(
+                f"{source}: column {number} has no name (an index written by pandas? save the "
+                "table with to_csv(index=False)); name every column in the header row",
+                param_hint="--csv",
+            )
     column = header.index(target)
     features = [name for name in header if name != target]
     X = np.empty((len(rows), len(features)))
