@@ -62,6 +62,21 @@ def test_predict_reads_stdin_sniffs_semicolons_and_names_the_classes(table_run):
     assert np.mean(np.array(predicted) == label[:20]) >= 0.85
 
 
+def test_predict_picks_the_models_columns_by_name_from_a_table_with_a_header(table_run, tmp_path):
+    out, X, label = table_run
+    # the training table itself, target column included, columns in another order
+    lines = ["label;height;size;weight"]
+    lines += [f"{c};{x[2]:.4f};{x[0]:.4f};{x[1]:.4f}" for x, c in zip(X, label, strict=True)]
+    (tmp_path / "again.csv").write_text("\n".join(lines) + "\n")
+    result = run("predict", str(out / "model.npz"), str(tmp_path / "again.csv"))
+    assert result.returncode == 0, result.stderr
+    rows = result.stdout.strip().splitlines()[1:]
+    first = [float(v) for v in rows[0].split(",")[:3]]
+    np.testing.assert_allclose(first, X[0], rtol=1e-4)  # size, weight, height: the model's order
+    predicted = np.array([row.split(",")[3] for row in rows])
+    assert np.mean(predicted == label) > 0.9
+
+
 def test_a_decimal_comma_semicolon_file_is_read(table_run, tmp_path):
     out, X, _ = table_run
     (tmp_path / "eu.csv").write_text(
