@@ -100,6 +100,10 @@ def test_a_regression_target_and_tab_separated_stdin(tmp_path):
     assert result.returncode == 0, result.stderr
     model = neuronlab.load(tmp_path / "model.npz")
     assert model.score(X, y) > 0.9
+    # the summary gives a regression's score too, not a loss in squared units alone
+    row = next(line for line in result.stdout.splitlines() if "│ R²" in line)
+    scores = [float(word.strip(",")) for word in row.split() if word[:1] in "-0123456789"]
+    assert len(scores) == 2 and min(scores) > 0.9, row  # training, validation
 
 
 @pytest.mark.parametrize(
