@@ -142,3 +142,17 @@ def test_an_interrupted_grid_keeps_its_panels_aligned_and_labelled(tmp_path):
     assert [ax.get_xlabel() for ax in figure.axes[2:]] == ["4 units × 2 layers",
                                                            "8 units × 2 layers"]  # fmt: skip
     assert [ax.get_ylabel() for ax in figure.axes[::2]] == ["η = 0.1", "η = 1"]
+
+
+def test_a_one_column_grid_shows_its_whole_title(tmp_path):
+    from neuronlab.cli.sweep import _figure, train_setting
+
+    base = {"dataset": "circles", "points": 60, "noise": 0.1, "seed": 0, "layers": 2,
+            "activation": "relu", "optimizer": "sgd", "batch_size": 32, "epochs": 2}  # fmt: skip
+    done = [train_setting({**base, "learning_rate": rate, "width": 8}) for rate in (0.1, 10.0)]
+    figure = _figure(tmp_path / "sweep.png", done, [0.1, 10.0], [8], base)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(figure).get_renderer()  # measure it as it was written
+    title = figure._suptitle.get_window_extent(renderer)
+    assert figure.bbox.x0 <= title.x0 and title.x1 <= figure.bbox.x1, (title, figure.bbox)

@@ -297,7 +297,8 @@ def _figure(path: Path, rows, learning_rates, widths, base):
     bounds = plane_bounds(X)  # what every worker drew its grid over
     layers = f"{base['layers']} layer{'s' if base['layers'] > 1 else ''}"
     n_rows, n_cols = len(learning_rates), len(widths)
-    figure = Figure(figsize=(2.3 * n_cols + 0.8, 2.3 * n_rows + 0.9), dpi=100)
+    # at least 4.8 inches wide, so that one or two columns still show the whole title
+    figure = Figure(figsize=(max(2.3 * n_cols + 0.8, 4.8), 2.3 * n_rows + 1.1), dpi=100)
     axes = figure.subplots(n_rows, n_cols, squeeze=False)
     for i, rate in enumerate(learning_rates):
         for j, width in enumerate(widths):
@@ -328,7 +329,7 @@ def _figure(path: Path, rows, learning_rates, widths, base):
             if i == n_rows - 1:
                 ax.set_xlabel(f"{width} units × {layers}", fontsize=10)
     figure.suptitle(
-        f"{base['dataset']}: learning rate (rows) × width (columns), {base['optimizer']}, "
+        f"{base['dataset']}: learning rate (rows) × width (columns)\n{base['optimizer']}, "
         f"{base['epochs']} epochs",
         fontsize=11,
     )
