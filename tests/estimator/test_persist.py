@@ -100,6 +100,18 @@ def test_what_cannot_be_saved_without_pickle_is_refused_in_words(tmp_path):
         neuronlab.save(fitted(MLPClassifier((4,), max_iter=2), X, y), tmp_path / "m", {"a": 1})
 
 
+def test_a_search_is_refused_with_the_way_to_save_its_best_model(tmp_path):
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = make_moons(n_samples=60, random_state=0)
+    search = fitted(GridSearchCV(MLPClassifier((4,), max_iter=5, random_state=0),
+                                 {"alpha": [1e-4, 1e-2]}, cv=2), X, y)  # fmt: skip
+    with pytest.raises(TypeError, match=r"GridSearchCV.*save its best_estimator_"):
+        neuronlab.save(search, tmp_path / "m.npz")
+    neuronlab.save(search.best_estimator_, tmp_path / "m.npz")  # as the message says
+    np.testing.assert_array_equal(neuronlab.load(tmp_path / "m.npz").predict(X), search.predict(X))
+
+
 def test_a_network_still_saves_with_its_metadata(tmp_path):
     network = neuronlab.Network([2, 3, 2], seed=0)
     path = neuronlab.save(network, tmp_path / "net", {"note": "hello"})

@@ -152,9 +152,10 @@ def _split(model):
     else:
         last, scalers = model, []
     if not isinstance(last, MLPClassifier | MLPRegressor):
+        best = " (a search: save its best_estimator_)" if hasattr(last, "best_estimator_") else ""
         raise TypeError(
             "model must be a Network, a fitted MLPClassifier or MLPRegressor, or a Pipeline "
-            f"ending in one; got {type(last).__name__}"
+            f"ending in one; got {type(last).__name__}{best}"
         )
     if not hasattr(last, "_network"):
         raise ValueError(f"model is an unfitted {type(last).__name__}: fit it before saving")
