@@ -21,7 +21,7 @@ class TrainingProgress:
         self.terminal = console.is_terminal
         self.done_epochs = 0
         self.scores = "loss …"
-        self._started = self._last = time.perf_counter()
+        self._started = self._last = self._epoch_started = time.perf_counter()
         self._bar = None
 
     def __enter__(self) -> TrainingProgress:
@@ -56,6 +56,8 @@ class TrainingProgress:
         now = time.perf_counter()
         if now - self._last < (self.BAR_REFRESH if self._bar else self.LINE_EVERY):
             return
+        if self._bar is None and now - self._epoch_started < self.LINE_EVERY:
+            return  # a short epoch: its end prints the line, with the scores
         self._last = now
         done = self.done_epochs * self.rows + rows_done
         if self._bar is not None:
@@ -66,6 +68,7 @@ class TrainingProgress:
     def epoch(self, report) -> None:
         """After every epoch: the scores, and the bar (or a line) at the epoch's end."""
         self.done_epochs = report.epoch
+        self._epoch_started = time.perf_counter()
         self.scores = scores_text(report)
         done = self.done_epochs * self.rows
         if self._bar is not None:
