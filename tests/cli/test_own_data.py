@@ -162,7 +162,7 @@ def test_piped_progress_is_lines_with_eta_and_validation_loss():
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stderr.splitlines() if line.startswith("epoch ")]
     assert lines and "epoch 3/3  100%  eta 00:00:00  loss " in lines[-1]
-    assert " val " in lines[-1] and " acc " in lines[-1]
+    assert " val " in lines[-1] and " val acc " in lines[-1]  # the validation set's accuracy
     assert "for 3 epochs" in result.stderr
     one = run("train", "--epochs", "1", "--points", "50", "-q")
     assert "for 1 epoch;" in one.stderr

@@ -95,14 +95,15 @@ class TrainingProgress:
 
 
 def scores_text(report) -> str:
-    """'loss 0.123 val 0.145 acc 96.5%': the epoch's losses and its accuracy (validation's
-    when there is a validation set)."""
+    """'loss 0.123 val 0.145 val acc 96.5%': the epoch's losses and its accuracy, the
+    validation set's when there is one ('acc 96.5%', the training set's, when not)."""
     if report.train_loss is None:
         return "loss …"
     text = f"loss {report.train_loss:.3g}"
     if report.val_loss is not None:
         text += f" val {report.val_loss:.3g}"
-    accuracy = report.val_accuracy if report.val_accuracy is not None else report.train_accuracy
-    if accuracy is not None:
-        text += f" acc {accuracy:.1%}"
+    if report.val_accuracy is not None:
+        text += f" val acc {report.val_accuracy:.1%}"
+    elif report.train_accuracy is not None:
+        text += f" acc {report.train_accuracy:.1%}"
     return text
