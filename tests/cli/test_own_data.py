@@ -57,7 +57,7 @@ def test_predict_reads_stdin_sniffs_semicolons_and_names_the_classes(table_run):
                             capture_output=True, text=True, env=cli_env(), timeout=60)  # fmt: skip
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
-    assert lines[0] == "x1,x2,x3,class,p_no,p_yes"
+    assert lines[0] == "size,weight,height,class,p_no,p_yes"  # the table's own column names
     predicted = [line.split(",")[3] for line in lines[1:]]
     assert np.mean(np.array(predicted) == label[:20]) >= 0.85
 

@@ -34,8 +34,9 @@ def predict(model, csv_file, points) -> None:
     commas, semicolons, tabs or bars between the numbers, found by sniffing) or from --point.
     A header row that names every feature of a model trained on a table picks those columns,
     in any order, and leaves the others (the target, say) aside.
-    Writes CSV to stdout: the features, the predicted class and each class's probability
-    (the prediction alone for a regression model). Models trained on a real dataset or a
+    Writes CSV to stdout: the features (under the table's column names for a model trained
+    on a table, else x1, x2, ...), the predicted class and each class's probability (the
+    prediction alone for a regression model). Models trained on a real dataset or a
     CSV table take raw measurements: the saved input scaling is applied, and a table's
     class names are printed.
     """
@@ -79,7 +80,8 @@ def predict(model, csv_file, points) -> None:
         mean, scale = scaling
         inputs = (X - mean) / scale
     writer = csv.writer(sys.stdout, lineterminator="\n")
-    names = [f"x{j + 1}" for j in range(d)]
+    # the input columns as the model knows them: a table's own names, else x1, x2, ...
+    names = _feature_names(metadata, d) or [f"x{j + 1}" for j in range(d)]
     softmax = network.output == "softmax"
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused below
         outputs = network.predict_proba(inputs) if softmax else network.predict(inputs)
