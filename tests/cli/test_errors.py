@@ -54,6 +54,13 @@ def test_predict_with_the_wrong_number_of_features(trained_run):
     )
 
 
+def test_predict_without_points_says_how_to_read_stdin(trained_run):
+    # `... | neuronlab predict model.npz` without '-' reads nothing: the message says how
+    result = run("predict", str(trained_run / "model.npz"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "give a CSV file ('-' reads stdin) or at least one --point" in result.stderr
+
+
 def test_a_file_that_is_not_a_model(tmp_path):
     fake = tmp_path / "model.npz"
     fake.write_text("not a zip file")

@@ -339,3 +339,24 @@ def test_adam_on_float32_parameters_stays_float32_and_follows_algorithm_1():
         adam.step([theta], [g])
     assert theta.dtype == np.float32 and adam._state[0]["m"].dtype == np.float32
     np.testing.assert_allclose(theta, expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_an_unpickled_optimiser_goes_on_from_its_moments(dtype):
+    # a pickled estimator carries its optimiser: after loading, the next step continues from
+    # m and v (an unpickled dtype is an equal copy, not the same object, and must still match)
+    import pickle
+
+    rng = np.random.default_rng(6)
+    theta = rng.standard_normal(50).astype(dtype)
+    grads = [rng.standard_normal(50).astype(dtype) for _ in range(4)]
+    adam = Adam(0.01)
+    for g in grads[:3]:
+        adam.step([theta], [g])
+    copy_theta = theta.copy()  # as a pickled estimator rebuilds its network's parameters
+    copy_adam = pickle.loads(pickle.dumps(adam))
+    adam.step([theta], [grads[3]])
+    copy_adam.step([copy_theta], [grads[3]])
+    assert copy_adam.t == 4
+    np.testing.assert_array_equal(copy_adam._state[0]["m"], adam._state[0]["m"])
+    np.testing.assert_array_equal(copy_theta, theta)

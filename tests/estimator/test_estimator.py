@@ -449,3 +449,20 @@ def test_the_courses_leaky_relu_is_an_activation_choice(moons):
     assert not np.allclose(course.coefs_[0], library.coefs_[0])
     with pytest.raises(ValueError, match="activation"):
         MLPClassifier(activation="leaky_relu_0.5").fit(X, y)
+
+
+def test_a_pickled_estimator_goes_on_with_partial_fit_as_the_original_would():
+    # Adam's moments travel with the pickle: one more partial_fit on the loaded copy gives the
+    # weights the original gets from the same call
+    import pickle
+
+    X, y = make_moons(n_samples=80, noise=0.2, random_state=0)
+    clf = MLPClassifier((8,), random_state=0, max_iter=5, shuffle=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    copy = pickle.loads(pickle.dumps(clf))
+    clf.partial_fit(X, y)
+    copy.partial_fit(X, y)
+    for ours, theirs in zip(copy.coefs_, clf.coefs_, strict=True):
+        np.testing.assert_array_equal(ours, theirs)

@@ -184,3 +184,26 @@ def test_glorot_init_draws_scikit_learns_bounds():
     first = np.sqrt(2.0 / (10 + 30))  # logistic: factor 2; the others 6
     assert np.abs(model.coefs_[0]).max() <= first and np.abs(model.coefs_[0]).max() > 0.9 * first
     assert np.abs(model.intercepts_[0]).max() > 0  # biases drawn too, as scikit-learn
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs"),
+    [(MLPClassifier, neural_network.MLPClassifier), (MLPRegressor, neural_network.MLPRegressor)],
+)
+def test_every_scikit_learn_parameter_is_accepted_with_its_default(ours, theirs):
+    mine, sklearns = ours().get_params(), theirs().get_params()
+    assert set(sklearns) <= set(mine), set(sklearns) - set(mine)
+    assert {name: mine[name] for name in sklearns} == sklearns
+
+
+def test_the_regressors_loss_takes_squared_error_and_names_what_it_lacks(moons):
+    X, _ = moons
+    y = X[:, 0] - X[:, 1]
+    settings = dict(hidden_layer_sizes=(8,), max_iter=20, random_state=0)
+    plain = quiet(MLPRegressor(**settings), X, y)
+    named = quiet(MLPRegressor(loss="squared_error", **settings), X, y)
+    np.testing.assert_array_equal(plain.predict(X), named.predict(X))
+    search = quiet(GridSearchCV(MLPRegressor(**settings), {"loss": ["squared_error"]}, cv=2), X, y)
+    assert search.best_params_ == {"loss": "squared_error"}
+    with pytest.raises(ValueError, match=r'loss must be "squared_error".*got .poisson.'):
+        MLPRegressor(loss="poisson", **settings).fit(X, y)

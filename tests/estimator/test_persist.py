@@ -45,6 +45,16 @@ def test_a_classifier_with_string_labels_round_trips_every_fitted_attribute(tmp_
     assert twin.n_iter_ == model.n_iter_ + 1
 
 
+def test_load_takes_the_name_save_was_given(tmp_path):
+    # save("model") writes model.npz, as numpy does; load("model") finds it again
+    X, y = make_moons(n_samples=60, noise=0.2, random_state=0)
+    model = fitted(MLPClassifier((4,), max_iter=5, random_state=0), X, y)
+    assert neuronlab.save(model, tmp_path / "model") == tmp_path / "model.npz"
+    np.testing.assert_array_equal(neuronlab.load(tmp_path / "model").predict(X), model.predict(X))
+    with pytest.raises(ValueError, match="does not exist"):
+        neuronlab.load(tmp_path / "other")
+
+
 def test_the_file_is_npz_and_json_that_loads_without_pickle(tmp_path):
     X, y = make_regression(n_samples=80, n_features=3, random_state=0)
     model = fitted(MLPRegressor((6,), max_iter=5, random_state=0), X, y / y.std())
@@ -88,6 +98,18 @@ def test_what_cannot_be_saved_without_pickle_is_refused_in_words(tmp_path):
         neuronlab.save(StandardScaler().fit(X), tmp_path / "m.npz")
     with pytest.raises(ValueError, match="metadata is only for a Network"):
         neuronlab.save(fitted(MLPClassifier((4,), max_iter=2), X, y), tmp_path / "m", {"a": 1})
+
+
+def test_a_search_is_refused_with_the_way_to_save_its_best_model(tmp_path):
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = make_moons(n_samples=60, random_state=0)
+    search = fitted(GridSearchCV(MLPClassifier((4,), max_iter=5, random_state=0),
+                                 {"alpha": [1e-4, 1e-2]}, cv=2), X, y)  # fmt: skip
+    with pytest.raises(TypeError, match=r"GridSearchCV.*save its best_estimator_"):
+        neuronlab.save(search, tmp_path / "m.npz")
+    neuronlab.save(search.best_estimator_, tmp_path / "m.npz")  # as the message says
+    np.testing.assert_array_equal(neuronlab.load(tmp_path / "m.npz").predict(X), search.predict(X))
 
 
 def test_a_network_still_saves_with_its_metadata(tmp_path):

@@ -66,6 +66,27 @@ def test_the_legend_sits_beside_the_plane_not_on_it(shifted_moons):
     assert legend.x0 >= plane.x1  # entirely to the right of the axes
 
 
+def test_a_figure_the_plot_makes_itself_keeps_its_legend_on_a_plain_savefig(tmp_path):
+    # `ax = plot_decision_boundary(...); ax.figure.savefig("b.png")`, no bbox_inches: the
+    # legend beside the plane must be inside the picture, long class names and all
+    from matplotlib import pyplot as plt
+
+    X, y = make_dataset("xor", n=200, noise=0.1, seed=0)
+    names = np.array(["north-east and south-west", "north-west and south-east"])[y]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = MLPClassifier((8,), max_iter=30, random_state=0).fit(X, names)
+    ax = plots.plot_decision_boundary(model, X, names)
+    try:
+        ax.figure.savefig(tmp_path / "xor.png")  # draws the figure as it is written
+        legend = ax.get_legend().get_window_extent()
+        picture = ax.figure.bbox
+        assert picture.x0 <= legend.x0 and legend.x1 <= picture.x1, (legend, picture)
+        assert ax.get_window_extent().x1 <= legend.x0  # and still beside the plane
+    finally:
+        plt.close(ax.figure)
+
+
 def test_accuracy_and_validation_curves_of_a_fitted_estimator(shifted_moons):
     X, y, model = shifted_moons
     ax = plots.plot_accuracy_curves(model, ax=Figure().subplots())

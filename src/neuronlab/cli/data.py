@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from dataclasses import dataclass
 
 import click
@@ -49,6 +50,7 @@ def load_data(dataset: str, points: int, noise: float, seed: int, classes: int |
 
 # ----------------------------------------------------------------------- one's own CSV data
 SNIFFED_DELIMITERS = ",;\t|"
+DECIMAL_COMMA = re.compile(r"\s*[+-]?\d*,\d+\s*")  # 0,5 where the comma is the decimal mark
 MAX_CLASSES_GUESSED = 20  # whole-number targets with at most this many values are classes
 
 
@@ -64,14 +66,35 @@ class TableData:
     feature_names: list[str]
 
 
+def read_text(file, source: str) -> str:
+    """The text of a --csv file (or stdin), or one sentence if it is not text."""
+    try:
+        return file.read()
+    except UnicodeDecodeError:
+        raise click.BadParameter(
+            f"{source} is not a CSV text file (it is not UTF-8 text): give a table with a "
+            "header row and one row per sample",
+            param_hint="--csv",
+        ) from None
+
+
 def read_table(text: str, source: str) -> tuple[list[str], list[list[str]]]:
-    """(header, rows) of CSV text whose delimiter is sniffed (comma, semicolon, tab, bar)."""
+    """(header, rows) of CSV text whose delimiter is sniffed (comma, semicolon, tab, bar).
+
+    In a semicolon table without a decimal point anywhere, a number written ``0,5`` has a
+    decimal comma (as ``neuronlab predict`` reads it); such cells become ``0.5``.
+    """
     sample = text[:65536]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=SNIFFED_DELIMITERS)
     except csv.Error:
         dialect = csv.excel  # one column, or nothing to tell: commas
     rows = [row for row in csv.reader(io.StringIO(text), dialect) if any(c.strip() for c in row)]
+    if dialect.delimiter == ";" and "." not in text:
+        rows = rows[:1] + [
+            [cell.replace(",", ".") if DECIMAL_COMMA.fullmatch(cell) else cell for cell in row]
+            for row in rows[1:]
+        ]
     if len(rows) < 2:
         raise click.BadParameter(
             f"{source} needs a header row naming the columns and at least one row of data",
@@ -91,6 +114,13 @@ def load_table(text: str, source: str, target: str, task: str) -> TableData:
     if len(header) < 2:
         raise click.BadParameter(f"{source} has no feature columns besides {target!r}",
                                  param_hint="--csv")  # fmt: skip
+    for number, name in enumerate(header, start=1):
+        if not name:  # pandas' to_csv() writes its index so: the row order is no feature
+            raise click.BadParameter(
+                f"{source}: column {number} has no name (an index written by pandas? save the "
+                "table with to_csv(index=False)); name every column in the header row",
+                param_hint="--csv",
+            )
     column = header.index(target)
     features = [name for name in header if name != target]
     X = np.empty((len(rows), len(features)))

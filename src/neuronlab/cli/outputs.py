@@ -166,6 +166,8 @@ def print_summary(run: TrainingRun, written: list[Path], out: Path | None) -> No
         table.add_row("training", _scores(last.train_loss, last.train_accuracy))
         if last.val_loss is not None:
             table.add_row("validation", _scores(last.val_loss, last.val_accuracy))
+        if run.regression:
+            table.add_row("R²", _r2_scores(run))
         speeds = sorted(r.samples_per_second for r in trainer.history)
         table.add_row("speed", f"{speeds[len(speeds) // 2]:,.0f} samples/s (median)")
     for path in written:
@@ -173,6 +175,22 @@ def print_summary(run: TrainingRun, written: list[Path], out: Path | None) -> No
     if out is None:
         table.add_row("files", "none (add --out DIR for figures, the model and the history)")
     Console().print(table)
+
+
+def _r2_scores(run: TrainingRun) -> str:
+    """The coefficient of determination of the weights the run keeps (scikit-learn's score of
+    a regressor): 1 is perfect, 0 no better than predicting the mean."""
+    from sklearn.metrics import r2_score
+
+    def r2(X, y) -> str:
+        with np.errstate(all="ignore"):
+            predicted = run.trainer.network.predict(X).reshape(y.shape)
+        return f"{r2_score(y, predicted):.3f}" if np.isfinite(predicted).all() else "-"
+
+    text = f"training {r2(run.X_train, run.y_train)}"
+    if run.y_val is not None and len(run.y_val) > 1:
+        text += f", validation {r2(run.X_val, run.y_val)}"
+    return text
 
 
 def _scores(loss: float, accuracy: float | None) -> str:

@@ -32,8 +32,11 @@ def predict(model, csv_file, points) -> None:
 
     Points come from CSV_FILE (one point per row, an optional header row; '-' reads stdin;
     commas, semicolons, tabs or bars between the numbers, found by sniffing) or from --point.
-    Writes CSV to stdout: the features, the predicted class and each class's probability
-    (the prediction alone for a regression model). Models trained on a real dataset or a
+    A header row that names every feature of a model trained on a table picks those columns,
+    in any order, and leaves the others (the target, say) aside.
+    Writes CSV to stdout: the features (under the table's column names for a model trained
+    on a table, else x1, x2, ...), the predicted class and each class's probability (the
+    prediction alone for a regression model). Models trained on a real dataset or a
     CSV table take raw measurements: the saved input scaling is applied, and a table's
     class names are printed.
     """
@@ -44,7 +47,7 @@ def predict(model, csv_file, points) -> None:
     network, metadata = load(model)
     d = network.layer_sizes[0]
     if csv_file is None and not points:
-        raise click.UsageError("give a CSV file or at least one --point")
+        raise click.UsageError("give a CSV file ('-' reads stdin) or at least one --point")
     rows = [list(point) for point in points]
     for i, row in enumerate(rows):
         if len(row) != d:
@@ -55,7 +58,7 @@ def predict(model, csv_file, points) -> None:
     source = None
     if csv_file is not None:
         source = "stdin" if csv_file.name == "<stdin>" else csv_file.name
-        for number, row in _read_points(csv_file, source):
+        for number, row in _read_points(csv_file, source, _feature_names(metadata, d)):
             if len(row) != d:
                 raise click.BadParameter(
                     f"the model takes {d} features, but {source} line {number} has "
@@ -77,7 +80,8 @@ def predict(model, csv_file, points) -> None:
         mean, scale = scaling
         inputs = (X - mean) / scale
     writer = csv.writer(sys.stdout, lineterminator="\n")
-    names = [f"x{j + 1}" for j in range(d)]
+    # the input columns as the model knows them: a table's own names, else x1, x2, ...
+    names = _feature_names(metadata, d) or [f"x{j + 1}" for j in range(d)]
     softmax = network.output == "softmax"
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused below
         outputs = network.predict_proba(inputs) if softmax else network.predict(inputs)
@@ -112,8 +116,20 @@ def _scaling(metadata: dict, d: int, model: Path) -> tuple[np.ndarray, np.ndarra
         ) from None
 
 
-def _read_points(file, source: str) -> list[tuple[int, list[float]]]:
-    """(line number, values) for every row of numbers in the CSV text, delimiter sniffed."""
+def _feature_names(metadata: dict, d: int) -> list[str] | None:
+    """The names of the model's d features, if it was trained on a table that had them."""
+    record = metadata.get("estimator")
+    names = metadata.get("feature_names")
+    if isinstance(record, dict) and record.get("feature_names_in_"):
+        names = record["feature_names_in_"]
+    if isinstance(names, list) and len(names) == d and all(isinstance(n, str) for n in names):
+        return names
+    return None
+
+
+def _read_points(file, source: str, names: list[str] | None) -> list[tuple[int, list[float]]]:
+    """(line number, values) for every row of numbers in the CSV text, delimiter sniffed;
+    with the model's feature ``names`` all in a header row, those columns in that order."""
     try:
         text = file.read()
     except UnicodeDecodeError:
@@ -129,7 +145,7 @@ def _read_points(file, source: str) -> list[tuple[int, list[float]]]:
     if decimal_comma:  # 0,5;1,2 as written where the comma is the decimal mark
         text = text.replace(",", ".")
     try:
-        return _parse_points(source, csv.reader(io.StringIO(text), dialect))
+        return _parse_points(source, csv.reader(io.StringIO(text), dialect), names)
     except csv.Error:
         raise click.BadParameter(
             f"{source} is not a CSV text file: give one point per line, e.g. 0.5,-0.2",
@@ -137,15 +153,26 @@ def _read_points(file, source: str) -> list[tuple[int, list[float]]]:
         ) from None
 
 
-def _parse_points(path: str, reader) -> list[tuple[int, list[float]]]:
+def _parse_points(path: str, reader, names: list[str] | None) -> list[tuple[int, list[float]]]:
     rows = []
+    columns = None  # the model's features' places in a header that names them all
     for number, row in enumerate(reader, start=1):
         if not row or all(not cell.strip() for cell in row):
             continue
+        if columns is not None:
+            if len(row) <= max(columns):
+                raise click.BadParameter(
+                    f"{path} line {number} has {len(row)} columns, fewer than its header",
+                    param_hint="CSV_FILE",
+                )
+            row = [row[j] for j in columns]
         try:
             values = [float(cell) for cell in row]
         except ValueError:
             if number == 1 and not any(_is_number(cell) for cell in row):
+                header = [cell.strip() for cell in row]
+                if names and all(name in header for name in names):
+                    columns = [header.index(name) for name in names]
                 continue  # a header: names, not numbers
             raise click.BadParameter(
                 f"{path} line {number} is not all numbers: {','.join(row)[:80]!r}; give "

@@ -21,7 +21,7 @@ class TrainingProgress:
         self.terminal = console.is_terminal
         self.done_epochs = 0
         self.scores = "loss …"
-        self._started = self._last = time.perf_counter()
+        self._started = self._last = self._epoch_started = time.perf_counter()
         self._bar = None
 
     def __enter__(self) -> TrainingProgress:
@@ -56,6 +56,8 @@ class TrainingProgress:
         now = time.perf_counter()
         if now - self._last < (self.BAR_REFRESH if self._bar else self.LINE_EVERY):
             return
+        if self._bar is None and now - self._epoch_started < self.LINE_EVERY:
+            return  # a short epoch: its end prints the line, with the scores
         self._last = now
         done = self.done_epochs * self.rows + rows_done
         if self._bar is not None:
@@ -66,6 +68,7 @@ class TrainingProgress:
     def epoch(self, report) -> None:
         """After every epoch: the scores, and the bar (or a line) at the epoch's end."""
         self.done_epochs = report.epoch
+        self._epoch_started = time.perf_counter()
         self.scores = scores_text(report)
         done = self.done_epochs * self.rows
         if self._bar is not None:
@@ -92,14 +95,15 @@ class TrainingProgress:
 
 
 def scores_text(report) -> str:
-    """'loss 0.123 val 0.145 acc 96.5%': the epoch's losses and its accuracy (validation's
-    when there is a validation set)."""
+    """'loss 0.123 val 0.145 val acc 96.5%': the epoch's losses and its accuracy, the
+    validation set's when there is one ('acc 96.5%', the training set's, when not)."""
     if report.train_loss is None:
         return "loss …"
     text = f"loss {report.train_loss:.3g}"
     if report.val_loss is not None:
         text += f" val {report.val_loss:.3g}"
-    accuracy = report.val_accuracy if report.val_accuracy is not None else report.train_accuracy
-    if accuracy is not None:
-        text += f" acc {accuracy:.1%}"
+    if report.val_accuracy is not None:
+        text += f" val acc {report.val_accuracy:.1%}"
+    elif report.train_accuracy is not None:
+        text += f" acc {report.train_accuracy:.1%}"
     return text

@@ -126,10 +126,11 @@ def race(surface, optimizers, rates, start, steps, near, out) -> None:
         f"first step from which it stays within {near:g} of a lowest minimum",
         title_justify="left",
     )
-    for column in ("optimiser", "rate", "reached", "final loss", "final point", "outcome"):
-        table.add_column(
-            column, justify="left" if column in ("optimiser", "outcome") else "right", no_wrap=True
-        )
+    for column in ("optimiser", "rate", "reached", "final loss", "final point"):
+        table.add_column(column, justify="left" if column == "optimiser" else "right", no_wrap=True)
+    # the outcome wraps between its words rather than lose them ("still descending" needs
+    # 82 columns on one line; at 80 it takes two)
+    table.add_column("outcome", justify="left", overflow="fold")
     for name in names:
         label = labels[name]
         path, reached = paths[label], reading.reached[label]

@@ -7,13 +7,16 @@ probability grid over the plane. The command gathers them as they finish and wri
 rows the learning rates and columns the widths: what the learning rate does, at a glance.
 
 Dask runs a ``LocalCluster`` on this machine by default (worker processes on 127.0.0.1,
-one thread each) or uses a running cluster at ``--scheduler ADDRESS``. Ctrl-C cancels what
-is left, closes the cluster and still writes what finished.
+one thread each) or uses a running cluster at ``--scheduler ADDRESS``. Ctrl-C writes what
+finished, then stops the cluster; the workers never hear it (see ``_ctrl_c_held``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import logging
+import signal
 import sys
 import time
 from pathlib import Path
@@ -158,45 +161,104 @@ def sweep(dataset, points, noise, seed, learning_rates, widths, layers, activati
     cluster = client = None
     status = "finished"
     started = time.perf_counter()
+    ctrl_c = signal.getsignal(signal.SIGINT)
     try:
-        if scheduler:
-            try:
-                client = Client(scheduler, timeout="5s")
-            except (OSError, TimeoutError) as error:
-                raise click.BadParameter(
-                    f"cannot reach the Dask scheduler at {scheduler!r} ({error})",
-                    param_hint="--scheduler",
-                ) from None
-            where = f"the Dask cluster at {scheduler}"
-        else:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   host="127.0.0.1", dashboard_address=None)  # fmt: skip
-            client = Client(cluster)
-            where = f"a local Dask cluster of {workers} worker{'s' if workers > 1 else ''}"
-        click.echo(f"sweeping {n_settings} settings ({len(learning_rates)} learning rates x "
-                   f"{len(widths)} widths) on {where}", err=True)  # fmt: skip
-        futures = client.map(train_setting, settings, pure=False)
-        for future in as_completed(futures):
-            result = future.result()
-            results.append(result)
-            click.echo(
-                f"  {len(results)}/{n_settings}  rate {result['learning_rate']:g}, width "
-                f"{result['width']}: {_accuracy(result['val_accuracy'])} validation accuracy"
-                f" ({result['status']})",
-                err=True,
-            )
-    except KeyboardInterrupt:
-        status = f"interrupted: {len(results)} of {n_settings} settings finished"
-        click.echo(status, err=True)
+        try:
+            if scheduler:
+                try:
+                    client = Client(scheduler, timeout="5s")
+                except (OSError, TimeoutError) as error:
+                    raise click.BadParameter(
+                        f"cannot reach the Dask scheduler at {scheduler!r} ({error})",
+                        param_hint="--scheduler",
+                    ) from None
+                where = f"the Dask cluster at {scheduler}"
+            else:
+                with _ctrl_c_held():
+                    # silence_logs: the workers' warnings as they are stopped are not news
+                    cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
+                                           processes=True, host="127.0.0.1",
+                                           dashboard_address=None,
+                                           silence_logs=logging.ERROR)  # fmt: skip
+                client = Client(cluster)
+                where = f"a local Dask cluster of {workers} worker{'s' if workers > 1 else ''}"
+            click.echo(f"sweeping {n_settings} settings ({len(learning_rates)} learning rates x "
+                       f"{len(widths)} widths) on {where}", err=True)  # fmt: skip
+            futures = client.map(train_setting, settings, pure=False)
+            for future in as_completed(futures):
+                result = future.result()
+                results.append(result)
+                click.echo(
+                    f"  {len(results)}/{n_settings}  rate {result['learning_rate']:g}, width "
+                    f"{result['width']}: {_accuracy(result['val_accuracy'])} validation "
+                    f"accuracy ({result['status']})",
+                    err=True,
+                )
+        except KeyboardInterrupt:
+            signal.signal(signal.SIGINT, _patience)  # from here on Ctrl-C is answered, not obeyed
+            status = f"interrupted: {len(results)} of {n_settings} settings finished"
+            click.echo(status, err=True)
+        # what finished is written before the cluster stops: stopping takes a few seconds
+        written = _write(out, results, learning_rates, widths, base) if results else []
+        _print_table(results, learning_rates, widths, time.perf_counter() - started, written)
     finally:
-        if client is not None:
-            client.close()
-        if cluster is not None:
-            cluster.close()
-    written = _write(out, results, learning_rates, widths, base) if results else []
-    _print_table(results, learning_rates, widths, time.perf_counter() - started, written)
+        try:
+            _stop(client, cluster, interrupted=status != "finished")
+        finally:
+            signal.signal(signal.SIGINT, ctrl_c)
     if status != "finished":
         sys.exit(130)
+
+
+@contextlib.contextmanager
+def _ctrl_c_held():
+    """Start the LocalCluster's worker processes deaf to Ctrl-C, without losing a Ctrl-C.
+
+    A terminal sends Ctrl-C's SIGINT to every process of the foreground group, the Dask
+    workers too, and a worker that gets it dies mid-task with a traceback. A process started
+    while SIGINT is ignored keeps ignoring it (an ignored signal stays ignored across exec),
+    so the workers never hear Ctrl-C: the command alone does, and stops them itself. SIGINT
+    is blocked as well meanwhile, so that a Ctrl-C pressed while the cluster starts is held
+    instead of dropped, and arrives when the block lifts. (multiprocessing's resource
+    tracker unblocks SIGINT when it starts, so it is started first.)
+    """
+    masks = hasattr(signal, "pthread_sigmask")  # not on Windows
+    if masks:
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if masks:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _patience(signum, frame) -> None:
+    """SIGINT once the sweep is stopping: say so, and go on writing and stopping.
+
+    Writing takes a second or two and stopping is bounded (a worker busy with a setting
+    finishes it or is killed after 4 s by Dask's nanny); a second Ctrl-C that broke them off
+    would lose the files and leave tracebacks and half-closed workers behind.
+    """
+    click.echo("still writing what finished and stopping the Dask workers; a moment", err=True)
+
+
+def _stop(client, cluster, *, interrupted: bool) -> None:
+    """Close the client and the cluster, answering Ctrl-C meanwhile (see ``_patience``)."""
+    if client is None and cluster is None:
+        return
+    signal.signal(signal.SIGINT, _patience)
+    if interrupted:
+        click.echo("stopping the Dask workers (a few seconds)", err=True)
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)  # cancelled tasks' noise
+    if client is not None:
+        client.close()
+    if cluster is not None:
+        cluster.close()
 
 
 def _accuracy(value) -> str:
@@ -219,39 +281,45 @@ def _write(out: Path, results, learning_rates, widths, base) -> list[Path]:
     return [out / "sweep.csv", out / "sweep.png"]
 
 
-def _figure(path: Path, rows, learning_rates, widths, base) -> None:
-    """One panel per setting: rows the learning rates, columns the widths, labelled."""
+def _figure(path: Path, rows, learning_rates, widths, base):
+    """One panel per setting: rows the learning rates, columns the widths, labelled; a
+    setting that did not run (Ctrl-C) keeps its place, framed as the others. Returns the
+    figure it wrote."""
     from matplotlib.figure import Figure
 
+    from ..engine.datasets import make_dataset
+    from ..engine.grid import plane_bounds
     from ..plots import probability_image
     from ..plots.boundary import _scatter_classes
 
     found = {(r["learning_rate"], r["width"]): r for r in rows}
-    from ..engine.datasets import make_dataset
-
     X, y = make_dataset(base["dataset"], n=base["points"], noise=base["noise"], seed=base["seed"])
+    bounds = plane_bounds(X)  # what every worker drew its grid over
+    layers = f"{base['layers']} layer{'s' if base['layers'] > 1 else ''}"
     n_rows, n_cols = len(learning_rates), len(widths)
-    figure = Figure(figsize=(2.3 * n_cols + 0.8, 2.3 * n_rows + 0.9), dpi=100)
+    # at least 4.8 inches wide, so that one or two columns still show the whole title
+    figure = Figure(figsize=(max(2.3 * n_cols + 0.8, 4.8), 2.3 * n_rows + 1.1), dpi=100)
     axes = figure.subplots(n_rows, n_cols, squeeze=False)
     for i, rate in enumerate(learning_rates):
         for j, width in enumerate(widths):
             ax = axes[i][j]
             ax.set_xticks([])
             ax.set_yticks([])
+            ax.set_xlim(bounds[0], bounds[1])
+            ax.set_ylim(bounds[2], bounds[3])
+            ax.set_aspect("equal")
             result = found.get((rate, width))
             if result is None:
                 ax.text(0.5, 0.5, "not run", ha="center", va="center", transform=ax.transAxes)
             else:
-                bounds = result["bounds"]
                 if result["grid"] is not None:
                     image = probability_image(result["grid"].reshape(GRID_SIZE, GRID_SIZE, -1))
                     ax.imshow(image, extent=bounds, origin="upper", interpolation="bilinear")
                 else:
                     ax.set_facecolor("#999999")
                 _scatter_classes(ax, X, y, filled=True, size=5)
-                ax.set_xlim(bounds[0], bounds[1])
+                ax.set_xlim(bounds[0], bounds[1])  # the points must not widen the frame
                 ax.set_ylim(bounds[2], bounds[3])
-                ax.set_aspect("equal")
                 score = "diverged" if result["status"] == "diverged" else (
                     f"val {_accuracy(result['val_accuracy'])}"
                 )  # fmt: skip
@@ -259,21 +327,22 @@ def _figure(path: Path, rows, learning_rates, widths, base) -> None:
             if j == 0:
                 ax.set_ylabel(f"η = {rate:g}", fontsize=10)
             if i == n_rows - 1:
-                ax.set_xlabel(f"{width} units × {base['layers']}", fontsize=10)
+                ax.set_xlabel(f"{width} units × {layers}", fontsize=10)
     figure.suptitle(
-        f"{base['dataset']}: learning rate (rows) × width (columns), {base['optimizer']}, "
+        f"{base['dataset']}: learning rate (rows) × width (columns)\n{base['optimizer']}, "
         f"{base['epochs']} epochs",
         fontsize=11,
     )
     figure.tight_layout()
     figure.savefig(path)
+    return figure
 
 
 def _print_table(results, learning_rates, widths, seconds: float, written) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"validation accuracy after the sweep ({seconds:.1f} s)",
+    table = Table(title=f"validation accuracy ({seconds:.1f} s)",
                   title_justify="left")  # fmt: skip
     table.add_column("learning rate", justify="right")
     for width in widths:

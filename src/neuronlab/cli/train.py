@@ -244,7 +244,7 @@ def train(
     ctx = click.get_current_context()
     table = None
     if csv_file is not None:
-        from .data import load_table
+        from .data import load_table, read_text
 
         if target is None:
             raise click.BadParameter("name the column to predict with --target", param_hint="--csv")
@@ -255,7 +255,7 @@ def train(
                     param_hint=f"--{option}",
                 )
         source = "stdin" if csv_file.name == "<stdin>" else Path(csv_file.name).name
-        table = load_table(csv_file.read(), source, target, task)
+        table = load_table(read_text(csv_file, source), source, target, task)
         dataset = source
     elif (
         target is not None

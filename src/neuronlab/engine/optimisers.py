@@ -75,9 +75,13 @@ class Optimizer:
             states = self._state = [self._new_state(p) for p in params]
         self.t += 1
         for theta, g, state in zip(params, grads, states, strict=True):
-            # the state fits θ: the same shape and dtype as when it was made (a dtype made
-            # for float64 or float32 is always the same object, so "is" compares it)
-            if theta.shape != state["shape"] or theta.dtype is not state["dtype"]:
+            # the state fits θ: the same shape and dtype as when it was made (the dtype is
+            # nearly always the very same object, so "is" answers first; an unpickled one is
+            # an equal copy)
+            dtype = theta.dtype
+            if theta.shape != state["shape"] or (
+                dtype is not state["dtype"] and dtype != state["dtype"]
+            ):
                 state.clear()
                 state.update(self._new_state(theta))
             chunks = state["chunks"]

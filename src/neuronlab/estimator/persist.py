@@ -85,6 +85,13 @@ def load_model(path: str | os.PathLike):
     Returns a fitted MLPClassifier / MLPRegressor, or a Pipeline whose StandardScaler
     applies the saved input scaling: either way, ``predict`` takes raw inputs.
     """
+    saved = Path(path)
+    if (
+        not saved.exists()
+        and saved.suffix != ".npz"
+        and saved.with_name(saved.name + ".npz").exists()
+    ):
+        path = saved.with_name(saved.name + ".npz")  # save("model") wrote model.npz, as numpy does
     network, metadata = load_network(path)
     record = metadata.get("estimator")
     if record is None:
@@ -145,9 +152,10 @@ def _split(model):
     else:
         last, scalers = model, []
     if not isinstance(last, MLPClassifier | MLPRegressor):
+        best = " (a search: save its best_estimator_)" if hasattr(last, "best_estimator_") else ""
         raise TypeError(
             "model must be a Network, a fitted MLPClassifier or MLPRegressor, or a Pipeline "
-            f"ending in one; got {type(last).__name__}"
+            f"ending in one; got {type(last).__name__}{best}"
         )
     if not hasattr(last, "_network"):
         raise ValueError(f"model is an unfitted {type(last).__name__}: fit it before saving")

@@ -20,6 +20,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     (predictions are 1-D) or 2-D with one column per target (predictions keep that shape).
 
     {parameters}
+    loss : {"squared_error"}, default="squared_error"
+        The training loss, ``(1/2n)·Σ(ŷ − y)²``; scikit-learn's "poisson" is not available.
+        Keyword-only: the first positional argument stays ``hidden_layer_sizes``.
 
     Attributes
     ----------
@@ -71,6 +74,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         n_iter_no_change=10,
         max_fun=15000,
         init="glorot",
+        loss="squared_error",
     ):
         store_params(self, locals())
 
@@ -104,6 +108,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         >>> bool(reg.score(X, y) > 0.9)
         True
         """
+        self._check_loss()
         return self._fit(X, y, incremental=False, sample_weight=sample_weight)
 
     @available_if(_stochastic)
@@ -136,7 +141,16 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         >>> reg.n_iter_, reg.t_  # one epoch per call, 3 x 50 samples seen
         (3, 150)
         """
+        self._check_loss()
         return self._fit(X, y, incremental=True, sample_weight=sample_weight)
+
+    def _check_loss(self) -> None:
+        # scikit-learn's "poisson" needs an exponential output and its own loss in the engine
+        if not (isinstance(self.loss, str) and self.loss == "squared_error"):
+            raise ValueError(
+                f'loss must be "squared_error" (the only loss neuronlab\'s regressor has; '
+                f'scikit-learn\'s "poisson" is not available), got {self.loss!r}'
+            )
 
     def _validate_targets(self, y, *, first, classes=None):
         if y.dtype.kind not in "biuf":  # strings or objects: numbers written as text only

@@ -3,9 +3,11 @@
 Every function draws on the axes it is given (a new figure when ``ax`` is None) and returns
 them, so figures compose::
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
     plot_decision_boundary(network, X_train, y_train, ax=left, X_val=X_val, y_val=y_val)
     plot_loss_curves(trainer.history, ax=right)
+
+(``layout="constrained"`` makes room for the legends, which sit beside the data.)
 
 Classes are told apart by shape as well as colour, as in the lab: class 0 squares, class 1
 circles, then triangles, diamonds, plusses and crosses. Training points are filled,

@@ -75,5 +75,7 @@ def path_style(label: str, i: int) -> dict:
 
 def _axes(ax: Axes | None, figsize: tuple[float, float] = (5.5, 5.0)) -> Axes:
     if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
+        # constrained layout makes room for what lies outside the axes (the legend beside
+        # the plane, below the race, a colour bar), so a plain savefig keeps all of it
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
