@@ -24,8 +24,8 @@ def inside(page: Page):
     return page.locator("#trainer")
 
 
-def open_trainer(page: Page, url: str) -> None:
-    page.set_viewport_size({"width": 1500, "height": 1100})
+def open_trainer(page: Page, url: str, width: int = 1500) -> None:
+    page.set_viewport_size({"width": width, "height": 1100})
     page.goto(url)
     # the trainer is live once its first frame has been painted
     page.wait_for_function(
@@ -297,7 +297,7 @@ def test_divergence_is_explained(page: Page, lab_url, artifacts_dir):
     expect(inside(page).get_by_label("Epoch", exact=True)).to_have_text("0")
     expect(inside(page).get_by_label("Loss", exact=True)).to_have_text(re.compile(r"^\d"))
     expect(chart.locator(".annotation-text")).to_have_text(
-        "Epoch 0: the untrained network.Press Train to watch its loss fall."
+        "Epoch 0: theuntrained network.Press Train towatch it learn."
     )
     expect(chart.locator(".shapelayer path")).to_have_count(0)
 

@@ -75,15 +75,54 @@ def test_before_any_training_the_readouts_and_the_chart_show_epoch_0(page: Page,
     chart = page.locator("#tr-chart")
     # plotly loads with the page's other scripts: on a busy machine it takes a few seconds
     expect(chart.locator(".annotation-text")).to_have_text(
-        "Epoch 0: the untrained network.Press Train to watch its loss fall.", timeout=20_000
+        "Epoch 0: theuntrained network.Press Train towatch it learn.", timeout=20_000
     )
-    expect(chart.locator(".scatterlayer .point")).to_have_count(2)  # training, validation
+    # the loss and the accuracy, on training and validation points
+    expect(chart.locator(".scatterlayer .point")).to_have_count(4)
     trainer.get_by_role("button", name="Step", exact=True).click()
     expect(trainer.get_by_label("Epoch", exact=True)).to_have_text("1")
     expect(chart.locator(".annotation-text")).to_have_count(0)
     expect(chart.locator(".scatterlayer .trace").first.locator(".point")).to_have_count(2)
     # the x axis starts at 0: the first tick label is 0
     expect(chart.locator(".xtick text").first).to_have_text("0")
+
+
+# the chart's words and numbers: every tick label, the axis titles and the legend
+CHART_LABELS = (
+    "#tr-chart .xtick text, #tr-chart .ytick text, #tr-chart .y2tick text, "
+    "#tr-chart .g-xtitle text, #tr-chart .g-ytitle text, #tr-chart .g-y2title text, "
+    "#tr-chart .legend .traces"
+)
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+@pytest.mark.parametrize("dataset", ["spirals", "saddle"])
+def test_the_epoch_0_note_covers_no_label(page: Page, lab_url, artifacts_dir, width, dataset):
+    open_trainer(page, f"{lab_url}?trainer.dataset={dataset}#trainer", width=width)
+    chart = page.locator("#tr-chart")
+    chart.scroll_into_view_if_needed()
+    note = chart.locator(".annotation")
+    expect(note).to_have_text(re.compile("^Epoch 0: the"), timeout=20_000)
+    expect(chart.locator(".y2tick text")).to_have_count(3)  # the accuracy (or R²) axis is up
+    area = chart.locator(".draglayer .xy .nsewdrag").bounding_box()
+    box = note.bounding_box()
+    # inside the plot area, where no label is
+    assert area["x"] <= box["x"] and box["x"] + box["width"] <= area["x"] + area["width"]
+    assert area["y"] <= box["y"] and box["y"] + box["height"] <= area["y"] + area["height"]
+    labels = page.locator(CHART_LABELS)
+    assert labels.count() > 10
+    for label in labels.all():
+        other = label.bounding_box()
+        apart = (
+            other["x"] + other["width"] <= box["x"]
+            or box["x"] + box["width"] <= other["x"]
+            or other["y"] + other["height"] <= box["y"]
+            or box["y"] + box["height"] <= other["y"]
+        )
+        assert apart, f"the note covers {label.text_content()!r}"
+    page.locator("#tr-chart-box").screenshot(
+        path=os.path.join(artifacts_dir, f"trainer-epoch0-{dataset}-{width}.png")
+    )
 
 
 def test_full_speed_is_one_click_away_and_back(page: Page, lab_url):

@@ -116,13 +116,122 @@ def test_switching_between_classification_and_regression_rebuilds(talk):
     assert frame["accuracy"] is not None and "r2" not in frame
 
 
-def test_a_regression_set_refuses_clicked_points_in_a_sentence(talk):
+def test_a_clicked_point_on_a_regression_set_trains_with_its_value(lab_client, talk):
+    data, _ = configure(talk, dataset="saddle")
+    low, high = data["values"]["low"], data["values"]["high"]
+    before = len(session_of(lab_client, talk).trainer.X)
+    talk.send(type="add_point", x=0.5, y=-0.25, value=0.75)
+    echo = talk.until(lambda m: m["type"] == "points")
+    assert echo["added"] == [[0.5, -0.25, 0.75]] and echo["count"] == 1
+    # its colour: the value's index on the plane's range, as the set's own points have
+    assert echo["index"] == list(render.value_indices(np.array([0.75]), low, high))
+    talk.send(type="add_point", x=-0.9, y=0.9, value=-4)  # beyond the range: the end colour
+    echo = talk.until(lambda m: m["type"] == "points")
+    assert echo["count"] == 2 and echo["index"] == [0]
+    talk.send(type="step", epochs=2)
+    frame = talk.frame(lambda f: f["epoch"] == 2)
+    trainer = session_of(lab_client, talk).trainer
+    assert len(trainer.X) == before + 2
+    assert trainer.X[-2].tolist() == [0.5, -0.25] and trainer.y[-2] == 0.75
+    assert trainer.y[-1] == -4.0
+    # R² counts the new targets in: 1 - MSE / their variance, the added ones included
+    assert frame["r2"] == pytest.approx(r_squared(frame["loss"], float(trainer.y.var())))
+    # a reset keeps the learner's points, new data drops them
+    talk.send(type="reset")
+    talk.frame(lambda f: f["epoch"] == 0)
+    assert len(session_of(lab_client, talk).trainer.X) == before + 2
+    talk.send(type="regenerate", seed=5)
+    talk.until(lambda m: m["type"] == "data")
+    talk.send(type="add_point", x=0.1, y=0.1, value=0.0)
+    assert talk.until(lambda m: m["type"] == "points")["count"] == 1
+
+
+def test_a_regression_set_offers_the_middle_of_its_targets_for_new_points(talk):
+    data, _ = configure(talk, dataset="saddle", noise=0.0)
+    targets = data["train"]["value"] + data["validation"]["value"]
+    middle = (min(targets) + max(targets)) / 2
+    assert data["values"]["middle"] == pytest.approx(middle, abs=0.051)
+    assert data["values"]["low"] <= data["values"]["middle"] <= data["values"]["high"]
+
+
+@pytest.mark.parametrize(
+    "point, field, words",
+    [
+        ({"label": 1}, "value", "needs a value"),  # no value: the page's box was empty
+        ({"value": 0.5, "label": 1}, "label", "not a label"),
+        ({"value": 10.5}, "value", "less than or equal to 10"),
+        ({"value": -11}, "value", "greater than or equal to -10"),
+        ({"value": "0.5"}, "value", "valid number"),
+        ({"value": True}, "value", "valid number"),
+    ],
+)
+def test_a_regression_point_without_a_fitting_value_is_refused(talk, point, field, words):
     configure(talk)
-    talk.send(type="add_point", x=0.1, y=0.2, label=1)
+    talk.send(type="start")
+    running = talk.frame(lambda f: f["epoch"] >= 2 and f["running"])
+    talk.send(type="add_point", x=0.1, y=0.2, **point)
     error = talk.error()
-    assert "classification sets" in error["detail"]
-    talk.send(type="step", epochs=2)  # the session carries on
-    assert talk.frame(lambda f: f["epoch"] == 2)["boundary"]["format"] == "value8"
+    assert words in error["detail"] and error["detail"].endswith("."), error["detail"]
+    assert error["fields"] == [field]  # the page marks that control
+    assert "reply_to" not in error  # not an answer to a configure: the settings stand
+    # nothing is lost: training goes on, and a good value is taken
+    later = talk.frame(lambda f: f["epoch"] > running["epoch"] + 3)
+    assert later["running"] is True
+    talk.send(type="add_point", x=0.1, y=0.2, value=0.5)
+    assert talk.until(lambda m: m["type"] in ("points", "error"))["type"] == "points"
+    talk.send(type="pause")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"type": "add_point", "x": 0, "y": 0, "value": NaN}',
+        '{"type": "add_point", "x": 0, "y": 0, "value": 1e400}',
+    ],
+)
+def test_a_value_that_is_not_finite_is_refused(talk, text):
+    configure(talk)
+    talk.ws.send_text(text)
+    error = talk.error()
+    assert (
+        error["detail"]
+        == f"Value should be a finite number, got {'nan' if 'NaN' in text else 'inf'}."
+    )
+    assert error["fields"] == ["value"]
+
+
+def test_a_classification_set_refuses_a_value(lab_client, talk):
+    talk.send(type="configure", config={**SMALL, "speed": 0}, seq=1)
+    assert talk.until(lambda m: m["type"] == "config")["reply_to"] == 1
+    before = len(session_of(lab_client, talk).trainer.X)
+    talk.send(type="add_point", x=0.1, y=0.2, label=1, value=0.5)
+    error = talk.error()
+    assert "takes a class (label), not a value" in error["detail"]
+    assert error["fields"] == ["value"]
+    assert len(session_of(lab_client, talk).trainer.X) == before  # nothing added
+    talk.send(type="add_point", x=0.1, y=0.2)  # as before: class 1 when no label is given
+    echo = talk.until(lambda m: m["type"] == "points")
+    assert echo["added"] == [[0.1, 0.2, 1]] and "index" not in echo
+
+
+def test_the_chart_carries_r2_per_epoch_where_a_classifier_has_accuracy(talk):
+    configure(talk, validation=0.2)
+    talk.send(type="step", epochs=5)
+    frame = talk.frame(lambda f: f["epoch"] == 5 and "chart" in f)
+    chart = frame["chart"]
+    assert set(chart) == {"epoch", "loss", "val_loss", "r2", "val_r2"}
+    assert chart["epoch"] == [0, 1, 2, 3, 4, 5]
+    assert len(chart["r2"]) == len(chart["val_r2"]) == 6
+    assert chart["r2"][-1] == pytest.approx(frame["r2"], rel=1e-3)  # four digits
+    assert chart["val_r2"][-1] == pytest.approx(frame["val_r2"], rel=1e-3)
+    assert chart["r2"][0] < chart["r2"][-1]  # the fit improves from the untrained network
+    # a classification set's chart has its accuracy instead
+    talk.send(type="configure", config={**SMALL, "speed": 0}, seq=2)
+    talk.until(lambda m: m["type"] == "data" and m["task"] == "classification")
+    talk.send(type="step", epochs=2)
+    frame = talk.frame(lambda f: f["epoch"] == 2 and "chart" in f)
+    assert set(frame["chart"]) == {"epoch", "loss", "val_loss", "accuracy", "val_accuracy"}
+    assert frame["chart"]["accuracy"][-1] == pytest.approx(frame["accuracy"], abs=1e-4)
 
 
 def test_a_regression_model_loads_on_a_regression_set_only(lab_client, talk, tmp_path):
@@ -174,3 +283,14 @@ def test_input_features_turn_the_saddle_into_a_straight_fit(lab_client, talk):
     network = session_of(lab_client, talk).network
     assert network.layer_sizes == [4, 4, 4, 1]  # x1, x2, x1², x2² in; one value out
     assert fitted["r2"] > 0.99 and fitted["boundary"]["format"] == "value8"
+
+
+def test_the_value_bound_the_page_shows_is_the_one_the_server_takes(lab_client, talk):
+    limit = lab_client.get("/api/options").json()["trainer"]["value_limit"]
+    assert limit == p.VALUE_LIMIT
+    configure(talk)
+    for value in (limit, -limit):
+        talk.send(type="add_point", x=0.3, y=0.3, value=value)
+        assert talk.until(lambda m: m["type"] in ("points", "error"))["type"] == "points"
+    talk.send(type="add_point", x=0.3, y=0.3, value=limit + 0.001)
+    assert talk.error()["fields"] == ["value"]

@@ -149,6 +149,7 @@ def options() -> dict:
             "penalties": list(PENALTIES),
             "speeds": list(SPEEDS),
             "weight_limit": trainer.WEIGHT_LIMIT,  # a typed weight's bound (set_weight)
+            "value_limit": trainer.VALUE_LIMIT,  # a new regression point's bound (add_point)
             # the optional inputs' checkboxes and the diagram's input labels
             "input_labels": list(BASE_LABELS),
             "features": [{"name": name, "label": FEATURES[name][0]} for name in FEATURES],

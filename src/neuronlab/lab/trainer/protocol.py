@@ -16,8 +16,10 @@ Client -> server: JSON text messages, each an object with a ``type``:
 ``regenerate {seed?}``      new data seed (random when omitted): new points, reset
 ``set {learning_rate?, batch_size?, l2?, l1?, optimizer?, speed?}``   live changes, no reset
                             (speed: epochs a second at most, 0 for as fast as it can)
-``add_point {x, y, label}`` append a training point; training carries on with it (a
-                            regression set refuses it: its values come from its formula)
+``add_point {x, y, label?, value?}``  append a training point; training carries on with
+                            it. A classification set's point has a class ``label`` (1 when
+                            left out) and no ``value``; a regression set's has a target
+                            ``value`` (finite, within +-VALUE_LIMIT) and no ``label``
 ``set_weight {layer, source, target, value}``  set the weight W[layer][source, target]
                             (from neuron ``source`` of layer ``layer`` to neuron ``target``
                             of the next; layer 0 is the inputs); training goes on from it
@@ -35,7 +37,8 @@ status (a frame waits for its turn, messages do not), so a client follows the st
 ``hard_palette`` (768 bytes as numbers: the boundary's indices in hard class colours, for a
 discretised plane) and its ``task``: "classification", or "regression" for a value set (one
 linear output trained on eq. 6's mean squared error; frames then carry ``values`` and R² as
-``r2``, ``val_r2``); a frame's ``diverged_at`` is the epoch whose loss overflowed (null until
+``r2``, ``val_r2``, and their ``chart`` R² per epoch where a classifier's has its accuracy); a
+frame's ``diverged_at`` is the epoch whose loss overflowed (null until
 one does). Epoch 0 is the untrained (or loaded) network, measured at once: the first point of
 every curve. A configuration that rebuilds the data or the network while training goes on
 training the fresh network, and its ``status`` message says what changed.
@@ -84,6 +87,10 @@ MAX_MESSAGE_CHARS = 10_000
 MAX_ADDED_POINTS = 2_000
 MAX_STEP_EPOCHS = 1_000
 WEIGHT_LIMIT = 100.0  # a typed weight's bound: beyond it every unit it feeds saturates
+# a clicked-in regression point's target bound: the sets' targets lie within +-1, so +-10
+# leaves room for an outlier ten times beyond the data, whose squared error (eq. 6) is then
+# already a hundred times any other point's
+VALUE_LIMIT = 10.0
 
 
 def dataset_names() -> list[str]:
@@ -132,6 +139,11 @@ Speed = Annotated[int, Field(ge=0, le=1000)]  # epochs a second at most; 0: no l
 # a configure's number, echoed as ``reply_to``: a whole number a JavaScript page counts exactly
 SequenceNumber = Annotated[int, Field(strict=True, ge=1, le=2**53 - 1)]
 DEFAULT_SPEED = 35
+# a clicked-in point's target on a regression set: a finite JSON number within +-VALUE_LIMIT
+# (strict: true or "0.5" is a client's mistake, not a value to guess at)
+PointValue = Annotated[
+    float, Field(strict=True, ge=-VALUE_LIMIT, le=VALUE_LIMIT, allow_inf_nan=False)
+]
 
 
 class TrainerConfig(StrictModel):
@@ -264,7 +276,8 @@ class AddPoint(StrictModel):
     type: Literal["add_point"]
     x: Coordinate
     y: Coordinate
-    label: Annotated[int, Field(ge=0, le=5)] = 1
+    label: Annotated[int, Field(ge=0, le=5)] = 1  # a classification set's class
+    value: PointValue | None = None  # a regression set's target (refused by a classification set)
 
 
 class SetWeight(StrictModel):

@@ -114,7 +114,7 @@ class TrainingSession:
         self.trainer: Trainer | None = None
         self.bounds: tuple[float, float, float, float] = PLANE
         self._data: tuple = ()
-        self._added: list[tuple[float, float, int]] = []
+        self._added: list[tuple[float, float, float]] = []  # clicked in: (x, y, target)
         self._loaded: np.ndarray | None = None  # a loaded model's weights: what Reset brings back
         self.view = SessionView(settings)
         self._next_frame_at = 0.0  # a big frame (wide net, fine grid) waits for as much training
@@ -265,7 +265,7 @@ class TrainingSession:
             work()
             return True
         except Refused as error:  # checked before anything changed: training carries on
-            self._post(error_message(str(error), reply_to=reply_to))
+            self._post(error_message(str(error), error.fields, reply_to=reply_to))
         except ValueError as error:  # the engine refused midway: paused, to be safe
             self._halt()
             self._post(error_message(str(error), reply_to=reply_to))
@@ -458,12 +458,17 @@ class TrainingSession:
             )
 
     def _add_point(self, command: p.AddPoint) -> None:
-        check_point(self.config, command.label, added=len(self._added))
-        point = (float(command.x), float(command.y), int(command.label))
-        self.trainer.add_point(network_inputs(self.config, np.array([point[:2]]))[0], point[2])
+        """A point the learner clicked in joins the training set: a class, or on a regression
+        set a target value (whose variance R² then counts it in)."""
+        target = check_point(self.config, command, added=len(self._added))
+        point = (float(command.x), float(command.y), target)
+        self.trainer.add_point(network_inputs(self.config, np.array([point[:2]]))[0], target)
         self._added.append(point)
+        values = self.view.values
+        if values is not None:
+            self.view.set_values({**values, "variance": float(self.trainer.y.var())})
         self._dirty = True
-        self._post(points_message(point, len(self._added)))
+        self._post(points_message(point, len(self._added), values))
 
     def _set_weight(self, command: p.SetWeight) -> None:
         """The learner typed a weight: W[layer][source, target] takes it between two epochs,

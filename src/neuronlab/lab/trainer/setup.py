@@ -3,7 +3,8 @@
 Plain functions of the config, so a session rebuilds only what a change needs: new data when
 the dataset changes, a new network and trainer when the architecture or a seed changes, and
 otherwise new hyper-parameters on the running trainer (``apply_live``). ``check_point``
-refuses a clicked-in point the config cannot take. The lab's settings play no part here:
+refuses a clicked-in point the config cannot take (a class on a regression set, a value on a
+classification set). The lab's settings play no part here:
 every choice is in the ``TrainerConfig`` the learner sent.
 """
 
@@ -57,14 +58,15 @@ def network_inputs(config: p.TrainerConfig, X: np.ndarray) -> np.ndarray:
 def build_trainer(
     config: p.TrainerConfig,
     data: Data,
-    added: list[tuple[float, float, int]],
+    added: list[tuple[float, float, float]],
     weights: np.ndarray | None = None,
 ) -> Trainer:
     """A Network with the initial weights of the weights seed, and a fresh Trainer for it.
 
-    ``added`` holds the points the learner clicked in, as (x, y, label); they join the
-    training set. ``weights``, a loaded model's flat parameters, replace the seed's. The
-    network's inputs are x1, x2 and the config's features (``network_inputs``).
+    ``added`` holds the points the learner clicked in, as (x, y, target): a class, or a
+    regression set's value; they join the training set. ``weights``, a loaded model's flat
+    parameters, replace the seed's. The network's inputs are x1, x2 and the config's features
+    (``network_inputs``).
     """
     X_train, y_train, X_val, y_val = data
     if added:
@@ -102,21 +104,26 @@ def output_layer(config: p.TrainerConfig) -> tuple[int, str]:
 
 
 def value_scale(config: p.TrainerConfig, data: Data) -> dict | None:
-    """For a regression set: the range its values are shaded on and the targets' variances.
+    """For a regression set: the range its values are shaded on, the middle of the targets
+    and their variances.
 
     The range is symmetric about 0 (white in the diverging palette), from the largest
     |target| rounded up to a tenth, so a target and a prediction of the same value get the
-    same colour and a prediction beyond the data's reach shows the end colour. The variances
-    (training, validation) turn eq. 6's loss into R². None for a classification set.
+    same colour and a prediction beyond the data's reach shows the end colour. The middle of
+    the targets' own range, to a tenth, is the page's first value for new points. The
+    variances (training, validation) turn eq. 6's loss into R². None for a classification set.
     """
     if not config.is_regression():
         return None
     _, y_train, _, y_val = data
-    largest = float(np.abs(np.concatenate([y_train, y_val])).max())
+    targets = np.concatenate([y_train, y_val])
+    largest = float(np.abs(targets).max())
     high = max(math.ceil(largest * 10 - 1e-9) / 10, 0.1)
+    middle = round((float(targets.min()) + float(targets.max())) / 2, 1)
     return {
         "low": -high,
         "high": high,
+        "middle": middle + 0.0,  # never -0.0: the page's box would show "-0"
         "variance": float(y_train.var()),
         "val_variance": float(y_val.var()) if len(y_val) > 1 else 0.0,
     }
@@ -135,24 +142,47 @@ def apply_live(trainer: Trainer, config: p.TrainerConfig, old: p.TrainerConfig) 
 
 class Refused(ValueError):
     """A command the session declines after checking it, before changing anything: the
-    learner reads why, and a running session carries on."""
+    learner reads why, and a running session carries on. ``fields`` names the command's
+    fields it refused (the page marks their controls)."""
+
+    def __init__(self, detail: str, fields: tuple[str, ...] = ()) -> None:
+        super().__init__(detail)
+        self.fields = fields
 
 
-def check_point(config: p.TrainerConfig, label: int, added: int) -> None:
-    """Refuse a clicked-in point the session cannot take; ``added`` are already in."""
-    if config.is_regression():
-        raise Refused(
-            "Points are added to the classification sets: a regression set's values come "
-            "from its formula, so choose spirals, circles or another classification set."
-        )
-    k = config.n_classes()
-    if label >= k:
-        raise Refused(f"label must be between 0 and {k - 1} for this dataset")
+def check_point(config: p.TrainerConfig, point: p.AddPoint, added: int) -> float:
+    """The target of a clicked-in ``point`` (its class, or its value on a regression set),
+    or Refused when the config cannot take it; ``added`` are already in."""
     if added >= p.MAX_ADDED_POINTS:
         raise Refused(
             f"You have added {p.MAX_ADDED_POINTS} points, the most a session takes: "
             "press Regenerate to start from fresh data."
         )
+    given = point.model_fields_set
+    if config.is_regression():
+        if point.value is None:
+            limit = f"{p.VALUE_LIMIT:g}"
+            raise Refused(
+                f"A regression set's new point needs a value: type its target, a number from "
+                f"-{limit} to {limit}, in Value of new points.",
+                ("value",),
+            )
+        if "label" in given:
+            raise Refused(
+                "A regression set's new point has a value, not a label: leave label out.",
+                ("label",),
+            )
+        return point.value
+    if point.value is not None:
+        raise Refused(
+            "A classification set's new point takes a class (label), not a value: choose a "
+            "regression set to add points with values.",
+            ("value",),
+        )
+    k = config.n_classes()
+    if point.label >= k:
+        raise Refused(f"label must be between 0 and {k - 1} for this dataset.", ("label",))
+    return point.label
 
 
 def config_for_model(

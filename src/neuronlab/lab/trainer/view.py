@@ -45,6 +45,8 @@ from .protocol import TrainerConfig
 
 CHART_POINTS = 600  # the loss chart gets at most this many points per curve
 HISTORY_KEYS = ("epoch", "loss", "val_loss", "accuracy", "val_accuracy")
+# a regression set's curves: R² where a classifier has its accuracy (which it has not)
+VALUE_HISTORY_KEYS = ("epoch", "loss", "val_loss", "r2", "val_r2")
 THROUGHPUT_WINDOW = 0.5  # seconds of wall-clock time averaged into the Throughput readout
 
 
@@ -98,8 +100,10 @@ class SessionView:
         self.history = {key: [] for key in HISTORY_KEYS}
 
     def clear(self) -> None:
-        """A fresh run: no history, no throughput, and the next frame complete."""
-        self.history = {key: [] for key in HISTORY_KEYS}
+        """A fresh run: no history, no throughput, and the next frame complete. The curves
+        are the loss and accuracy ones, or the loss and R² ones for a regression set."""
+        keys = HISTORY_KEYS if self.values is None else VALUE_HISTORY_KEYS
+        self.history = {key: [] for key in keys}
         self.last = dict.fromkeys(HISTORY_KEYS)  # the newest epoch's numbers, unrounded
         self.throughput = 0.0
         self.diverged_at = None
@@ -143,7 +147,7 @@ class SessionView:
         self.last = self._numbers(report)
         history = self.history
         history["epoch"].append(report.epoch)
-        for key in HISTORY_KEYS[1:]:
+        for key in list(history)[1:]:
             # four digits draw the same chart as seventeen, and encode in half the time
             value = self.last[key]
             history[key].append(None if value is None else float(f"{value:.4g}"))
@@ -292,9 +296,17 @@ def config_message(config: TrainerConfig, reply_to: int | None = None) -> dict:
     return message
 
 
-def points_message(point: tuple[float, float, int], count: int) -> dict:
-    """The ``points`` message: a point the learner added, and how many there are now."""
-    return {"type": "points", "added": [list(point)], "count": count}
+def points_message(
+    point: tuple[float, float, float], count: int, values: dict | None = None
+) -> dict:
+    """The ``points`` message: a point the learner added, [x, y, label] (or [x, y, value] on
+    a regression set, with ``index``: that value's colour in ``value_colours`` on the range
+    ``values`` gives, as the ``data`` message's points have), and how many there are now."""
+    message = {"type": "points", "added": [list(point)], "count": count}
+    if values is not None:
+        target = np.array([point[2]])
+        message["index"] = list(render.value_indices(target, values["low"], values["high"]))
+    return message
 
 
 def error_message(detail: str, fields: tuple[str, ...] = (), reply_to: int | None = None) -> dict:
@@ -315,7 +327,8 @@ def data_message(
 
     For a regression set (``values``, from ``setup.value_scale``) ``classes`` is 1, every
     point's ``label`` 0, and each point also has its target ``value`` and that value's
-    ``index`` into ``value_colours`` on the range ``values`` gives (``low``, ``high``).
+    ``index`` into ``value_colours`` on the range ``values`` gives (``low``, ``high``; its
+    ``middle``, the middle of the targets' range, is the first value of new points).
     """
     X_train, y_train, X_val, y_val = data
 
@@ -342,7 +355,7 @@ def data_message(
         "hard_palette": hard_palette(classes),
     }
     if values:
-        message["values"] = {"low": values["low"], "high": values["high"]}
+        message["values"] = {key: values[key] for key in ("low", "high", "middle")}
     return message
 
 

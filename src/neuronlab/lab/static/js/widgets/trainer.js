@@ -60,9 +60,21 @@ export async function mount(root) {
   const stats = { frames: 0, epoch: 0, accuracy: null, added: 0, drawMs: 0 };
   root.trainerStats = stats;
 
+  // which command's "value" a refusal naming that field is about: a new point's or a weight's
+  let valueOf = null;
+  let valueRefused = false; // the alert says why a new point's value was refused
   const plane = new DataPlane(
-    { plane: ui.plane.box, boundary: ui.plane.boundary, points: ui.plane.points, classOptions: ui.plane.classOptions, status: ui.plane.status },
-    { onAddPoint: (x, y, label) => send({ type: "add_point", x, y, label }), bounds: options.plane, valueColours: options.value_colours, valueColoursHard: options.value_colours_hard },
+    { ...ui.plane, plane: ui.plane.box },
+    {
+      // target: {label} for a class, {value} for a regression set's point (or {} if none typed)
+      onAddPoint: (x, y, target) => {
+        valueOf = "add_point";
+        send({ type: "add_point", x, y, ...target });
+      },
+      bounds: options.plane,
+      valueColours: options.value_colours,
+      valueColoursHard: options.value_colours_hard,
+    },
   );
   // a regression set's colour bar, and its help in place of the classification help
   const legend = new ValueLegend(options.value_colours, { plane: ui.plane.box, help: root.querySelector("#tr-plane-help") });
@@ -77,6 +89,7 @@ export async function mount(root) {
     onSet: (layer, source, target, value) => {
       clearError(ui.error);
       markInvalid(ui.weight.value, false, ui.error.id);
+      valueOf = "set_weight";
       send({ type: "set_weight", layer, source, target, value });
     },
   });
@@ -127,6 +140,7 @@ export async function mount(root) {
   buttons.downloadFigure.addEventListener("click", downloadFigure);
   buttons.copyLink.addEventListener("click", copyLink);
   ui.logScale.addEventListener("change", (event) => chart.setLogScale(event.target.checked));
+  ui.plane.newValue.addEventListener("input", () => markValue(false)); // a new value: no longer the refused one
   buttons.fullSpeed.addEventListener("click", () => {
     change({ speed: config.speed === 0 ? watchSpeed || defaults.speed || 35 : 0 });
   });
@@ -270,6 +284,18 @@ export async function mount(root) {
     return typed;
   }
 
+  /** Mark the new points' value box as refused (described by the alert) or not. */
+  function markValue(refused) {
+    const box = ui.plane.newValue;
+    if (refused) {
+      box.setAttribute("aria-invalid", "true");
+      box.setAttribute("aria-describedby", `${ui.error.id} ${ui.plane.valueHint.id}`);
+    } else {
+      box.removeAttribute("aria-invalid");
+      box.setAttribute("aria-describedby", ui.plane.valueHint.id);
+    }
+  }
+
   function message(text, { warn = false } = {}) {
     ui.message.textContent = text || "";
     ui.message.classList.toggle("warn", warn);
@@ -332,10 +358,14 @@ export async function mount(root) {
         plane.setData(received);
         legend.setData(received);
         setReadoutTitles(ui.readouts, received.task);
+        ui.chartTitle.textContent = received.task === "regression" ? "Loss and R²" : "Loss and accuracy";
         break;
       case "points":
         stats.added = received.count;
-        plane.addPoints(received.added);
+        plane.addPoints(received.added, received.index);
+        markValue(false);
+        if (valueRefused) clearError(ui.error); // a point was taken: the refusal is answered
+        valueRefused = false;
         break;
       case "status":
         // Train and Pause follow the status messages only, never a frame's "running": a frame
@@ -372,7 +402,10 @@ export async function mount(root) {
     if (reply !== null) answered = Math.max(answered, reply);
     // what the learner typed in a refused box stays in it, marked, until they change it
     const typed = markRefused(refusal.fields || []);
-    markInvalid(ui.weight.value, (refusal.fields || []).includes("value"), ui.error.id); // a typed weight
+    const value = (refusal.fields || []).includes("value"); // a typed weight's, or a new point's
+    markInvalid(ui.weight.value, value && valueOf === "set_weight", ui.error.id);
+    valueRefused = value && valueOf === "add_point";
+    markValue(valueRefused);
     showError(ui.error, refusal.detail);
     refused = true;
     // another command was refused (a point, a weight): the settings stand. A newer change

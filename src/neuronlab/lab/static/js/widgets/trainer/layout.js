@@ -206,6 +206,17 @@ export function buildTrainer(root, options) {
 
   const share = el("details", { class: "share-setup", id: "tr-share" }); // filled by share.js
   const classChooser = el("fieldset", { class: "class-chooser" }, el("legend", {}, "Class of new points"), plane.classOptions);
+  // a regression set's new points take a value instead of a class (shown in the chooser's place)
+  const limit = options.trainer.value_limit;
+  plane.newValue = el("input", { id: "tr-new-value", name: "new_value", type: "number", step: "any", min: -limit, max: limit, "aria-describedby": "tr-new-value-hint" });
+  plane.valueHint = el("span", { class: "hint", id: "tr-new-value-hint" });
+  const valueChooser = el(
+    "div",
+    { class: "value-chooser", id: "tr-value-chooser", hidden: true },
+    el("label", { for: "tr-new-value" }, "Value of new points"),
+    plane.newValue,
+    plane.valueHint,
+  );
   const readoutList = el("dl", { class: "readouts", id: "tr-readouts", "aria-label": "Training progress" }, rows);
   const downloads = el("div", { class: "button-row trainer-downloads", id: "tr-downloads" }, downloadModel, buttons.loadModel, modelFile, buttons.downloadFigure, buttons.copyLink, copyStatus);
   const teacherRow = el("div", { class: "button-row trainer-teacher" }, buttons.present);
@@ -222,6 +233,7 @@ export function buildTrainer(root, options) {
     ),
     help,
     classChooser,
+    valueChooser,
     readoutList,
     message,
     error,
@@ -232,10 +244,11 @@ export function buildTrainer(root, options) {
 
   const logScale = el("input", { type: "checkbox", id: "tr-log-scale", checked: true });
   const chart = el("div", { id: "tr-chart", class: "chart", role: "img", "aria-labelledby": "tr-chart-title" });
+  const chartTitle = el("h3", { id: "tr-chart-title" }, "Loss and accuracy"); // or R², per epoch
   const chartBox = el(
     "div",
     { class: "trainer-chart-box", id: "tr-chart-box" },
-    el("div", { class: "chart-head" }, el("h3", { id: "tr-chart-title" }, "Loss per epoch"), el("label", { class: "inline" }, logScale, " Log scale")),
+    el("div", { class: "chart-head" }, chartTitle, el("label", { class: "inline" }, logScale, " Log scale")),
     chart,
   );
   const side = el("div", { class: "trainer-side" }, chartBox);
@@ -285,6 +298,7 @@ export function buildTrainer(root, options) {
     share,
     help,
     classChooser,
+    valueChooser,
     readoutList,
     downloads,
     teacherRow,
@@ -303,6 +317,7 @@ export function buildTrainer(root, options) {
     copyStatus,
     logScale,
     chart,
+    chartTitle,
     diagram,
     viewOptions,
     weight,

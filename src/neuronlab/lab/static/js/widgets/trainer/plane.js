@@ -1,5 +1,5 @@
 // The data plane: the decision boundary under the data points, a keyboard cursor, and the
-// chooser for the class of new points.
+// chooser for the class of new points (or, on a regression set, the box for their value).
 //
 // The server sends the points, the plane's bounds and the boundary as palette indices with
 // their palette; this paints them and reports where the learner clicked (or pressed Enter),
@@ -7,6 +7,7 @@
 
 import { debounce } from "../../api.js";
 import { classColour, classShape, drawAxes, drawCrosshair, drawPoints, drawShape, makeView, paintRGBA, setupCanvas } from "../../draw.js";
+import { formatNumber } from "../../format.js";
 import { say } from "../controls.js";
 import { drawValuePoints, valuesToRGBA } from "./values.js";
 
@@ -14,22 +15,30 @@ const SIZE = 520; // drawing size of the plane, in CSS pixels (the page may show
 
 export class DataPlane {
   /**
-   * elements: {plane, boundary, points, classOptions, status}; the plane is the focusable box
-   * holding the two canvases, status a live region that tells a screen reader where the
-   * keyboard cursor is and which points were added. onAddPoint(x, y, label) gets a new point
-   * inside the bounds. `bounds` is the plane until the first data set gives its own;
+   * elements: {plane, boundary, points, classOptions, newValue, valueHint, status}; the plane
+   * is the focusable box holding the two canvases, status a live region that tells a screen
+   * reader where the keyboard cursor is and which points were added, newValue the number box
+   * for a regression set's new points. onAddPoint(x, y, target) gets a new point inside the
+   * bounds, target {label} on a classification set, {value} on a regression set (no value
+   * when the box holds no number: the server's refusal then says what to type). `bounds` is the plane until the first data set gives its own;
    * `valueColours` the options document's table for a regression set's values, and
    * `valueColoursHard` its discretised twin.
    */
-  constructor({ plane, boundary, points, classOptions, status }, { onAddPoint, bounds, valueColours = [], valueColoursHard = [] }) {
+  constructor({ plane, boundary, points, classOptions, newValue, valueHint, status }, { onAddPoint, bounds, valueColours = [], valueColoursHard = [] }) {
     this.valueColours = valueColours;
     this.valueColoursHard = valueColoursHard; // a discretised regression plane: the sign alone
     this.classOptions = classOptions;
+    this.newValue = newValue;
+    this.valueHint = valueHint;
+    this.valueTyped = false; // the learner's own value stays; else each regression set's middle
+    newValue?.addEventListener("input", () => {
+      this.valueTyped = true;
+    });
     this.status = status;
     // said once the arrow keys rest, not at every press (a held key repeats 30 times a second)
     this.sayCursor = debounce(() => {
       const [x, y] = this.cursor;
-      say(this.status, `Cursor at (${x.toFixed(2)}, ${y.toFixed(2)}); new points: class ${this.chosenClass}.`);
+      say(this.status, `Cursor at (${x.toFixed(2)}, ${y.toFixed(2)}); new points: ${this.newPointsText()}.`);
     }, 400);
     this.onAddPoint = onAddPoint;
     this.data = null; // {classes, task, train, validation} as the server sent them
@@ -78,32 +87,69 @@ export class DataPlane {
     return this.data?.classes ?? 2;
   }
 
+  regression() {
+    return this.data?.task === "regression";
+  }
+
+  /** The value box's number, or null when it holds none (empty, or not a finite number). */
+  typedValue() {
+    const text = this.newValue?.value.trim() ?? "";
+    const value = Number(text);
+    return text !== "" && Number.isFinite(value) ? value : null;
+  }
+
+  /** What a new point will be, in words: "class 1", or "value 0.5". */
+  newPointsText() {
+    if (!this.regression()) return `class ${this.chosenClass}`;
+    const value = this.typedValue();
+    return value === null ? "no value typed" : `value ${formatNumber(value, 2)}`;
+  }
+
   /** A new data set: a "data" message {classes, task, train, validation, bounds, ticks,
-   * hard_palette}. */
-  setData({ classes, task = "classification", train, validation, bounds, ticks = [], hard_palette: hardPalette = null }) {
+   * hard_palette, values}. */
+  setData({ classes, task = "classification", train, validation, bounds, ticks = [], hard_palette: hardPalette = null, values = null }) {
     this.data = { classes, task, train, validation };
     this.hardPalette = hardPalette ? Uint8Array.from(hardPalette) : null;
-    // a regression set's points are not added by clicking: no class to choose
+    // a regression set's new points take a value, not a class: the value box in its place
+    const regression = task === "regression";
     const chooser = this.classOptions.closest("fieldset");
-    if (chooser) chooser.hidden = task === "regression";
+    if (chooser) chooser.hidden = regression;
+    const valueField = this.newValue?.parentElement;
+    if (valueField) valueField.hidden = !regression;
+    if (regression && this.newValue && values) {
+      if (!this.valueTyped || this.typedValue() === null) {
+        this.newValue.value = String(values.middle ?? 0);
+        this.valueTyped = false;
+      }
+      const limit = Number(this.newValue.max);
+      this.valueHint.textContent = `The colour bar spans ${formatNumber(values.low, 1)} to ${formatNumber(values.high, 1)}; any number from ${formatNumber(-limit, 0)} to ${formatNumber(limit, 0)} is taken.`;
+    }
     this.view = makeView(bounds, SIZE, SIZE);
     this.ticks = ticks;
     this.buildClassChooser(classes);
     this.drawPointsLayer();
   }
 
-  /** Points the server accepted, [[x, y, label], ...], join the training set. */
-  addPoints(added) {
+  /** Points the server accepted, [[x, y, label], ...], join the training set; on a
+   * regression set [[x, y, value], ...] with `index`, each value's colour in the value table. */
+  addPoints(added, index = []) {
     if (!this.data) return;
-    for (const [x, y, k] of added) {
-      this.data.train.x.push(x);
-      this.data.train.y.push(y);
-      this.data.train.label.push(k);
-    }
-    const [x, y, k] = added[added.length - 1] ?? [];
-    if (k !== undefined) {
+    const regression = this.regression();
+    const { train } = this.data;
+    added.forEach(([x, y, target], i) => {
+      train.x.push(x);
+      train.y.push(y);
+      train.label.push(regression ? 0 : target);
+      if (regression) {
+        train.value.push(target);
+        train.index.push(index[i] ?? 255); // no index: the grey of "not a number"
+      }
+    });
+    const [x, y, target] = added[added.length - 1] ?? [];
+    if (target !== undefined) {
       this.sayCursor.cancel(); // the point is the news, not where the cursor rests
-      say(this.status, `Added a class ${k} point at (${x.toFixed(2)}, ${y.toFixed(2)}).`, { again: true });
+      const what = regression ? `a point of value ${formatNumber(target, 2)}` : `a class ${target} point`;
+      say(this.status, `Added ${what} at (${x.toFixed(2)}, ${y.toFixed(2)}).`, { again: true });
     }
     this.drawPointsLayer();
   }
@@ -172,7 +218,7 @@ export class DataPlane {
       this.sayCursor();
     } else if (event.key === "Enter" || event.key === " ") {
       this.addPoint(this.cursor[0], this.cursor[1], event.shiftKey ? 0 : this.chosenClass);
-    } else if (/^[0-5]$/.test(event.key) && Number(event.key) < this.classes()) {
+    } else if (/^[0-5]$/.test(event.key) && !this.regression() && Number(event.key) < this.classes()) {
       this.chooseClass(Number(event.key));
     } else {
       return;
@@ -180,10 +226,17 @@ export class DataPlane {
     event.preventDefault();
   }
 
+  /** A point at (x, y) of class `label`, or on a regression set of the typed value (Shift
+   * makes no difference there: a value has no class 0). */
   addPoint(x, y, label) {
     const [x0, x1, y0, y1] = this.view.bounds;
     if (x < x0 || x > x1 || y < y0 || y > y1) return;
-    this.onAddPoint(Number(x.toFixed(4)), Number(y.toFixed(4)), label);
+    let target = { label };
+    if (this.regression()) {
+      const value = this.typedValue();
+      target = value === null ? {} : { value };
+    }
+    this.onAddPoint(Number(x.toFixed(4)), Number(y.toFixed(4)), target);
   }
 
   buildClassChooser(classes) {
@@ -227,7 +280,11 @@ export class DataPlane {
     if (this.showCursor) {
       const [px, py] = this.view.toPixel(...this.cursor);
       drawCrosshair(ctx, px, py, 12);
-      drawShape(ctx, this.chosenClass, px, py, 6, { fill: null, stroke: classColour(this.chosenClass), lineWidth: 2 });
+      if (this.data?.task === "regression") {
+        drawShape(ctx, "circle", px, py, 6, { fill: null, stroke: "#1b1d21", lineWidth: 2 });
+      } else {
+        drawShape(ctx, this.chosenClass, px, py, 6, { fill: null, stroke: classColour(this.chosenClass), lineWidth: 2 });
+      }
     }
   }
 }

@@ -104,7 +104,7 @@ export class ValueLegend {
     valueHelp.className = "hint";
     valueHelp.id = "tr-value-help";
     valueHelp.textContent =
-      "A regression set: the network has one linear output, the value it predicts, trained on the mean squared error. Points cannot be added here; choose a classification set for that.";
+      "A regression set: the network has one linear output, the value it predicts, trained on the mean squared error. Click the plane to add a point whose target is the Value of new points; from the keyboard, focus the plane, move the cursor with the arrow keys and press Enter.";
     this.element.append(title, this.bar, ticks, this.predicted, valueHelp);
     this.paintBar();
   }
