@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .losses import row_sum
+
 if TYPE_CHECKING:
     from .training import Trainer
 
@@ -78,18 +80,20 @@ def run_recorded_epoch(
     right = None
     if trainer.classification:
         labels = trainer.y if order is None else trainer.y[order]  # the epoch's row order
-        p_true = outputs[np.arange(n), labels]
-        with np.errstate(divide="ignore"):
-            losses = -np.log(np.maximum(p_true, _TINY[net.dtype]))  # eq. 8 per row
         # argmax along the rows, not down the columns of a transposed copy: NumPy's argmax
         # over the first axis moves that axis last and copies (measured 3 to 10 times slower
         # for digits' 1,438 x 10 and spirals' 1,000 x 2)
         right = outputs.argmax(axis=1) == labels
+        # pᵢ[yᵢ] = Σ_k y_ik p_ik with the one-hot rows Ys: a product and a row sum cost less
+        # than picking one entry per row by index (4 µs against 6 for digits' 1,438 x 10)
+        p_true = row_sum(np.multiply(outputs, Ys, out=outputs))[:, 0]
+        with np.errstate(divide="ignore"):
+            losses = -np.log(np.maximum(p_true, _TINY[net.dtype]))  # eq. 8 per row
     else:
         diff = outputs - Ys
         losses = 0.5 * np.einsum("ij,ij->i", diff, diff)  # eq. 6 per row
     if w is None:
-        loss = float(losses.mean())
+        loss = float(losses.sum()) / n  # the mean (np.mean's own checks cost 2 µs more)
         accuracy = None if right is None else np.count_nonzero(right) / n
     else:
         loss = float(np.dot(w, losses) / w.sum())
