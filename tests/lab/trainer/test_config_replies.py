@@ -14,12 +14,6 @@ from tests.lab.trainer.test_trainer_ws import SMALL, Talk, session_of
 pytestmark = pytest.mark.timeout(60)
 
 
-@pytest.fixture
-def talk(lab_client):
-    with lab_client.websocket_connect("/ws/train") as ws:
-        yield Talk(ws)
-
-
 def answer(talk: Talk) -> dict:
     """The next config or error."""
     return talk.until(lambda m: m["type"] in ("config", "error"))

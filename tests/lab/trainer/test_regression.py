@@ -12,17 +12,11 @@ from neuronlab.engine.network import Network
 from neuronlab.engine.serialise import save
 from neuronlab.lab import render
 from neuronlab.lab.trainer import protocol as p
-from tests.lab.trainer.test_trainer_ws import SMALL, Talk, session_of
+from tests.lab.trainer.test_trainer_ws import SMALL, session_of
 
 pytestmark = pytest.mark.timeout(60)
 
 SURFACE = {**SMALL, "dataset": "surface", "points": 200, "noise": 0.0, "speed": 0}
-
-
-@pytest.fixture
-def talk(lab_client):
-    with lab_client.websocket_connect("/ws/train") as ws:
-        yield Talk(ws)
 
 
 def saved(network: Network, tmp_path) -> bytes:

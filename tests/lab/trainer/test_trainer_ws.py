@@ -81,12 +81,6 @@ class Talk:
         return self.frame()
 
 
-@pytest.fixture
-def talk(lab_client):
-    with lab_client.websocket_connect("/ws/train") as ws:
-        yield Talk(ws)
-
-
 def session_of(client, talk):
     return client.app.state.sessions.get(talk.hello["session"])
 

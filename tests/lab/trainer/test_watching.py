@@ -20,12 +20,6 @@ from .test_trainer_ws import SMALL, Talk, session_of
 pytestmark = pytest.mark.timeout(60)
 
 
-@pytest.fixture
-def talk(lab_client):
-    with lab_client.websocket_connect("/ws/train") as ws:
-        yield Talk(ws)
-
-
 def status(talk: Talk) -> dict:
     return talk.until(lambda m: m["type"] == "status")
 
