@@ -723,3 +723,23 @@ def test_the_trainer_plane_tells_a_screen_reader_where_the_cursor_is(page: Page,
     added = [text for text in announced(page, "trainer") if "Added" in text]
     assert len(added) >= 2, added
     assert problems == []
+
+
+@pytest.mark.parametrize("width", [1400, 1600])
+def test_the_network_follows_the_controls_however_long_the_tips(page: Page, lab_url, width):
+    # the "things to try" column spans both rows: its length used to grow the first row too,
+    # leaving an empty band between the controls and the network diagram
+    open_trainer(page, lab_url + "#trainer", width=width)
+    boxes = page.evaluate(
+        """() => Object.fromEntries(
+            ["trainer-controls", "trainer-main", "trainer-side", "network-panel"].map((name) => {
+                const box = document.querySelector(`#trainer .${name}`).getBoundingClientRect();
+                return [name, { top: box.top, bottom: box.bottom, left: box.left }];
+            }))"""
+    )
+    above = max(boxes["trainer-controls"]["bottom"], boxes["trainer-main"]["bottom"])
+    side = boxes["trainer-side"]
+    assert side["left"] > boxes["trainer-main"]["left"]  # three columns at this width
+    assert side["bottom"] > above  # the tips do run longer than the controls
+    gap = boxes["network-panel"]["top"] - above
+    assert 0 < gap < 40, boxes  # the grid's gap (1.2rem), not a band of empty page
