@@ -277,3 +277,16 @@ def test_a_penalty_label_near_the_best_epoch_stays_readable(page: Page, lab_url,
     assert label_box and star_box and not boxes_overlap(label_box, star_box), (label_box, star_box)
     shot(page, artifacts_dir, "overfitting", "overfitting-l2-near-best-1400.png")
     assert problems == []
+
+
+def test_stop_pressed_from_the_keyboard_hands_the_focus_to_train_again(page: Page, lab_url):
+    """Stop is disabled once the run ends: the focus moves on to Train again, not the page."""
+    open_page(page, f"{lab_url}?overfit.pace=20#overfitting")
+    overfit = section(page, "overfitting")
+    widget = overfit.locator("[data-widget=overfit]")
+    train_again(page)
+    expect(widget).to_have_attribute("data-state", "training", timeout=30_000)
+    overfit.get_by_role("button", name="Stop", exact=True).focus()
+    page.keyboard.press("Enter")
+    expect(widget).to_have_attribute("data-state", "finished", timeout=30_000)
+    expect(overfit.get_by_role("button", name="Train again")).to_be_focused()

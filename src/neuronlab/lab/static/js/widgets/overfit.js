@@ -261,6 +261,8 @@ export async function mount(root) {
   function end(message) {
     run.ended = message;
     run.best = message.best_epoch;
+    // Stop pressed from the keyboard: its focus moves on to Train again, not to the page
+    if (document.activeElement === stop) again.focus();
     stop.disabled = true;
     drawBoundary(message.image);
     const shown = message.shown;
