@@ -87,6 +87,29 @@ def test_a_decimal_comma_semicolon_file_is_read(table_run, tmp_path):
     assert result.stdout.splitlines()[1].startswith(f"{X[0, 0]:.2f},")
 
 
+def test_a_table_as_r_writes_it_dotted_names_and_decimal_commas(tmp_path):
+    # R's write.csv2: semicolons, decimal commas, and dots in the column and class names
+    X, label = write_table(tmp_path / "plain.csv")
+    lines = ["Size.cm;Weight.kg;Height.m;Label.kind"]
+    lines += [
+        ";".join([*(f"{v:.4f}".replace(".", ",") for v in row), f"kind.{c}"])
+        for row, c in zip(X, label, strict=True)
+    ]
+    (tmp_path / "r.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "run"
+    result = run("train", "--csv", str(tmp_path / "r.csv"), "--target", "Label.kind",
+                 "--epochs", "60", "-q", "--out", str(out))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    model = neuronlab.load(out / "model.npz")
+    assert np.mean(model.predict(X) == np.char.add("kind.", label)) > 0.9
+    # predict reads the same table back, its dotted header picking the columns
+    result = run("predict", str(out / "model.npz"), str(tmp_path / "r.csv"))
+    assert result.returncode == 0, result.stderr
+    rows = result.stdout.strip().splitlines()
+    assert rows[0].startswith("Size.cm,Weight.kg,Height.m,class,")
+    np.testing.assert_allclose([float(v) for v in rows[1].split(",")[:3]], X[0], rtol=1e-4)
+
+
 def test_a_regression_target_and_tab_separated_stdin(tmp_path):
     rng = np.random.default_rng(1)
     X = rng.uniform(-1, 1, size=(200, 2))

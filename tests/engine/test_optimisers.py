@@ -360,3 +360,27 @@ def test_an_unpickled_optimiser_goes_on_from_its_moments(dtype):
     assert copy_adam.t == 4
     np.testing.assert_array_equal(copy_adam._state[0]["m"], adam._state[0]["m"])
     np.testing.assert_array_equal(copy_theta, theta)
+
+
+def test_an_optimiser_pickled_by_an_older_version_keeps_its_moments():
+    # before 2026-12-07 a state named its θ by one "like" entry and had no "chunks" entry
+    # when unchunked, and Adam kept no bias-correction arrays: such a pickle still steps on
+    import pickle
+
+    rng = np.random.default_rng(7)
+    theta = rng.standard_normal(40)
+    grads = [rng.standard_normal(40) for _ in range(3)]
+    adam = Adam(0.01)
+    for g in grads[:2]:
+        adam.step([theta], [g])
+    old = pickle.loads(pickle.dumps(adam))
+    state = old._state[0]
+    state["like"] = (state.pop("shape"), state.pop("dtype"))
+    for name in ("chunks", "scale_m", "scale_v"):
+        del state[name]
+    old = pickle.loads(pickle.dumps(old))  # unpickled the way an old file would be
+    old_theta = theta.copy()
+    adam.step([theta], [grads[2]])
+    old.step([old_theta], [grads[2]])
+    np.testing.assert_array_equal(old._state[0]["m"], adam._state[0]["m"])
+    np.testing.assert_array_equal(old_theta, theta)

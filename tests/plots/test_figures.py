@@ -230,3 +230,27 @@ def test_the_regression_surface_takes_bounds_and_refuses_what_it_cannot_draw():
         classifier.fit(X, [0, 1, 1])
     with pytest.raises(ValueError, match="plot_decision_boundary"):
         plots.plot_regression_surface(classifier, X, y, ax=Figure().subplots())
+
+
+def test_a_figure_the_plot_makes_itself_takes_a_later_tight_layout(shifted_moons, tmp_path):
+    # a user's habit: plot, then plt.tight_layout(), then savefig; a constrained figure with
+    # a colour bar refuses to change its layout engine, so the regression surface has none
+    import matplotlib.pyplot as plt
+
+    X, y, _ = shifted_moons
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = MLPRegressor((8,), max_iter=30, random_state=0).fit(X, X[:, 0] - X[:, 1])
+    ax = plots.plot_regression_surface(model, X, X[:, 0] - X[:, 1])
+    try:
+        plt.tight_layout()  # raised RuntimeError when the figure was constrained
+        ax.figure.savefig(tmp_path / "surface-tight.png")
+        colour_bar = ax.figure.axes[-1]
+        assert colour_bar is not ax and colour_bar.get_ylabel() == "prediction"
+        renderer = ax.figure.canvas.get_renderer()
+        figure_box = ax.figure.bbox
+        for axes in (ax, colour_bar):  # both inside the picture
+            box = axes.get_tightbbox(renderer)
+            assert figure_box.x0 - 1 <= box.x0 and box.x1 <= figure_box.x1 + 1
+    finally:
+        plt.close(ax.figure)

@@ -51,6 +51,23 @@ def load_data(dataset: str, points: int, noise: float, seed: int, classes: int |
 # ----------------------------------------------------------------------- one's own CSV data
 SNIFFED_DELIMITERS = ",;\t|"
 DECIMAL_COMMA = re.compile(r"\s*[+-]?\d*,\d+\s*")  # 0,5 where the comma is the decimal mark
+DOTTED_NUMBER = re.compile(r"\s*[+-]?(\d+\.\d*|\.\d+)([eE][+-]?\d+)?\s*")  # 0.5, .5, 5.
+
+
+def with_decimal_points(rows: list[list[str]]) -> list[list[str]]:
+    """The rows of a semicolon table with every number written 0,5 (a decimal comma) as 0.5.
+
+    The comma is taken for a decimal mark only when no cell holds a number with a decimal
+    point: a dot in a column's name (R's ``Sepal.Length``) or in a class name does not count.
+    """
+    if any(DOTTED_NUMBER.fullmatch(cell) for row in rows for cell in row):
+        return rows
+    return [
+        [cell.replace(",", ".") if DECIMAL_COMMA.fullmatch(cell) else cell for cell in row]
+        for row in rows
+    ]
+
+
 MAX_CLASSES_GUESSED = 20  # whole-number targets with at most this many values are classes
 
 
@@ -81,7 +98,7 @@ def read_text(file, source: str) -> str:
 def read_table(text: str, source: str) -> tuple[list[str], list[list[str]]]:
     """(header, rows) of CSV text whose delimiter is sniffed (comma, semicolon, tab, bar).
 
-    In a semicolon table without a decimal point anywhere, a number written ``0,5`` has a
+    In a semicolon table whose numbers have no decimal point, a number written ``0,5`` has a
     decimal comma (as ``neuronlab predict`` reads it); such cells become ``0.5``.
     """
     sample = text[:65536]
@@ -90,11 +107,8 @@ def read_table(text: str, source: str) -> tuple[list[str], list[list[str]]]:
     except csv.Error:
         dialect = csv.excel  # one column, or nothing to tell: commas
     rows = [row for row in csv.reader(io.StringIO(text), dialect) if any(c.strip() for c in row)]
-    if dialect.delimiter == ";" and "." not in text:
-        rows = rows[:1] + [
-            [cell.replace(",", ".") if DECIMAL_COMMA.fullmatch(cell) else cell for cell in row]
-            for row in rows[1:]
-        ]
+    if dialect.delimiter == ";":
+        rows = rows[:1] + with_decimal_points(rows[1:])
     if len(rows) < 2:
         raise click.BadParameter(
             f"{source} needs a header row naming the columns and at least one row of data",

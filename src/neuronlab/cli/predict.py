@@ -13,6 +13,7 @@ import numpy as np
 
 from ..engine.serialise import input_scaling
 from . import Point, cli
+from .data import with_decimal_points
 
 
 @cli.command(short_help="Classify points with a saved model.")
@@ -141,11 +142,11 @@ def _read_points(file, source: str, names: list[str] | None) -> list[tuple[int, 
         dialect = csv.Sniffer().sniff(text[:65536], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel  # one number per line, or nothing to tell: commas
-    decimal_comma = dialect.delimiter == ";" and "," in text and "." not in text
-    if decimal_comma:  # 0,5;1,2 as written where the comma is the decimal mark
-        text = text.replace(",", ".")
     try:
-        return _parse_points(source, csv.reader(io.StringIO(text), dialect), names)
+        rows = list(csv.reader(io.StringIO(text), dialect))
+        if dialect.delimiter == ";":  # 0,5;1,2 as written where the comma is the decimal mark
+            rows = with_decimal_points(rows)
+        return _parse_points(source, rows, names)
     except csv.Error:
         raise click.BadParameter(
             f"{source} is not a CSV text file: give one point per line, e.g. 0.5,-0.2",

@@ -123,6 +123,18 @@ class Optimizer:
         """Entries a subclass keeps in every state besides its moments and scratch."""
         return {}
 
+    def __setstate__(self, saved: dict) -> None:
+        """Unpickle, bringing a state saved by an older version up to date (it named its θ
+        by one ``like`` entry and had no ``chunks`` entry when unchunked): the moments stay."""
+        self.__dict__.update(saved)
+        for state in self._state or ():
+            if "like" in state:
+                state["shape"], state["dtype"] = state.pop("like")
+                state.setdefault("chunks", None)
+                for part in [state] + [chunk for _, chunk in state["chunks"] or ()]:
+                    for name, value in self._fixed_state(state["dtype"]).items():
+                        part.setdefault(name, value)
+
     def _update(self, theta: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
         raise NotImplementedError
 

@@ -73,9 +73,13 @@ def path_style(label: str, i: int) -> dict:
     }
 
 
-def _axes(ax: Axes | None, figsize: tuple[float, float] = (5.5, 5.0)) -> Axes:
+def _axes(
+    ax: Axes | None, figsize: tuple[float, float] = (5.5, 5.0), layout: str | None = "constrained"
+) -> Axes:
     if ax is None:
         # constrained layout makes room for what lies outside the axes (the legend beside
-        # the plane, below the race, a colour bar), so a plain savefig keeps all of it
-        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+        # the plane, below the race), so a plain savefig keeps all of it; a figure with a
+        # colour bar and nothing outside goes without (the bar makes its own room, and
+        # matplotlib refuses a later plt.tight_layout() on a constrained figure with a bar)
+        _, ax = plt.subplots(figsize=figsize, layout=layout)
     return ax

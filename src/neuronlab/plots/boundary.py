@@ -261,7 +261,7 @@ def plot_regression_surface(
     y = y.reshape(len(y), -1)[:, 0] if y.ndim > 1 else y.reshape(-1)  # a first target column
     if len(y) != len(X):
         raise ValueError(f"y must have one target per row of X ({len(X)}), got {len(y)}")
-    ax = _axes(ax)
+    ax = _axes(ax, layout=None)  # a colour bar, no legend outside (see _axes)
     every = X if X_val is None else np.vstack([X, np.asarray(X_val, dtype=float)])
     bounds = bounds or data_bounds(every)
     # the grid as DecisionBoundaryDisplay lays it out: x1 along the columns, x2 up the rows

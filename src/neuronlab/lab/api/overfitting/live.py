@@ -3,15 +3,16 @@
 ``/ws/overfitting``             one socket per open page, one run at a time on it
 ``GET /api/overfitting/live``   how many sockets and runs are open, and the cap
 
-The run is the one ``pictures.py`` computes in one go (the same points, network, Adam and
-full-batch epochs), paced so a learner sees the curves grow: ``speed`` epochs a second, at
-most ``Settings.max_frame_rate`` messages a second, each carrying the epochs trained since
-the last one and the boundary as it is now. Between two epochs the run reads what the page
-changed: a new L2 strength applies from the next epoch on (``Trainer.l2``), and early
-stopping at once (``Trainer.patience``; switched on after the validation loss has already
-gone ``patience`` epochs without a new best, the run stops there and restores the best).
+The run (``run.py``) is the one ``pictures.py`` computes in one go (the same points,
+network, Adam and full-batch epochs), paced so a learner sees the curves grow: ``speed``
+epochs a second, at most ``Settings.max_frame_rate`` messages a second, each carrying the
+epochs trained since the last one and the boundary as it is now. Between two epochs the run
+reads what the page changed: a new L2 strength applies from the next epoch on
+(``Trainer.l2``), and early stopping at once (``Trainer.patience``; switched on after the
+validation loss has already gone ``patience`` epochs without a new best, the run stops there
+and restores the best).
 
-Page -> server, JSON text, each an object with a ``type``:
+Page -> server, JSON text, each an object with a ``type`` (validated in ``commands.py``):
 
 ``start {config}``                       a new run; the one going, if any, ends first
 ``set {l2?, early_stopping?, patience?, speed?}``  change the run going
@@ -32,8 +33,9 @@ for ``IDLE_LIMIT`` seconds closes with ``IDLE_CODE`` and a sentence, so idle pag
 hold the places; the page opens a new one on its next Train.
 
 A stopped run's engine thread is not killed: it finishes the epochs it was given. Each run
-holds a lock around everything that touches its network (``advance``, ``image``, the ``end``
-message), so the end never reads half-updated weights and the thread never sees them change.
+holds a lock around everything that touches its network (``advance``, ``run_image``, the
+``end`` message), so the end never reads half-updated weights and the thread never sees them
+change. This module holds the socket, its cap and the messages; ``run.py`` the run itself.
 """
 
 from __future__ import annotations
@@ -41,90 +43,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import math
-import threading
 import time
-from dataclasses import dataclass, field
-from typing import Annotated
+from dataclasses import dataclass
 
 from fastapi import APIRouter, Request, WebSocket
-from pydantic import Field, ValidationError
 from starlette.websockets import WebSocketDisconnect
 
-from ....engine.grid import plane_bounds
 from ....engine.training import EpochReport
-from ...validation import StrictModel, explain_validation_error, read_json_object, refused_fields
 from ...workers import lab_overfitting
 from ..widgets import number
-from .pictures import DataQuery, boundary, make_trainer, point_set, split
+from .commands import MAX_EPOCHS, Change, LiveConfig, Start, parse_command
+from .pictures import boundary
+from .run import Run, advance
 
 router = APIRouter(tags=["overfitting"])
 
-MAX_EPOCHS = 2000
 TIME_LIMIT = 120.0  # seconds of wall-clock time a run may take
-MAX_MESSAGE_CHARS = 2000
 MAX_EPOCHS_PER_MESSAGE = 100  # a run far behind its pace catches up in steps, never at once
 SEND_TIMEOUT = 10.0  # a page that reads nothing for this long is closed
 IDLE_LIMIT = 120.0  # seconds a socket may stay open with no run going
 IDLE_CODE = 4000  # the close code of an idle socket: the page reconnects quietly on Train
-COMMANDS = "'start', 'set' or 'stop'"
-
-L2 = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-Patience = Annotated[int, Field(ge=1, le=200)]
-Speed = Annotated[float, Field(ge=10, le=1000, allow_inf_nan=False)]  # epochs a second
-
-
-class LiveConfig(DataQuery):
-    l2: L2 = 0.0
-    early_stopping: bool = False
-    patience: Patience = 30
-    epochs: int = Field(400, ge=10, le=MAX_EPOCHS)
-    speed: Speed = 80
-    grid: int = Field(32, ge=8, le=64)
-
-
-class Start(StrictModel):
-    type: str
-    config: LiveConfig = LiveConfig()
-
-
-class Change(StrictModel):
-    type: str
-    l2: L2 | None = None
-    early_stopping: bool | None = None
-    patience: Patience | None = None
-    speed: Speed | None = None
-
-
-class Stop(StrictModel):
-    type: str
-
-
-COMMAND_MODELS = {"start": Start, "set": Change, "stop": Stop}
-
-
-class CommandError(ValueError):
-    def __init__(self, detail: str, fields: list[str] | None = None, code: str | None = None):
-        super().__init__(detail)
-        self.fields = fields or []
-        self.code = code
-
-
-def parse_command(text: str | None) -> Start | Change | Stop:
-    """One page message as a command, or a CommandError with one English sentence."""
-    data = read_json_object(text, MAX_MESSAGE_CHARS, '{"type": "stop"}')
-    kind = data.get("type")
-    model = COMMAND_MODELS.get(kind) if isinstance(kind, str) else None
-    if model is None:
-        raise CommandError(f"Unknown message type {kind!r}: use one of {COMMANDS}.")
-    try:
-        command = model.model_validate(data)
-    except ValidationError as error:
-        errors = error.errors()
-        raise CommandError(explain_validation_error(errors), refused_fields(errors)) from None
-    if isinstance(command, Change) and not command.model_dump(exclude_none=True).keys() - {"type"}:
-        raise CommandError("Say what to change: l2, early_stopping, patience or speed.")
-    return command
 
 
 # --- the sockets of one app ----------------------------------------------------------------
@@ -182,7 +120,7 @@ def live_status(request: Request) -> dict:
     }
 
 
-# --- one run ---------------------------------------------------------------------------------
+# --- what a run sends (its state and pace are run.py's) --------------------------------------
 def row(report: EpochReport, l2: float) -> dict:
     return {
         "epoch": report.epoch,
@@ -194,93 +132,10 @@ def row(report: EpochReport, l2: float) -> dict:
     }
 
 
-def advance(run: Run, epochs: int) -> list[EpochReport]:
-    """Up to ``epochs`` epochs, fewer if the run stops (runs in a worker thread)."""
+def run_image(run: Run) -> str:
+    """The boundary as the run's network draws it now (waits for an engine thread)."""
     with run.engine:
-        return list(run.trainer.train(epochs))
-
-
-@dataclass
-class Run:
-    """A run's trainer and what the page has asked to change since the last epoch."""
-
-    number: int
-    config: LiveConfig
-    pending: dict = field(default_factory=dict)
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
-    # held by whatever touches the network: the engine thread, the pictures, the end
-    engine: threading.Lock = field(default_factory=threading.Lock)
-    ended: bool = False  # set by the page's stop; the run checks it too, not only the cancel
-
-    def build(self):
-        with self.engine:
-            self._build()
-
-    def _build(self):
-        query = self.config
-        X, X_train, y_train, X_val, y_val = split(query)
-        self.bounds = plane_bounds(X)
-        self.points = (point_set(X_train, y_train), point_set(X_val, y_val))
-        self.trainer = make_trainer(query, X_train, y_train, X_val, y_val)
-        self.network = self.trainer.network
-        self.early_stopping = query.early_stopping
-        self.patience = query.patience
-        self.speed = query.speed
-        self.beat = (time.monotonic(), 0)  # the pace counts from (this moment, this epoch)
-
-    def due(self) -> int:
-        """Epochs the pace asks for now, beyond those trained."""
-        since, epoch = self.beat
-        wanted = epoch + math.floor((time.monotonic() - since) * self.speed) + 1
-        return min(self.config.epochs, wanted) - self.trainer.epoch
-
-    def wait(self) -> float:
-        """Seconds until the next epoch is due."""
-        since, epoch = self.beat
-        return since + (self.trainer.epoch + 1 - epoch) / self.speed - time.monotonic()
-
-    def image(self) -> str:
-        with self.engine:
-            return boundary(self.network, self.bounds, self.config.grid)
-
-    def apply_changes(self) -> tuple[dict | None, str | None]:
-        """Apply what the page changed; returns the acknowledgement, and a message when
-        early stopping, switched on now, ends the run at once."""
-        if not self.pending:
-            return None, None
-        changes, self.pending = self.pending, {}
-        trainer = self.trainer
-        if "l2" in changes:
-            trainer.l2 = changes["l2"]
-        self.early_stopping = changes.get("early_stopping", self.early_stopping)
-        self.patience = changes.get("patience", self.patience)
-        trainer.patience = self.patience if self.early_stopping else None
-        if "speed" in changes:
-            self.speed = changes["speed"]
-            self.beat = (time.monotonic(), trainer.epoch)
-        ack = {
-            "type": "set",
-            "run": self.number,
-            "l2": trainer.l2,
-            "early_stopping": self.early_stopping,
-            "patience": self.patience,
-            "speed": self.speed,
-            "changed": sorted(changes),
-            "from_epoch": trainer.epoch + 1,
-        }
-        stop = None
-        best = trainer.best_epoch
-        if self.early_stopping and best is not None and trainer.epoch - best >= self.patience:
-            # the engine counts epochs since the best whether or not it may stop; it has
-            # already waited long enough, so the run ends here (the engine would one epoch on)
-            trainer.restore_best()
-            trainer.finished = True
-            stop = (
-                f"Stopped early at epoch {trainer.epoch}, as early stopping came on: no better "
-                f"validation loss for {trainer.epoch - best} epochs; restored the weights of "
-                f"epoch {best}."
-            )
-        return ack, stop
+        return boundary(run.network, run.bounds, run.config.grid)
 
 
 def ending(run: Run, reason: str, message: str | None = None) -> dict:
@@ -431,7 +286,7 @@ class LiveSocket:
                 "early_stopping": config.early_stopping,
                 "patience": config.patience,
                 "time_limit": TIME_LIMIT,
-                "image": await asyncio.to_thread(run.image),
+                "image": await asyncio.to_thread(run_image, run),
             }
         )
         began = time.monotonic()
@@ -455,7 +310,7 @@ class LiveSocket:
                 reports = await asyncio.to_thread(advance, run, count)
                 if run.ended:
                     raise asyncio.CancelledError
-                image = await asyncio.to_thread(run.image)
+                image = await asyncio.to_thread(run_image, run)
                 await self.send(
                     {
                         "type": "epochs",

@@ -4,9 +4,10 @@
 // sends what the learner changes (protocol: neuronlab/lab/trainer/protocol.py) and paints the
 // frames it gets back. It computes nothing about the network: colours, maps and edge strengths
 // arrive ready to draw. Which buttons work follows one state machine (trainer/connection.js)
-// driven by the server's messages.
+// driven by the server's messages; the settings, and which of their changes the server has
+// answered, are trainer/settings-sync.js's. mount() wires the parts together.
 
-import { clearError, debounce, downloadBlob, postFile, showError } from "../api.js";
+import { clearError, downloadBlob, postFile, showError } from "../api.js";
 import { formatCompact, formatCount, formatLoss, formatPercent } from "../format.js";
 import { getOptions } from "../options.js";
 import { readState, shareURL, writeState } from "../state.js";
@@ -18,6 +19,7 @@ import { checkedFeatures, fillSelect, inputLabels, nearestIndex, PARSE, speedLab
 import { buildTrainer } from "./trainer/layout.js";
 import { DataPlane } from "./trainer/plane.js";
 import { setupPresentation } from "./trainer/present.js";
+import { SettingsSync } from "./trainer/settings-sync.js";
 import { buildShare } from "./trainer/share.js";
 import { applyHidden, readHidden } from "./trainer/visibility.js";
 import { TrainerSocket } from "./trainer/socket.js";
@@ -41,21 +43,19 @@ export async function mount(root) {
   setupPresentation(ui, root.closest("section"));
   let share = null; // built once the controls hold the link's settings
 
-  let config = readState(PREFIX, defaults);
-  let serverConfig = null; // the last configuration the session took
+  // the settings shown and sent (settings-sync.js numbers each "configure" it sends)
+  const settings = new SettingsSync({
+    config: readState(PREFIX, defaults),
+    defaults,
+    controls,
+    error: ui.error,
+    show: writeControls,
+    transmit: (command) => socket.send(command),
+    notConnected: () => message("Not connected to the lab server yet; retrying…"),
+  });
+  const send = (command) => settings.send(command);
+  const change = (update) => settings.change(update);
   let modelUrl = null;
-  // Each "configure" carries a number (seq) that its answer, a "config" or an "error", brings
-  // back as reply_to; what the session changes on its own (Re-seed, Regenerate, a loaded
-  // model) comes without one. While a change is unanswered, a "config" is older than what the
-  // learner sees: it never replaces the settings, and brings only the seeds the server picked.
-  let sent = 0; // the number of the newest "configure" sent (they count up, across connections)
-  let answered = 0; // the newest of them the server has answered
-  let configPending = false; // a change waiting for the debounced "configure"
-  let seedsLate = false; // the server picked seeds while a "configure" with the old ones was on its way
-  let accepted = false; // the server took a configuration on this connection
-  let resent = false; // after a reconnect, the last taken configuration was sent again
-  let refused = false; // the alert shows a refused setting (cleared when one is taken)
-  let fellBack = false; // a link's refused settings were put back to their defaults once
   // read by the tests and scripts/measure_trainer.py
   const stats = { frames: 0, epoch: 0, accuracy: null, added: 0, drawMs: 0 };
   root.trainerStats = stats;
@@ -94,9 +94,8 @@ export async function mount(root) {
     },
   });
   let view = readState(PREFIX, VIEW_DEFAULTS);
-  let watchSpeed = config.speed || defaults.speed; // the pace "Full speed" comes back to
+  let watchSpeed = settings.config.speed || defaults.speed; // the pace "Full speed" comes back to
   const connection = new Connection(showState);
-  const sendConfig = debounce(flushConfig, 60);
 
   // ------------------------------------------------------------------------- controls
   fillSelect(controls.dataset, options.datasets.map((d) => d.name), (name) => labels[name]);
@@ -142,7 +141,7 @@ export async function mount(root) {
   ui.logScale.addEventListener("change", (event) => chart.setLogScale(event.target.checked));
   ui.plane.newValue.addEventListener("input", () => markValue(false)); // a new value: no longer the refused one
   buttons.fullSpeed.addEventListener("click", () => {
-    change({ speed: config.speed === 0 ? watchSpeed || defaults.speed || 35 : 0 });
+    change({ speed: settings.config.speed === 0 ? watchSpeed || defaults.speed || 35 : 0 });
   });
   ui.viewOptions.showValidation.addEventListener("change", (event) => changeView({ show_validation: event.target.checked }));
   ui.viewOptions.discretise.addEventListener("change", (event) => changeView({ discretise: event.target.checked }));
@@ -162,6 +161,7 @@ export async function mount(root) {
 
   /** Put `config` into the controls (and the URL). */
   function writeControls() {
+    const { config } = settings;
     // a link's own penalty or speed joins its menu
     const listed = (select, value) => [...select.options].some((o) => o.value === String(value));
     for (const field of ["l2", "l1"]) {
@@ -189,36 +189,6 @@ export async function mount(root) {
     share?.refresh(); // the link to share follows the settings
   }
 
-  /** A change of the learner's that the server has not answered yet. */
-  function waiting() {
-    return configPending || answered < sent;
-  }
-
-  function change(update) {
-    config = { ...config, ...update };
-    writeControls();
-    configPending = true;
-    sendConfig();
-  }
-
-  function flushConfig() {
-    if (!configPending) return;
-    configPending = false;
-    send({ type: "configure", config });
-  }
-
-  function send(command) {
-    // a command never overtakes a change still waiting for its debounce: Train pressed
-    // right after a new rate must train with that rate
-    if (command.type !== "configure") flushConfig();
-    const numbered = command.type === "configure" ? { ...command, seq: sent + 1 } : command;
-    if (!socket.send(numbered)) {
-      message("Not connected to the lab server yet; retrying…");
-    } else if (numbered.seq) {
-      sent = numbered.seq;
-    }
-  }
-
   /** What the connection's state allows: the buttons, the model links, the root's data-state. */
   function showState(state) {
     const focused = document.activeElement;
@@ -243,31 +213,6 @@ export async function mount(root) {
     }
     root.dataset.state = state;
     root.dataset.running = state === "training" ? "true" : "false";
-  }
-
-  /**
-   * The link held settings the server refused: the ones it names go back to their defaults
-   * and the rest of the link is kept. If it names none, or that was tried already (two
-   * settings may be fine alone and not together), every setting goes back to its default.
-   */
-  function fallBack(refusal) {
-    const differs = (field) => JSON.stringify(config[field]) !== JSON.stringify(defaults[field]);
-    const named = (refusal.fields || []).filter((field) => field in defaults && differs(field));
-    const some = named.length > 0 && !fellBack;
-    fellBack = true;
-    // by the controls' labels, with the value each goes back to: "Points (300)"
-    const shownDefault = (value) => (Array.isArray(value) ? value.join(", ") || "none" : value);
-    const title = (field) => (field === "features" ? "Inputs" : (controls[field]?.labels?.[0]?.textContent ?? field));
-    const names = named.map((field) => `${title(field)} (${shownDefault(defaults[field])})`).join(" and ");
-    const explanation = some
-      ? `The trainer uses the default for ${names} and keeps the link's other settings.`
-      : "The link's settings could not be used, so the trainer starts from the defaults.";
-    showError(ui.error, `${refusal.detail} ${explanation}`);
-    refused = false; // this explanation stays when the server takes the settings
-    const back = Object.fromEntries(named.map((field) => [field, defaults[field]]));
-    config = some ? { ...config, ...back } : { ...defaults };
-    writeControls();
-    send({ type: "configure", config });
   }
 
   /**
@@ -310,12 +255,7 @@ export async function mount(root) {
         ? "Reconnected. The server started a new session: training starts again from epoch 0, without the points you added."
         : "",
     );
-    configPending = false;
-    answered = sent; // what the lost connection left unanswered never will be
-    seedsLate = false;
-    accepted = false; // no configuration taken yet on this connection (a new session)
-    resent = false;
-    send({ type: "configure", config });
+    settings.opened();
   }
 
   function onClose({ busy, retrying }) {
@@ -336,17 +276,10 @@ export async function mount(root) {
         showState(connection.state);
         break;
       case "config": {
-        const reply = received.reply_to ?? null;
-        if (reply !== null) answered = Math.max(answered, reply);
         markRefused([]); // an accepted configuration: nothing is refused any more
-        if (refused) {
-          clearError(ui.error); // the server took a configuration: the refusal is over
-          refused = false;
-        }
-        serverConfig = received.config;
-        accepted = true;
-        takeConfig(received.config, reply);
+        settings.taken(received);
         writeControls();
+        const { config } = settings;
         const inputs = inputLabels(options.trainer, config.features);
         diagram.setArchitecture([inputs.length, ...Array(config.hidden_layers).fill(config.units), plane.classes()], inputs);
         weights.setArchitecture(diagram.layerSizes);
@@ -398,8 +331,6 @@ export async function mount(root) {
       connection.on("busy");
       return;
     }
-    const reply = refusal.reply_to ?? null;
-    if (reply !== null) answered = Math.max(answered, reply);
     // what the learner typed in a refused box stays in it, marked, until they change it
     const typed = markRefused(refusal.fields || []);
     const value = (refusal.fields || []).includes("value"); // a typed weight's, or a new point's
@@ -407,52 +338,7 @@ export async function mount(root) {
     valueRefused = value && valueOf === "add_point";
     markValue(valueRefused);
     showError(ui.error, refusal.detail);
-    refused = true;
-    // another command was refused (a point, a weight): the settings stand. A newer change
-    // on its way, or waiting for its debounce, gets its own answer
-    if (reply === null || waiting()) return;
-    seedsLate = false;
-    if (serverConfig) {
-      config = { ...serverConfig }; // the session's settings are what counts
-      writeControls();
-      for (const [control, value] of typed) control.value = value;
-      // a new session after a reconnect refused what was typed meanwhile: it has no
-      // settings at all yet, so it gets the last ones a session took (once: never a loop)
-      if (!accepted && !resent) {
-        resent = true;
-        refused = false; // the refusal stays on show when those settings are taken
-        send({ type: "configure", config });
-      }
-    } else if (JSON.stringify(config) !== JSON.stringify(defaults)) {
-      fallBack(refusal);
-    }
-  }
-
-  /**
-   * A "config" from the server: the reply to the configure numbered `reply`, or (null) a change
-   * the session made on its own. It replaces the page's settings only when nothing the learner
-   * changed is unanswered; otherwise it is older than what the page shows.
-   */
-  function takeConfig(received, reply) {
-    const seeds = { seed: received.seed, weights_seed: received.weights_seed };
-    if (waiting()) {
-      if (reply === null) {
-        // the server picked new seeds (Re-seed, Regenerate): a change still waiting for its
-        // debounce carries them; one already sent carries the old ones, so it goes again
-        config = { ...config, ...seeds };
-        if (answered < sent) seedsLate = true;
-      }
-      return; // an answer to an older configure: its seeds are the page's own, or older
-    }
-    const lost = seedsLate && (seeds.seed !== config.seed || seeds.weights_seed !== config.weights_seed);
-    seedsLate = false;
-    if (lost) {
-      // the newest configure undid the seeds the server picked: the page's settings go again
-      configPending = true;
-      flushConfig();
-      return;
-    }
-    config = { ...received };
+    settings.onRefusal(refusal, typed); // the settings go back to those the session took, if any
   }
 
   function onFrame({ header, parts }) {
@@ -466,7 +352,7 @@ export async function mount(root) {
     readouts.epoch.textContent = formatCount(header.epoch);
     // a loss that overflowed comes as null, like one not measured yet: say which it is
     const lost = header.diverged_at != null ? "overflowed" : null;
-    const validated = (serverConfig?.validation ?? 0) > 0; // else there is no validation loss
+    const validated = (settings.serverConfig?.validation ?? 0) > 0; // else there is no validation loss
     readouts.loss.textContent = header.loss == null && lost ? lost : formatLoss(header.loss);
     readouts.valLoss.textContent = header.val_loss == null && lost && validated ? lost : formatLoss(header.val_loss);
     if (header.values) {
@@ -502,7 +388,7 @@ export async function mount(root) {
 
   // ------------------------------------------------------------------------ sharing
   function downloadFigure() {
-    const name = `neuronlab-${config.dataset}-epoch${stats.epoch}.png`;
+    const name = `neuronlab-${settings.config.dataset}-epoch${stats.epoch}.png`;
     plane.figure().toBlob((blob) => blob && downloadBlob(blob, name), "image/png");
   }
 
@@ -517,12 +403,12 @@ export async function mount(root) {
       await postFile(`${modelUrl}?name=${encodeURIComponent(file.name.slice(0, 200))}`, file);
     } catch (error) {
       showError(ui.error, error);
-      refused = true; // cleared when a setting or a model is taken
+      settings.refused = true; // cleared when a setting or a model is taken
     }
   }
 
   async function copyLink() {
-    writeState(PREFIX, config, defaults);
+    writeState(PREFIX, settings.config, defaults);
     const url = shareURL("trainer");
     try {
       await navigator.clipboard.writeText(url);
