@@ -111,3 +111,16 @@ def test_the_charts_say_they_scroll_on_a_phone_and_the_leaky_relus_say_their_slo
     section.screenshot(path=os.path.join(artifacts_dir, "deep-start-leaky-390.png"))
     page.set_viewport_size({"width": 1400, "height": 1000})
     expect(hint).to_be_hidden()
+
+
+def test_the_keyboard_keeps_its_place_while_it_trains(page, lab_url):
+    """Train 200 epochs is disabled while it trains; pressed with Enter, the focus comes back
+    to it afterwards instead of falling to the page."""
+    open_section(page, lab_url, "deep-start")
+    section = page.locator("section#deep-start")
+    button = section.get_by_role("button", name="Train 200 epochs")
+    button.focus()
+    page.keyboard.press("Enter")
+    expect(section.locator("[data-readout='final']")).not_to_have_text("–", timeout=60_000)
+    expect(button).to_be_enabled()
+    expect(button).to_be_focused()

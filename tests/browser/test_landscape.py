@@ -65,3 +65,16 @@ def test_the_landscape_of_the_network_just_trained(page, lab_url, artifacts_dir,
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     section.screenshot(path=os.path.join(artifacts_dir, f"landscape-{width}.png"))
+
+
+def test_the_keyboard_keeps_its_place_while_the_slice_is_measured(page, lab_url):
+    """The button is disabled while the lab measures the slice; pressed with Enter, the focus
+    comes back to it afterwards instead of falling to the page."""
+    train_a_little(page, lab_url, 1400)
+    section = page.locator("section#landscape")
+    button = section.locator("[data-action='landscape']")
+    button.focus()
+    page.keyboard.press("Enter")
+    expect(section.locator("[data-readout='centre']")).not_to_have_text("–", timeout=60_000)
+    expect(button).to_be_enabled()
+    expect(button).to_be_focused()

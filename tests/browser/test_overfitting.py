@@ -250,3 +250,43 @@ def test_after_the_server_closes_an_idle_socket_train_opens_a_new_one(
     assert not error.is_visible() or error.inner_text().strip() == ""
     shot(page, artifacts_dir, "overfitting", "overfitting-after-idle-close-1400.png")
     assert problems == []
+
+
+def test_a_penalty_label_near_the_best_epoch_stays_readable(page: Page, lab_url, artifacts_dir):
+    """λ raised a few epochs before the validation loss bottoms out: the label on its dotted
+    line and the best epoch's star fall in the same place, and the label must not hide under
+    the star."""
+    problems = open_page(page, f"{lab_url}?overfit.pace=20#overfitting")
+    overfit = section(page, "overfitting")
+    widget = overfit.locator("[data-widget=overfit]")
+    train_again(page)
+    page.wait_for_function(f"{RECEIVED} >= 24", timeout=30_000)
+    slider = overfit.get_by_label("L2 strength λ")
+    slider.focus()
+    slider.press("ArrowRight")  # 0 -> 0.0001, too small to move the best epoch much
+    expect(readout(page, "overfitting", "changes")).to_contain_text("λ = 0.0001", timeout=5_000)
+    overfit.get_by_label("pace (epochs/s)").fill("5")  # 1000 a second
+    expect(widget).to_have_attribute("data-state", "finished", timeout=30_000)
+    change = int(widget.get_attribute("data-last-change"))
+    best = int(numbers(readout(page, "overfitting", "best").inner_text())[0])
+    assert abs(best - change) < 40, (change, best)  # the two are close: the case at hand
+    label = overfit.locator(".annotation-text", has_text="λ 0.0001")
+    expect(label).to_be_visible()
+    star = page.locator(f"{CHART} .scatterlayer .trace").nth(2).locator("path.point")
+    label_box, star_box = label.bounding_box(), star.bounding_box()
+    assert label_box and star_box and not boxes_overlap(label_box, star_box), (label_box, star_box)
+    shot(page, artifacts_dir, "overfitting", "overfitting-l2-near-best-1400.png")
+    assert problems == []
+
+
+def test_stop_pressed_from_the_keyboard_hands_the_focus_to_train_again(page: Page, lab_url):
+    """Stop is disabled once the run ends: the focus moves on to Train again, not the page."""
+    open_page(page, f"{lab_url}?overfit.pace=20#overfitting")
+    overfit = section(page, "overfitting")
+    widget = overfit.locator("[data-widget=overfit]")
+    train_again(page)
+    expect(widget).to_have_attribute("data-state", "training", timeout=30_000)
+    overfit.get_by_role("button", name="Stop", exact=True).focus()
+    page.keyboard.press("Enter")
+    expect(widget).to_have_attribute("data-state", "finished", timeout=30_000)
+    expect(overfit.get_by_role("button", name="Train again")).to_be_focused()

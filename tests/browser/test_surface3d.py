@@ -7,9 +7,12 @@ its plot show; screenshots land in the artifacts folder.
 
 from __future__ import annotations
 
+import io
 import os
 
+import numpy as np
 import pytest
+from PIL import Image
 from playwright.sync_api import Page, expect
 
 from tests.browser.support import numbers, open_section, readout, shot
@@ -181,3 +184,10 @@ def test_the_3d_plot_fits_a_phone(page, lab_url, artifacts_dir):
     page.locator("section#surface3d").screenshot(
         path=os.path.join(artifacts_dir, "surface3d-390.png")
     )
+    # the box and its labels fit inside the plot: nothing dark (a tick label, the axis title)
+    # is cut by the plot's left or right edge
+    picture = Image.open(io.BytesIO(section.locator(".w-plot3d").screenshot())).convert("L")
+    picture.save(os.path.join(artifacts_dir, "surface3d-plot-390.png"))
+    pixels = np.asarray(picture)
+    edges = np.concatenate([pixels[:, :3], pixels[:, -3:]], axis=1)
+    assert edges.min() > 140, "a label of the 3-D plot is cut by the edge of a phone's screen"

@@ -242,3 +242,22 @@ def test_no_hint_where_nothing_overflows(page: Page, lab_url):
     hint = page.locator("#tr-diagram").locator("xpath=preceding-sibling::p[1]")
     expect(hint).to_have_class(re.compile(r"\bscroll-hint\b"))
     expect(hint).to_be_hidden()
+
+
+def test_the_presentation_layout_on_a_phone_keeps_each_readout_in_its_box(
+    page: Page, lab_url, artifacts_dir
+):
+    """The large type of ?present=1 on a 390 px screen: every readout's label and number fit
+    the box they sit in, and the page does not scroll sideways."""
+    open_trainer(page, f"{lab_url}?present=1#trainer", width=390, height=844)
+    expect(page.locator("html")).to_have_attribute("data-present", "true")
+    readouts = page.locator("#trainer .trainer-main .readouts")
+    readouts.scroll_into_view_if_needed()
+    spilled = readouts.evaluate(
+        """(box) => [...box.children]
+            .filter((r) => r.offsetParent !== null && r.scrollWidth > r.clientWidth + 1)
+            .map((r) => r.innerText.split(String.fromCharCode(10)).join(' '))"""
+    )
+    readouts.screenshot(path=os.path.join(artifacts_dir, "teacher-present-readouts-390.png"))
+    assert spilled == [], f"readouts wider than their boxes: {spilled}"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -220,6 +220,8 @@ export async function mount(root) {
 
   trainButton.addEventListener("click", async () => {
     const mine = (trainings += 1);
+    // a disabled button drops the keyboard's focus: it comes back when the button does
+    const hadFocus = document.activeElement === trainButton;
     trainButton.disabled = true;
     say(verdict, "Training 200 epochs…");
     try {
@@ -244,6 +246,7 @@ export async function mount(root) {
       if (mine === trainings) errors.report(error);
     } finally {
       if (mine === trainings) trainButton.disabled = false;
+      if (hadFocus && document.activeElement === document.body) trainButton.focus();
     }
   });
   depth.input.addEventListener("input", update);

@@ -80,6 +80,8 @@ export async function mount(root) {
       return;
     }
     busy = true;
+    // a disabled button drops the keyboard's focus: it comes back when the button does
+    const hadFocus = [button, another].find((b) => b === document.activeElement);
     button.disabled = true;
     another.disabled = true;
     say(status, "Taking the trainer's network and measuring the loss on the plane…");
@@ -118,6 +120,7 @@ export async function mount(root) {
       busy = false;
       button.disabled = false;
       another.disabled = false;
+      if (hadFocus && document.activeElement === document.body) hadFocus.focus();
     }
   }
 

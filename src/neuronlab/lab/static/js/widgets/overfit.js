@@ -261,6 +261,8 @@ export async function mount(root) {
   function end(message) {
     run.ended = message;
     run.best = message.best_epoch;
+    // Stop pressed from the keyboard: its focus moves on to Train again, not to the page
+    if (document.activeElement === stop) again.focus();
     stop.disabled = true;
     drawBoundary(message.image);
     const shown = message.shown;
@@ -331,11 +333,16 @@ export async function mount(root) {
       annotations.push({ x, yref: "paper", y, text, showarrow: false, yanchor: "top", xanchor: x > 0.85 * last ? "right" : "left", font: { color: colour, size: 12 } });
     };
     const l2Changes = changes.filter((c) => c.l2 !== null);
+    const starHeight = best && rows[best - 1] ? heightOnLogAxis(rows[best - 1].val_loss, trainLoss, valLoss) : null;
     l2Changes.forEach(({ epoch, l2: value }, i) => {
       shapes.push({ type: "line", x0: epoch, x1: epoch, yref: "paper", y0: 0, y1: 1, line: { color: "#6b5b00", width: 1.5, dash: "dot" } });
       // a label only where the next change is far enough on for the two not to overlap
       const next = l2Changes[i + 1];
-      if (!next || next.epoch - epoch > 0.12 * last) label(epoch, 0.78, ` λ ${value} `, "#6b5b00");
+      // a λ raised near the best epoch would put its label under the star: then it moves to
+      // the half of the plot the star is not in
+      const nearStar = starHeight !== null && Math.abs(best - epoch) < 0.15 * last && Math.abs(starHeight - 0.78) < 0.25;
+      const height = nearStar && starHeight >= 0.5 ? 0.3 : 0.78;
+      if (!next || next.epoch - epoch > 0.12 * last) label(epoch, height, ` λ ${value} `, "#6b5b00");
     });
     if (ended && best) {
       shapes.push({ type: "line", x0: best, x1: best, yref: "paper", y0: 0, y1: 1, line: { color: "#1b1d21", width: 1.5, dash: "dot" } });
@@ -359,6 +366,16 @@ export async function mount(root) {
     // no mode bar: its ten buttons would sit in the Tab order between the controls, and a
     // line chart of losses needs no zoom or pan
     return Plotly.react(chart, traces, layout, { displayModeBar: false, responsive: true });
+  }
+
+  /** Roughly where `value` sits, from 0 (bottom) to 1 (top), on a log axis that spans the
+   * series (plotly pads its automatic range by about 5% each side). */
+  function heightOnLogAxis(value, ...series) {
+    const logs = series.flat().filter((v) => v > 0).map(Math.log10);
+    const low = Math.min(...logs);
+    const high = Math.max(...logs);
+    if (!(value > 0) || !(high > low)) return 0.5;
+    return 0.05 + (0.9 * (Math.log10(value) - low)) / (high - low);
   }
 
   async function loadClassic() {

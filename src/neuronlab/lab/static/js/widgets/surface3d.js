@@ -256,9 +256,14 @@ export async function mount(root) {
   function layout() {
     const [x0, x1, y0, y1] = surfaces[grid.surface].bounds;
     const pad = 3 * lift();
+    const narrow = plot.clientWidth < 500;
+    // on a phone, a plot taller than wide draws the box so large that its sides cut the z
+    // labels and the axis title: a lower plot and a smaller box, seen from the same eye,
+    // keep them inside
+    const scale = narrow ? 0.8 : 1;
     return {
       margin: { l: 0, r: 0, t: 0, b: 0 },
-      height: plot.clientWidth < 500 ? 360 : 460,
+      height: narrow ? 300 : 460,
       autosize: true,
       showlegend: true,
       legend: { x: 0, y: 1, bgcolor: "rgba(255,255,255,0.7)" },
@@ -272,7 +277,7 @@ export async function mount(root) {
         dragmode: "turntable",
         // a lower box and a higher eye look down into a bowl, where the path runs
         aspectmode: "manual",
-        aspectratio: { x: 1, y: 1, z: 0.7 },
+        aspectratio: { x: scale, y: scale, z: 0.7 * scale },
       },
     };
   }
