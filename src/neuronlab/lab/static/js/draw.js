@@ -289,13 +289,15 @@ function positiveRange(...series) {
 
 /**
  * Tick settings for a plotly log axis of losses: powers of ten written as 10⁻⁴ rather than
- * plotly's "100µ" or "10n"; and, when the values span two decades or more, one tick a decade,
- * since plotly's in-between labels ("2", "5") read as a muddle of 1, 5, 2, 0.1, 5, 2.
+ * plotly's "100µ" or "10n"; when the values span two decades or more, one tick a decade,
+ * since plotly's in-between labels ("2", "5") read as a muddle of 1, 5, 2, 0.1, 5, 2; and at
+ * most six ticks, since a narrow range (the untrained network's one loss, 0.7225 to 0.729)
+ * otherwise gets a dozen crowded ones.
  */
 export function logAxisTicks(...series) {
   const [low, high] = positiveRange(...series);
   const decades = high > 0 ? Math.log10(high / low) : 0;
-  return { exponentformat: "power", minexponent: 3, ...(decades >= 2 ? { dtick: 1 } : {}) };
+  return { exponentformat: "power", minexponent: 3, nticks: 6, ...(decades >= 2 ? { dtick: 1 } : {}) };
 }
 
 /** Tick values and labels for a log axis that read as numbers ("0.3", "0.05", "2"), never
