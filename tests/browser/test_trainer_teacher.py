@@ -186,7 +186,10 @@ def test_a_link_with_an_unknown_feature_says_so_and_keeps_the_rest(page: Page, l
 
 def test_on_a_phone_train_and_the_plane_come_first(page: Page, lab_url, artifacts_dir):
     open_trainer(page, lab_url, width=390, height=844)
-    # page coordinates, all read at once (the page may still scroll to #trainer meanwhile)
+    # every widget mounted: until then the sections below the trainer are short, and a scroll
+    # to the trainer stops at the page's end, above where it was asked to go
+    page.wait_for_selector("html[data-ready='true']", timeout=30_000)
+    # page coordinates, all read at once
     top = page.evaluate(
         """() => Object.fromEntries(['#tr-train', '#tr-plane', '#tr-form', 'nav.toc'].map(s => {
             const r = document.querySelector(s).getBoundingClientRect();
