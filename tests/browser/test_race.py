@@ -126,6 +126,14 @@ def test_race_adam_reaches_the_rosenbrock_minimum(page, lab_url, artifacts_dir, 
     sgd = section.locator("tr[data-runner='sgd']")
     assert numbers(sgd.locator("[data-cell='distance']").inner_text())[0] > 0.5
     expect(sgd.locator("[data-cell='status']")).to_have_text("still descending after 1000 steps")
+    # momentum circles (1, 1) within 0.1 to the end, still moving: closing in, not descending
+    momentum = section.locator("tr[data-runner='momentum']")
+    expect(momentum.locator("[data-cell='status']")).to_have_text(
+        re.compile(r"^reached the minimum at step \d+; still closing in$")
+    )
+    expect(section.locator(".w-endings li[data-runner='momentum']")).to_contain_text(
+        "more steps would let it settle"
+    )
     expect(section.locator("[role='status']")).to_contain_text("reached the minimum first")
     endings = section.locator(".w-endings li")
     expect(endings).to_have_count(4)

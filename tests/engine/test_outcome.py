@@ -10,6 +10,7 @@ import pytest
 
 from neuronlab.engine.optimisers import make_optimizer
 from neuronlab.engine.outcome import (
+    NEAR,
     OUTCOMES,
     classify_point,
     hessian,
@@ -124,6 +125,25 @@ def test_the_race_headline_and_rows_agree_on_the_bowl():
         assert f"reached the minimum at step {step}" in race.summaries[label]
         after = np.linalg.norm(paths[label].points[step:], axis=1)
         assert after.max() < 0.1 and np.linalg.norm(paths[label].points[step - 1]) >= 0.1
+
+
+def test_momentum_circling_the_minimum_is_closing_in_not_told_to_take_a_larger_rate():
+    # the lab's default race: momentum stays within 0.1 of (1, 1) from step 486 but still
+    # moves at step 1000 (|∇f| 0.0045); "still descending ... a larger rate" misread that
+    momentum = make_optimizer("momentum", learning_rate=0.001)
+    path = descend("rosenbrock", (-1.2, 1.0), momentum, steps=1000)
+    gap = math.dist(path.outcome.point, (1.0, 1.0))
+    assert path.outcome.kind == "still descending" and gap < NEAR
+    assert path.outcome.sentence.startswith("still closing in on the minimum at (1, 1): ")
+    assert "more steps would let it settle" in path.outcome.sentence
+    assert "larger rate" not in path.outcome.sentence
+    race = read_race("rosenbrock", {"Momentum": path}, NEAR)
+    step = race.reached["Momentum"]
+    assert step is not None
+    assert race.summaries["Momentum"] == f"reached the minimum at step {step}; still closing in"
+    # far from every minimum, the old advice stands
+    slow = descend("rosenbrock", (-1.2, 1.0), make_optimizer("sgd", learning_rate=1e-4), steps=50)
+    assert slow.outcome.sentence.endswith("give it more steps or a larger rate.")
 
 
 def test_a_race_nobody_wins_says_so_and_a_saddle_row_says_saddle():

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..engine.optimisers import OPTIMIZERS
+from ..engine.outcome import NEAR
 from ..engine.surfaces import SURFACES, race_rates
 from ..palette import OPTIMIZER_LABELS
 from . import FiniteRange, Point, _make_out_dir, cli
@@ -53,7 +54,7 @@ from . import FiniteRange, Point, _make_out_dir, cli
 @click.option(
     "--near",
     type=FiniteRange(0, min_open=True),
-    default=0.1,
+    default=NEAR,
     show_default=True,
     help="'Reached the minimum' means staying within this distance of a lowest minimum.",
 )

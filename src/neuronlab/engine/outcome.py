@@ -36,6 +36,7 @@ OUTCOMES = ("converged", "local minimum", "saddle", "flat", "still descending", 
 STATIONARY_GRADIENT = 1e-3  # |∇f| below this counts as "the gradient is near zero"
 CURVATURE_TOL = 1e-6  # |λ| below this (relative to the largest |λ|) is no curvature: flat
 SAME_VALUE = 1e-6  # two minima within this (relative) of each other are equally low
+NEAR = 0.1  # within this distance of a lowest known minimum, a walk has reached it
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,13 @@ def outcome_sentence(outcome: Outcome) -> str:
     if kind == "diverged":
         detail = outcome.detail or f"the walk blew up {after}"
         return f"diverged: {detail}. Lower the learning rate."
+    if kind == "still descending" and _closing_in(outcome):
+        gap = math.dist(outcome.point, outcome.lowest)
+        return (
+            f"still closing in on {_lowest_point(outcome)} at {_pair(outcome.lowest)}: "
+            f"{short_number(gap)} from it {after}, loss {short_number(outcome.value)} "
+            f"(gradient {short_number(outcome.gradient_norm)}); more steps would let it settle."
+        )
     if kind == "still descending":
         return (
             f"still descending at {at} {after}, loss {short_number(outcome.value)} (gradient "
@@ -200,11 +208,19 @@ def outcome_sentence(outcome: Outcome) -> str:
             f"the surface curves up every way, but this is not the lowest point; "
             f"{_lowest(outcome)}."
         )
-    several = len(outcome.lowest_minima) > 1
     return (
-        f"converged {after} to {'one of the lowest minima' if several else 'the minimum'} "
-        f"at {at}, loss {short_number(outcome.value)}."
+        f"converged {after} to {_lowest_point(outcome)} at {at}, "
+        f"loss {short_number(outcome.value)}."
     )
+
+
+def _closing_in(outcome: Outcome) -> bool:
+    """Still moving, but already within NEAR of a lowest minimum (e.g. momentum circling it)."""
+    return outcome.lowest is not None and math.dist(outcome.point, outcome.lowest) < NEAR
+
+
+def _lowest_point(outcome: Outcome) -> str:
+    return "one of the lowest minima" if len(outcome.lowest_minima) > 1 else "the minimum"
 
 
 def _lowest(outcome: Outcome) -> str:
@@ -279,7 +295,8 @@ def _summary(outcome: Outcome, reached: int | None) -> str:
     there = f"reached the minimum at step {reached}"
     if kind == "converged":
         return f"converged; {there}"
-    return f"{there}; " + ("still descending" if kind == "still descending" else kind)
+    # within near for good yet not stopped: moving in on it, which "still descending" misreads
+    return f"{there}; " + ("still closing in" if kind == "still descending" else kind)
 
 
 def _headline(reached: dict[str, int | None], near: float) -> str:

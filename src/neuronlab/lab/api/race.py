@@ -14,7 +14,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field, model_validator
 
 from ...engine.optimisers import OPTIMIZERS
-from ...engine.outcome import distances_to_lowest, read_race
+from ...engine.outcome import NEAR, distances_to_lowest, read_race
 from ...engine.surfaces import SURFACES, race_rates
 from ...palette import OPTIMIZER_LABELS
 from ..validation import Coordinate, StrictModel, SurfaceName
@@ -22,8 +22,6 @@ from .descent import DescentRun, Rate, check_start, descent_run, walk
 from .widgets import rounded
 
 router = APIRouter(prefix="/api/race", tags=["race"])
-
-NEAR = 0.1  # "reached the minimum": within this distance of a lowest known minimum, for good
 
 
 class RaceQuery(StrictModel):
