@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 import neuronlab
-from tests.browser.support import COUNT_ANNOUNCEMENTS, announced, open_page, section
+from tests.browser.support import COUNT_ANNOUNCEMENTS, announced, open_page, section, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -31,6 +31,9 @@ def open_trainer(page: Page, url: str, width: int = 1500) -> None:
     page.wait_for_function(
         f"document.querySelector('{TRAINER}')?.trainerStats?.frames > 0", timeout=30_000
     )
+    # the widgets below may still be mounting, each one scrolling a link's #trainer back
+    # into view: boxes read and points clicked meanwhile miss
+    settle(page)
     page.locator("#trainer").scroll_into_view_if_needed()
 
 
