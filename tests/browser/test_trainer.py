@@ -722,9 +722,12 @@ def test_the_trainer_plane_tells_a_screen_reader_where_the_cursor_is(page: Page,
     page.wait_for_function(
         "document.querySelector('[data-widget=trainer]').trainerStats.added >= 2"
     )
-    page.wait_for_timeout(300)
-    added = [text for text in announced(page, "trainer") if "Added" in text]
-    assert len(added) >= 2, added
+    # the second sentence follows the server's answer: poll for it rather than sleep
+    page.wait_for_function(
+        "window.announced.filter((t) => t.startsWith('trainer:') && t.includes('Added'))"
+        ".length >= 2",
+        timeout=10_000,
+    )
     assert problems == []
 
 
