@@ -151,7 +151,7 @@ def test_a_typed_start_is_where_the_walk_begins(page, lab_url):
     section.get_by_label("start y").press("Enter")
     section.get_by_label("start y").blur()
     page.wait_for_function(
-        "() => document.querySelector('section#surface3d .w-plot3d').data[3].x[0] === -1.5"
+        "() => document.querySelector('section#surface3d .w-plot3d').data?.[3]?.x[0] === -1.5"
     )
     section.locator("[data-action='descend']").click()
     expect(section.locator(".widget")).to_have_attribute(
