@@ -141,12 +141,14 @@ def test_the_presentation_layout_puts_plane_and_chart_side_by_side(
     assert font >= 19  # large type
     page.locator("#tr-train").click()
     page.wait_for_function(f"document.querySelector('{TRAINER}').trainerStats.epoch > 3")
-    page.locator("section#trainer").scroll_into_view_if_needed()
-    page.screenshot(path=os.path.join(artifacts_dir, "teacher-present-1400.png"))
     # the chart's own type grows with the page's (plotly.js may still be on its way: until
     # the chart is drawn it has no layout to read)
     chart_font = "document.querySelector('#tr-chart')._fullLayout?.font.size"
     page.wait_for_function(f"{chart_font} >= 19")
+    # the picture once the chart has curves to show (before, its box can still be empty)
+    page.wait_for_function("document.querySelector('#tr-chart').data?.[0]?.x.length > 3")
+    page.locator("section#trainer").scroll_into_view_if_needed()
+    page.screenshot(path=os.path.join(artifacts_dir, "teacher-present-1400.png"))
     settings = page.locator("#tr-settings")
     settings.click()
     expect(settings).to_have_attribute("aria-expanded", "true")
