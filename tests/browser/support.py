@@ -14,9 +14,10 @@ READY = "html[data-ready='true']"
 
 # Resolves true once the page has stood still: its fonts loaded and, for `frames` animation
 # frames in a row, the same scroll position and the same height. Every widget mounted
-# (READY) is not enough: the last mount scrolls a linked section (#trainer) back into view,
-# smoothly (lab.css), and a box read or a mouse aimed meanwhile is where the page was, not
-# where it stops. False if it is still moving after 10 s.
+# (READY) is not always enough: a scroll-sideways hint that the lookout shows a frame later
+# moves a linked section (#trainer) and the page brings it back, and a link or a button that
+# scrolls does so smoothly (lab.css); a box read or a mouse aimed meanwhile is where the page
+# was, not where it stops. False if it is still moving after 10 s.
 SETTLE = """async (frames) => {
     await document.fonts.ready;
     const deadline = performance.now() + 10000;
@@ -24,7 +25,8 @@ SETTLE = """async (frames) => {
     let last = where();
     for (let still = 0; still < frames; ) {
         if (performance.now() > deadline) return false;
-        await new Promise((done) => requestAnimationFrame(done));
+        // a frame, or 50 ms where frames are held back (a page in the background)
+        await new Promise((done) => { requestAnimationFrame(done); setTimeout(done, 50); });
         const now = where();
         still = now === last ? still + 1 : 0;
         last = now;

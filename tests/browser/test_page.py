@@ -20,6 +20,7 @@ from tests.browser.support import (
     announced,
     open_page,
     section,
+    settle,
     watch,
 )
 
@@ -223,6 +224,7 @@ def test_narrow_screen_contents_stay_at_the_top(page: Page, lab_url, artifacts_d
         "Math.abs(document.querySelector('#overfitting').getBoundingClientRect().top - "
         "document.querySelector('nav.toc').getBoundingClientRect().height) < 60"
     )
+    settle(page)  # the link scrolls smoothly: read the boxes where it stops
     box = toc.bounding_box()
     assert box is not None and abs(box["y"]) < 1 and box["height"] < 80  # stuck to the top
     heading = section(page, "overfitting").locator("h2").bounding_box()
@@ -402,7 +404,16 @@ def test_live_regions_speak_when_something_new_happens(page: Page, lab_url):
     perceptron.get_by_role("button", name="Learn").click()
     # the button's label says what a press does; "Pause, toggle button, pressed" would not
     assert perceptron.get_by_role("button", name="Pause").get_attribute("aria-pressed") is None
-    page.wait_for_timeout(3000)  # about 60 steps
+    # about 60 steps (3 s at 20 a second, when the machine keeps up), or the run's end
+    page.wait_for_function(
+        """() => {
+            const shown = document.querySelector('#perceptron p.w-status').textContent;
+            const step = shown.match(/step (\\d+)/);
+            const learn = document.querySelector('#perceptron [data-action=learn-play]');
+            return step !== null && (Number(step[1]) >= 60 || learn.textContent === 'Learn');
+        }""",
+        timeout=30_000,
+    )
     said = announced(page, "perceptron")
     assert 1 <= len(said) <= 10, said  # the ends of the epochs, or of the run
     visible = perceptron.locator("p.w-status").text_content()
