@@ -213,17 +213,40 @@ def test_backprop_numbers_are_readable_and_tied_to_their_edges(page, lab_url, ar
 
 
 # One axis's tick labels at a time (titles off, so that a title moving with its ticks does not
-# count), then none: what differs from "none" is that axis's tick labels.
-SHOW_TICKS = """async (axis) => {
+# count), all of them or only the values given, or (show false) the same plot without them:
+# what differs between the two is those tick labels. (The grid lines follow the tick values,
+# so both pictures of a pair have the same values.)
+SHOW_TICKS = """async ([axis, values, show]) => {
     const plot = document.querySelector('section#surface3d .w-plot3d');
     const change = {};
     for (const a of ['x', 'y', 'z']) {
-        change[`scene.${a}axis.showticklabels`] = a === axis;
+        change[`scene.${a}axis.showticklabels`] = show && a === axis;
         change[`scene.${a}axis.title.text`] = '';
+    }
+    if (values) {
+        change[`scene.${axis}axis.tickmode`] = 'array';
+        change[`scene.${axis}axis.tickvals`] = values;
     }
     await window.Plotly.relayout(plot, change);
     await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
     await new Promise((r) => setTimeout(r, 150));
+}"""
+
+# the tick values each axis shows: the widget's own list, or plotly's evenly spaced ones
+TICKS = """() => {
+    const scene = document.querySelector('section#surface3d .w-plot3d')._fullLayout.scene;
+    const out = {};
+    for (const a of ['x', 'y', 'z']) {
+        const axis = scene[a + 'axis'];
+        const [lo, hi] = axis.range;
+        if (axis.tickmode === 'array') {
+            out[a] = axis.tickvals.filter((v) => v >= lo && v <= hi);
+        } else {
+            out[a] = [];
+            for (let v = axis._tmin; v <= axis._tmax + 1e-9; v += axis.dtick) out[a].push(v);
+        }
+    }
+    return out;
 }"""
 
 
@@ -236,6 +259,11 @@ def grow(mask: np.ndarray, by: int) -> np.ndarray:
     return out
 
 
+def where(mask: np.ndarray) -> tuple[int, int]:
+    y, x = np.argwhere(mask)[0]
+    return int(x), int(y)
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_3d_tick_labels_do_not_collide_in_the_default_view(page, lab_url, artifacts_dir, width):
     open_section(page, lab_url, "surface3d", width=width)
@@ -244,21 +272,30 @@ def test_3d_tick_labels_do_not_collide_in_the_default_view(page, lab_url, artifa
     page.mouse.move(0, 0)  # no hover label over the plot
     plot = section.locator(".w-plot3d")
     plot.screenshot(path=os.path.join(artifacts_dir, f"labels-surface3d-{width}.png"))
+    ticks = page.evaluate(TICKS)
 
-    def picture(axis: str) -> np.ndarray:
-        page.evaluate(SHOW_TICKS, axis)
+    def picture(axis: str, values=None, show=True) -> np.ndarray:
+        page.evaluate(SHOW_TICKS, [axis, values, show])
         return np.asarray(Image.open(io.BytesIO(plot.screenshot())).convert("L"), dtype=int)
 
-    bare = picture("none")
-    masks = {}
+    def labels(axis: str, values=None) -> np.ndarray:
+        mask = np.abs(picture(axis, values) - picture(axis, values, show=False)) > 40
+        assert mask.sum() > 20, f"no tick labels found on the {axis} axis"
+        return mask
+
+    bare = picture("x", show=False)
+    masks = {axis: labels(axis) for axis in "xyz"}
+    assert (np.abs(picture("x", show=False) - bare) > 40).sum() == 0, "the plot redraws unlike"
+    # neighbours on one axis: every other tick against the ticks between them
     for axis in "xyz":
-        masks[axis] = np.abs(picture(axis) - bare) > 40
-        assert masks[axis].sum() > 20, f"no tick labels found on the {axis} axis"
-    assert (np.abs(picture("none") - bare) > 40).sum() == 0, "the plot does not redraw the same"
+        assert len(ticks[axis]) >= 3, f"the {axis} axis shows fewer than three ticks"
+        even, odd = labels(axis, ticks[axis][0::2]), labels(axis, ticks[axis][1::2])
+        touching = grow(even, 1) & grow(odd, 1)
+        assert not touching.any(), (
+            f"at {width} px two {axis} tick labels touch near pixel {where(touching)}"
+        )
     for p, q in [("x", "y"), ("x", "z"), ("y", "z")]:
         touching = grow(masks[p], 1) & grow(masks[q], 1)
-        where = np.argwhere(touching)
         assert not touching.any(), (
-            f"at {width} px a {p} tick label touches a {q} tick label "
-            f"near pixel (x, y) = {tuple(where[0][::-1]) if len(where) else None}"
+            f"at {width} px a {p} tick label touches a {q} tick label near pixel {where(touching)}"
         )

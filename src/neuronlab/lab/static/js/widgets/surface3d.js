@@ -12,6 +12,7 @@ import { el, errorLine, numberInput, readouts, reducedMotion, select, slider, st
 import { formatNumber } from "../format.js";
 import { mountSourcePanel } from "../api.js";
 import { RATES } from "./descent.js";
+import { niceStep } from "../draw.js";
 
 const STEPS = [50, 100, 200, 300, 500, 1000, 2000, 5000];
 const DEFAULTS = { surface: "bowl", optimizer: "sgd", rate: 0.1, steps: 300, x: NaN, y: NaN, ex: 1.3, ey: -1.3, ez: 1.9 };
@@ -271,9 +272,12 @@ export async function mount(root) {
       scene: {
         camera,
         // the surface's own box, fixed: a walk that flies off is cut, not allowed to squash it
-        xaxis: { title: { text: "x" }, range: [x0, x1], autorange: false },
-        yaxis: { title: { text: "y" }, range: [y0, y1], autorange: false },
-        zaxis: { title: { text: "f(x, y)" }, nticks: 5, range: [grid.low - pad, grid.high + pad], autorange: false },
+        // The x and y ticks stop short of the box's corners: there the z axis's lowest tick
+        // and the other floor axis's end tick meet them, and the numbers were drawn over each
+        // other. A phone gets fewer of them, so that neighbours stay apart.
+        xaxis: { title: { text: "x" }, range: [x0, x1], autorange: false, ...insideTicks(x0, x1, narrow ? 3 : 7) },
+        yaxis: { title: { text: "y" }, range: [y0, y1], autorange: false, ...insideTicks(y0, y1, narrow ? 3 : 7) },
+        zaxis: { title: { text: "f(x, y)" }, range: [grid.low - pad, grid.high + pad], autorange: false, ...fewTicks(grid.low - pad, grid.high + pad, narrow ? 3 : 5) },
         dragmode: "turntable",
         // a lower box and a higher eye look down into a bowl, where the path runs
         aspectmode: "manual",
@@ -486,6 +490,34 @@ function nearest(values, v) {
     if (Math.abs(candidate - v) < Math.abs(values[best] - v)) best = i;
   });
   return best;
+}
+
+// Round ticks strictly inside (lo, hi), about `count` of them.
+function insideTicks(lo, hi, count) {
+  const step = niceStep(((hi - lo) * 5) / (count + 1));
+  const tickvals = [];
+  for (let k = Math.floor(lo / step) + 1; k * step < hi - step / 4; k += 1) {
+    if (k * step > lo + step / 4) tickvals.push(Number((k * step).toPrecision(12)));
+  }
+  return { tickmode: "array", tickvals };
+}
+
+// Round ticks over [lo, hi], ends included, at most `count` of them (and at least two): the
+// smallest step of 1, 2, 2.5, 4 or 5 times a power of ten that fits.
+function fewTicks(lo, hi, count) {
+  const span = hi - lo || 1;
+  const power = 10 ** Math.floor(Math.log10(span / count));
+  let tickvals = [lo, hi];
+  for (const m of [1, 2, 2.5, 4, 5, 10, 20, 25, 40, 50]) {
+    const step = m * power;
+    const list = [];
+    for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + 1e-9 * span; k += 1) list.push(Number((k * step).toPrecision(12)));
+    if (list.length >= 2 && list.length <= count) {
+      tickvals = list;
+      break;
+    }
+  }
+  return { tickmode: "array", tickvals };
 }
 
 function round(v) {
