@@ -18,11 +18,13 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
+from neuronlab.engine.surfaces import SURFACES as neuronlab_surfaces
 from tests.browser.support import open_section
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
 WIDTHS = [1400, 390]
+SURFACES = list(neuronlab_surfaces)  # bowl, the default, first
 
 # Every edge (its line, in drawing order) with its label: the text's box and, if the label has
 # one, the box drawn behind it (opaque, white, and above every line: it hides the strokes
@@ -265,13 +267,17 @@ def where(mask: np.ndarray) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_3d_tick_labels_do_not_collide_in_the_default_view(page, lab_url, artifacts_dir, width):
-    open_section(page, lab_url, "surface3d", width=width)
+@pytest.mark.parametrize("surface", SURFACES)
+def test_3d_tick_labels_do_not_collide_in_the_default_view(
+    page, lab_url, artifacts_dir, width, surface
+):
+    open_section(page, lab_url, "surface3d", query=f"?surface3d.surface={surface}", width=width)
     section = page.locator("section#surface3d")
     expect(section.locator(".w-plot3d .main-svg").first).to_be_visible(timeout=15_000)
     page.mouse.move(0, 0)  # no hover label over the plot
     plot = section.locator(".w-plot3d")
-    plot.screenshot(path=os.path.join(artifacts_dir, f"labels-surface3d-{width}.png"))
+    expect(section.locator(".widget")).to_have_attribute("data-surface", surface)
+    plot.screenshot(path=os.path.join(artifacts_dir, f"labels-surface3d-{surface}-{width}.png"))
     ticks = page.evaluate(TICKS)
 
     def picture(axis: str, values=None, show=True) -> np.ndarray:
@@ -292,10 +298,11 @@ def test_3d_tick_labels_do_not_collide_in_the_default_view(page, lab_url, artifa
         even, odd = labels(axis, ticks[axis][0::2]), labels(axis, ticks[axis][1::2])
         touching = grow(even, 1) & grow(odd, 1)
         assert not touching.any(), (
-            f"at {width} px two {axis} tick labels touch near pixel {where(touching)}"
+            f"{surface} at {width} px: two {axis} tick labels touch near pixel {where(touching)}"
         )
     for p, q in [("x", "y"), ("x", "z"), ("y", "z")]:
         touching = grow(masks[p], 1) & grow(masks[q], 1)
         assert not touching.any(), (
-            f"at {width} px a {p} tick label touches a {q} tick label near pixel {where(touching)}"
+            f"{surface} at {width} px: a {p} tick label touches a {q} tick label"
+            f" near pixel {where(touching)}"
         )

@@ -416,20 +416,34 @@ const LABEL_STEPS = 64; // the spots tried along an edge, from 8 % to 92 % of th
 // a box may also move up or down by this share of its height: the edge still runs through it
 const LABEL_SHIFTS = [0, -0.35, 0.35];
 
-function segmentToBox([ax, ay], [bx, by], [x, y, w, h]) {
-  // the distance from segment a-b to a box (0 if it enters the box), sampled along a-b: the
-  // diagrams' segments are a few hundred units long, so a unit's step is exact enough
-  const steps = Math.max(2, Math.ceil(Math.hypot(bx - ax, by - ay)));
-  let best = Infinity;
-  for (let k = 0; k <= steps; k += 1) {
-    const px = ax + ((bx - ax) * k) / steps;
-    const py = ay + ((by - ay) * k) / steps;
-    const dx = Math.max(x - px, 0, px - (x + w));
-    const dy = Math.max(y - py, 0, py - (y + h));
-    best = Math.min(best, Math.hypot(dx, dy));
-    if (best === 0) break;
+function pointToSegment(px, py, [ax, ay], [bx, by]) {
+  const dx = bx - ax;
+  const dy = by - ay;
+  const t = Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy || 1)));
+  return Math.hypot(px - ax - t * dx, py - ay - t * dy);
+}
+
+function pointToBox(px, py, [x, y, w, h]) {
+  return Math.hypot(Math.max(x - px, 0, px - (x + w)), Math.max(y - py, 0, py - (y + h)));
+}
+
+function segmentToBox(a, b, box) {
+  // 0 if the segment enters the box (clipped against its four sides, Liang-Barsky); else the
+  // nearest of its ends to the box and of the box's corners to it
+  const [x, y, w, h] = box;
+  const dx = b[0] - a[0];
+  const dy = b[1] - a[1];
+  let t0 = 0;
+  let t1 = 1;
+  for (const [p, q] of [[-dx, a[0] - x], [dx, x + w - a[0]], [-dy, a[1] - y], [dy, y + h - a[1]]]) {
+    if (p === 0) {
+      if (q < 0) t1 = -1;
+    } else if (p < 0) t0 = Math.max(t0, q / p);
+    else t1 = Math.min(t1, q / p);
   }
-  return best;
+  if (t0 <= t1) return 0;
+  const corners = [[x, y], [x + w, y], [x, y + h], [x + w, y + h]];
+  return Math.min(pointToBox(...a, box), pointToBox(...b, box), ...corners.map(([cx, cy]) => pointToSegment(cx, cy, a, b)));
 }
 
 function boxesMeet(p, q, gap) {

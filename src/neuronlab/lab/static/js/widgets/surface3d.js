@@ -275,9 +275,9 @@ export async function mount(root) {
         // The x and y ticks stop short of the box's corners: there the z axis's lowest tick
         // and the other floor axis's end tick meet them, and the numbers were drawn over each
         // other. A phone gets fewer of them, so that neighbours stay apart.
-        xaxis: { title: { text: "x" }, range: [x0, x1], autorange: false, ...insideTicks(x0, x1, narrow ? 3 : 7) },
-        yaxis: { title: { text: "y" }, range: [y0, y1], autorange: false, ...insideTicks(y0, y1, narrow ? 3 : 7) },
-        zaxis: { title: { text: "f(x, y)" }, range: [grid.low - pad, grid.high + pad], autorange: false, ...fewTicks(grid.low - pad, grid.high + pad, narrow ? 3 : 5) },
+        xaxis: { title: { text: "x" }, range: [x0, x1], autorange: false, ...roundTicks(x0, x1, narrow ? 3 : 7, { inside: true }) },
+        yaxis: { title: { text: "y" }, range: [y0, y1], autorange: false, ...roundTicks(y0, y1, narrow ? 3 : 7, { inside: true }) },
+        zaxis: { title: { text: "f(x, y)" }, range: [grid.low - pad, grid.high + pad], autorange: false, ...roundTicks(grid.low - pad, grid.high + pad, narrow ? 3 : 5) },
         dragmode: "turntable",
         // a lower box and a higher eye look down into a bowl, where the path runs
         aspectmode: "manual",
@@ -492,32 +492,25 @@ function nearest(values, v) {
   return best;
 }
 
-// Round ticks strictly inside (lo, hi), about `count` of them.
-function insideTicks(lo, hi, count) {
-  const step = niceStep(((hi - lo) * 5) / (count + 1));
-  const tickvals = [];
-  for (let k = Math.floor(lo / step) + 1; k * step < hi - step / 4; k += 1) {
-    if (k * step > lo + step / 4) tickvals.push(Number((k * step).toPrecision(12)));
-  }
-  return { tickmode: "array", tickvals };
-}
-
-// Round ticks over [lo, hi], ends included, at most `count` of them (and at least two): the
-// smallest step of 1, 2, 2.5, 4 or 5 times a power of ten that fits.
-function fewTicks(lo, hi, count) {
+// Round ticks over [lo, hi], at most `count` of them: the smallest step of 1, 2 or 5 times a
+// power of ten that fits with three ticks or more, else one of 2.5 or 4 times, else two
+// ticks. `inside` keeps them off the two ends.
+function roundTicks(lo, hi, count, { inside = false } = {}) {
   const span = hi - lo || 1;
   const power = 10 ** Math.floor(Math.log10(span / count));
-  let tickvals = [lo, hi];
-  for (const m of [1, 2, 2.5, 4, 5, 10, 20, 25, 40, 50]) {
-    const step = m * power;
+  const ticks = (step) => {
+    const margin = inside ? step / 4 : -1e-9 * span;
     const list = [];
-    for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + 1e-9 * span; k += 1) list.push(Number((k * step).toPrecision(12)));
-    if (list.length >= 2 && list.length <= count) {
-      tickvals = list;
-      break;
+    for (let k = Math.ceil((lo + margin) / step); k * step <= hi - margin; k += 1) list.push(Number((k * step).toPrecision(12)));
+    return list;
+  };
+  for (const [steps, least] of [[[1, 2, 5, 10, 20, 50], 3], [[2.5, 4, 25, 40], 3], [[1, 2, 5, 10, 20, 50], 2]]) {
+    for (const m of steps) {
+      const list = ticks(m * power);
+      if (list.length >= least && list.length <= count) return { tickmode: "array", tickvals: list };
     }
   }
-  return { tickmode: "array", tickvals };
+  return { tickmode: "array", tickvals: [(lo + hi) / 2] };
 }
 
 function round(v) {
