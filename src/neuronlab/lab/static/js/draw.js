@@ -400,3 +400,129 @@ export function svgElement(tag, attributes = {}, text) {
 export function unitY(height, count, i) {
   return (height / (count + 1)) * (i + 1);
 }
+
+// ---- edge labels on the network diagrams -------------------------------------------------
+// A weight's number sits on its own edge, in a small white box outlined in the edge's colour
+// that hides the stroke beneath it. Edges that leave one node start close together, so each
+// label looks along its edge for a spot where its box clears every node (circle and texts),
+// every label placed before it and every other edge's stroke; among those spots it takes the
+// one nearest `prefer` of the way along. The hardest edges (fewest free spots) choose first;
+// where no spot is free, the label takes the one that misses its room by least.
+// This is drawing only: where a number goes, never what it is.
+
+const LABEL_PAD = [4, 2]; // the box's margin around the text, x and y
+const LABEL_GAP = 3; // the least room between a box and anything else
+const LABEL_STEPS = 64; // the spots tried along an edge, from 8 % to 92 % of the way
+// a box may also move up or down by this share of its height: the edge still runs through it
+const LABEL_SHIFTS = [0, -0.35, 0.35];
+
+function pointToSegment(px, py, [ax, ay], [bx, by]) {
+  const dx = bx - ax;
+  const dy = by - ay;
+  const t = Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy || 1)));
+  return Math.hypot(px - ax - t * dx, py - ay - t * dy);
+}
+
+function pointToBox(px, py, [x, y, w, h]) {
+  return Math.hypot(Math.max(x - px, 0, px - (x + w)), Math.max(y - py, 0, py - (y + h)));
+}
+
+function segmentToBox(a, b, box) {
+  // 0 if the segment enters the box (clipped against its four sides, Liang-Barsky); else the
+  // nearest of its ends to the box and of the box's corners to it
+  const [x, y, w, h] = box;
+  const dx = b[0] - a[0];
+  const dy = b[1] - a[1];
+  let t0 = 0;
+  let t1 = 1;
+  for (const [p, q] of [[-dx, a[0] - x], [dx, x + w - a[0]], [-dy, a[1] - y], [dy, y + h - a[1]]]) {
+    if (p === 0) {
+      if (q < 0) t1 = -1;
+    } else if (p < 0) t0 = Math.max(t0, q / p);
+    else t1 = Math.min(t1, q / p);
+  }
+  if (t0 <= t1) return 0;
+  const corners = [[x, y], [x + w, y], [x, y + h], [x + w, y + h]];
+  return Math.min(pointToBox(...a, box), pointToBox(...b, box), ...corners.map(([cx, cy]) => pointToSegment(cx, cy, a, b)));
+}
+
+function boxesMeet(p, q, gap) {
+  return p[0] < q[0] + q[2] + gap && q[0] < p[0] + p[2] + gap && p[1] < q[1] + q[3] + gap && q[1] < p[1] + p[3] + gap;
+}
+
+function circleToBox([cx, cy, r], [x, y, w, h]) {
+  const dx = Math.max(x - cx, 0, cx - (x + w));
+  const dy = Math.max(y - cy, 0, cy - (y + h));
+  return Math.hypot(dx, dy) - r;
+}
+
+/**
+ * Append one label per edge to `diagram` (an <svg> in the page), placed to be read.
+ *
+ * `edges`: [{a: [x, y], b: [x, y], width, colour, text, attributes}], `attributes` going on
+ * the label's <g> (data-*, opacity); `circles`: [[cx, cy, r]] of the nodes; `bounds`: [width,
+ * height] of the viewBox. Every text already in the diagram (node names, values, biases) is
+ * kept clear too.
+ */
+export function placeEdgeLabels(diagram, edges, { circles = [], bounds, prefer = 0.3, className = "w-edge-label" }) {
+  const boxes = [...diagram.querySelectorAll("text")].map((t) => {
+    const b = t.getBBox();
+    return [b.x, b.y, b.width, b.height];
+  });
+  const made = edges.map((edge) => {
+    const text = svgElement("text", { class: edge.className || className, "text-anchor": "middle", "dominant-baseline": "central" }, edge.text);
+    const rect = svgElement("rect", { class: "w-edge-box", rx: 3, stroke: edge.colour });
+    const group = svgElement("g", { class: "w-edge-tag", ...edge.attributes }, undefined);
+    group.append(rect, text);
+    diagram.append(group);
+    const measured = text.getBBox();
+    // a diagram not on screen yet measures 0: 12 px monospace is about 7.3 units a character
+    const w = (measured.width || 7.3 * [...edge.text].length) + 2 * LABEL_PAD[0];
+    const h = (measured.height || 15) + 2 * LABEL_PAD[1];
+    return { edge, text, rect, w, h };
+  });
+  // every spot's shortfall from the room it needs (0: free), against the fixed parts first
+  const shortfall = (need, have) => Math.max(0, need - have);
+  const spots = made.map(({ edge, w, h }, k) => {
+    const list = [];
+    for (let s = 0; s < LABEL_STEPS; s += 1) {
+      const t = 0.08 + (0.84 * s) / (LABEL_STEPS - 1);
+      const cx = edge.a[0] + (edge.b[0] - edge.a[0]) * t;
+      const cy = edge.a[1] + (edge.b[1] - edge.a[1]) * t;
+      // centred on the edge, or shifted up or down while the edge still runs through the box
+      for (const shift of LABEL_SHIFTS) {
+        const box = [cx - w / 2, cy - h / 2 + shift * h, w, h];
+        if (bounds && (box[0] < 0 || box[1] < 0 || box[0] + w > bounds[0] || box[1] + h > bounds[1])) continue;
+        let bad = 0;
+        for (const c of circles) bad += shortfall(LABEL_GAP, circleToBox(c, box));
+        for (const b of boxes) if (boxesMeet(b, box, LABEL_GAP)) bad += 10;
+        edges.forEach((other, m) => {
+          if (m !== k) bad += shortfall(LABEL_GAP + other.width / 2, segmentToBox(other.a, other.b, box));
+        });
+        list.push({ t, box, bad, cost: Math.abs(t - prefer) + (shift ? 0.15 : 0) });
+      }
+    }
+    return list;
+  });
+  const order = made.map((_, k) => k).sort((p, q) => spots[p].filter((s) => !s.bad).length - spots[q].filter((s) => !s.bad).length || p - q);
+  const placed = [];
+  for (const k of order) {
+    const { edge, text, rect, w, h } = made[k];
+    let best = null;
+    for (const spot of spots[k]) {
+      let bad = spot.bad;
+      for (const p of placed) if (boxesMeet(p, spot.box, LABEL_GAP)) bad += 10;
+      if (!best || bad < best.bad || (bad === best.bad && spot.cost < best.cost)) best = { ...spot, bad };
+    }
+    // no spot inside the diagram at all (never on these diagrams): the preferred one
+    const box = best ? best.box : (() => {
+      const cx = edge.a[0] + (edge.b[0] - edge.a[0]) * prefer;
+      const cy = edge.a[1] + (edge.b[1] - edge.a[1]) * prefer;
+      return [cx - w / 2, cy - h / 2, w, h];
+    })();
+    placed.push(box);
+    for (const [name, v] of [["x", box[0]], ["y", box[1]], ["width", w], ["height", h]]) rect.setAttribute(name, String(v));
+    text.setAttribute("x", String(box[0] + w / 2));
+    text.setAttribute("y", String(box[1] + h / 2));
+  }
+}

@@ -6,7 +6,7 @@
 
 import { postJSON } from "../api.js";
 import { getOptions } from "../options.js";
-import { drawAxes, drawShape, classColour, makeView, setupCanvas, svgElement as svg, unitY } from "../draw.js";
+import { drawAxes, drawShape, classColour, makeView, placeEdgeLabels, setupCanvas, svgElement as svg, unitY } from "../draw.js";
 import { readState, writeState } from "../state.js";
 import { scrollHint } from "../scroll-hint.js";
 import {
@@ -206,18 +206,18 @@ export async function mount(root) {
               "data-edge": `${l}-${j}-${i}`,
             }),
           );
-          const t = 0.3; // near the end where edges fan out, so that numbers don't collide
-          labels.push(
-            svg(
-              "text",
-              { x: ax + (bx - ax) * t, y: ay + (by - ay) * t - 3, class: `w-edge-label${isPicked ? " w-bp-picked" : ""}`, "text-anchor": "middle", "data-edge-label": `${l}-${j}-${i}` },
-              formatNumber(edgeValue(l, j, i), 3),
-            ),
-          );
+          labels.push({
+            a: [ax, ay],
+            b: [bx, by],
+            width: 1 + (5 * Math.abs(w)) / (largest || 1),
+            colour: isPicked ? "#1b1d21" : w >= 0 ? POSITIVE : NEGATIVE,
+            text: formatNumber(edgeValue(l, j, i), 3),
+            className: `w-edge-label${isPicked ? " w-bp-picked" : ""}`,
+            attributes: { "data-edge-label": `${l}-${j}-${i}` },
+          });
         });
       });
     });
-    diagram.append(...labels);
     where.forEach((column, l) => {
       column.forEach(([cx, cy], i) => {
         const group = svg("g", { "data-node": `${l}-${i}` });
@@ -242,6 +242,9 @@ export async function mount(root) {
         diagram.append(group);
       });
     });
+    // the numbers go on last, clear of the nodes and of each other
+    const circles = where.flat().map(([cx, cy]) => [cx, cy, RADIUS]);
+    placeEdgeLabels(diagram, labels, { circles, bounds: [WIDTH, HEIGHT] });
   }
 
   function line(text) {

@@ -3,7 +3,7 @@
 
 import { postJSON } from "../api.js";
 import { getOptions } from "../options.js";
-import { svgElement as svg, unitY } from "../draw.js";
+import { placeEdgeLabels, svgElement as svg, unitY } from "../draw.js";
 import { readState, writeState } from "../state.js";
 import { scrollHint } from "../scroll-hint.js";
 import { el, errorLine, latestWins, say, select, slider, statusLine } from "./controls.js";
@@ -97,8 +97,8 @@ export async function mount(root) {
     const where = sizes.map((n, l) => Array.from({ length: n }, (_, i) => [COLUMNS[l], unitY(HEIGHT, n, i)]));
     let largest = 0;
     for (const W of result.weights) for (const row of W) for (const w of row) largest = Math.max(largest, Math.abs(w));
-    // edges: layer l feeds layer l + 1 once the phase reaches it; their numbers go on top
-    // of every line, so that no later line runs through an earlier number
+    // edges: layer l feeds layer l + 1 once the phase reaches it; their numbers go on last,
+    // over every line and clear of the nodes' texts
     const labels = [];
     result.weights.forEach((W, l) => {
       const active = phase >= (l === 0 ? 2 : 4);
@@ -116,18 +116,17 @@ export async function mount(root) {
               "data-weight": w,
             }),
           );
-          // a third of the way along, edges leaving one node are still 30 px apart, so each
-          // number sits clearly on its own edge (at the midpoints crossing edges meet)
-          const t = 0.3;
-          const lx = ax + (bx - ax) * t;
-          const ly = ay + (by - ay) * t;
-          labels.push(
-            svg("text", { x: lx, y: ly - 3, class: "w-edge-label", "text-anchor": "middle", opacity: active ? 1 : 0.65 }, formatNumber(w, 2)),
-          );
+          labels.push({
+            a: [ax, ay],
+            b: [bx, by],
+            width: 1 + (5 * Math.abs(w)) / (largest || 1),
+            colour: w >= 0 ? POSITIVE : NEGATIVE,
+            text: formatNumber(w, 2),
+            attributes: { "data-edge-label": `${l}-${i}-${j}`, opacity: active ? 1 : 0.65 },
+          });
         });
       });
     });
-    diagram.append(...labels);
     const values = [
       [result.inputs, null],
       [phase >= 3 ? result.hidden_a : phase >= 2 ? result.hidden_z : null, phase >= 3 ? "a" : "z"],
@@ -166,6 +165,8 @@ export async function mount(root) {
       const [cx, cy] = where[2][result.prediction];
       diagram.append(svg("text", { x: cx, y: cy + RADIUS + 32, class: "w-node-name", "text-anchor": "middle" }, "▲ predicted"));
     }
+    const circles = where.flat().map(([cx, cy]) => [cx, cy, RADIUS]);
+    placeEdgeLabels(diagram, labels, { circles, bounds: [WIDTH, HEIGHT] });
   }
 
   function describe() {

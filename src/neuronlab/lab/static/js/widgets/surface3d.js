@@ -12,6 +12,7 @@ import { el, errorLine, numberInput, readouts, reducedMotion, select, slider, st
 import { formatNumber } from "../format.js";
 import { mountSourcePanel } from "../api.js";
 import { RATES } from "./descent.js";
+import { niceStep } from "../draw.js";
 
 const STEPS = [50, 100, 200, 300, 500, 1000, 2000, 5000];
 const DEFAULTS = { surface: "bowl", optimizer: "sgd", rate: 0.1, steps: 300, x: NaN, y: NaN, ex: 1.3, ey: -1.3, ez: 1.9 };
@@ -271,9 +272,12 @@ export async function mount(root) {
       scene: {
         camera,
         // the surface's own box, fixed: a walk that flies off is cut, not allowed to squash it
-        xaxis: { title: { text: "x" }, range: [x0, x1], autorange: false },
-        yaxis: { title: { text: "y" }, range: [y0, y1], autorange: false },
-        zaxis: { title: { text: "f(x, y)" }, nticks: 5, range: [grid.low - pad, grid.high + pad], autorange: false },
+        // The x and y ticks stop short of the box's corners: there the z axis's lowest tick
+        // and the other floor axis's end tick meet them, and the numbers were drawn over each
+        // other. A phone gets fewer of them, so that neighbours stay apart.
+        xaxis: { title: { text: "x" }, range: [x0, x1], autorange: false, ...roundTicks(x0, x1, narrow ? 3 : 7, { inside: true }) },
+        yaxis: { title: { text: "y" }, range: [y0, y1], autorange: false, ...roundTicks(y0, y1, narrow ? 3 : 7, { inside: true }) },
+        zaxis: { title: { text: "f(x, y)" }, range: [grid.low - pad, grid.high + pad], autorange: false, ...roundTicks(grid.low - pad, grid.high + pad, narrow ? 3 : 5) },
         dragmode: "turntable",
         // a lower box and a higher eye look down into a bowl, where the path runs
         aspectmode: "manual",
@@ -486,6 +490,27 @@ function nearest(values, v) {
     if (Math.abs(candidate - v) < Math.abs(values[best] - v)) best = i;
   });
   return best;
+}
+
+// Round ticks over [lo, hi], at most `count` of them: the smallest step of 1, 2 or 5 times a
+// power of ten that fits with three ticks or more, else one of 2.5 or 4 times, else two
+// ticks. `inside` keeps them off the two ends.
+function roundTicks(lo, hi, count, { inside = false } = {}) {
+  const span = hi - lo || 1;
+  const power = 10 ** Math.floor(Math.log10(span / count));
+  const ticks = (step) => {
+    const margin = inside ? step / 4 : -1e-9 * span;
+    const list = [];
+    for (let k = Math.ceil((lo + margin) / step); k * step <= hi - margin; k += 1) list.push(Number((k * step).toPrecision(12)));
+    return list;
+  };
+  for (const [steps, least] of [[[1, 2, 5, 10, 20, 50], 3], [[2.5, 4, 25, 40], 3], [[1, 2, 5, 10, 20, 50], 2]]) {
+    for (const m of steps) {
+      const list = ticks(m * power);
+      if (list.length >= least && list.length <= count) return { tickmode: "array", tickvals: list };
+    }
+  }
+  return { tickmode: "array", tickvals: [(lo + hi) / 2] };
 }
 
 function round(v) {
