@@ -12,6 +12,28 @@ from playwright.sync_api import Page
 
 READY = "html[data-ready='true']"
 
+# Resolves true once the page has stood still: its fonts loaded and, for `frames` animation
+# frames in a row, the same scroll position and the same height. Every widget mounted
+# (READY) is not always enough: a scroll-sideways hint that the lookout shows a frame later
+# moves a linked section (#trainer) and the page brings it back, and a link or a button that
+# scrolls does so smoothly (lab.css); a box read or a mouse aimed meanwhile is where the page
+# was, not where it stops. False if it is still moving after 10 s.
+SETTLE = """async (frames) => {
+    await document.fonts.ready;
+    const deadline = performance.now() + 10000;
+    const where = () => [scrollX, scrollY, document.documentElement.scrollHeight].join();
+    let last = where();
+    for (let still = 0; still < frames; ) {
+        if (performance.now() > deadline) return false;
+        // a frame, or 50 ms where frames are held back (a page in the background)
+        await new Promise((done) => { requestAnimationFrame(done); setTimeout(done, 50); });
+        const now = where();
+        still = now === last ? still + 1 : 0;
+        last = now;
+    }
+    return true;
+}"""
+
 LOCAL = {"127.0.0.1", "localhost"}
 
 
@@ -40,11 +62,30 @@ def watch(page: Page) -> list[str]:
     return problems
 
 
+def settle(page: Page, frames: int = 6) -> None:
+    """Wait until every widget has mounted and the page has stopped scrolling and growing."""
+    page.wait_for_selector(READY, timeout=30_000)
+    assert page.evaluate(SETTLE, frames), "the page was still scrolling or growing after 10 s"
+
+
+def page_boxes(page: Page, selectors: list[str]) -> dict[str, dict]:
+    """Each selector's box in page coordinates (scroll included), all read in one go: boxes
+    read one call apart can straddle a scroll."""
+    return page.evaluate(
+        """(selectors) => Object.fromEntries(selectors.map((s) => {
+            const r = document.querySelector(s).getBoundingClientRect();
+            return [s, { x: r.left + scrollX, y: r.top + scrollY, width: r.width,
+                         height: r.height, top: r.top + scrollY, bottom: r.bottom + scrollY }];
+        }))""",
+        selectors,
+    )
+
+
 def open_page(page: Page, url: str, width: int = 1400, height: int = 900) -> list[str]:
     problems = watch(page)
     page.set_viewport_size({"width": width, "height": height})
     page.goto(url)
-    page.wait_for_selector(READY, timeout=30_000)
+    settle(page)
     return problems
 
 
@@ -57,7 +98,7 @@ def open_section(
 ) -> None:
     page.set_viewport_size({"width": width, "height": 1000})
     page.goto(f"{lab_url.rstrip('/')}/{query}#{section}")
-    page.wait_for_selector(READY, timeout=30_000)
+    settle(page)
     page.locator(f"section#{section}").scroll_into_view_if_needed()
 
 

@@ -58,6 +58,16 @@ def test_move_the_point_step_through_backprop_and_check_a_weight(page, lab_url, 
     expect(section.locator("[data-node-value='2-0']")).to_have_text(f"{p[0]:.3f}")
     expect(section.locator(".w-phase")).to_contain_text("Step 1 of 5")
     loss = -np.log(p[0])
+    # the class is sent to the server and the loss comes back with its answer; the outputs
+    # above do not depend on the class, so they showed p before that answer: poll the loss
+    page.wait_for_function(
+        """([selector, want]) => {
+            const text = document.querySelector(selector).textContent.replace('−', '-');
+            return Math.abs(parseFloat(text) - want) < 1e-4;
+        }""",
+        arg=[f"{SECTION} [data-readout='loss']", float(loss)],
+        timeout=10_000,
+    )
     assert value(page, "[data-readout='loss']") == pytest.approx(loss, abs=1e-4)
 
     step = section.locator("[data-action='step']")

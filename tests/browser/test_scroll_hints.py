@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser.support import open_page, section
 
@@ -52,6 +53,13 @@ SURVEY = """(id) => {
     return { boxes, past, hints };
 }"""
 
+# A hint follows its box's size (a ResizeObserver, a frame later) and the lookout looks again
+# half a second after new boxes: how soon depends on the machine's load, so poll for it
+SETTLED = f"""(id) => {{
+    const survey = ({SURVEY})(id);
+    return survey.boxes.every((box) => box.hinted) && survey.past.length === 0;
+}}"""
+
 
 def test_every_box_that_scrolls_on_a_phone_says_so(page: Page, lab_url, artifacts_dir):
     problems = open_page(page, lab_url, width=390, height=844)
@@ -59,7 +67,10 @@ def test_every_box_that_scrolls_on_a_phone_says_so(page: Page, lab_url, artifact
     for name in SECTIONS:
         part = section(page, name)
         part.scroll_into_view_if_needed()
-        page.wait_for_timeout(300)
+        try:
+            page.wait_for_function(SETTLED, arg=name, timeout=5_000)
+        except PlaywrightTimeoutError:
+            pass  # the asserts below say which box
         survey = page.evaluate(SURVEY, name)
         unhinted = [box["box"] for box in survey["boxes"] if not box["hinted"]]
         assert unhinted == [], f"{name}: boxes that scroll without a hint"

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 import neuronlab
-from tests.browser.support import COUNT_ANNOUNCEMENTS, announced, open_page, section
+from tests.browser.support import COUNT_ANNOUNCEMENTS, announced, open_page, section, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -31,6 +31,9 @@ def open_trainer(page: Page, url: str, width: int = 1500) -> None:
     page.wait_for_function(
         f"document.querySelector('{TRAINER}')?.trainerStats?.frames > 0", timeout=30_000
     )
+    # the widgets below may still be mounting, each one scrolling a link's #trainer back
+    # into view: boxes read and points clicked meanwhile miss
+    settle(page)
     page.locator("#trainer").scroll_into_view_if_needed()
 
 
@@ -719,9 +722,12 @@ def test_the_trainer_plane_tells_a_screen_reader_where_the_cursor_is(page: Page,
     page.wait_for_function(
         "document.querySelector('[data-widget=trainer]').trainerStats.added >= 2"
     )
-    page.wait_for_timeout(300)
-    added = [text for text in announced(page, "trainer") if "Added" in text]
-    assert len(added) >= 2, added
+    # the second sentence follows the server's answer: poll for it rather than sleep
+    page.wait_for_function(
+        "window.announced.filter((t) => t.startsWith('trainer:') && t.includes('Added'))"
+        ".length >= 2",
+        timeout=10_000,
+    )
     assert problems == []
 
 

@@ -18,11 +18,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 TRAINER = "[data-widget=trainer]"
 
-# Every text message from the server is recorded in window.serverSaid; while
-# window.holdMessages is true, messages wait in window.heldMessages until released.
+# Every text message from the server is recorded in window.serverSaid, and every one the page
+# sends in window.pageSaid; while window.holdMessages is true, the server's messages wait in
+# window.heldMessages until released.
 WRAP_SOCKET = """(() => {
     const Native = window.WebSocket;
     window.serverSaid = [];
+    window.pageSaid = [];
     window.heldMessages = [];
     window.holdMessages = false;
     // let held messages through up to and including the first one `stop` picks (all if
@@ -36,6 +38,10 @@ WRAP_SOCKET = """(() => {
         return null;
     };
     window.WebSocket = class extends Native {
+        send(data) {
+            if (typeof data === "string") window.pageSaid.push(JSON.parse(data));
+            return super.send(data);
+        }
         addEventListener(type, listener, ...rest) {
             if (type !== "message") return super.addEventListener(type, listener, ...rest);
             return super.addEventListener(type, (event) => {
@@ -48,6 +54,18 @@ WRAP_SOCKET = """(() => {
         }
     };
 })()"""
+
+
+def wait_for_the_tick_to_go_out(page: Page, feature: str) -> None:
+    """Until the page has sent the "configure" with the tick (it waits for a short debounce,
+    longer on a loaded machine)."""
+    page.wait_for_function(
+        """(feature) => window.pageSaid.some(
+            (m) => m.type === 'configure' && m.config?.features?.includes(feature))""",
+        arg=feature,
+        timeout=10_000,
+    )
+
 
 PAGE_STATE = """() => {
     const trainer = document.querySelector('[data-widget=trainer]');
@@ -152,7 +170,7 @@ def test_a_late_echo_of_older_settings_never_unticks_a_box(
     page.evaluate("window.holdMessages = true")
     trainer.get_by_role("button", name="Re-seed").click()
     page.evaluate("document.querySelector('#tr-feature-sin_x2').click()")
-    page.wait_for_timeout(300)  # the tick's "configure" goes out after its debounce
+    wait_for_the_tick_to_go_out(page, "sin_x2")  # after its debounce
     # the Re-seed's config arrives: it does not know the tick yet
     echo = page.evaluate("window.releaseUntil((m) => m.type === 'config')")
     assert echo["config"]["features"] == [], "the test meant to deliver the Re-seed's config"
@@ -176,7 +194,7 @@ def test_a_re_seed_answered_while_a_tick_is_on_its_way_is_kept(page: Page, lab_u
     page.evaluate("window.holdMessages = true")
     trainer.get_by_role("button", name="Re-seed").click()
     page.evaluate("document.querySelector('#tr-feature-x2_squared').click()")
-    page.wait_for_timeout(300)
+    wait_for_the_tick_to_go_out(page, "x2_squared")
     echo = page.evaluate("window.releaseUntil((m) => m.type === 'config')")
     seed = echo["config"]["weights_seed"]
     page.evaluate("window.holdMessages = false; window.releaseUntil(null)")

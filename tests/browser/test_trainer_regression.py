@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from neuronlab.lab import render
-from tests.browser.support import numbers
+from tests.browser.support import numbers, settle
 from tests.browser.test_trainer import stats
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -29,6 +29,7 @@ def open_trainer(page: Page, url: str, width: int = 1400) -> None:
     page.wait_for_function(
         f"document.querySelector('{TRAINER}')?.trainerStats?.frames > 0", timeout=30_000
     )
+    settle(page)  # every widget mounted and the scroll to a link's #trainer done
     page.locator("#trainer").scroll_into_view_if_needed()
 
 

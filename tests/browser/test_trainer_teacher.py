@@ -11,6 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from tests.browser.support import page_boxes, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -23,6 +26,10 @@ def open_trainer(page: Page, url: str, width: int = 1400, height: int = 900) -> 
     page.wait_for_function(
         f"document.querySelector('{TRAINER}')?.trainerStats?.frames > 0", timeout=30_000
     )
+    # every widget mounted: until then the sections below the trainer are short (a scroll to
+    # the trainer stops at the page's end), and each mount scrolls a link's #trainer back
+    # into view, smoothly
+    settle(page)
 
 
 def box(page: Page, selector: str) -> dict:
@@ -124,7 +131,9 @@ def test_the_presentation_layout_puts_plane_and_chart_side_by_side(
     expect(present).to_have_attribute("aria-pressed", "true")
     page.wait_for_function("location.search.includes('present=1')")
     expect(page.locator("#tr-form")).to_be_hidden()  # folded away
-    plane, chart = box(page, "#tr-plane"), box(page, "#tr-chart")
+    # the button scrolls the section to the top, smoothly: both boxes in one read
+    boxes = page_boxes(page, ["#tr-plane", "#tr-chart"])
+    plane, chart = boxes["#tr-plane"], boxes["#tr-chart"]
     assert chart["x"] >= plane["x"] + plane["width"]  # side by side
     assert abs(chart["y"] - plane["y"]) < plane["height"] / 2
     assert plane["width"] > 480  # larger than the 1400 px page's usual plane
@@ -132,11 +141,14 @@ def test_the_presentation_layout_puts_plane_and_chart_side_by_side(
     assert font >= 19  # large type
     page.locator("#tr-train").click()
     page.wait_for_function(f"document.querySelector('{TRAINER}').trainerStats.epoch > 3")
+    # the chart's own type grows with the page's (plotly.js may still be on its way: until
+    # the chart is drawn it has no layout to read)
+    chart_font = "document.querySelector('#tr-chart')._fullLayout?.font.size"
+    page.wait_for_function(f"{chart_font} >= 19")
+    # the picture once the chart has curves to show (before, its box can still be empty)
+    page.wait_for_function("document.querySelector('#tr-chart').data?.[0]?.x.length > 3")
     page.locator("section#trainer").scroll_into_view_if_needed()
     page.screenshot(path=os.path.join(artifacts_dir, "teacher-present-1400.png"))
-    # the chart's own type grows with the page's
-    chart_font = "document.querySelector('#tr-chart')._fullLayout.font.size"
-    page.wait_for_function(f"{chart_font} >= 19")
     settings = page.locator("#tr-settings")
     settings.click()
     expect(settings).to_have_attribute("aria-expanded", "true")
@@ -185,17 +197,8 @@ def test_a_link_with_an_unknown_feature_says_so_and_keeps_the_rest(page: Page, l
 
 
 def test_on_a_phone_train_and_the_plane_come_first(page: Page, lab_url, artifacts_dir):
-    open_trainer(page, lab_url, width=390, height=844)
-    # every widget mounted: until then the sections below the trainer are short, and a scroll
-    # to the trainer stops at the page's end, above where it was asked to go
-    page.wait_for_selector("html[data-ready='true']", timeout=30_000)
-    # page coordinates, all read at once
-    top = page.evaluate(
-        """() => Object.fromEntries(['#tr-train', '#tr-plane', '#tr-form', 'nav.toc'].map(s => {
-            const r = document.querySelector(s).getBoundingClientRect();
-            return [s, {top: r.top + scrollY, bottom: r.bottom + scrollY, width: r.width}];
-        }))"""
-    )
+    open_trainer(page, lab_url, width=390, height=844)  # every widget mounted (settle)
+    top = page_boxes(page, ["#tr-train", "#tr-plane", "#tr-form", "nav.toc"])
     train, plane, form = top["#tr-train"], top["#tr-plane"], top["#tr-form"]
     assert train["top"] < plane["top"] < form["top"]  # the settings come after the plane
     # a learner who scrolls Train to just below the sticky contents bar sees the whole plane
@@ -221,12 +224,24 @@ OVERFLOWING = """() => [...document.querySelectorAll('body *')].filter(e => {
     return [e.className || e.tagName, Boolean(said)];
 })"""
 
+# the lookout (scroll-hint.js) looks again half a second after the widgets' late boxes (a
+# chart drawn as it comes near, a diagram rebuilt): how long that takes depends on the load
+ALL_HINTED = f"""() => {{
+    const boxes = ({OVERFLOWING})();
+    const names = boxes.map(([name]) => name);
+    return names.includes('network-diagram') && names.some((n) => n.includes('w-network-scroll'))
+        && boxes.every(([, said]) => said);
+}}"""
+
 
 def test_every_sideways_scrolling_box_says_so_on_a_phone(page: Page, lab_url, artifacts_dir):
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(lab_url)
-    page.wait_for_selector("html[data-ready='true']", timeout=30_000)
-    page.wait_for_timeout(1200)  # the lookout runs again after the widgets' late boxes
+    settle(page)
+    try:
+        page.wait_for_function(ALL_HINTED, timeout=10_000)
+    except PlaywrightTimeoutError:
+        pass  # the asserts below say which box lacks its hint
     boxes = page.evaluate(OVERFLOWING)
     names = [name for name, _ in boxes]
     assert "network-diagram" in names  # the trainer's diagram is wider than a phone

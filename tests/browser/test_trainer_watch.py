@@ -104,22 +104,33 @@ def test_the_epoch_0_note_covers_no_label(page: Page, lab_url, artifacts_dir, wi
     note = chart.locator(".annotation")
     expect(note).to_have_text(re.compile("^Epoch 0: the"), timeout=20_000)
     expect(chart.locator(".y2tick text")).to_have_count(3)  # the accuracy (or R²) axis is up
-    area = chart.locator(".draglayer .xy .nsewdrag").bounding_box()
-    box = note.bounding_box()
+    # every box in one read: boxes read one call apart can straddle a scroll of the page
+    area, box, labels = page.evaluate(
+        """(labels) => {
+            const rect = (el) => {
+                const r = el.getBoundingClientRect();
+                return { x: r.x, y: r.y, width: r.width, height: r.height, text: el.textContent };
+            };
+            return [
+                rect(document.querySelector('#tr-chart .draglayer .xy .nsewdrag')),
+                rect(document.querySelector('#tr-chart .annotation')),
+                [...document.querySelectorAll(labels)].map(rect),
+            ];
+        }""",
+        CHART_LABELS,
+    )
     # inside the plot area, where no label is
     assert area["x"] <= box["x"] and box["x"] + box["width"] <= area["x"] + area["width"]
     assert area["y"] <= box["y"] and box["y"] + box["height"] <= area["y"] + area["height"]
-    labels = page.locator(CHART_LABELS)
-    assert labels.count() > 10
-    for label in labels.all():
-        other = label.bounding_box()
+    assert len(labels) > 10
+    for other in labels:
         apart = (
             other["x"] + other["width"] <= box["x"]
             or box["x"] + box["width"] <= other["x"]
             or other["y"] + other["height"] <= box["y"]
             or box["y"] + box["height"] <= other["y"]
         )
-        assert apart, f"the note covers {label.text_content()!r}"
+        assert apart, f"the note covers {other['text']!r}"
     page.locator("#tr-chart-box").screenshot(
         path=os.path.join(artifacts_dir, f"trainer-epoch0-{dataset}-{width}.png")
     )
@@ -237,10 +248,14 @@ def test_discretise_paints_hard_class_regions(page: Page, lab_url, artifacts_dir
 
 
 def line_point(page: Page, source: str, target: str, t: float) -> tuple[float, float]:
-    """A point a fraction t along the line from one diagram node's right edge to another's
-    left edge, in page coordinates."""
-    a = page.locator(source).bounding_box()
-    b = page.locator(target).bounding_box()
+    """A point a fraction t along the line from the first `source` node's right edge to the
+    second `target` node's left edge, in the window's coordinates (both read in one go)."""
+    a, b = page.evaluate(
+        """([source, target]) => [document.querySelectorAll(source)[0],
+            document.querySelectorAll(target)[1]].map((el) => el.getBoundingClientRect())
+            .map((r) => ({ x: r.x, y: r.y, width: r.width, height: r.height }))""",
+        [source, target],
+    )
     x0, y0 = a["x"] + a["width"], a["y"] + a["height"] / 2
     x1, y1 = b["x"], b["y"] + b["height"] / 2
     return x0 + t * (x1 - x0), y0 + t * (y1 - y0)
@@ -255,7 +270,7 @@ def test_click_a_line_to_edit_its_weight(page: Page, lab_url, artifacts_dir):
     diagram.scroll_into_view_if_needed()
     expect(diagram.locator(".node")).to_have_count(3)
     # the line from x₁ to hidden neuron 2
-    x, y = line_point(page, "#tr-diagram .io-node >> nth=0", "#tr-diagram .node >> nth=1", 0.4)
+    x, y = line_point(page, "#tr-diagram .io-node", "#tr-diagram .node", 0.4)
     before = page.evaluate("document.querySelector('#tr-boundary').toDataURL()")
     page.mouse.click(x, y)
     expect(page.locator("#tr-weight-from")).to_have_value("0:0")

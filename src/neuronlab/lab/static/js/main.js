@@ -76,8 +76,10 @@ async function mountWidget(element) {
 /**
  * A link to a section (…#overfitting) opens the page there, but the widgets above it grow as
  * they mount and push it down, far out of view on a phone. Until the learner scrolls or
- * presses a key, each mount brings it back. (The charts also wait for this: plotly.js is
- * fetched when a chart comes near the screen, see load-plotly.js.)
+ * presses a key, each mount brings it back, at once: the page's smooth scrolling (lab.css) is
+ * for the learner's own jumps, and here it made the page glide on for a second after it was
+ * ready, thousands of pixels on a phone, restarting at each mount. (The charts also wait for
+ * this: plotly.js is fetched when a chart comes near the screen, see load-plotly.js.)
  */
 function keepLinkedSectionInView() {
   let target = null;
@@ -95,7 +97,7 @@ function keepLinkedSectionInView() {
     addEventListener(type, learnerMoved, { once: true, passive: true, capture: true });
   }
   return () => {
-    if (!moved) target.scrollIntoView({ block: "start" });
+    if (!moved) target.scrollIntoView({ block: "start", behavior: "instant" });
   };
 }
 
