@@ -280,9 +280,19 @@ def test_3d_tick_labels_do_not_collide_in_the_default_view(
     plot.screenshot(path=os.path.join(artifacts_dir, f"labels-surface3d-{surface}-{width}.png"))
     ticks = page.evaluate(TICKS)
 
+    def shot() -> np.ndarray:
+        return np.asarray(Image.open(io.BytesIO(plot.screenshot())).convert("L"), dtype=int)
+
     def picture(axis: str, values=None, show=True) -> np.ndarray:
         page.evaluate(SHOW_TICKS, [axis, values, show])
-        return np.asarray(Image.open(io.BytesIO(plot.screenshot())).convert("L"), dtype=int)
+        # the WebGL scene redraws in its own frames: take it once two shots agree
+        before = shot()
+        for _ in range(8):
+            now = shot()
+            if np.array_equal(now, before):
+                return now
+            before = now
+        raise AssertionError(f"the 3-D plot kept changing after a relayout ({axis} axis)")
 
     def labels(axis: str, values=None) -> np.ndarray:
         mask = np.abs(picture(axis, values) - picture(axis, values, show=False)) > 40

@@ -45,7 +45,11 @@ def test_the_race_shows_the_newest_start_when_answers_cross(page: Page, lab_url)
                 const race = window.slowFirstRace && String(url).includes('/api/race/run');
                 const slow = race && ++races === 1;  // counted when asked, not when answered
                 const response = await original(url, options);
-                if (slow) await new Promise((done) => setTimeout(done, 700));
+                if (slow) {
+                    await new Promise((done) => setTimeout(done, 700));
+                    // the late answer goes back to the page on the next turn of the loop
+                    setTimeout(() => (window.lateRaceAnswered = true), 0);
+                }
                 return response;
             };
         })();"""
@@ -57,7 +61,9 @@ def test_the_race_shows_the_newest_start_when_answers_cross(page: Page, lab_url)
     race.locator("[data-role='start']").focus()
     page.keyboard.press("ArrowDown")  # a race from here answers last...
     page.keyboard.press("ArrowDown")  # ...after the race from here
-    page.wait_for_timeout(1200)
+    # both answers are in (the late one too), and the page has had frames to show either
+    page.wait_for_function("window.lateRaceAnswered === true", timeout=15_000)
+    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 100)))")
     label = race.locator("[data-role='start']").get_attribute("aria-label")
     x, y = re.search(r"x (\S+), y (\S+)\.", label).groups()
     expect(race.locator("[role='status']").first).to_contain_text(f"from ({x}, {y})")
