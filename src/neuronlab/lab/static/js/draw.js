@@ -464,6 +464,42 @@ function segmentToBox(ax, ay, bx, by, x, y, w, h) {
   );
 }
 
+// true when the segment is surely farther than `room` from the box: the same test as
+// segmentToBox with squared distances (no square roots), so only near cases pay for the exact one
+function segmentClearOf(ax, ay, bx, by, x, y, w, h, room) {
+  const dx = bx - ax;
+  const dy = by - ay;
+  CLIP[0] = 0;
+  CLIP[1] = 1;
+  clipSide(-dx, ax - x, CLIP);
+  clipSide(dx, x + w - ax, CLIP);
+  clipSide(-dy, ay - y, CLIP);
+  clipSide(dy, y + h - ay, CLIP);
+  if (CLIP[0] <= CLIP[1]) return false;
+  const r2 = room * room;
+  return (
+    pointToBoxSquared(ax, ay, x, y, w, h) > r2 &&
+    pointToBoxSquared(bx, by, x, y, w, h) > r2 &&
+    pointToSegmentSquared(x, y, ax, ay, dx, dy) > r2 &&
+    pointToSegmentSquared(x + w, y, ax, ay, dx, dy) > r2 &&
+    pointToSegmentSquared(x, y + h, ax, ay, dx, dy) > r2 &&
+    pointToSegmentSquared(x + w, y + h, ax, ay, dx, dy) > r2
+  );
+}
+
+function pointToBoxSquared(px, py, x, y, w, h) {
+  const ex = Math.max(x - px, 0, px - (x + w));
+  const ey = Math.max(y - py, 0, py - (y + h));
+  return ex * ex + ey * ey;
+}
+
+function pointToSegmentSquared(px, py, ax, ay, dx, dy) {
+  const t = Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy || 1)));
+  const ex = px - ax - t * dx;
+  const ey = py - ay - t * dy;
+  return ex * ex + ey * ey;
+}
+
 function boxMeets(p, x, y, w, h, gap) {
   return p[0] < x + w + gap && x < p[0] + p[2] + gap && p[1] < y + h + gap && y < p[1] + p[3] + gap;
 }
@@ -500,6 +536,8 @@ export function placeEdgeLabels(diagram, edges, { circles = [], bounds, prefer =
     const group = svgElement("g", { class: "w-edge-tag", ...edge.attributes }, undefined);
     group.append(rect, text);
     diagram.append(group);
+    return { edge, text, rect };
+  }).map(({ edge, text, rect }) => {
     const measured = text.getBBox();
     // a diagram not on screen yet measures 0: 12 px monospace is about 7.3 units a character
     const w = (measured.width || 7.3 * [...edge.text].length) + 2 * LABEL_PAD[0];
@@ -548,7 +586,13 @@ function chooseLabelBoxes(made, circles, boxes, bounds, prefer) {
         const y = cy - h / 2 + shift * h;
         if (bounds && (x < 0 || y < 0 || x + w > bounds[0] || y + h > bounds[1])) continue;
         let bad = 0;
-        for (const c of circles) bad += Math.max(0, LABEL_GAP - circleToBox(c[0], c[1], c[2], x, y, w, h));
+        for (const c of circles) {
+          const gx = Math.max(x - c[0], 0, c[0] - (x + w));
+          const gy = Math.max(y - c[1], 0, c[1] - (y + h));
+          const room = c[2] + LABEL_GAP + CLEAR_BY;
+          if (gx * gx + gy * gy > room * room) continue;
+          bad += Math.max(0, LABEL_GAP - circleToBox(c[0], c[1], c[2], x, y, w, h));
+        }
         for (const b of boxes) if (boxMeets(b, x, y, w, h, LABEL_GAP)) bad += 10;
         for (let m = 0; m < geometry.length; m += 1) {
           if (m === k) continue;
@@ -558,6 +602,7 @@ function chooseLabelBoxes(made, circles, boxes, bounds, prefer) {
           const gy = Math.max(g.top - (y + h), 0, y - g.bottom);
           const room = g.need + CLEAR_BY;
           if (gx > room || gy > room || gx * gx + gy * gy > room * room) continue;
+          if (segmentClearOf(g.ax, g.ay, g.bx, g.by, x, y, w, h, room)) continue;
           bad += Math.max(0, g.need - segmentToBox(g.ax, g.ay, g.bx, g.by, x, y, w, h));
         }
         list.push({ t, x, y, bad, cost: Math.abs(t - prefer) + (shift ? 0.15 : 0) });
