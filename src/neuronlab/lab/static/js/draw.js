@@ -526,10 +526,9 @@ const LABEL_CACHE_SIZE = 16;
  * kept clear too.
  */
 export function placeEdgeLabels(diagram, edges, { circles = [], bounds, prefer = 0.3, className = "w-edge-label" }) {
-  const boxes = [...diagram.querySelectorAll("text")].map((t) => {
-    const b = t.getBBox();
-    return [b.x, b.y, b.width, b.height];
-  });
+  // the texts already there, then the labels appended, then everything measured in one pass
+  // (one layout for the lot, not one per label)
+  const texts = [...diagram.querySelectorAll("text")];
   const made = edges.map((edge) => {
     const text = svgElement("text", { class: edge.className || className, "text-anchor": "middle", "dominant-baseline": "central" }, edge.text);
     const rect = svgElement("rect", { class: "w-edge-box", rx: 3, stroke: edge.colour });
@@ -537,12 +536,19 @@ export function placeEdgeLabels(diagram, edges, { circles = [], bounds, prefer =
     group.append(rect, text);
     diagram.append(group);
     return { edge, text, rect };
-  }).map(({ edge, text, rect }) => {
+  });
+  const boxes = texts.map((t) => {
+    const b = t.getBBox();
+    return [b.x, b.y, b.width, b.height];
+  });
+  made.forEach((label) => {
+    const { edge, text } = label;
     const measured = text.getBBox();
     // a diagram not on screen yet measures 0: 12 px monospace is about 7.3 units a character
     const w = (measured.width || 7.3 * [...edge.text].length) + 2 * LABEL_PAD[0];
     const h = (measured.height || 15) + 2 * LABEL_PAD[1];
-    return { edge, text, rect, w, h };
+    label.w = w;
+    label.h = h;
   });
   // the same geometry (a redraw that moved nothing) gives the same boxes: look them up
   const key = [
