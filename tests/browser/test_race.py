@@ -47,8 +47,13 @@ def test_the_race_shows_the_newest_start_when_answers_cross(page: Page, lab_url)
                 const response = await original(url, options);
                 if (slow) {
                     await new Promise((done) => setTimeout(done, 700));
-                    // the late answer goes back to the page on the next turn of the loop
-                    setTimeout(() => (window.lateRaceAnswered = true), 0);
+                    // flagged once the page has read the late answer, a turn of the loop after
+                    const read = response.json.bind(response);
+                    response.json = async () => {
+                        const body = await read();
+                        setTimeout(() => (window.lateRaceAnswered = true), 0);
+                        return body;
+                    };
                 }
                 return response;
             };
@@ -132,13 +137,13 @@ def test_race_adam_reaches_the_rosenbrock_minimum(page, lab_url, artifacts_dir, 
     sgd = section.locator("tr[data-runner='sgd']")
     assert numbers(sgd.locator("[data-cell='distance']").inner_text())[0] > 0.5
     expect(sgd.locator("[data-cell='status']")).to_have_text("still descending after 1000 steps")
-    # momentum circles (1, 1) within 0.1 to the end, still moving: closing in, not descending
+    # momentum circles (1, 1) within 0.1 to the end: still moving there, not "descending"
     momentum = section.locator("tr[data-runner='momentum']")
     expect(momentum.locator("[data-cell='status']")).to_have_text(
-        re.compile(r"^reached the minimum at step \d+; still closing in$")
+        re.compile(r"^reached the minimum at step \d+; still moving$")
     )
     expect(section.locator(".w-endings li[data-runner='momentum']")).to_contain_text(
-        "more steps would let it settle"
+        "more steps may let it settle"
     )
     expect(section.locator("[role='status']")).to_contain_text("reached the minimum first")
     endings = section.locator(".w-endings li")

@@ -286,3 +286,24 @@ def test_a_wine_model_from_the_command_line_predicts_raw_wine_in_python(tmp_path
     assert model.score(X, y) > 0.9  # the saved scaling is applied: no 33% surprise
     network, metadata = neuronlab.engine.load(tmp_path / "model.npz")  # what the lab reads
     assert network.layer_sizes[0] == 13 and metadata["scaling"] is not None
+
+
+@pytest.mark.parametrize(
+    ("near", "kind", "sentence"),
+    [
+        ("0.1", "still moving", "Momentum: Still moving near the minimum at (1, 1)"),
+        ("0.01", "still descending", "give it more steps or a larger rate."),
+    ],
+)
+def test_the_race_rows_and_sentences_read_the_same_near(tmp_path, near, kind, sentence):
+    # momentum ends 0.0112 from (1, 1): reached within 0.1, never within 0.01; the table,
+    # the headline and the sentence must all say the same
+    options = ["--optimizers", "momentum", "--steps", "1000", "--near", near]
+    result = run("race", *options, "--out", str(tmp_path / "r.png"))
+    assert result.returncode == 0, result.stderr
+    words = " ".join(result.stdout.split())
+    assert sentence in words and kind in words
+    if near == "0.01":
+        assert "No optimiser reached the minimum" in words and "near the minimum" not in words
+    else:
+        assert "Momentum reached the minimum first" in words

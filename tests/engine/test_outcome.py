@@ -127,20 +127,31 @@ def test_the_race_headline_and_rows_agree_on_the_bowl():
         assert after.max() < 0.1 and np.linalg.norm(paths[label].points[step - 1]) >= 0.1
 
 
-def test_momentum_circling_the_minimum_is_closing_in_not_told_to_take_a_larger_rate():
+def test_a_walk_still_moving_near_the_minimum_is_not_told_to_take_a_larger_rate():
     # the lab's default race: momentum stays within 0.1 of (1, 1) from step 486 but still
     # moves at step 1000 (|∇f| 0.0045); "still descending ... a larger rate" misread that
     momentum = make_optimizer("momentum", learning_rate=0.001)
     path = descend("rosenbrock", (-1.2, 1.0), momentum, steps=1000)
     gap = math.dist(path.outcome.point, (1.0, 1.0))
     assert path.outcome.kind == "still descending" and gap < NEAR
-    assert path.outcome.sentence.startswith("still closing in on the minimum at (1, 1): ")
-    assert "more steps would let it settle" in path.outcome.sentence
-    assert "larger rate" not in path.outcome.sentence
+    sentence = path.outcome.sentence
+    assert sentence.startswith("still moving near the minimum at (1, 1): ")
+    assert "more steps may let it settle" in sentence and "larger rate" not in sentence
     race = read_race("rosenbrock", {"Momentum": path}, NEAR)
     step = race.reached["Momentum"]
     assert step is not None
-    assert race.summaries["Momentum"] == f"reached the minimum at step {step}; still closing in"
+    assert race.summaries["Momentum"] == f"reached the minimum at step {step}; still moving"
+    assert race.kinds["Momentum"] == "still moving"
+    assert race.sentences["Momentum"] == sentence
+    # a race read with a tighter near: not reached, and its sentence agrees (no "near" words)
+    tight = read_race("rosenbrock", {"Momentum": path}, gap / 2)
+    assert tight.reached["Momentum"] is None and tight.kinds["Momentum"] == "still descending"
+    assert tight.sentences["Momentum"].endswith("give it more steps or a larger rate.")
+    # plain SGD at rate 1 on the bowl bounces across the minimum for ever: never "settles" on
+    # its own words, and the sentence names the smaller rate that would
+    bounce = descend("bowl", (0.05, 0.05), make_optimizer("sgd", learning_rate=1.0), steps=300)
+    assert bounce.outcome.kind == "still descending"
+    assert bounce.outcome.sentence.endswith("keeps circling or bouncing, a smaller rate will.")
     # far from every minimum, the old advice stands
     slow = descend("rosenbrock", (-1.2, 1.0), make_optimizer("sgd", learning_rate=1e-4), steps=50)
     assert slow.outcome.sentence.endswith("give it more steps or a larger rate.")

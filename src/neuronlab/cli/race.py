@@ -142,13 +142,12 @@ def race(surface, optimizers, rates, start, steps, near, out) -> None:
             "never" if reached is None else f"step {reached}",
             f"{path.losses[-1]:.4g}",
             f"({x:.3f}, {y:.3f})",
-            path.outcome.kind,  # converged, local minimum, saddle... (engine/outcome.py)
+            reading.kinds[label],  # converged, local minimum, saddle... (engine/outcome.py)
         )
     console = Console()
     console.print(table)
     console.print(reading.headline, highlight=False)
-    for label, path in paths.items():
-        sentence = path.outcome.sentence
+    for label, sentence in reading.sentences.items():  # read with --near, as the table is
         console.print(f"{label}: {sentence[:1].upper()}{sentence[1:]}", highlight=False)
     console.print(f"wrote {out}")
 

@@ -170,20 +170,25 @@ def diverged(point, value: float, steps: int, detail: str) -> Outcome:
     return Outcome("diverged", (x, y), float(value), math.inf, steps=steps, detail=detail)
 
 
-def outcome_sentence(outcome: Outcome) -> str:
-    """The outcome in one English sentence, numbers written as the lab writes them."""
+def outcome_sentence(outcome: Outcome, near: float = NEAR) -> str:
+    """The outcome in one English sentence, numbers written as the lab writes them.
+
+    A walk still moving within ``near`` of a lowest minimum is said to be near it, not
+    told to take a larger rate (the race's momentum, circling the minimum at its end).
+    """
     at = _pair(outcome.point)
     kind, steps = outcome.kind, outcome.steps
     after = f"after {steps} step{'' if steps == 1 else 's'}"
     if kind == "diverged":
         detail = outcome.detail or f"the walk blew up {after}"
         return f"diverged: {detail}. Lower the learning rate."
-    if kind == "still descending" and _closing_in(outcome):
+    if kind == "still descending" and _near_lowest(outcome, near):
         gap = math.dist(outcome.point, outcome.lowest)
         return (
-            f"still closing in on {_lowest_point(outcome)} at {_pair(outcome.lowest)}: "
+            f"still moving near {_lowest_point(outcome)} at {_pair(outcome.lowest)}: "
             f"{short_number(gap)} from it {after}, loss {short_number(outcome.value)} "
-            f"(gradient {short_number(outcome.gradient_norm)}); more steps would let it settle."
+            f"(gradient {short_number(outcome.gradient_norm)}); more steps may let it settle, "
+            "and if it keeps circling or bouncing, a smaller rate will."
         )
     if kind == "still descending":
         return (
@@ -214,9 +219,9 @@ def outcome_sentence(outcome: Outcome) -> str:
     )
 
 
-def _closing_in(outcome: Outcome) -> bool:
-    """Still moving, but already within NEAR of a lowest minimum (e.g. momentum circling it)."""
-    return outcome.lowest is not None and math.dist(outcome.point, outcome.lowest) < NEAR
+def _near_lowest(outcome: Outcome, near: float) -> bool:
+    """Whether the walk ended within ``near`` of a lowest minimum, wherever it goes next."""
+    return outcome.lowest is not None and math.dist(outcome.point, outcome.lowest) < near
 
 
 def _lowest_point(outcome: Outcome) -> str:
@@ -247,6 +252,8 @@ class RaceReading:
     reached: dict[str, int | None]
     summaries: dict[str, str]  # a few words per runner, for a table's row
     headline: str
+    kinds: dict[str, str]  # how each walk ended, in a word or two (an OUTCOMES kind, mostly)
+    sentences: dict[str, str]  # how each walk ended, one sentence read with this ``near``
 
 
 def distances_to_lowest(points: Array, surface) -> Array:
@@ -271,12 +278,14 @@ def read_race(surface, paths: Mapping[str, object], near: float) -> RaceReading:
     """Read a race: ``paths`` maps a runner's label ("SGD") to its ``DescentPath``."""
     if not (isinstance(near, int | float) and math.isfinite(near) and near > 0):
         raise ValueError(f"near must be a finite number > 0, got {near!r}")
-    reached, summaries = {}, {}
+    reached, summaries, kinds, sentences = {}, {}, {}, {}
     for label, path in paths.items():
         step = reached_step(path.points, surface, near, blew_up=path.diverged)
         reached[label] = step
         summaries[label] = _summary(path.outcome, step)
-    return RaceReading(near, reached, summaries, _headline(reached, near))
+        kinds[label] = _race_kind(path.outcome.kind, step)
+        sentences[label] = outcome_sentence(path.outcome, near)
+    return RaceReading(near, reached, summaries, _headline(reached, near), kinds, sentences)
 
 
 def _summary(outcome: Outcome, reached: int | None) -> str:
@@ -295,8 +304,13 @@ def _summary(outcome: Outcome, reached: int | None) -> str:
     there = f"reached the minimum at step {reached}"
     if kind == "converged":
         return f"converged; {there}"
-    # within near for good yet not stopped: moving in on it, which "still descending" misreads
-    return f"{there}; " + ("still closing in" if kind == "still descending" else kind)
+    return f"{there}; {_race_kind(kind, reached)}"
+
+
+def _race_kind(kind: str, reached: int | None) -> str:
+    """The outcome's kind, except that a walk near the minimum for good is "still moving"
+    there (momentum circling it), which "still descending" would misread."""
+    return "still moving" if kind == "still descending" and reached is not None else kind
 
 
 def _headline(reached: dict[str, int | None], near: float) -> str:

@@ -12,7 +12,6 @@ import { el, errorLine, numberInput, readouts, reducedMotion, select, slider, st
 import { formatNumber } from "../format.js";
 import { mountSourcePanel } from "../api.js";
 import { RATES } from "./descent.js";
-import { niceStep } from "../draw.js";
 
 const STEPS = [50, 100, 200, 300, 500, 1000, 2000, 5000];
 const DEFAULTS = { surface: "bowl", optimizer: "sgd", rate: 0.1, steps: 300, x: NaN, y: NaN, ex: 1.3, ey: -1.3, ez: 1.9 };
