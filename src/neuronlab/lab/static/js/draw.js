@@ -416,45 +416,106 @@ const LABEL_STEPS = 64; // the spots tried along an edge, from 8 % to 92 % of th
 // a box may also move up or down by this share of its height: the edge still runs through it
 const LABEL_SHIFTS = [0, -0.35, 0.35];
 
-function pointToSegment(px, py, [ax, ay], [bx, by]) {
+// The search below tries about 2,300 boxes against every other edge on each redraw, so these
+// take scalars and allocate nothing. The sums keep the order and the arithmetic of the plain
+// geometry (same numbers, same spots), only skipping the exact distance where a cheap bound
+// already shows there is room.
+
+function pointToSegment(px, py, ax, ay, bx, by) {
   const dx = bx - ax;
   const dy = by - ay;
   const t = Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy || 1)));
   return Math.hypot(px - ax - t * dx, py - ay - t * dy);
 }
 
-function pointToBox(px, py, [x, y, w, h]) {
+function pointToBox(px, py, x, y, w, h) {
   return Math.hypot(Math.max(x - px, 0, px - (x + w)), Math.max(y - py, 0, py - (y + h)));
 }
 
-function segmentToBox(a, b, box) {
+// one Liang-Barsky side: the new [t0, t1] packed in the two-slot `range`
+function clipSide(p, q, range) {
+  if (p === 0) {
+    if (q < 0) range[1] = -1;
+  } else if (p < 0) range[0] = Math.max(range[0], q / p);
+  else range[1] = Math.min(range[1], q / p);
+}
+
+const CLIP = [0, 1];
+
+function segmentToBox(ax, ay, bx, by, x, y, w, h) {
   // 0 if the segment enters the box (clipped against its four sides, Liang-Barsky); else the
   // nearest of its ends to the box and of the box's corners to it
-  const [x, y, w, h] = box;
-  const dx = b[0] - a[0];
-  const dy = b[1] - a[1];
-  let t0 = 0;
-  let t1 = 1;
-  for (const [p, q] of [[-dx, a[0] - x], [dx, x + w - a[0]], [-dy, a[1] - y], [dy, y + h - a[1]]]) {
-    if (p === 0) {
-      if (q < 0) t1 = -1;
-    } else if (p < 0) t0 = Math.max(t0, q / p);
-    else t1 = Math.min(t1, q / p);
-  }
-  if (t0 <= t1) return 0;
-  const corners = [[x, y], [x + w, y], [x, y + h], [x + w, y + h]];
-  return Math.min(pointToBox(...a, box), pointToBox(...b, box), ...corners.map(([cx, cy]) => pointToSegment(cx, cy, a, b)));
+  const dx = bx - ax;
+  const dy = by - ay;
+  CLIP[0] = 0;
+  CLIP[1] = 1;
+  clipSide(-dx, ax - x, CLIP);
+  clipSide(dx, x + w - ax, CLIP);
+  clipSide(-dy, ay - y, CLIP);
+  clipSide(dy, y + h - ay, CLIP);
+  if (CLIP[0] <= CLIP[1]) return 0;
+  return Math.min(
+    pointToBox(ax, ay, x, y, w, h),
+    pointToBox(bx, by, x, y, w, h),
+    pointToSegment(x, y, ax, ay, bx, by),
+    pointToSegment(x + w, y, ax, ay, bx, by),
+    pointToSegment(x, y + h, ax, ay, bx, by),
+    pointToSegment(x + w, y + h, ax, ay, bx, by),
+  );
 }
 
-function boxesMeet(p, q, gap) {
-  return p[0] < q[0] + q[2] + gap && q[0] < p[0] + p[2] + gap && p[1] < q[1] + q[3] + gap && q[1] < p[1] + p[3] + gap;
+// true when the segment is surely farther than `room` from the box: the same test as
+// segmentToBox with squared distances (no square roots), so only near cases pay for the exact one
+function segmentClearOf(ax, ay, bx, by, x, y, w, h, room) {
+  const dx = bx - ax;
+  const dy = by - ay;
+  CLIP[0] = 0;
+  CLIP[1] = 1;
+  clipSide(-dx, ax - x, CLIP);
+  clipSide(dx, x + w - ax, CLIP);
+  clipSide(-dy, ay - y, CLIP);
+  clipSide(dy, y + h - ay, CLIP);
+  if (CLIP[0] <= CLIP[1]) return false;
+  const r2 = room * room;
+  return (
+    pointToBoxSquared(ax, ay, x, y, w, h) > r2 &&
+    pointToBoxSquared(bx, by, x, y, w, h) > r2 &&
+    pointToSegmentSquared(x, y, ax, ay, dx, dy) > r2 &&
+    pointToSegmentSquared(x + w, y, ax, ay, dx, dy) > r2 &&
+    pointToSegmentSquared(x, y + h, ax, ay, dx, dy) > r2 &&
+    pointToSegmentSquared(x + w, y + h, ax, ay, dx, dy) > r2
+  );
 }
 
-function circleToBox([cx, cy, r], [x, y, w, h]) {
+function pointToBoxSquared(px, py, x, y, w, h) {
+  const ex = Math.max(x - px, 0, px - (x + w));
+  const ey = Math.max(y - py, 0, py - (y + h));
+  return ex * ex + ey * ey;
+}
+
+function pointToSegmentSquared(px, py, ax, ay, dx, dy) {
+  const t = Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy || 1)));
+  const ex = px - ax - t * dx;
+  const ey = py - ay - t * dy;
+  return ex * ex + ey * ey;
+}
+
+function boxMeets(p, x, y, w, h, gap) {
+  return p[0] < x + w + gap && x < p[0] + p[2] + gap && p[1] < y + h + gap && y < p[1] + p[3] + gap;
+}
+
+function circleToBox(cx, cy, r, x, y, w, h) {
   const dx = Math.max(x - cx, 0, cx - (x + w));
   const dy = Math.max(y - cy, 0, cy - (y + h));
   return Math.hypot(dx, dy) - r;
 }
+
+// a bound's margin: an edge is skipped only when its bounding box is clear by more than this
+const CLEAR_BY = 1e-6;
+
+// the last few layouts and their boxes: a redraw with the same geometry reuses its spots
+const LABEL_CACHE = new Map();
+const LABEL_CACHE_SIZE = 16;
 
 /**
  * Append one label per edge to `diagram` (an <svg> in the page), placed to be read.
@@ -465,24 +526,60 @@ function circleToBox([cx, cy, r], [x, y, w, h]) {
  * kept clear too.
  */
 export function placeEdgeLabels(diagram, edges, { circles = [], bounds, prefer = 0.3, className = "w-edge-label" }) {
-  const boxes = [...diagram.querySelectorAll("text")].map((t) => {
-    const b = t.getBBox();
-    return [b.x, b.y, b.width, b.height];
-  });
+  // the texts already there, then the labels appended, then everything measured in one pass
+  // (one layout for the lot, not one per label)
+  const texts = [...diagram.querySelectorAll("text")];
   const made = edges.map((edge) => {
     const text = svgElement("text", { class: edge.className || className, "text-anchor": "middle", "dominant-baseline": "central" }, edge.text);
     const rect = svgElement("rect", { class: "w-edge-box", rx: 3, stroke: edge.colour });
     const group = svgElement("g", { class: "w-edge-tag", ...edge.attributes }, undefined);
     group.append(rect, text);
     diagram.append(group);
+    return { edge, text, rect };
+  });
+  const boxes = texts.map((t) => {
+    const b = t.getBBox();
+    return [b.x, b.y, b.width, b.height];
+  });
+  made.forEach((label) => {
+    const { edge, text } = label;
     const measured = text.getBBox();
     // a diagram not on screen yet measures 0: 12 px monospace is about 7.3 units a character
     const w = (measured.width || 7.3 * [...edge.text].length) + 2 * LABEL_PAD[0];
     const h = (measured.height || 15) + 2 * LABEL_PAD[1];
-    return { edge, text, rect, w, h };
+    label.w = w;
+    label.h = h;
+  });
+  // the same geometry (a redraw that moved nothing) gives the same boxes: look them up
+  const key = [
+    bounds ? `${bounds[0]},${bounds[1]}` : "-",
+    prefer,
+    circles.map((c) => `${c[0]},${c[1]},${c[2]}`).join(";"),
+    boxes.map((b) => `${b[0]},${b[1]},${b[2]},${b[3]}`).join(";"),
+    made.map(({ edge, w, h }) => `${edge.a[0]},${edge.a[1]},${edge.b[0]},${edge.b[1]},${edge.width},${w},${h}`).join(";"),
+  ].join("|");
+  let chosen = LABEL_CACHE.get(key);
+  if (chosen) LABEL_CACHE.delete(key);
+  else chosen = chooseLabelBoxes(made, circles, boxes, bounds, prefer);
+  LABEL_CACHE.set(key, chosen);
+  if (LABEL_CACHE.size > LABEL_CACHE_SIZE) LABEL_CACHE.delete(LABEL_CACHE.keys().next().value);
+  made.forEach(({ text, rect, w, h }, k) => {
+    const box = chosen[k];
+    for (const [name, v] of [["x", box[0]], ["y", box[1]], ["width", w], ["height", h]]) rect.setAttribute(name, String(v));
+    text.setAttribute("x", String(box[0] + w / 2));
+    text.setAttribute("y", String(box[1] + h / 2));
+  });
+}
+
+// The search itself: one box [x, y, w, h] per label, in the order of `made`.
+function chooseLabelBoxes(made, circles, boxes, bounds, prefer) {
+  // each edge once: its ends, its bounding box and the room its stroke wants
+  const geometry = made.map(({ edge }) => {
+    const [ax, ay] = edge.a;
+    const [bx, by] = edge.b;
+    return { ax, ay, bx, by, left: Math.min(ax, bx), right: Math.max(ax, bx), top: Math.min(ay, by), bottom: Math.max(ay, by), need: LABEL_GAP + edge.width / 2 };
   });
   // every spot's shortfall from the room it needs (0: free), against the fixed parts first
-  const shortfall = (need, have) => Math.max(0, need - have);
   const spots = made.map(({ edge, w, h }, k) => {
     const list = [];
     for (let s = 0; s < LABEL_STEPS; s += 1) {
@@ -491,38 +588,60 @@ export function placeEdgeLabels(diagram, edges, { circles = [], bounds, prefer =
       const cy = edge.a[1] + (edge.b[1] - edge.a[1]) * t;
       // centred on the edge, or shifted up or down while the edge still runs through the box
       for (const shift of LABEL_SHIFTS) {
-        const box = [cx - w / 2, cy - h / 2 + shift * h, w, h];
-        if (bounds && (box[0] < 0 || box[1] < 0 || box[0] + w > bounds[0] || box[1] + h > bounds[1])) continue;
+        const x = cx - w / 2;
+        const y = cy - h / 2 + shift * h;
+        if (bounds && (x < 0 || y < 0 || x + w > bounds[0] || y + h > bounds[1])) continue;
         let bad = 0;
-        for (const c of circles) bad += shortfall(LABEL_GAP, circleToBox(c, box));
-        for (const b of boxes) if (boxesMeet(b, box, LABEL_GAP)) bad += 10;
-        edges.forEach((other, m) => {
-          if (m !== k) bad += shortfall(LABEL_GAP + other.width / 2, segmentToBox(other.a, other.b, box));
-        });
-        list.push({ t, box, bad, cost: Math.abs(t - prefer) + (shift ? 0.15 : 0) });
+        for (const c of circles) {
+          const gx = Math.max(x - c[0], 0, c[0] - (x + w));
+          const gy = Math.max(y - c[1], 0, c[1] - (y + h));
+          const room = c[2] + LABEL_GAP + CLEAR_BY;
+          if (gx * gx + gy * gy > room * room) continue;
+          bad += Math.max(0, LABEL_GAP - circleToBox(c[0], c[1], c[2], x, y, w, h));
+        }
+        for (const b of boxes) if (boxMeets(b, x, y, w, h, LABEL_GAP)) bad += 10;
+        for (let m = 0; m < geometry.length; m += 1) {
+          if (m === k) continue;
+          const g = geometry[m];
+          // the stroke's bounding box already clear of the box by its room: no shortfall
+          const gx = Math.max(g.left - (x + w), 0, x - g.right);
+          const gy = Math.max(g.top - (y + h), 0, y - g.bottom);
+          const room = g.need + CLEAR_BY;
+          if (gx > room || gy > room || gx * gx + gy * gy > room * room) continue;
+          if (segmentClearOf(g.ax, g.ay, g.bx, g.by, x, y, w, h, room)) continue;
+          bad += Math.max(0, g.need - segmentToBox(g.ax, g.ay, g.bx, g.by, x, y, w, h));
+        }
+        list.push({ t, x, y, bad, cost: Math.abs(t - prefer) + (shift ? 0.15 : 0) });
       }
     }
     return list;
   });
-  const order = made.map((_, k) => k).sort((p, q) => spots[p].filter((s) => !s.bad).length - spots[q].filter((s) => !s.bad).length || p - q);
+  const free = spots.map((list) => list.reduce((n, s) => n + (s.bad ? 0 : 1), 0));
+  const order = made.map((_, k) => k).sort((p, q) => free[p] - free[q] || p - q);
   const placed = [];
+  const chosen = [];
   for (const k of order) {
-    const { edge, text, rect, w, h } = made[k];
+    const { edge, w, h } = made[k];
     let best = null;
+    let bestBad = 0;
     for (const spot of spots[k]) {
       let bad = spot.bad;
-      for (const p of placed) if (boxesMeet(p, spot.box, LABEL_GAP)) bad += 10;
-      if (!best || bad < best.bad || (bad === best.bad && spot.cost < best.cost)) best = { ...spot, bad };
+      for (const p of placed) if (boxMeets(p, spot.x, spot.y, w, h, LABEL_GAP)) bad += 10;
+      if (!best || bad < bestBad || (bad === bestBad && spot.cost < best.cost)) {
+        best = spot;
+        bestBad = bad;
+      }
     }
     // no spot inside the diagram at all (never on these diagrams): the preferred one
-    const box = best ? best.box : (() => {
+    let box;
+    if (best) box = [best.x, best.y, w, h];
+    else {
       const cx = edge.a[0] + (edge.b[0] - edge.a[0]) * prefer;
       const cy = edge.a[1] + (edge.b[1] - edge.a[1]) * prefer;
-      return [cx - w / 2, cy - h / 2, w, h];
-    })();
+      box = [cx - w / 2, cy - h / 2, w, h];
+    }
     placed.push(box);
-    for (const [name, v] of [["x", box[0]], ["y", box[1]], ["width", w], ["height", h]]) rect.setAttribute(name, String(v));
-    text.setAttribute("x", String(box[0] + w / 2));
-    text.setAttribute("y", String(box[1] + h / 2));
+    chosen[k] = box;
   }
+  return chosen;
 }
