@@ -442,9 +442,8 @@ function clipSide(p, q, range) {
 
 const CLIP = [0, 1];
 
-function segmentToBox(ax, ay, bx, by, x, y, w, h) {
-  // 0 if the segment enters the box (clipped against its four sides, Liang-Barsky); else the
-  // nearest of its ends to the box and of the box's corners to it
+// whether the segment enters the box: clipped against its four sides (Liang-Barsky)
+function segmentEntersBox(ax, ay, bx, by, x, y, w, h) {
   const dx = bx - ax;
   const dy = by - ay;
   CLIP[0] = 0;
@@ -453,7 +452,13 @@ function segmentToBox(ax, ay, bx, by, x, y, w, h) {
   clipSide(dx, x + w - ax, CLIP);
   clipSide(-dy, ay - y, CLIP);
   clipSide(dy, y + h - ay, CLIP);
-  if (CLIP[0] <= CLIP[1]) return 0;
+  return CLIP[0] <= CLIP[1];
+}
+
+function segmentToBox(ax, ay, bx, by, x, y, w, h) {
+  // 0 if the segment enters the box; else the
+  // nearest of its ends to the box and of the box's corners to it
+  if (segmentEntersBox(ax, ay, bx, by, x, y, w, h)) return 0;
   return Math.min(
     pointToBox(ax, ay, x, y, w, h),
     pointToBox(bx, by, x, y, w, h),
@@ -467,15 +472,9 @@ function segmentToBox(ax, ay, bx, by, x, y, w, h) {
 // true when the segment is surely farther than `room` from the box: the same test as
 // segmentToBox with squared distances (no square roots), so only near cases pay for the exact one
 function segmentClearOf(ax, ay, bx, by, x, y, w, h, room) {
+  if (segmentEntersBox(ax, ay, bx, by, x, y, w, h)) return false;
   const dx = bx - ax;
   const dy = by - ay;
-  CLIP[0] = 0;
-  CLIP[1] = 1;
-  clipSide(-dx, ax - x, CLIP);
-  clipSide(dx, x + w - ax, CLIP);
-  clipSide(-dy, ay - y, CLIP);
-  clipSide(dy, y + h - ay, CLIP);
-  if (CLIP[0] <= CLIP[1]) return false;
   const r2 = room * room;
   return (
     pointToBoxSquared(ax, ay, x, y, w, h) > r2 &&
