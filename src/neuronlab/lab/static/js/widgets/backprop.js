@@ -6,7 +6,8 @@
 
 import { postJSON } from "../api.js";
 import { getOptions } from "../options.js";
-import { drawAxes, drawShape, classColour, makeView, placeEdgeLabels, setupCanvas, svgElement as svg, unitY } from "../draw.js";
+import { drawAxes, drawShape, classColour, makeView, setupCanvas, svgElement as svg, unitY } from "../draw.js";
+import { placeEdgeLabels } from "../edge-labels.js";
 import { readState, writeState } from "../state.js";
 import { scrollHint } from "../scroll-hint.js";
 import {
@@ -196,11 +197,13 @@ export async function mount(root) {
           const [ax, ay] = where[l][i];
           const [bx, by] = where[l + 1][j];
           const isPicked = chosen.i !== null && chosen.layer === l && chosen.j === j && chosen.i === i;
+          const width = 1 + (5 * Math.abs(w)) / (largest || 1);
+          const colour = isPicked ? "#1b1d21" : w >= 0 ? POSITIVE : NEGATIVE;
           diagram.append(
             svg("line", {
               x1: ax, y1: ay, x2: bx, y2: by,
-              stroke: isPicked ? "#1b1d21" : w >= 0 ? POSITIVE : NEGATIVE,
-              "stroke-width": 1 + (5 * Math.abs(w)) / (largest || 1),
+              stroke: colour,
+              "stroke-width": width,
               "stroke-dasharray": w >= 0 ? "none" : "7 4",
               opacity: isPicked ? 1 : 0.75,
               "data-edge": `${l}-${j}-${i}`,
@@ -209,8 +212,8 @@ export async function mount(root) {
           labels.push({
             a: [ax, ay],
             b: [bx, by],
-            width: 1 + (5 * Math.abs(w)) / (largest || 1),
-            colour: isPicked ? "#1b1d21" : w >= 0 ? POSITIVE : NEGATIVE,
+            width,
+            colour,
             text: formatNumber(edgeValue(l, j, i), 3),
             className: `w-edge-label${isPicked ? " w-bp-picked" : ""}`,
             attributes: { "data-edge-label": `${l}-${j}-${i}` },

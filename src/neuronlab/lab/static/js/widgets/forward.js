@@ -3,7 +3,8 @@
 
 import { postJSON } from "../api.js";
 import { getOptions } from "../options.js";
-import { placeEdgeLabels, svgElement as svg, unitY } from "../draw.js";
+import { svgElement as svg, unitY } from "../draw.js";
+import { placeEdgeLabels } from "../edge-labels.js";
 import { readState, writeState } from "../state.js";
 import { scrollHint } from "../scroll-hint.js";
 import { el, errorLine, latestWins, say, select, slider, statusLine } from "./controls.js";
@@ -106,11 +107,13 @@ export async function mount(root) {
         row.forEach((w, j) => {
           const [ax, ay] = where[l][i];
           const [bx, by] = where[l + 1][j];
+          const width = 1 + (5 * Math.abs(w)) / (largest || 1);
+          const colour = w >= 0 ? POSITIVE : NEGATIVE;
           diagram.append(
             svg("line", {
               x1: ax, y1: ay, x2: bx, y2: by,
-              stroke: w >= 0 ? POSITIVE : NEGATIVE,
-              "stroke-width": 1 + (5 * Math.abs(w)) / (largest || 1),
+              stroke: colour,
+              "stroke-width": width,
               "stroke-dasharray": w >= 0 ? "none" : "7 4",
               opacity: active ? 0.9 : 0.25,
               "data-weight": w,
@@ -119,8 +122,8 @@ export async function mount(root) {
           labels.push({
             a: [ax, ay],
             b: [bx, by],
-            width: 1 + (5 * Math.abs(w)) / (largest || 1),
-            colour: w >= 0 ? POSITIVE : NEGATIVE,
+            width,
+            colour,
             text: formatNumber(w, 2),
             attributes: { "data-edge-label": `${l}-${i}-${j}`, opacity: active ? 1 : 0.65 },
           });
